@@ -1,0 +1,3 @@
+from dapper_tui.main import main
+
+raise SystemExit(main())
