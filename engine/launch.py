@@ -1,0 +1,93 @@
+"""What to debug, and how to run it in this process as `__main__`."""
+
+from __future__ import annotations
+
+import builtins
+import os
+import runpy
+import sys
+import types
+from dataclasses import dataclass, field
+
+
+@dataclass
+class LaunchTarget:
+    program: str | None = None  # a script path
+    module: str | None = None  # or `-m pkg.mod`
+    args: list[str] = field(default_factory=list)
+    cwd: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if bool(self.program) == bool(self.module):
+            raise ValueError("give a program or a module, not both")
+        if self.program:
+            self.program = os.path.realpath(os.path.abspath(self.program))
+
+    @property
+    def title(self) -> str:
+        return os.path.basename(self.program) if self.program else f"-m {self.module}"
+
+    def check(self) -> str | None:
+        """A clear message when the target cannot be launched at all."""
+        if self.program:
+            if not os.path.exists(self.program):
+                return f"{self.program}: no such file"
+            if os.path.isdir(self.program) and not os.path.exists(os.path.join(self.program, "__main__.py")):
+                return f"{self.program} is a directory without __main__.py"
+        return None
+
+
+class _Saved:
+    def __init__(self) -> None:
+        self.argv = sys.argv[:]
+        self.path = sys.path[:]
+        self.main = sys.modules.get("__main__")
+        self.cwd = os.getcwd()
+        self.env = dict(os.environ)
+
+    def restore(self) -> None:
+        sys.argv[:] = self.argv
+        sys.path[:] = self.path
+        if self.main is not None:
+            sys.modules["__main__"] = self.main
+        try:
+            os.chdir(self.cwd)
+        except OSError:
+            pass
+
+
+def run(target: LaunchTarget) -> None:
+    """Run the target on the calling thread with `__name__ == "__main__"`, its own argv and sys.path[0].
+
+    Exceptions (SystemExit included) propagate to the caller. The process-wide state it changes (argv,
+    path, `__main__`, cwd) is put back afterwards.
+    """
+    saved = _Saved()
+    try:
+        if target.cwd:
+            os.chdir(target.cwd)
+        os.environ.update(target.env)
+        if target.program:
+            _run_script(target.program, target.args)
+        else:
+            assert target.module
+            sys.argv[:] = [target.module, *target.args]
+            sys.path.insert(0, os.getcwd())
+            runpy.run_module(target.module, run_name="__main__", alter_sys=True)
+    finally:
+        saved.restore()
+
+
+def _run_script(path: str, args: list[str]) -> None:
+    if os.path.isdir(path):
+        path = os.path.join(path, "__main__.py")
+    sys.argv[:] = [path, *args]
+    sys.path.insert(0, os.path.dirname(path))
+    with open(path, "rb") as f:
+        source = f.read()
+    code = compile(source, path, "exec", dont_inherit=True)
+    main = types.ModuleType("__main__")
+    main.__dict__.update({"__file__": path, "__builtins__": builtins, "__spec__": None, "__cached__": None})
+    sys.modules["__main__"] = main
+    exec(code, main.__dict__)

@@ -1,0 +1,765 @@
+"""The debug session: the one object a front end (Textual app, DAP server, line console) drives.
+
+The program runs in this process on its own thread(s). When a debuggee thread stops, it parks inside the
+tracing callback; every other debuggee thread parks at its next line, so all of them stop together. The front end
+is told through `on_event` (called on debuggee threads: marshal it onto your own loop) and inspects with the
+methods below, which may be called from any thread. Evaluation and variable writes run on the stopped thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import threading
+import traceback
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from types import CodeType, FrameType, TracebackType
+from typing import Any, Literal
+
+from . import launch
+from .breakpoints import Breakpoint, BreakpointSpec, BreakpointTable, check_hit_condition, format_log_message
+from .evaluate import evaluate, set_local, set_member
+from .events import BreakpointChanged, Continued, Event, Exited, LoadedSource, Output, Reloaded, Stopped
+from .programio import ProgramIO
+from .sources import Source, canonical, is_own_file, is_user_file, loaded_sources
+from .threads import DebuggeeThreads, ThreadInfo
+from .tracing import make_backend
+from .variables import Scope, Variable, VariableStore
+
+State = Literal["idle", "running", "stopped", "exited"]
+StepMode = Literal["into", "over", "out"]
+_get_ident = threading.get_ident
+
+
+class _Terminate(SystemExit):
+    """Raised inside a debuggee thread to end the program (the user quit or restarted)."""
+
+
+@dataclass
+class FrameInfo:
+    id: int
+    name: str
+    path: str
+    line: int
+    user: bool
+    thread_id: int
+    old_code: bool = False  # still running code that a reload replaced
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "line": self.line,
+            "column": 1,
+            "source": {"path": self.path, "name": os.path.basename(self.path)},
+        }
+        if not self.user:
+            d["presentationHint"] = "subtle"
+        if self.old_code:
+            d["presentationHint"] = "label" if not self.user else "normal"
+            d["name"] = f"{self.name} [old code]"
+        return d
+
+
+@dataclass
+class _Step:
+    mode: StepMode
+    frame: FrameType
+    reason: str = "step"
+
+
+@dataclass
+class _Stop:
+    """A parked thread: its frames (innermost first) with the line each one is on."""
+
+    frames: list[tuple[FrameType, int]]
+    reason: str
+    post_mortem: bool = False
+    commands: deque[tuple[Callable[[], Any], Future]] = field(default_factory=deque)
+
+
+class DebugSession:
+    def __init__(self, on_event: Callable[[Event], None] | None = None, *, just_my_code: bool = True) -> None:
+        self._listeners: list[Callable[[Event], None]] = [on_event] if on_event else []
+        self.just_my_code = just_my_code
+        self.threads = DebuggeeThreads()
+        self.debuggee_idents = self.threads.idents  # read by the tracing callbacks
+        self.breakpoints = BreakpointTable()
+        self.io = ProgramIO(self.threads, self._emit)
+        self.backend = make_backend(self)
+        self.vars = VariableStore()
+        self.target: launch.LaunchTarget | None = None
+        self.state: State = "idle"
+        self.exit_code: int | None = None
+        self.stop_event: Stopped | None = None  # the last stop, while stopped
+
+        self._cv = threading.Condition(threading.RLock())
+        self._stops: dict[int, _Stop] = {}
+        self._steps: dict[int, _Step] = {}
+        self._suspend = False  # a thread stopped: every other debuggee thread parks at its next line
+        self._pause = False
+        self._terminate = False
+        self._run_gen = 0
+        self._in_debugger: set[int] = set()  # threads running evaluate/commands: never stop them
+        self._frame_ids: dict[int, tuple[FrameType, int, int]] = {}
+        self._frame_id_seq = itertools.count(1)
+        self._pending_func: dict[FrameType, Breakpoint] = {}
+        self._last_raise: int | None = None
+        self._stop_on_entry = False
+        self._main_thread: threading.Thread | None = None
+        self._modules_before: set[str] = set()
+        self._installed = False
+        self._saved_hooks: tuple[Any, Any, Any] | None = None
+        self.exception_filters: frozenset[str] = frozenset({"uncaught"})
+
+    # -- events -------------------------------------------------------------------------------------------
+    def subscribe(self, listener: Callable[[Event], None]) -> None:
+        self._listeners.append(listener)
+
+    def _emit(self, event: Event) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a front end bug must not kill the program
+                traceback.print_exc(file=sys.__stderr__)
+
+    # -- TraceCore (called from tracing callbacks on debuggee threads) -------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self._suspend or self._pause or bool(self._steps) or bool(self._pending_func)
+
+    @property
+    def trace_raises(self) -> bool:
+        return "raised" in self.exception_filters
+
+    def wants_code(self, code: CodeType) -> bool:
+        filename = code.co_filename
+        bps = self.breakpoints.by_path.get(canonical(filename)) if filename[:1] != "<" else None
+        if bps:
+            first = code.co_firstlineno
+            if any(line >= first for line in bps):
+                return True
+        if self.breakpoints.functions and self.breakpoints.function_match(code, None) is not None:
+            return True
+        if self.busy or self.trace_raises:
+            return self._is_shown(filename)
+        return False
+
+    def on_start(self, frame: FrameType) -> None:
+        if self.breakpoints.functions and _get_ident() not in self._in_debugger:
+            bp = self.breakpoints.function_match(frame.f_code, frame.f_globals.get("__name__"))
+            if bp is not None:
+                self._pending_func[frame] = bp
+
+    def on_line(self, frame: FrameType, line: int) -> bool:
+        ident = _get_ident()
+        if ident in self._in_debugger:
+            return True
+        if self._terminate:
+            raise _Terminate(1)
+        if self._suspend:
+            self._park_quietly(frame)
+            return True
+        if self._pause:
+            if self._is_shown(frame.f_code.co_filename):
+                self._stop(frame, "pause")
+            return True
+        step = self._steps.get(ident)
+        if step is not None and self._step_done(step, frame):
+            self._stop(frame, step.reason)
+            return True
+        if self._pending_func:
+            bp = self._pending_func.pop(frame, None)
+            if bp is not None and self._bp_passes(bp, frame):
+                self._stop(frame, "function breakpoint", bp)
+                return True
+        bps = self.breakpoints.by_path.get(canonical(frame.f_code.co_filename))
+        if bps:
+            bp = bps.get(line)
+            if bp is not None:
+                if self._bp_passes(bp, frame):
+                    self._stop(frame, "breakpoint", bp)
+                return True
+        return self.busy
+
+    def on_raise(self, frame: FrameType, exc: BaseException) -> None:
+        if _get_ident() in self._in_debugger or isinstance(
+            exc, (StopIteration, StopAsyncIteration, GeneratorExit)
+        ):
+            return
+        if id(exc) == self._last_raise or not self._is_shown(frame.f_code.co_filename):
+            return
+        self._last_raise = id(exc)
+        self._stop(frame, "exception", text=_exc_text(exc))
+
+    # -- decisions ----------------------------------------------------------------------------------------
+    def _is_shown(self, filename: str) -> bool:
+        if self.just_my_code:
+            return is_user_file(filename)
+        return not is_own_file(filename) and not filename.startswith("<frozen")
+
+    def _step_done(self, step: _Step, frame: FrameType) -> bool:
+        if not self._is_shown(frame.f_code.co_filename):
+            return False
+        if step.mode == "into":
+            return True
+        if frame is step.frame:
+            return step.mode == "over"
+        f = frame.f_back
+        while f is not None:
+            if f is step.frame:
+                return False  # deeper than the step frame
+            f = f.f_back
+        return True  # the step frame has returned: we are in a caller
+
+    def _bp_passes(self, bp: Breakpoint, frame: FrameType) -> bool:
+        """Condition, hit count and log message. A broken condition stops and says why."""
+        if bp.condition:
+            try:
+                if not eval(bp.condition, frame.f_globals, frame.f_locals):
+                    return False
+            except Exception as exc:
+                self._emit(Output("console", f"breakpoint condition {bp.condition!r} failed: {exc!r}\n"))
+                return True
+        bp.hits += 1
+        try:
+            if not check_hit_condition(bp.hit_condition, bp.hits):
+                return False
+        except ValueError as exc:
+            self._emit(Output("console", f"{exc}\n"))
+        if bp.log_message:
+            self._emit(Output("console", format_log_message(bp.log_message, frame) + "\n"))
+            return False
+        return True
+
+    # -- stopping and parking -----------------------------------------------------------------------------
+    def _stop(
+        self,
+        frame: FrameType,
+        reason: str,
+        bp: Breakpoint | None = None,
+        *,
+        text: str = "",
+        frames: list[tuple[FrameType, int]] | None = None,
+        post_mortem: bool = False,
+    ) -> None:
+        ident = _get_ident()
+        with self._cv:
+            if self._suspend:  # another thread stopped first: join it quietly
+                stop = None
+            else:
+                self._suspend = True
+                self._pause = False
+                self._steps.clear()
+                self._pending_func.clear()
+                stack = frames if frames is not None else _stack(frame)
+                stop = _Stop(stack, reason, post_mortem)
+                self._stops[ident] = stop
+                self.state = "stopped"
+                if bp is not None and bp.temporary:
+                    self.breakpoints.remove_temporaries()
+        if stop is None:
+            self._park_quietly(frame, frames)
+            return
+        self._wake_other_threads(ident)
+        event = Stopped(
+            reason=reason,  # type: ignore[arg-type]
+            thread_id=ident,
+            description=_describe(reason, bp, text),
+            text=text,
+            hit_breakpoint_ids=(bp.id,) if bp is not None else (),
+            post_mortem=post_mortem,
+        )
+        self.stop_event = event
+        self._emit(event)
+        self._park(ident)
+
+    def _park_quietly(self, frame: FrameType, frames: list[tuple[FrameType, int]] | None = None) -> None:
+        ident = _get_ident()
+        with self._cv:
+            if not self._suspend or ident in self._stops:
+                return
+            self._stops[ident] = _Stop(frames if frames is not None else _stack(frame), "suspended")
+        self._park(ident)
+
+    def _wake_other_threads(self, stopped: int) -> None:
+        current = sys._current_frames()
+        frames: list[FrameType] = []
+        for ident in list(self.debuggee_idents):
+            if ident != stopped and ident in current:
+                frames.extend(f for f, _ in _stack(current[ident]))
+        if frames:
+            self.backend.watch_frames(frames)
+
+    def _park(self, ident: int) -> None:
+        """Wait here until the program resumes, running the front end's commands on this thread."""
+        with self._cv:
+            gen = self._run_gen
+            stop = self._stops.get(ident)
+            while True:
+                while stop is not None and stop.commands:
+                    fn, fut = stop.commands.popleft()
+                    self._cv.release()
+                    self._in_debugger.add(ident)
+                    try:
+                        if fut.set_running_or_notify_cancel():
+                            try:
+                                fut.set_result(fn())
+                            except BaseException as exc:
+                                fut.set_exception(exc)
+                    finally:
+                        self._in_debugger.discard(ident)
+                        self._cv.acquire()
+                if self._run_gen != gen or self._terminate:
+                    break
+                self._cv.wait()
+        if self._terminate:
+            raise _Terminate(1)
+
+    def _on_thread(self, thread_id: int, fn: Callable[[], Any], timeout: float = 30.0) -> Any:
+        """Run fn on the stopped thread (evaluation must see that thread's state) and return its result."""
+        if thread_id == _get_ident():
+            return fn()
+        fut: Future = Future()
+        with self._cv:
+            stop = self._stops.get(thread_id)
+            if stop is None:
+                raise RuntimeError("that thread is not stopped")
+            stop.commands.append((fn, fut))
+            self._cv.notify_all()
+        return fut.result(timeout)
+
+    # -- launching ----------------------------------------------------------------------------------------
+    def launch(self, target: launch.LaunchTarget, *, stop_on_entry: bool = False) -> None:
+        """Start the program on its own thread. Returns at once; events tell what happens."""
+        if self.state in ("running", "stopped"):
+            raise RuntimeError("the program is already running")
+        self.target = target
+        self.exit_code = None
+        self._terminate = False
+        self._stop_on_entry = stop_on_entry
+        problem = target.check()
+        if problem:
+            self.state = "exited"
+            self.exit_code = 2
+            self._emit(Exited(2, error=problem))
+            return
+        self._install()
+        self._modules_before = set(sys.modules)
+        self.state = "running"
+        t = threading.Thread(target=self._main, name="MainThread (program)", daemon=True)
+        self._main_thread = t
+        t.start()
+
+    def _install(self) -> None:
+        if self._installed:
+            return
+        self._installed = True
+        self.threads.on_start = lambda _t: self.backend.thread_start()
+        self.threads.install()
+        self.io.install()
+        self.backend.install()
+        self._saved_hooks = (sys.breakpointhook, threading.excepthook, sys.excepthook)
+        sys.breakpointhook = self._breakpointhook
+        threading.excepthook = self._thread_excepthook
+
+    def close(self) -> None:
+        """End the program if it runs, and take every hook out of the process."""
+        self.terminate(wait=1.0)
+        if not self._installed:
+            return
+        self._installed = False
+        self.backend.uninstall()
+        self.io.uninstall()
+        self.threads.uninstall()
+        if self._saved_hooks:
+            sys.breakpointhook, threading.excepthook, _ = self._saved_hooks
+
+    def _main(self) -> None:
+        self.threads.add_current()
+        self.backend.thread_start()
+        if self._stop_on_entry:
+            self._steps[_get_ident()] = _Step("into", sys._getframe(), reason="entry")
+        self.backend.refresh([])
+        code = 0
+        assert self.target is not None
+        try:
+            launch.run(self.target)
+        except _Terminate:
+            code = 1
+        except SystemExit as exc:
+            code = _exit_code(exc)
+        except BaseException as exc:
+            code = 1
+            self._post_mortem(exc)
+        finally:
+            sys.settrace(None)
+        self._join_program_threads()
+        self.threads.discard_current()
+        with self._cv:
+            self.state = "exited"
+            self.exit_code = code
+            self._steps.clear()
+            self._stops.clear()
+            self.stop_event = None
+        self._emit(Exited(code))
+
+    def _join_program_threads(self) -> None:
+        for t in threading.enumerate():
+            if t.ident in self.debuggee_idents and t is not threading.current_thread() and not t.daemon:
+                t.join()
+
+    def _post_mortem(self, exc: BaseException) -> None:
+        tb_text = "".join(traceback.format_exception(exc))
+        self._emit(Output("stderr", _strip_own_frames(tb_text)))
+        if "uncaught" not in self.exception_filters or self._terminate:
+            return
+        frames = _tb_stack(exc.__traceback__)
+        if not frames:
+            return
+        try:
+            self._stop(frames[0][0], "exception", text=_exc_text(exc), frames=frames, post_mortem=True)
+        except _Terminate:
+            pass
+
+    def _thread_excepthook(self, args: Any) -> None:
+        if _get_ident() in self.debuggee_idents and args.exc_type is not None and args.exc_value is not None:
+            if isinstance(args.exc_value, _Terminate):
+                return
+            self._post_mortem(args.exc_value)
+            return
+        assert self._saved_hooks is not None
+        self._saved_hooks[1](args)
+
+    def _breakpointhook(self, *args: Any, **kwargs: Any) -> None:
+        if _get_ident() not in self.debuggee_idents or _get_ident() in self._in_debugger:
+            assert self._saved_hooks is not None
+            return self._saved_hooks[0](*args, **kwargs)
+        self._stop(sys._getframe(1), "breakpoint()")
+        return None
+
+    # -- commands -----------------------------------------------------------------------------------------
+    def _resume(self, step: StepMode | None = None, thread_id: int | None = None) -> None:
+        with self._cv:
+            if self.state != "stopped":
+                raise RuntimeError(f"the program is {self.state}, not stopped")
+            tid = (
+                thread_id
+                if thread_id in self._stops
+                else self.stop_event.thread_id
+                if self.stop_event
+                else None
+            )
+            step_frames: list[FrameType] = []
+            if step is not None and tid is not None:
+                stop = self._stops[tid]
+                if stop.post_mortem:
+                    step = None
+                else:
+                    self._steps[tid] = _Step(step, stop.frames[0][0])
+                    step_frames = [f for f, _ in stop.frames]
+            self._stops.clear()
+            self._frame_ids.clear()
+            self.vars.clear()
+            self._suspend = False
+            self.stop_event = None
+            self.state = "running"
+            self.backend.resume()
+            if step_frames:
+                self.backend.watch_frames(step_frames)
+            self._run_gen += 1
+            self._cv.notify_all()
+        self._emit(Continued(tid or 0))
+
+    def continue_(self, thread_id: int | None = None) -> None:
+        self._resume(None, thread_id)
+
+    def step_over(self, thread_id: int | None = None) -> None:
+        self._resume("over", thread_id)
+
+    def step_in(self, thread_id: int | None = None) -> None:
+        self._resume("into", thread_id)
+
+    def step_out(self, thread_id: int | None = None) -> None:
+        self._resume("out", thread_id)
+
+    def pause(self) -> None:
+        """Stop the running program at its next line (in the program's own code)."""
+        if self.state != "running":
+            return
+        self._pause = True
+        current = sys._current_frames()
+        frames = [f for i in list(self.debuggee_idents) if i in current for f, _ in _stack(current[i])]
+        self.backend.watch_frames(frames)
+
+    def run_to_line(self, path: str, line: int) -> Breakpoint:
+        bp = self.breakpoints.add_temporary(path, line)
+        self._refresh_tracing()
+        if self.state == "stopped":
+            self.continue_()
+        return bp
+
+    def terminate(self, wait: float = 2.0) -> None:
+        if self.state not in ("running", "stopped"):
+            return
+        with self._cv:
+            self._terminate = True
+            self._run_gen += 1
+            self._cv.notify_all()
+        self.io.send(None)
+        current = sys._current_frames()
+        frames = [f for i in list(self.debuggee_idents) if i in current for f, _ in _stack(current[i])]
+        self.backend.watch_frames(frames)
+        if self._main_thread is not None:
+            self._main_thread.join(wait)
+
+    def restart(self, *, stop_on_entry: bool = False) -> None:
+        """End the program if it runs, forget the modules it imported, and launch it again."""
+        target = self.target
+        if target is None:
+            raise RuntimeError("nothing was launched")
+        self.terminate()
+        for name in set(sys.modules) - self._modules_before:
+            mod = sys.modules.get(name)
+            file = getattr(mod, "__file__", None)
+            if isinstance(file, str) and is_user_file(file):
+                del sys.modules[name]
+        self.state = "idle"
+        self.launch(target, stop_on_entry=stop_on_entry)
+
+    def send_input(self, text: str | None) -> None:
+        self.io.send(text)
+
+    # -- breakpoints --------------------------------------------------------------------------------------
+    def set_breakpoints(self, path: str, specs: list[BreakpointSpec] | list[int]) -> list[Breakpoint]:
+        specs = [s if isinstance(s, BreakpointSpec) else BreakpointSpec(int(s)) for s in specs]
+        result = self.breakpoints.set_lines(path, specs)
+        self._refresh_tracing()
+        return result
+
+    def set_function_breakpoints(
+        self, names: list[str | tuple[str, str | None, str | None]]
+    ) -> list[Breakpoint]:
+        entries = [(n, None, None) if isinstance(n, str) else n for n in names]
+        result = self.breakpoints.set_functions(entries)
+        self._refresh_tracing()
+        return result
+
+    def set_exception_breakpoints(self, filters: set[str] | list[str]) -> None:
+        unknown = set(filters) - {"uncaught", "raised"}
+        if unknown:
+            raise ValueError(
+                f"unknown exception filter(s): {', '.join(sorted(unknown))}; use uncaught, raised"
+            )
+        self.exception_filters = frozenset(filters)
+        self._refresh_tracing()
+
+    def _refresh_tracing(self) -> None:
+        if not self._installed:
+            return
+        current = sys._current_frames()
+        live = [f for i in list(self.debuggee_idents) if i in current for f, _ in _stack(current[i])]
+        self.backend.refresh(live)
+
+    # -- inspection ---------------------------------------------------------------------------------------
+    def thread_list(self) -> list[ThreadInfo]:
+        with self._cv:
+            stopped = set(self._stops)
+        infos = self.threads.list()
+        return [ThreadInfo(t.id, t.name, t.id in stopped) for t in infos]
+
+    def stack(self, thread_id: int | None = None, *, just_my_code: bool | None = None) -> list[FrameInfo]:
+        jmc = self.just_my_code if just_my_code is None else just_my_code
+        with self._cv:
+            if thread_id is None and self.stop_event is not None:
+                thread_id = self.stop_event.thread_id
+            stop = self._stops.get(thread_id) if thread_id is not None else None
+            if stop is None:
+                return []
+            result = []
+            for frame, line in stop.frames:
+                path = frame.f_code.co_filename
+                if is_own_file(path):
+                    continue
+                user = is_user_file(path)
+                if jmc and not user:
+                    continue
+                fid = self._frame_id(frame, line, thread_id)  # type: ignore[arg-type]
+                result.append(
+                    FrameInfo(
+                        fid,
+                        frame.f_code.co_qualname,
+                        canonical(path) if not path.startswith("<") else path,
+                        line,
+                        user,
+                        thread_id,  # type: ignore[arg-type]
+                        old_code=_running_old_code(frame),
+                    )
+                )
+            return result
+
+    def _frame_id(self, frame: FrameType, line: int, thread_id: int) -> int:
+        for fid, (f, _, _) in self._frame_ids.items():
+            if f is frame:
+                return fid
+        fid = next(self._frame_id_seq)
+        self._frame_ids[fid] = (frame, line, thread_id)
+        return fid
+
+    def frame(self, frame_id: int) -> FrameType:
+        try:
+            return self._frame_ids[frame_id][0]
+        except KeyError:
+            raise KeyError(f"frame {frame_id} is gone (the program moved on)") from None
+
+    def scopes(self, frame_id: int) -> list[Scope]:
+        return self.vars.scopes(self.frame(frame_id))
+
+    def variables(self, reference: int, start: int = 0, count: int | None = None) -> list[Variable]:
+        return self.vars.children(reference, start, count)
+
+    def evaluate(self, expression: str, frame_id: int | None = None) -> Variable:
+        """Evaluate in the selected frame (the top frame of the stopped thread by default)."""
+        frame, tid = self._frame_and_thread(frame_id)
+        is_expr, value = self._on_thread(tid, lambda: evaluate(frame, expression))
+        if not is_expr:
+            return Variable(expression, "", "statement")
+        return self.vars.describe(expression, value, expression)
+
+    def set_variable(self, reference: int, name: str, value_expression: str) -> Variable:
+        c = self.vars.container(reference)
+        frame = c.frame
+        if frame is None:
+            frame, tid = self._frame_and_thread(None)
+        else:
+            tid = next((t for f, _, t in self._frame_ids.values() if f is frame), None)
+            if tid is None:
+                frame, tid = self._frame_and_thread(None)
+
+        def assign() -> Any:
+            value = eval(value_expression, frame.f_globals, frame.f_locals)
+            if c.kind in ("locals", "globals"):
+                set_local(frame, name, value, scope=c.kind)
+            else:
+                set_member(c.obj, name, value)
+            return value
+
+        value = self._on_thread(tid, assign)
+        return self.vars.describe(name, value, name)
+
+    def _frame_and_thread(self, frame_id: int | None) -> tuple[FrameType, int]:
+        with self._cv:
+            if self.state != "stopped":
+                raise RuntimeError("the program is not stopped")
+            if frame_id is None:
+                frames = self.stack()
+                if not frames:
+                    frames = self.stack(just_my_code=False)
+                if not frames:
+                    raise RuntimeError("no frame to evaluate in")
+                frame_id = frames[0].id
+            frame, _, tid = self._frame_ids[frame_id]
+            return frame, tid
+
+    def frame_line(self, frame_id: int) -> int:
+        return self._frame_ids[frame_id][1]
+
+    def loaded_sources(self, *, include_library: bool = False) -> list[Source]:
+        return loaded_sources(include_library=include_library)
+
+    def breakpoint_list(self) -> list[Breakpoint]:
+        return self.breakpoints.all()
+
+    # -- hot reload ---------------------------------------------------------------------------------------
+    def reload(self, path: str, options: Any = None) -> Any:
+        """Hot-reload a loaded source while stopped (see engine/hotreload). Returns a ReloadResult."""
+        from .hotreload import ReloadOptions, reload_file
+
+        opts = options if isinstance(options, ReloadOptions) else ReloadOptions.from_dict(options)
+        with self._cv:
+            stopped = self.state == "stopped"
+            frames = [f for stop in self._stops.values() for f, _ in stop.frames]
+        result = reload_file(path, opts, frames=frames, stopped=stopped)
+        if result.ok:
+            changed = self.breakpoints.remap(path, result.line_map)
+            for bp in changed:
+                self._emit(BreakpointChanged("changed", bp))
+            self._refresh_tracing()
+            with self._cv:  # the frames' line numbers are unchanged; a new stop id refreshes views
+                self.vars.clear()
+            self._emit(LoadedSource("changed", canonical(path), result.reloadedModule))
+        self._emit(Reloaded(result))
+        return result
+
+
+def _stack(frame: FrameType | None) -> list[tuple[FrameType, int]]:
+    out = []
+    while frame is not None:
+        out.append((frame, frame.f_lineno))
+        frame = frame.f_back
+    return out
+
+
+def _tb_stack(tb: TracebackType | None) -> list[tuple[FrameType, int]]:
+    out = []
+    while tb is not None:
+        if not is_own_file(tb.tb_frame.f_code.co_filename):
+            out.append((tb.tb_frame, tb.tb_lineno))
+        tb = tb.tb_next
+    out.reverse()
+    return out
+
+
+def _exit_code(exc: SystemExit) -> int:
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
+def _exc_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _describe(reason: str, bp: Breakpoint | None, text: str) -> str:
+    if reason == "exception":
+        return f"Exception: {text}"
+    if bp is not None and bp.function:
+        return f"Function breakpoint {bp.function}"
+    if bp is not None:
+        return f"Breakpoint at {os.path.basename(bp.path or '')}:{bp.line}"
+    return {"step": "Step", "pause": "Paused", "entry": "Entry", "breakpoint()": "breakpoint() call"}.get(
+        reason, reason
+    )
+
+
+def _strip_own_frames(tb_text: str) -> str:
+    """Drop the debugger's own frames from a traceback shown to the user."""
+    lines = tb_text.splitlines(keepends=True)
+    out: list[str] = []
+    skip = False
+    for line in lines:
+        if line.startswith('  File "'):
+            filename = line.split('"', 2)[1]
+            skip = is_own_file(filename)
+        elif not line.startswith("    "):
+            skip = False
+        if not skip:
+            out.append(line)
+    return "".join(out)
+
+
+def _running_old_code(frame: FrameType) -> bool:
+    hot = sys.modules.get(__package__ + ".hotreload")
+    if hot is None:
+        return False
+    try:
+        return bool(hot.running_old_code(frame))
+    except Exception:
+        return False
