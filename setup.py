@@ -11,7 +11,8 @@ from pathlib import Path
 from setuptools import setup
 
 ROOTS = {"dapper_tui": "cli", "dapper_tui.engine": "engine", "dapper_tui.tui": "tui",
-         "dapper_tui.capsule": "capsule", "dapper_tui.reload": "reload"}
+         "dapper_tui.capsule": "capsule", "dapper_tui.reload": "reload",
+         "dapper_tui.console": "console"}
 
 
 def _packages() -> tuple[list[str], dict[str, str]]:

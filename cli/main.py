@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dapper-tui: {problem}", file=sys.stderr)
         return 2
     if ns.plain:
-        from dapper_tui.tui.plain import run_plain
+        from dapper_tui.console.plain import run_plain
 
         return run_plain(target, stop_on_entry=ns.stop_on_entry, just_my_code=not ns.all_code)
     from dapper_tui.tui.app import run_app

@@ -15,7 +15,8 @@ _PROXY_LOCALS = sys.version_info >= (3, 13)
 
 
 def _locals_to_fast(frame: FrameType) -> None:
-    if not _PROXY_LOCALS and frame.f_locals is not frame.f_globals:
+    # Never touch frame.f_locals here: on 3.11/3.12 reading it re-snapshots the fast locals over the write.
+    if not _PROXY_LOCALS:
         ctypes.pythonapi.PyFrame_LocalsToFast(ctypes.py_object(frame), ctypes.c_int(0))
 
 
@@ -37,7 +38,8 @@ def set_local(frame: FrameType, name: str, value: Any, *, scope: str = "locals")
     if scope == "globals":
         frame.f_globals[name] = value
         return
-    frame.f_locals[name] = value
+    ns = frame.f_locals
+    ns[name] = value
     _locals_to_fast(frame)
 
 

@@ -113,7 +113,7 @@ class DebugSession:
         self._main_thread: threading.Thread | None = None
         self._modules_before: set[str] = set()
         self._installed = False
-        self._saved_hooks: tuple[Any, Any, Any] | None = None
+        self._saved_hooks: tuple[Any] | None = None
         self.exception_filters: frozenset[str] = frozenset({"uncaught"})
 
     # -- events -------------------------------------------------------------------------------------------
@@ -360,12 +360,12 @@ class DebugSession:
             return
         self._installed = True
         self.threads.on_start = lambda _t: self.backend.thread_start()
+        self.threads.on_uncaught = self._thread_uncaught
         self.threads.install()
         self.io.install()
         self.backend.install()
-        self._saved_hooks = (sys.breakpointhook, threading.excepthook, sys.excepthook)
+        self._saved_hooks = (sys.breakpointhook,)
         sys.breakpointhook = self._breakpointhook
-        threading.excepthook = self._thread_excepthook
 
     def close(self) -> None:
         """End the program if it runs, and take every hook out of the process."""
@@ -377,7 +377,7 @@ class DebugSession:
         self.io.uninstall()
         self.threads.uninstall()
         if self._saved_hooks:
-            sys.breakpointhook, threading.excepthook, _ = self._saved_hooks
+            (sys.breakpointhook,) = self._saved_hooks
 
     def _main(self) -> None:
         self.threads.add_current()
@@ -426,14 +426,9 @@ class DebugSession:
         except _Terminate:
             pass
 
-    def _thread_excepthook(self, args: Any) -> None:
-        if _get_ident() in self.debuggee_idents and args.exc_type is not None and args.exc_value is not None:
-            if isinstance(args.exc_value, _Terminate):
-                return
-            self._post_mortem(args.exc_value)
-            return
-        assert self._saved_hooks is not None
-        self._saved_hooks[1](args)
+    def _thread_uncaught(self, exc: BaseException) -> None:
+        if not isinstance(exc, _Terminate):
+            self._post_mortem(exc)
 
     def _breakpointhook(self, *args: Any, **kwargs: Any) -> None:
         if _get_ident() not in self.debuggee_idents or _get_ident() in self._in_debugger:

@@ -26,7 +26,7 @@ class DebuggeeThreads:
         self._lock = threading.Lock()
         self._orig_start: Callable | None = None
         self.on_start: Callable[[threading.Thread], None] | None = None  # runs in the new thread
-        self.on_exit: Callable[[threading.Thread], None] | None = None
+        self.on_uncaught: Callable[[BaseException], None] | None = None  # runs in the failing thread
 
     def add_current(self) -> None:
         t = threading.current_thread()
@@ -61,9 +61,13 @@ class DebuggeeThreads:
                         registry.on_start(thread)
                     try:
                         run()
+                    except SystemExit:
+                        pass
+                    except BaseException as exc:
+                        if registry.on_uncaught is None:
+                            raise
+                        registry.on_uncaught(exc)  # post-mortem, in this thread, while it is a debuggee
                     finally:
-                        if registry.on_exit:
-                            registry.on_exit(thread)
                         registry.discard_current()
 
                 thread.run = run_as_debuggee  # type: ignore[method-assign]

@@ -1,0 +1,1 @@
+"""Line-mode console (prompt-toolkit) over the same engine: `dapper-tui --plain script.py`."""

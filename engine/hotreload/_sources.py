@@ -1,0 +1,170 @@
+"""What source each module was last loaded from, and what source an old (replaced) code object runs.
+
+A diff reload needs the text the module was executed from, and by the time the user saves, the file on disk
+already holds the new text. ``track_sources()`` keeps it: an audit hook on the ``exec`` event (raised by
+every module execution, ``runpy`` included) reads the file of each user module as it is executed. The cost is
+one file read per imported user module; standard library and site-packages files are skipped. After each
+reload the applied text becomes the module's recorded source.
+"""
+
+from __future__ import annotations
+
+import linecache
+import os
+import sys
+import sysconfig
+import threading
+import weakref
+from functools import lru_cache
+from types import CodeType
+
+_lock = threading.Lock()
+_sources: dict[str, str] = {}  # real path -> the text the module was last executed from
+_tracking = False
+_hook_installed = False
+_in_hook = threading.local()
+
+
+@lru_cache(maxsize=16384)
+def realpath(path: str) -> str:
+    return os.path.realpath(os.path.abspath(path))
+
+
+def _library_roots() -> tuple[str, ...]:
+    roots = set()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        p = sysconfig.get_paths().get(key)
+        if p:
+            roots.add(os.path.realpath(p) + os.sep)
+    for p in (sys.prefix, sys.base_prefix, sys.exec_prefix):
+        roots.add(os.path.realpath(p) + os.sep)
+    return tuple(sorted(roots))
+
+
+_LIBRARY_ROOTS = _library_roots()
+
+
+def _is_user_file(real: str) -> bool:
+    return real.endswith((".py", ".pyw")) and not real.startswith(_LIBRARY_ROOTS)
+
+
+def read_text(path: str) -> str:
+    """The file's text, decoded as Python decodes source (PEP 263 cookie, BOM, universal newlines)."""
+    import importlib.util
+
+    with open(path, "rb") as f:
+        data = f.read()
+    return importlib.util.decode_source(data)
+
+
+def _remember_file(filename: str) -> None:
+    real = realpath(filename)
+    if not _is_user_file(real):
+        return
+    try:
+        text = read_text(real)
+    except (OSError, UnicodeDecodeError, SyntaxError):
+        return
+    with _lock:
+        _sources[real] = text
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event != "exec" or not _tracking or getattr(_in_hook, "busy", False):
+        return
+    try:
+        code = args[0]
+        if (
+            type(code) is CodeType
+            and code.co_name == "<module>"
+            and code.co_filename.endswith((".py", ".pyw"))
+        ):
+            _in_hook.busy = True
+            try:
+                _remember_file(code.co_filename)
+            finally:
+                _in_hook.busy = False
+    except Exception:  # an audit hook must never break the program
+        pass
+
+
+def track_sources(enable: bool = True) -> None:
+    """Start (or stop) recording the source of every user module when it is executed.
+
+    The debug session calls this before the debuggee runs. Modules already loaded are recorded now, from disk.
+    Audit hooks cannot be removed; ``enable=False`` makes the hook a no-op.
+    """
+    global _tracking, _hook_installed
+    _tracking = enable
+    if not enable:
+        return
+    if not _hook_installed:
+        sys.addaudithook(_audit)
+        _hook_installed = True
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__dict__", {}).get("__file__")
+        if isinstance(file, str) and realpath(file) not in _sources:
+            _remember_file(file)
+
+
+def remember_source(path: str, text: str) -> None:
+    with _lock:
+        _sources[realpath(path)] = text
+
+
+def previous_source(real: str, filenames: set[str]) -> tuple[str | None, str]:
+    """The text the module was last executed from, and where that knowledge came from."""
+    with _lock:
+        text = _sources.get(real)
+    if text is not None:
+        return text, "recorded"
+    for name in (real, *filenames):
+        entry = linecache.cache.get(name)
+        if entry and len(entry) == 4 and entry[2]:
+            return "".join(entry[2]), "linecache"
+    return None, "none"
+
+
+def forget_source(real: str) -> None:
+    with _lock:
+        _sources.pop(real, None)
+
+
+# --- old code objects: what they were compiled from --------------------------------------------------------
+
+_old_code: dict[int, tuple[weakref.ref[CodeType], str]] = {}
+
+
+def _walk_codes(code: CodeType):
+    yield code
+    for const in code.co_consts:
+        if type(const) is CodeType:
+            yield from _walk_codes(const)
+
+
+def mark_old(code: CodeType, source: str | None) -> None:
+    """Record that ``code`` (and the code nested in it) was replaced by a reload; ``source`` is its text."""
+    with _lock:
+        for c in _walk_codes(code):
+            key = id(c)
+            if key in _old_code and _old_code[key][0]() is c:
+                continue
+            try:
+                ref = weakref.ref(c, lambda _r, key=key: _old_code.pop(key, None))
+            except TypeError:
+                continue
+            _old_code[key] = (ref, source if source is not None else "")
+
+
+def running_old_code(frame) -> bool:
+    """True when ``frame`` executes a code object that a reload has since replaced."""
+    entry = _old_code.get(id(frame.f_code))
+    return entry is not None and entry[0]() is frame.f_code
+
+
+def source_of(code: CodeType) -> str | None:
+    """The source text an old (replaced) code object was compiled from, or None if it was never replaced."""
+    entry = _old_code.get(id(code))
+    if entry is None or entry[0]() is not code:
+        return None
+    return entry[1] or None

@@ -1,0 +1,126 @@
+"""Options and result of one hot reload, as the seed's DAP surface names them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+from dapper_tui.reload.record import ReloadRecord
+
+Mode = Literal["diff", "module"]
+COUNTERS = ("reboundFrames", "updatedFrameCodes", "patchedInstances", "patchedFunctions", "patchedClasses")
+
+
+@dataclass
+class ReloadOptions:
+    """The seed's options (names and defaults kept) plus our ``mode``.
+
+    - ``invalidatePycache``: delete the cached bytecode of exactly the reloaded file (every optimization level).
+    - ``updateFrameCode``: CPython 3.11-3.13 cannot replace the code of a frame (``f_code`` is read-only, and a
+      generator that has not started already owns its frame and code), so no frame's code is ever replaced and
+      ``updatedFrameCodes`` stays 0. With this option on, the result names the frames that keep running old code.
+    - ``rebindFrameLocals``: locals of the stopped frames that hold a replaced object (a rebuilt class, a
+      re-decorated function) are rewritten to the new object.
+    - ``patchClassInstances``: live instances of a rebuilt class move to the new class (``__class__``).
+    - ``mode``: ``"diff"`` executes only what changed; ``"module"`` re-executes the whole module body.
+    """
+
+    invalidatePycache: bool = True
+    updateFrameCode: bool = True
+    rebindFrameLocals: bool = True
+    patchClassInstances: bool = True
+    mode: Mode = "diff"
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> ReloadOptions:
+        """From a DAP ``options`` object; unknown keys are ignored, a bad ``mode`` raises ValueError."""
+        if not d:
+            return cls()
+        known = {f.name for f in fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for key, value in d.items():
+            if key not in known:
+                continue
+            if key == "mode":
+                if value not in ("diff", "module"):
+                    raise ValueError(f"hot reload option mode must be 'diff' or 'module', not {value!r}")
+                kwargs[key] = value
+            else:
+                kwargs[key] = bool(value)
+        return cls(**kwargs)
+
+
+@dataclass
+class ReloadResult:
+    ok: bool
+    error: str | None = None
+    hint: str | None = None
+    reloadedModule: str | None = None
+    reloadedPath: str | None = None
+    reboundFrames: int = 0
+    updatedFrameCodes: int = 0
+    patchedInstances: int = 0
+    patchedFunctions: int = 0
+    patchedClasses: int = 0
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    durationMs: float = 0.0
+    line_map: dict[int, int | None] = field(default_factory=dict)
+    modules: list[str] = field(default_factory=list)  # every module namespace reloaded (a script can be two)
+    mode: Mode = "diff"
+
+    def counters(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in COUNTERS}
+
+    def summary(self) -> str:
+        if not self.ok:
+            return self.error or "hot reload failed"
+        parts = [f"reloaded {self.reloadedModule}"]
+        for label, names in (("changed", self.changed), ("added", self.added), ("removed", self.removed)):
+            if names:
+                parts.append(f"{label} {', '.join(names)}")
+        if not (self.changed or self.added or self.removed):
+            parts.append("no definition changed")
+        return "; ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The DAP response body (and ``dapper/hotReloadResult`` event body): the seed's fields plus ours."""
+        return {
+            "ok": self.ok,
+            "error": self.error,
+            "hint": self.hint,
+            "reloadedModule": self.reloadedModule,
+            "reloadedPath": self.reloadedPath,
+            **self.counters(),
+            "added": list(self.added),
+            "changed": list(self.changed),
+            "removed": list(self.removed),
+            "warnings": list(self.warnings),
+            "durationMs": self.durationMs,
+            "lineMap": {str(k): v for k, v in self.line_map.items()},
+            "modules": list(self.modules),
+            "mode": self.mode,
+        }
+
+    def to_record(self) -> ReloadRecord:
+        return ReloadRecord(
+            scope="debugger",
+            outcome="applied" if self.ok else "failed",
+            path=self.reloadedPath or "",
+            message=self.summary(),
+            module=self.reloadedModule,
+            counters=self.counters(),
+            added=list(self.added),
+            changed=list(self.changed),
+            removed=list(self.removed),
+            warnings=list(self.warnings),
+            hint=self.hint,
+            duration_ms=self.durationMs,
+            detail={
+                "lineMap": {str(k): v for k, v in self.line_map.items()},
+                "modules": list(self.modules),
+                "mode": self.mode,
+            },
+        )
