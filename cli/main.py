@@ -22,7 +22,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-m", dest="module", help="debug a module, as python -m does")
     p.add_argument("--plain", action="store_true", help="line-mode console instead of the full-screen TUI")
     p.add_argument("--agent", metavar="DIR", help="also open the agent project in DIR")
-    p.add_argument("--stop-on-entry", action="store_true", help="stop at the program's first line")
+    p.add_argument(
+        "--stop-on-entry",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="stop at the program's first line, as pudb does (default); --no-stop-on-entry runs to a breakpoint",
+    )
     p.add_argument("--all-code", action="store_true", help="show and step into library code too")
     p.add_argument("--version", action="store_true")
     p.add_argument("program", nargs="?", help="the script to debug")
