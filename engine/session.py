@@ -102,6 +102,7 @@ class DebugSession:
         self._steps: dict[int, _Step] = {}
         self._suspend = False  # a thread stopped: every other debuggee thread parks at its next line
         self._pause = False
+        self._into = False  # a step-into is under way: new user code must report its lines
         self._terminate = False
         self._run_gen = 0
         self._in_debugger: set[int] = set()  # threads running evaluate/commands: never stop them
@@ -145,9 +146,13 @@ class DebugSession:
                 return True
         if self.breakpoints.functions and self.breakpoints.function_match(code, None) is not None:
             return True
-        if self.busy or self.trace_raises:
+        if self._suspend or self._pause or self._into:
             return self._is_shown(filename)
         return False
+
+    def wants_raises(self, code: CodeType) -> bool:
+        """Should raises in this code stop (the "raised" filter is on and the code is shown)?"""
+        return self._is_shown(code.co_filename)
 
     def on_start(self, frame: FrameType) -> None:
         if self.breakpoints.functions and _get_ident() not in self._in_debugger:
@@ -255,6 +260,7 @@ class DebugSession:
                 self._suspend = True
                 self._pause = False
                 self._steps.clear()
+                self._into = False
                 self._pending_func.clear()
                 stack = frames if frames is not None else _stack(frame)
                 stop = _Stop(stack, reason, post_mortem)
@@ -384,6 +390,7 @@ class DebugSession:
         self.backend.thread_start()
         if self._stop_on_entry:
             self._steps[_get_ident()] = _Step("into", sys._getframe(), reason="entry")
+            self._into = True
         self.backend.refresh([])
         code = 0
         assert self.target is not None
@@ -457,6 +464,7 @@ class DebugSession:
                 else:
                     self._steps[tid] = _Step(step, stop.frames[0][0])
                     step_frames = [f for f, _ in stop.frames]
+            self._into = step == "into"
             self._stops.clear()
             self._frame_ids.clear()
             self.vars.clear()

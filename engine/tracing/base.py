@@ -13,6 +13,10 @@ class TraceCore(Protocol):
         """Should line events fire in this code object (breakpoints in it, a function breakpoint, step-in)?"""
         ...
 
+    def wants_raises(self, code: CodeType) -> bool:
+        """With the "raised" filter on: should raises in this code object stop?"""
+        ...
+
     def on_start(self, frame: FrameType) -> None:
         """A user function starts (function breakpoints, step into)."""
         ...

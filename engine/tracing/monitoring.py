@@ -95,11 +95,9 @@ class MonitoringBackend:
     # -- callbacks (hot) ---------------------------------------------------------------------------------
     def _py_start(self, code: CodeType, offset: int) -> object:
         core = self.core
-        if _get_ident() not in core.debuggee_idents:
-            return None if core.busy else DISABLE
         if core.wants_code(code):
             self._enable(code, extra=core.busy)
-            if offset == 0:
+            if offset == 0 and _get_ident() in core.debuggee_idents:
                 core.on_start(_getframe(1))
             return None
         return None if core.busy else DISABLE

@@ -69,7 +69,7 @@ class SettraceBackend:
             want = core.wants_code(code)
             if not core.busy:
                 self._want[code] = want
-        if not want:
+        if not want and not (core.trace_raises and core.wants_raises(code)):
             return None
         core.on_start(frame)
         return self._local
