@@ -1,0 +1,161 @@
+"""Headless agent commands (``dapper-tui agent ...`` without the TUI).
+
+    agent init DIR [--name NAME] [--force]      write an example project
+    agent DIR -m MSG [--thread ID] [--json]     one turn, its events printed
+    agent DIR --json [--thread ID]              long-lived: one message per stdin line, watcher on,
+                                                reload records printed as events of type "reload"
+    agent DIR --list-threads [--json]
+
+With ``--json`` every line is one JSON object with at least ``type``, ``thread`` and ``revision``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from dapper_tui.capsule.events import Event
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dapper-tui agent", description="Run an agent project headless.")
+    parser.add_argument("dir", type=Path, help="the agent project folder")
+    parser.add_argument("-m", "--message", help="run one turn with this message and exit")
+    parser.add_argument("--thread", help="thread id to continue (default: a new thread)")
+    parser.add_argument("--json", action="store_true", help="print events as JSON lines")
+    parser.add_argument("--list-threads", action="store_true", help="list the threads in DIR/data and exit")
+    parser.add_argument("--model", help="model backend, e.g. scripted, replay:FILE, openai:gpt-4o-mini")
+    parser.add_argument("--drain-timeout", type=float, help="seconds before a draining capsule is killed")
+    parser.add_argument("--no-deltas", action="store_true", help="do not print streamed text deltas")
+    return parser
+
+
+def _print(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+class _Printer:
+    def __init__(self, as_json: bool, deltas: bool) -> None:
+        self.as_json = as_json
+        self.deltas = deltas
+        self.errors = 0
+
+    def __call__(self, event: Event) -> None:
+        if event.type == "error":
+            self.errors += 1
+        if event.type == "assistant_delta" and (not self.deltas or not self.as_json):
+            return
+        if self.as_json:
+            _print(event.to_dict())
+        elif event.type not in ("thread_start", "turn_end"):
+            sys.stdout.write(event.summary() + "\n")
+            sys.stdout.flush()
+
+
+async def _one_turn(args: argparse.Namespace) -> int:
+    from dapper_tui.capsule.runtime import AgentRuntime
+
+    printer = _Printer(args.json, not args.no_deltas)
+    runtime = AgentRuntime(
+        args.dir, watch=False, model=args.model, drain_timeout=args.drain_timeout, warm_spare=False
+    )
+    runtime.subscribe(printer)
+    await runtime.start()
+    try:
+        async for _event in runtime.send(args.thread, args.message):
+            pass
+    finally:
+        await runtime.close()
+    return 1 if printer.errors else 0
+
+
+async def _session(args: argparse.Namespace) -> int:
+    from dapper_tui.capsule.runtime import AgentRuntime
+
+    printer = _Printer(args.json, not args.no_deltas)
+    runtime = AgentRuntime(args.dir, watch=True, model=args.model, drain_timeout=args.drain_timeout)
+    runtime.subscribe(printer)
+    thread = runtime.open_thread(args.thread)
+    await runtime.start()
+    loop = asyncio.get_running_loop()
+    ready = {
+        "type": "ready",
+        "thread": thread,
+        "revision": runtime.revision,
+        "tools": [t.name for t in runtime.tools()],
+    }
+    if args.json:
+        _print(ready)
+    else:
+        print(
+            f"agent {runtime.config.name}: thread {thread}, revision {runtime.revision}; one message per line"
+        )
+    try:
+        while True:
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            if not line:
+                break
+            text = line.rstrip("\n")
+            if not text.strip():
+                continue
+            async for _event in runtime.send(thread, text.replace("\\n", "\n")):
+                pass
+    finally:
+        await runtime.close()
+    return 0
+
+
+def _list_threads(args: argparse.Namespace) -> int:
+    from dapper_tui.capsule.threads import ThreadStore
+
+    data = args.dir / "data"
+    infos = ThreadStore(data).list() if data.is_dir() else []
+    for info in infos:
+        if args.json:
+            _print({"type": "thread", "thread": info.id, "revision": None, **info.to_dict()})
+        else:
+            print(f"{info.id}  {info.events:4d} events  {info.title}")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "init":
+        init = argparse.ArgumentParser(prog="dapper-tui agent init")
+        init.add_argument("dir", type=Path)
+        init.add_argument("--name")
+        init.add_argument("--force", action="store_true")
+        a = init.parse_args(argv[1:])
+        from dapper_tui.capsule.init import init_project
+
+        try:
+            written = init_project(a.dir, a.name, a.force)
+        except FileExistsError as exc:
+            print(f"agent init: {exc}", file=sys.stderr)
+            return 2
+        print(f"created agent project {a.dir} ({len(written)} files). Try:")
+        print(f'  dapper-tui agent {a.dir} -m "/call add_note {{\\"text\\": \\"hello\\"}}"')
+        return 0
+    args = _parser().parse_args(argv)
+    if not args.dir.is_dir():
+        print(
+            f"agent: {args.dir} is not a folder (create one with: dapper-tui agent init {args.dir})",
+            file=sys.stderr,
+        )
+        return 2
+    if args.list_threads:
+        return _list_threads(args)
+    try:
+        if args.message is not None:
+            return asyncio.run(_one_turn(args))
+        return asyncio.run(_session(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

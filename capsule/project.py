@@ -1,0 +1,236 @@
+"""The agent project folder: its layout, its configuration, and which reload-table row a changed path belongs to.
+
+```
+DIR/
+  agent.toml            config (restart required on change)
+  .env                  environment for the capsule
+  requirements.txt      dependencies of the tools, installed into DIR/.venv
+  src/identity.md, src/system.md, src/boot.md
+  src/tools/**.py       tools
+  src/prompts/**        prompt templates with front matter
+  src/scripts/**        scripts
+  data/                 durable state: threads, logs, anything a tool must remember
+```
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+IDENTITY_FILES = ("identity.md", "system.md", "boot.md")
+_IGNORED_DIRS = {"data", ".venv", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache"}
+_TEMP_NAME = re.compile(r"(\.sw.|~|\.tmp|\.py[cod])$|^\.#|^4913$")
+
+
+class Row(enum.Enum):
+    """The rows of the seed's reload table."""
+
+    TOOLS = "tools"
+    IDENTITY = "identity"
+    ENV = "env"
+    REQUIREMENTS = "requirements"
+    PROMPTS = "prompts"
+    SCRIPTS = "scripts"
+    RESTART = "restart-required"
+
+    @property
+    def replaces_capsule(self) -> bool:
+        return self in (Row.TOOLS, Row.ENV, Row.REQUIREMENTS)
+
+
+@dataclass
+class AgentConfig:
+    name: str = "agent"
+    model: str = "scripted"
+    drain_timeout: float = 30.0
+    start_timeout: float = 30.0
+    max_steps: int = 8
+    warm_spare: bool = True
+    model_options: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+class ProjectError(Exception):
+    pass
+
+
+def parse_env(text: str) -> dict[str, str]:
+    """Parse a ``.env`` file: ``KEY=value`` lines, ``export`` prefix, quotes, ``#`` comments."""
+    env: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :].lstrip()
+        key, sep, value = line.partition("=")
+        key = key.strip()
+        if not sep or not key.replace("_", "").isalnum():
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            quote, value = value[0], value[1:-1]
+            if quote == '"':
+                value = value.replace("\\n", "\n")
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        env[key] = value
+    return env
+
+
+class AgentProject:
+    """Reads the layout of an agent folder. Cheap to build; every accessor reads the disk again."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root).resolve()
+        if not self.root.is_dir():
+            raise ProjectError(f"agent project {self.root} does not exist")
+
+    # -- paths ----------------------------------------------------------------------------------------------
+
+    @property
+    def src(self) -> Path:
+        return self.root / "src"
+
+    @property
+    def tools_dir(self) -> Path:
+        return self.src / "tools"
+
+    @property
+    def prompts_dir(self) -> Path:
+        return self.src / "prompts"
+
+    @property
+    def scripts_dir(self) -> Path:
+        return self.src / "scripts"
+
+    @property
+    def data_dir(self) -> Path:
+        path = self.root / "data"
+        path.mkdir(exist_ok=True)
+        return path
+
+    @property
+    def logs_dir(self) -> Path:
+        path = self.data_dir / "logs"
+        path.mkdir(exist_ok=True)
+        return path
+
+    @property
+    def venv_dir(self) -> Path:
+        return self.root / ".venv"
+
+    @property
+    def requirements_file(self) -> Path:
+        return self.root / "requirements.txt"
+
+    @property
+    def env_file(self) -> Path:
+        return self.root / ".env"
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / "agent.toml"
+
+    # -- contents -------------------------------------------------------------------------------------------
+
+    def config(self) -> AgentConfig:
+        raw: dict[str, Any] = {}
+        if self.config_file.exists():
+            try:
+                raw = tomllib.loads(self.config_file.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as exc:
+                raise ProjectError(f"{self.config_file}: {exc}") from exc
+        runtime = raw.get("runtime", {})
+        model = raw.get("model", "scripted")
+        options: dict[str, Any] = {}
+        if isinstance(model, dict):
+            options = dict(model)
+            model = str(options.pop("name", "scripted"))
+        return AgentConfig(
+            name=str(raw.get("name", self.root.name)),
+            model=str(model),
+            drain_timeout=float(runtime.get("drain_timeout", 30.0)),
+            start_timeout=float(runtime.get("start_timeout", 30.0)),
+            max_steps=int(runtime.get("max_steps", 8)),
+            warm_spare=bool(runtime.get("warm_spare", True)),
+            model_options=options,
+            raw=raw,
+        )
+
+    def env(self) -> dict[str, str]:
+        if not self.env_file.exists():
+            return {}
+        return parse_env(self.env_file.read_text(encoding="utf-8"))
+
+    def tool_files(self) -> list[Path]:
+        if not self.tools_dir.is_dir():
+            return []
+        return sorted(
+            p
+            for p in self.tools_dir.rglob("*.py")
+            if "__pycache__" not in p.parts and not p.name.startswith(("_", "."))
+        )
+
+    def uses_venv(self) -> bool:
+        return self.requirements_file.exists()
+
+    def venv_python(self) -> Path:
+        return self.venv_dir / "bin" / "python"
+
+    def python(self) -> str:
+        """The interpreter the capsule runs on: DIR/.venv's when the project has requirements."""
+        if self.uses_venv() and self.venv_python().exists():
+            return str(self.venv_python())
+        return sys.executable
+
+    # -- classification -------------------------------------------------------------------------------------
+
+    def claims(self, path: Path) -> bool:
+        return self.classify(path) is not None
+
+    def classify(self, path: Path) -> Row | None:
+        """The reload-table row for a changed path, or ``None`` when the change is not the agent's business."""
+        try:
+            rel = Path(os.path.realpath(path)).relative_to(self.root)
+        except ValueError:
+            return None
+        parts = rel.parts
+        if not parts or parts[0] in _IGNORED_DIRS or any(p == "__pycache__" for p in parts):
+            return None
+        if _TEMP_NAME.search(parts[-1]):
+            return None
+        if parts == ("agent.toml",):
+            return Row.RESTART
+        if parts == (".env",):
+            return Row.ENV
+        if parts == ("requirements.txt",):
+            return Row.REQUIREMENTS
+        if parts[0] == "src":
+            if len(parts) == 2 and parts[1] in IDENTITY_FILES:
+                return Row.IDENTITY
+            if len(parts) >= 2 and parts[1] == "tools":
+                return Row.TOOLS
+            if len(parts) >= 2 and parts[1] == "prompts":
+                return Row.PROMPTS
+            if len(parts) >= 2 and parts[1] == "scripts":
+                return Row.SCRIPTS
+            return Row.RESTART  # other module wiring under src/
+        if len(parts) == 1 and Path(parts[0]).suffix in {
+            ".py",
+            ".toml",
+            ".cfg",
+            ".ini",
+            ".json",
+            ".yaml",
+            ".yml",
+        }:
+            return Row.RESTART
+        return None

@@ -1,0 +1,402 @@
+"""Tools: typed Python functions in ``src/tools/**.py``.
+
+Every public function defined in a tool file (name not starting with ``_``) is a tool. Its docstring is the
+description (a Google-style ``Args:`` section gives per-argument descriptions), and its JSON schema comes from
+its type hints: ``str``/``int``/``float``/``bool``, ``list[T]``, ``dict[str, T]``, ``T | None``, ``Literal``,
+``enum.Enum``, and ``Annotated[T, "description"]`` (a ``dict`` in ``Annotated`` is merged into the schema).
+Parameters with defaults are optional. Arguments are validated against the schema before the call.
+
+Tool modules are compiled from their source every time a capsule starts, never from cached bytecode: a
+same-size save within the same second must not serve the old code (see "Known traps" in DESIGN.md).
+Files whose name starts with ``_`` are helpers: importable as ``agent_tools.<name>`` or relatively, never
+scanned for tools.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import inspect
+import json
+import re
+import sys
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
+
+PACKAGE = "agent_tools"
+
+_SIMPLE: dict[Any, str] = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}
+
+
+class ToolError(Exception):
+    """Raised for an invalid tool definition or invalid arguments."""
+
+
+@dataclass
+class ToolSpec:
+    name: str
+    description: str
+    input_schema: dict[str, Any]
+    source_hash: str = ""
+    file: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "inputSchema": self.input_schema,
+            "sourceHash": self.source_hash,
+            "file": self.file,
+        }
+
+
+@dataclass
+class Tool:
+    spec: ToolSpec
+    func: Callable[..., Any]
+    params: list[str] = field(default_factory=list)
+
+
+# -- schema ---------------------------------------------------------------------------------------------------
+
+
+def schema_for(hint: Any) -> dict[str, Any]:
+    """JSON schema for one type hint."""
+    if hint is inspect.Parameter.empty or hint is Any or hint is object:
+        return {}
+    origin = get_origin(hint)
+    if origin is Annotated:
+        base, *extras = get_args(hint)
+        schema = schema_for(base)
+        for extra in extras:
+            if isinstance(extra, str):
+                schema["description"] = extra
+            elif isinstance(extra, dict):
+                schema.update(extra)
+            elif hasattr(extra, "description") and isinstance(extra.description, str):
+                schema["description"] = extra.description
+        return schema
+    if hint in _SIMPLE:
+        return {"type": _SIMPLE[hint]}
+    if origin is Literal:
+        values = list(get_args(hint))
+        types_ = sorted({_SIMPLE[type(v)] for v in values if type(v) in _SIMPLE})
+        schema: dict[str, Any] = {"enum": values}
+        if len(types_) == 1:
+            schema["type"] = types_[0]
+        return schema
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return schema_for(Literal[tuple(m.value for m in hint)])  # type: ignore[misc]
+    if origin in (Union, types.UnionType):
+        members = get_args(hint)
+        non_null = [m for m in members if m is not type(None)]
+        if len(non_null) == 1 and len(members) == 2:
+            inner = schema_for(non_null[0])
+            if "type" in inner and isinstance(inner["type"], str) and "enum" not in inner:
+                return {**inner, "type": [inner["type"], "null"]}
+            return {"anyOf": [inner, {"type": "null"}]}
+        return {"anyOf": [schema_for(m) for m in members]}
+    if origin in (list, set, frozenset, typing.Sequence, tuple) or hint in (list, set, tuple):
+        args = get_args(hint)
+        schema = {"type": "array"}
+        if origin is tuple and args and args[-1] is not Ellipsis:
+            schema["prefixItems"] = [schema_for(a) for a in args]
+            schema["minItems"] = schema["maxItems"] = len(args)
+        elif args:
+            schema["items"] = schema_for(args[0])
+        return schema
+    if origin in (dict, typing.Mapping) or hint is dict:
+        args = get_args(hint)
+        schema = {"type": "object"}
+        if len(args) == 2:
+            schema["additionalProperties"] = schema_for(args[1])
+        return schema
+    if typing.is_typeddict(hint):
+        hints = get_type_hints(hint, include_extras=True)
+        return {
+            "type": "object",
+            "properties": {k: schema_for(v) for k, v in hints.items()},
+            "required": sorted(hint.__required_keys__),
+        }
+    raise ToolError(f"unsupported type hint {hint!r}")
+
+
+_ARGS_HEADER = re.compile(r"^\s*(Args|Arguments|Parameters):\s*$")
+_ARG_LINE = re.compile(r"^\s+(\*{0,2}\w+)\s*(\([^)]*\))?\s*:\s*(.*)$")
+
+
+def _split_docstring(doc: str) -> tuple[str, dict[str, str]]:
+    lines = inspect.cleandoc(doc).splitlines() if doc else []
+    description: list[str] = []
+    args: dict[str, str] = {}
+    in_args = False
+    current: str | None = None
+    for line in lines:
+        if _ARGS_HEADER.match(line):
+            in_args = True
+            continue
+        if in_args:
+            if line and not line[0].isspace():
+                in_args = False
+                description.append(line)
+                continue
+            match = _ARG_LINE.match(line)
+            if match and (current is None or len(line) - len(line.lstrip()) <= 4):
+                current = match.group(1).lstrip("*")
+                args[current] = match.group(3).strip()
+            elif current and line.strip():
+                args[current] += " " + line.strip()
+            continue
+        description.append(line)
+    return "\n".join(description).strip(), args
+
+
+def spec_for(func: Callable[..., Any], name: str | None = None) -> Tool:
+    """Build the tool (spec + validator data) for a typed function."""
+    name = name or func.__name__
+    try:
+        hints = get_type_hints(func, include_extras=True)
+    except Exception as exc:
+        raise ToolError(f"tool {name}: cannot resolve type hints: {exc}") from exc
+    description, arg_docs = _split_docstring(func.__doc__ or "")
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    params: list[str] = []
+    for param in inspect.signature(func).parameters.values():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        if param.name in ("self", "cls"):
+            continue
+        try:
+            schema = schema_for(hints.get(param.name, inspect.Parameter.empty))
+        except ToolError as exc:
+            raise ToolError(f"tool {name}, parameter {param.name}: {exc}") from exc
+        if param.name in arg_docs and "description" not in schema:
+            schema["description"] = arg_docs[param.name]
+        if param.default is inspect.Parameter.empty:
+            required.append(param.name)
+        else:
+            default = param.default.value if isinstance(param.default, enum.Enum) else param.default
+            try:
+                json.dumps(default)
+                schema["default"] = default
+            except TypeError:
+                pass
+        properties[param.name] = schema
+        params.append(param.name)
+    input_schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        input_schema["required"] = required
+    try:
+        source = inspect.getsource(func)
+    except (OSError, TypeError):
+        source = repr(func.__code__.co_code)
+    spec = ToolSpec(
+        name=name,
+        description=description or f"The {name} tool.",
+        input_schema=input_schema,
+        source_hash=hashlib.sha256(source.encode()).hexdigest()[:12],
+        file=getattr(func.__code__, "co_filename", ""),
+    )
+    return Tool(spec=spec, func=func, params=params)
+
+
+# -- validation -----------------------------------------------------------------------------------------------
+
+
+def _check(value: Any, schema: dict[str, Any], where: str) -> list[str]:
+    errors: list[str] = []
+    if "anyOf" in schema:
+        if all(_check(value, s, where) for s in schema["anyOf"]):
+            errors.append(f"{where}: {value!r} matches none of the allowed types")
+        return errors
+    if "enum" in schema and value not in schema["enum"]:
+        errors.append(f"{where}: {value!r} is not one of {schema['enum']!r}")
+        return errors
+    expected = schema.get("type")
+    if expected is None:
+        return errors
+    allowed = expected if isinstance(expected, list) else [expected]
+    ok = False
+    for kind in allowed:
+        if (
+            (kind == "string" and isinstance(value, str))
+            or (kind == "integer" and isinstance(value, int) and not isinstance(value, bool))
+            or (kind == "number" and isinstance(value, int | float) and not isinstance(value, bool))
+            or (kind == "boolean" and isinstance(value, bool))
+            or (kind == "null" and value is None)
+            or (kind == "array" and isinstance(value, list))
+            or (kind == "object" and isinstance(value, dict))
+        ):
+            ok = True
+            break
+    if not ok:
+        errors.append(f"{where}: expected {' or '.join(allowed)}, got {type(value).__name__} {value!r}")
+        return errors
+    if isinstance(value, list):
+        if "items" in schema:
+            for i, item in enumerate(value):
+                errors += _check(item, schema["items"], f"{where}[{i}]")
+        if "prefixItems" in schema:
+            if len(value) != len(schema["prefixItems"]):
+                errors.append(f"{where}: expected {len(schema['prefixItems'])} items, got {len(value)}")
+            else:
+                for i, (item, sub) in enumerate(zip(value, schema["prefixItems"])):
+                    errors += _check(item, sub, f"{where}[{i}]")
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        for key in schema.get("required", []):
+            if key not in value:
+                errors.append(f"{where}.{key}: required")
+        extra = schema.get("additionalProperties", True)
+        for key, item in value.items():
+            if key in props:
+                errors += _check(item, props[key], f"{where}.{key}")
+            elif extra is False:
+                errors.append(f"{where}: unexpected argument {key!r}")
+            elif isinstance(extra, dict):
+                errors += _check(item, extra, f"{where}.{key}")
+    return errors
+
+
+def validate_arguments(spec: ToolSpec, arguments: dict[str, Any] | None) -> list[str]:
+    """Problems with ``arguments`` for ``spec`` (empty when they are valid)."""
+    if arguments is None:
+        arguments = {}
+    if not isinstance(arguments, dict):
+        return [f"arguments must be an object, got {type(arguments).__name__}"]
+    problems = _check(arguments, spec.input_schema, "arguments")
+    return [p.replace("arguments.", "", 1) if p.startswith("arguments.") else p for p in problems]
+
+
+def call_arguments(tool: Tool, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Arguments after validation: floats for ``float`` parameters given as ints are left to Python."""
+    return {k: v for k, v in arguments.items() if k in tool.params}
+
+
+# -- loading --------------------------------------------------------------------------------------------------
+
+
+class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):
+    """Compiles from the file's current source every time; never reads or writes cached bytecode."""
+
+    def get_code(self, fullname: str) -> types.CodeType:
+        path = self.get_filename(fullname)
+        return compile(self.get_data(path), path, "exec", dont_inherit=True)
+
+
+class _EmptyPackageLoader(importlib.abc.Loader):
+    """For a tools folder without ``__init__.py``."""
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        return None
+
+
+class _ToolsFinder(importlib.abc.MetaPathFinder):
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def find_spec(
+        self, fullname: str, path: Any = None, target: Any = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != PACKAGE and not fullname.startswith(PACKAGE + "."):
+            return None
+        rel = fullname.split(".")[1:]
+        base = self.root.joinpath(*rel)
+        if base.is_dir():
+            init = base / "__init__.py"
+            origin = init if init.exists() else None
+            spec = importlib.machinery.ModuleSpec(
+                fullname,
+                _SourceOnlyLoader(fullname, str(init)) if origin else _EmptyPackageLoader(),
+                origin=str(origin) if origin else None,
+                is_package=True,
+            )
+            spec.submodule_search_locations = [str(base)]
+            if origin:
+                spec.has_location = True
+            return spec
+        file = base.with_suffix(".py")
+        if file.exists():
+            return importlib.util.spec_from_file_location(
+                fullname, file, loader=_SourceOnlyLoader(fullname, str(file))
+            )
+        return None
+
+
+def install_tools_finder(tools_dir: Path) -> None:
+    if not any(isinstance(f, _ToolsFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _ToolsFinder(tools_dir))
+
+
+def module_name(tools_dir: Path, file: Path) -> str:
+    rel = file.relative_to(tools_dir).with_suffix("")
+    return ".".join([PACKAGE, *rel.parts])
+
+
+@dataclass
+class LoadFailure:
+    file: str
+    error: str
+
+
+def load_tools(tools_dir: Path, files: list[Path]) -> tuple[dict[str, Tool], list[LoadFailure]]:
+    """Import every tool file (from source) and collect its public functions as tools."""
+    import importlib
+    import traceback
+
+    install_tools_finder(tools_dir)
+    tools: dict[str, Tool] = {}
+    failures: list[LoadFailure] = []
+    for file in files:
+        name = module_name(tools_dir, file)
+        try:
+            module = importlib.import_module(name)
+        except BaseException as exc:
+            tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
+            # keep the frames from the tool file itself, not from importlib
+            relevant = [line for line in tb if "importlib" not in line]
+            failures.append(LoadFailure(str(file), "".join(relevant).strip()))
+            continue
+        for attr, value in vars(module).items():
+            if attr.startswith("_") or not inspect.isfunction(value) or value.__module__ != module.__name__:
+                continue
+            try:
+                tool = spec_for(value)
+            except ToolError as exc:
+                failures.append(LoadFailure(str(file), str(exc)))
+                continue
+            if tool.spec.name in tools:
+                failures.append(
+                    LoadFailure(
+                        str(file), f"tool {attr!r} is also defined in {tools[tool.spec.name].spec.file}"
+                    )
+                )
+                continue
+            tools[tool.spec.name] = tool
+    return tools, failures
+
+
+def format_result(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, default=str, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)

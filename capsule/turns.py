@@ -1,0 +1,142 @@
+"""The turn loop: user message → model → tool calls on the pinned surface → … → final reply.
+
+A turn pins the surface it starts on (``manager.pin()``); its model requests use that surface's identity and
+tool declarations, and its tool calls go to that surface's capsule generation, even if a newer one becomes
+current meanwhile. Every event of the turn carries the pinned revision.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from dapper_tui.capsule.events import Event
+from dapper_tui.capsule.manager import CapsuleManager
+from dapper_tui.capsule.models import Message, Model, ModelError
+
+
+def history_to_messages(events: list[Event]) -> list[Message]:
+    """Model messages from stored events. A call without a result (the process died mid-call) gets one."""
+    messages: list[Message] = []
+    step_index: dict[tuple[Any, Any], dict[str, Any]] = {}
+    answered: set[str] = set()
+    for event in events:
+        if event.type == "tool_result":
+            answered.add(str(event.get("call_id")))
+    for event in events:
+        if event.type == "user":
+            messages.append({"role": "user", "content": event.get("text", "")})
+        elif event.type in ("assistant", "tool_call"):
+            key = (event.turn, event.get("step"))
+            message = step_index.get(key)
+            if message is None:
+                message = {"role": "assistant", "content": "", "tool_calls": []}
+                step_index[key] = message
+                messages.append(message)
+            if event.type == "assistant":
+                message["content"] += event.get("text", "")
+            else:
+                call = {
+                    "id": event.get("call_id"),
+                    "name": event.get("tool"),
+                    "arguments": event.get("arguments", {}),
+                }
+                message["tool_calls"].append(call)
+                if call["id"] not in answered:
+                    messages.append(
+                        {
+                            "role": "tool",
+                            "tool_call_id": call["id"],
+                            "name": call["name"],
+                            "content": "no result: the agent process stopped during this call",
+                            "is_error": True,
+                        }
+                    )
+        elif event.type == "tool_result":
+            messages.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": event.get("call_id"),
+                    "name": event.get("tool"),
+                    "content": event.get("result", ""),
+                    "is_error": bool(event.get("is_error")),
+                }
+            )
+    for message in messages:
+        if message["role"] == "assistant" and not message["tool_calls"]:
+            del message["tool_calls"]
+    return messages
+
+
+async def run_turn(
+    *,
+    manager: CapsuleManager,
+    model: Model,
+    thread: str,
+    history: list[Event],
+    text: str,
+    emit: Callable[[Event], None],
+    max_steps: int = 8,
+) -> str:
+    """Run one turn; every event goes through ``emit`` (which stores and publishes it). Returns the turn id."""
+    turn = secrets.token_hex(4)
+    surface = manager.pin()
+    revision = surface.revision
+
+    def event(kind: str, **data: Any) -> None:
+        emit(Event(type=kind, thread=thread, revision=revision, turn=turn, data=data))
+
+    try:
+        event("user", text=text, generation=surface.generation_number)
+        messages = [*history_to_messages(history), {"role": "user", "content": text}]
+        for step in range(max_steps):
+            reply = await model.respond(
+                surface.identity.text,
+                messages,
+                surface.tools,
+                lambda chunk, step=step: event("assistant_delta", text=chunk, step=step),
+            )
+            if reply.text:
+                event("assistant", text=reply.text, step=step, final=not reply.tool_calls)
+            if not reply.tool_calls:
+                break
+            messages.append({"role": "assistant", "content": reply.text, "tool_calls": []})
+            for call in reply.tool_calls:
+                messages[-1]["tool_calls"].append(call.to_dict())
+            for call in reply.tool_calls:
+                event(
+                    "tool_call",
+                    tool=call.name,
+                    arguments=call.arguments,
+                    call_id=call.id,
+                    step=step,
+                    generation=surface.generation_number,
+                )
+                result, is_error = await manager.call(surface, call.name, call.arguments)
+                event(
+                    "tool_result",
+                    tool=call.name,
+                    call_id=call.id,
+                    result=result,
+                    is_error=is_error,
+                    step=step,
+                    generation=surface.generation_number,
+                )
+                messages.append(
+                    {
+                        "role": "tool",
+                        "tool_call_id": call.id,
+                        "name": call.name,
+                        "content": result,
+                        "is_error": is_error,
+                    }
+                )
+        else:
+            event("error", message=f"the turn stopped after {max_steps} model steps")
+    except ModelError as exc:
+        event("error", message=str(exc))
+    finally:
+        manager.unpin(surface)
+        event("turn_end", generation=surface.generation_number)
+    return turn

@@ -1,0 +1,203 @@
+"""The one reload coordinator: a watchfiles watcher shared by the debug engine and the agent capsule manager.
+
+Scopes register with the roots they want watched. Each debounced batch of changed paths is split by scope
+(the first scope, in registration order, that watches a root holding the path and ``claims`` it), handed to
+that scope's ``apply`` on the coordinator's thread, and every returned record goes into one chronological
+log and to every subscriber. A change no scope claims is ignored and not logged. ``request`` is the manual
+trigger (the keyboard reload) and takes exactly the same path as a save.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from dapper_tui.reload.record import ReloadRecord
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class ReloadScope(Protocol):
+    name: str
+
+    def claims(self, path: Path) -> bool: ...
+
+    def apply(self, paths: list[Path]) -> list[ReloadRecord]: ...
+
+
+@dataclass
+class _Registration:
+    scope: ReloadScope
+    roots: list[Path]
+
+    def covers(self, path: Path) -> bool:
+        return any(path == root or path.is_relative_to(root) for root in self.roots)
+
+
+def _real(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path.absolute()
+
+
+class ReloadCoordinator:
+    """One watcher, many scopes, one log."""
+
+    def __init__(self, debounce_ms: int = 50) -> None:
+        self.debounce_ms = debounce_ms
+        self._registrations: list[_Registration] = []
+        self._subscribers: list[Callable[[ReloadRecord], None]] = []
+        self._log: list[ReloadRecord] = []
+        self._lock = threading.RLock()
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+        self._wake = threading.Event()  # set to make the watch loop rebuild its roots (or stop)
+        self._ready = threading.Event()
+
+    # -- registration and records ---------------------------------------------------------------------------
+
+    def add_scope(self, scope: ReloadScope, roots: list[Path]) -> None:
+        with self._lock:
+            self._registrations.append(_Registration(scope, [_real(Path(r)) for r in roots]))
+            running = self._thread is not None and self._thread.is_alive()
+        if running:
+            self._rewatch()
+
+    def remove_scope(self, scope: ReloadScope) -> None:
+        with self._lock:
+            self._registrations = [r for r in self._registrations if r.scope is not scope]
+            running = self._thread is not None and self._thread.is_alive()
+        if running:
+            self._rewatch()
+
+    def subscribe(self, callback: Callable[[ReloadRecord], None]) -> Callable[[], None]:
+        with self._lock:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def publish(self, record: ReloadRecord) -> None:
+        with self._lock:
+            self._log.append(record)
+            subscribers = list(self._subscribers)
+        for callback in subscribers:
+            try:
+                callback(record)
+            except Exception:
+                log.exception("reload subscriber failed")
+
+    @property
+    def log(self) -> list[ReloadRecord]:
+        with self._lock:
+            return list(self._log)
+
+    # -- dispatch -------------------------------------------------------------------------------------------
+
+    def request(self, paths: list[Path]) -> list[ReloadRecord]:
+        """Apply ``paths`` now, exactly as a save of them would. Returns the records written."""
+        with self._lock:
+            registrations = list(self._registrations)
+        batches: list[tuple[ReloadScope, list[Path]]] = []
+        for raw in paths:
+            path = _real(Path(raw))
+            for reg in registrations:
+                if reg.covers(path) and reg.scope.claims(path):
+                    for scope, batch in batches:
+                        if scope is reg.scope:
+                            if path not in batch:
+                                batch.append(path)
+                            break
+                    else:
+                        batches.append((reg.scope, [path]))
+                    break
+        records: list[ReloadRecord] = []
+        for scope, batch in batches:
+            try:
+                produced = scope.apply(sorted(batch))
+            except Exception as exc:  # a scope bug must not take the watcher down
+                log.exception("reload scope %s failed", scope.name)
+                produced = [
+                    ReloadRecord(
+                        scope=scope.name,  # type: ignore[arg-type]
+                        outcome="failed",
+                        path=str(batch[0]),
+                        message=f"{type(exc).__name__}: {exc}",
+                    )
+                ]
+            for record in produced:
+                self.publish(record)
+            records.extend(produced)
+        return records
+
+    # -- watching -------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Watch in a background thread. Idempotent. Returns once the watcher is listening."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stopped.clear()
+            self._wake.clear()
+            self._ready.clear()
+            self._thread = threading.Thread(target=self._run, name="reload-coordinator", daemon=True)
+            self._thread.start()
+        self._ready.wait(5)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(5)
+        self._thread = None
+
+    def _rewatch(self) -> None:
+        self._ready.clear()
+        self._wake.set()
+        self._ready.wait(5)
+
+    def _roots(self) -> list[Path]:
+        with self._lock:
+            roots = {root for reg in self._registrations for root in reg.roots}
+        existing = sorted(r for r in roots if r.exists())
+        # A root inside another root would report its changes twice.
+        return [r for r in existing if not any(o != r and r.is_relative_to(o) for o in existing)]
+
+    def _run(self) -> None:
+        import watchfiles
+
+        while not self._stopped.is_set():
+            self._wake.clear()
+            roots = self._roots()
+            if not roots:
+                self._ready.set()
+                self._wake.wait()
+                continue
+            try:
+                for changes in watchfiles.watch(
+                    *roots,
+                    debounce=self.debounce_ms,
+                    step=min(self.debounce_ms, 10) or 1,
+                    stop_event=self._wake,
+                    rust_timeout=100,
+                    yield_on_timeout=True,
+                    raise_interrupt=False,
+                ):
+                    self._ready.set()
+                    if changes:
+                        self.request(sorted({Path(p) for _change, p in changes}))
+            except Exception:
+                log.exception("reload watcher failed; restarting")
+                self._stopped.wait(0.2)
+            self._ready.set()
