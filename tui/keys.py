@@ -1,0 +1,89 @@
+"""The key table: one place for the bindings, the footer, the help screen and the command palette.
+
+VS Code habits (F5, F10, F11, Shift+F11, F9) and pudb habits (c, n, s, r, b, u, d) both work. Shift+F11 arrives
+as F23 in xterm-like terminals; Ctrl+Alt+R arrives as Ctrl+R where the terminal sends Alt as an ESC prefix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Key:
+    keys: str  # Textual key names, comma separated; the first one is shown in the footer
+    action: str
+    description: str
+    help: str
+    show: bool = True
+    display: str | None = None  # how the footer and the help screen spell the keys
+    palette: bool = True
+
+
+KEYS: tuple[Key, ...] = (
+    Key("f5,c", "continue", "Continue", "Run until the next breakpoint or the end", display="F5 / c"),
+    Key("f10,n", "step_over", "Over", "Step over: run the current line", display="F10 / n"),
+    Key("f11,s", "step_in", "Into", "Step into the call on the current line", display="F11 / s"),
+    Key(
+        "shift+f11,f23,r",
+        "step_out",
+        "Out",
+        "Step out: run until the current function returns",
+        display="Shift+F11 / r",
+    ),
+    Key("f6,p", "pause", "Pause", "Pause the running program", display="F6 / p"),
+    Key("f9,b", "toggle_breakpoint", "Break", "Toggle a breakpoint on the cursor line", display="F9 / b"),
+    Key(
+        "B",
+        "edit_condition",
+        "Condition",
+        "Edit the condition, hit count or log message of the breakpoint on the cursor line",
+        show=False,
+        display="B",
+    ),
+    Key("R", "hot_reload", "Reload", "Hot-reload the file shown in the source view", display="R"),
+    Key(
+        "ctrl+alt+r,ctrl+r",
+        "hot_reload",
+        "Reload",
+        "Hot-reload (the seed's shortcut)",
+        show=False,
+        display="Ctrl+Alt+R / Ctrl+R",
+        palette=False,
+    ),
+    Key("e", "evaluate", "Eval", "Evaluate an expression in the selected frame", display="e"),
+    Key("w", "add_watch", "Watch", "Add a watch expression", display="w"),
+    Key("u", "frame_up", "Up", "Select the caller's frame", show=False, display="u"),
+    Key("d", "frame_down", "Down", "Select the callee's frame", show=False, display="d"),
+    Key("o", "open_old_code", "Old code", "Show the source an old-code frame is running", show=False),
+    Key(
+        "l",
+        "toggle_library",
+        "Library",
+        "Show or hide library frames in the call stack",
+        show=False,
+        display="l",
+    ),
+    Key("x", "toggle_raised", "Raised", "Also stop on raised exceptions (not only uncaught)", show=False),
+    Key("ctrl+t", "restart", "Restart", "Restart the program", show=False, display="Ctrl+T"),
+    Key("?", "help", "Help", "Show every key", display="?"),
+    Key("q", "quit_debugger", "Quit", "Quit (asks first)", display="q"),
+)
+
+# Keys that belong to one pane (shown in the help screen; bound in the pane itself).
+PANE_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("Source view", "↑ ↓ PgUp PgDn Home End", "Move the cursor line"),
+    ("Source view", "click in the gutter", "Toggle a breakpoint on that line"),
+    ("Source view", "Enter", "Run to the cursor line"),
+    ("Call stack", "Enter / click", "Select a frame: its source, variables and watches"),
+    ("Loaded sources", "Enter / click", "Show the file in the source view"),
+    ("Variables", "Enter / click", "Expand; on 'more…' load the next page"),
+    ("Variables", "=", "Set the value of the selected variable"),
+    ("Watches", "Delete", "Remove the selected watch"),
+    ("Breakpoints", "Enter", "Show the breakpoint in the source view"),
+    ("Breakpoints", "Delete", "Remove the breakpoint"),
+    ("Breakpoints", "B", "Edit condition / hit count / log message"),
+    ("Reload log", "↑ ↓", "Select a reload: its details show below"),
+    ("Anywhere", "Tab / Shift+Tab", "Move between panes"),
+    ("Anywhere", "Ctrl+P", "Command palette"),
+)

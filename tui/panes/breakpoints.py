@@ -1,0 +1,94 @@
+"""The breakpoints list: every line and function breakpoint, verified or not (with the reason)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+
+class BreakpointsPane(OptionList):
+    DEFAULT_CSS = """
+    BreakpointsPane { border: round $primary 40%; background: $surface; }
+    BreakpointsPane:focus { border: round $accent; }
+    """
+
+    BINDINGS = [
+        Binding("delete,backspace", "remove", "Remove breakpoint", show=False),
+        Binding("B", "edit", "Edit condition", show=False),
+    ]
+
+    class Show(Message):
+        def __init__(self, bp: Any) -> None:
+            super().__init__()
+            self.bp = bp
+
+    class Remove(Message):
+        def __init__(self, bp: Any) -> None:
+            super().__init__()
+            self.bp = bp
+
+    class Edit(Message):
+        def __init__(self, bp: Any) -> None:
+            super().__init__()
+            self.bp = bp
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Breakpoints"
+        self.breakpoints: list[Any] = []
+
+    def show_breakpoints(self, breakpoints: list[Any], display: Any) -> None:
+        highlighted = self.highlighted
+        self.breakpoints = [bp for bp in breakpoints if not bp.temporary]
+        self.clear_options()
+        for bp in self.breakpoints:
+            self.add_option(Option(self._label(bp, display)))
+        if highlighted is not None and self.breakpoints:
+            self.highlighted = min(highlighted, len(self.breakpoints) - 1)
+        self.border_subtitle = str(len(self.breakpoints)) if self.breakpoints else "F9 / b: add"
+
+    @staticmethod
+    def _label(bp: Any, display: Any) -> Text:
+        text = Text()
+        text.append("● " if bp.verified else "○ ", style="red" if bp.verified else "dim")
+        if bp.function:
+            text.append(f"{bp.function}()", style="bold")
+        else:
+            text.append(f"{display(bp.path)}:{bp.line}", style="bold")
+        if bp.condition:
+            text.append(f"  if {bp.condition}", style="yellow")
+        if bp.hit_condition:
+            text.append(f"  hits {bp.hit_condition}", style="yellow")
+        if bp.log_message:
+            text.append(f"  log {bp.log_message!r}", style="cyan")
+        if bp.hits:
+            text.append(f"  hit {bp.hits}x", style="dim")
+        if bp.message:
+            text.append(f"  {bp.message}", style="dim italic")
+        return text
+
+    def _current(self) -> Any:
+        if self.highlighted is None or self.highlighted >= len(self.breakpoints):
+            return None
+        return self.breakpoints[self.highlighted]
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        bp = self._current()
+        if bp is not None:
+            self.post_message(self.Show(bp))
+
+    def action_remove(self) -> None:
+        bp = self._current()
+        if bp is not None:
+            self.post_message(self.Remove(bp))
+
+    def action_edit(self) -> None:
+        bp = self._current()
+        if bp is not None and not bp.function:
+            self.post_message(self.Edit(bp))

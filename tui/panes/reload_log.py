@@ -1,0 +1,130 @@
+"""The reload log: one row per reload (time, module, outcome, counters, changed definitions, warnings,
+duration). Selecting a row shows its details below; a failure is red, with its message and a hint."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import DataTable, Static
+
+_OUTCOME_STYLE = {
+    "applied": "bold green",
+    "failed": "bold red",
+    "pending": "bold yellow",
+    "skipped": "dim",
+    "restart-required": "bold yellow",
+}
+_COUNTERS = (
+    ("reboundFrames", "frames"),
+    ("updatedFrameCodes", "frame codes"),
+    ("patchedFunctions", "functions"),
+    ("patchedClasses", "classes"),
+    ("patchedInstances", "instances"),
+)
+
+
+def _counters(record: Any) -> str:
+    c = record.counters or {}
+    parts = [f"{c[k]} {label}" for k, label in _COUNTERS if c.get(k)]
+    parts += [f"{v} {k}" for k, v in c.items() if v and k not in dict(_COUNTERS)]
+    return ", ".join(parts) or "-"
+
+
+def _changed(record: Any) -> str:
+    parts = (
+        [f"+{n}" for n in record.added]
+        + [f"~{n}" for n in record.changed]
+        + [f"-{n}" for n in record.removed]
+    )
+    return " ".join(parts) or "-"
+
+
+class ReloadLogPane(Vertical):
+    DEFAULT_CSS = """
+    ReloadLogPane { border: round $primary 40%; background: $surface; height: 1fr; }
+    ReloadLogPane:focus-within { border: round $accent; }
+    ReloadLogPane > DataTable { height: 1fr; min-height: 3; background: $surface; }
+    ReloadLogPane > #reload-detail-scroll { height: auto; max-height: 8; border-top: solid $primary 30%; }
+    ReloadLogPane .failed { color: $error; }
+    """
+
+    def __init__(self, *, id: str | None = None, clock: Any = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Reload log"
+        self.records: list[Any] = []
+        self._clock = clock  # tests pass a fixed clock: snapshots must not show the time of day
+
+    def compose(self) -> ComposeResult:
+        table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=False, id="reload-table")
+        table.add_columns("time", "module", "outcome", "counters", "changed", "warnings", "ms")
+        yield table
+        with VerticalScroll(id="reload-detail-scroll"):
+            yield Static(
+                "No reloads yet. R reloads the file in the source view; saving a loaded file reloads it too.",
+                id="reload-detail",
+            )
+
+    @property
+    def table(self) -> DataTable[Any]:
+        return self.query_one("#reload-table", DataTable)
+
+    def _time(self, record: Any) -> str:
+        ts = self._clock(record) if self._clock else record.timestamp
+        return time.strftime("%H:%M:%S", time.localtime(ts)) if isinstance(ts, (int, float)) else str(ts)
+
+    def add_record(self, record: Any) -> None:
+        """Add one ReloadRecord as a row, select it and show its details."""
+        self.records.append(record)
+        style = _OUTCOME_STYLE.get(record.outcome, "")
+        module = record.module or os.path.basename(record.path)
+        red = "red" if record.outcome == "failed" else ""
+        self.table.add_row(
+            Text(self._time(record), style=red),
+            Text(module, style=red or "bold"),
+            Text(record.outcome, style=style),
+            Text(_counters(record), style=red),
+            Text(_changed(record), style=red),
+            Text(
+                str(len(record.warnings)) if record.warnings else "-",
+                style="yellow" if record.warnings else "",
+            ),
+            Text(f"{record.duration_ms:.1f}" if record.duration_ms else "-", style=red),
+        )
+        self.table.move_cursor(row=len(self.records) - 1)
+        self.show_detail(len(self.records) - 1)
+        self.border_subtitle = f"{len(self.records)} reloads"
+
+    def show_detail(self, index: int) -> None:
+        if not 0 <= index < len(self.records):
+            return
+        r = self.records[index]
+        text = Text()
+        style = _OUTCOME_STYLE.get(r.outcome, "")
+        text.append(f"{r.outcome.upper()}", style=style)
+        text.append(f"  {r.module or ''}  {r.path}\n", style="bold")
+        if r.message:
+            text.append(r.message + "\n", style="red" if r.outcome == "failed" else "")
+        if r.hint:
+            text.append("hint: ", style="bold yellow")
+            text.append(r.hint + "\n", style="yellow")
+        text.append(f"counters: {_counters(r)}\n")
+        for label, names in (("added", r.added), ("changed", r.changed), ("removed", r.removed)):
+            if names:
+                text.append(f"{label}: {', '.join(names)}\n")
+        for w in r.warnings:
+            text.append(f"warning: {w}\n", style="yellow")
+        if r.duration_ms:
+            text.append(f"duration: {r.duration_ms:.1f} ms\n", style="dim")
+        self.detail_text = text.plain
+        self.query_one("#reload-detail", Static).update(text)
+
+    detail_text = ""
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self.show_detail(event.cursor_row)

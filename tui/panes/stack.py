@@ -1,0 +1,107 @@
+"""The call stack: threads by name, each with its frames (innermost first). Library frames are hidden unless
+the user shows them; frames still running code that a reload replaced are marked "old code"."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+
+class StackPane(Tree[Any]):
+    DEFAULT_CSS = """
+    StackPane { border: round $primary 40%; background: $surface; }
+    StackPane:focus { border: round $accent; }
+    """
+
+    class FrameSelected(Message):
+        def __init__(self, frame: Any) -> None:  # engine.session.FrameInfo
+            super().__init__()
+            self.frame = frame
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("threads", id=id)
+        self.show_root = False
+        self.guide_depth = 2
+        self.border_title = "Call stack"
+        self.selected_frame: Any = None
+        self._frame_nodes: dict[int, TreeNode[Any]] = {}
+
+    def show_stack(
+        self,
+        threads: list[tuple[int, str, list[Any]]],
+        stopped_thread: int | None,
+        *,
+        select: int | None = None,
+    ) -> None:
+        """`threads`: (thread id, name, frames). The stopped thread comes first and its top frame is selected
+        (or the frame with id `select`)."""
+        self.clear()
+        self._frame_nodes.clear()
+        threads = sorted(threads, key=lambda t: (t[0] != stopped_thread, t[1]))
+        first: TreeNode[Any] | None = None
+        for tid, name, frames in threads:
+            label = Text(name, style="bold")
+            if tid == stopped_thread:
+                label.append("  stopped", style="italic yellow")
+            elif not frames:
+                label.append("  (no frames of yours)", style="dim")
+            thread_node = self.root.add(label, data=None, expand=True)
+            for frame in frames:
+                node = thread_node.add_leaf(self._label(frame), data=frame)
+                self._frame_nodes[frame.id] = node
+                if first is None or (select is not None and frame.id == select):
+                    first = node
+        self.border_subtitle = "" if threads else "running"
+        if first is not None:
+            self.selected_frame = first.data
+            self.move_cursor(first)
+        else:
+            self.selected_frame = None
+
+    def clear_stack(self, note: str = "running") -> None:
+        self.clear()
+        self._frame_nodes.clear()
+        self.selected_frame = None
+        self.border_subtitle = note
+
+    @staticmethod
+    def _label(frame: Any) -> Text:
+        text = Text()
+        text.append(frame.name, style="bold" if frame.user else "dim")
+        text.append(f"  {os.path.basename(frame.path)}:{frame.line}", style="" if frame.user else "dim")
+        if frame.old_code:
+            text.append("  [old code]", style="bold magenta")
+        return text
+
+    def frames(self) -> list[Any]:
+        return [node.data for node in self._frame_nodes.values()]
+
+    def select_frame_id(self, frame_id: int) -> None:
+        node = self._frame_nodes.get(frame_id)
+        if node is not None:
+            self.move_cursor(node)
+            self.selected_frame = node.data
+            self.post_message(self.FrameSelected(node.data))
+
+    def move_selection(self, delta: int) -> None:
+        """u/d: the caller (+1) or the callee (-1) of the selected frame, within its thread."""
+        if self.selected_frame is None:
+            return
+        node = self._frame_nodes.get(self.selected_frame.id)
+        if node is None or node.parent is None:
+            return
+        siblings = list(node.parent.children)
+        i = siblings.index(node) + delta
+        if 0 <= i < len(siblings):
+            self.select_frame_id(siblings[i].data.id)
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[Any]) -> None:
+        event.stop()
+        if event.node.data is not None:
+            self.selected_frame = event.node.data
+            self.post_message(self.FrameSelected(event.node.data))
