@@ -1,0 +1,240 @@
+"""Top-level (and class-body) definitions of a source, how two versions differ, and line re-mapping."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["def", "class", "stmt", "main"]
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _dump(node: ast.AST | list) -> str:
+    if isinstance(node, list):
+        return "[" + ", ".join(_dump(n) for n in node) + "]"
+    return ast.dump(node, annotate_fields=False, include_attributes=False)
+
+
+@dataclass
+class Item:
+    """One top-level statement (or class-body statement)."""
+
+    kind: Kind
+    node: ast.stmt
+    name: str | None = None  # def / class
+    key: str = ""  # content, positions left out
+    header: str = ""  # def: decorators; class: decorators, bases, keywords, type parameters
+    binds: frozenset[str] = frozenset()
+    body: list[Item] | None = None  # class bodies
+
+    @property
+    def lineno(self) -> int:
+        return self.node.lineno
+
+    @property
+    def end_lineno(self) -> int:
+        return self.node.end_lineno or self.node.lineno
+
+    def positions(self) -> tuple[int, int, int]:
+        return (self.node.lineno, self.node.col_offset, self.end_lineno)
+
+
+def is_main_guard(node: ast.stmt) -> bool:
+    """``if __name__ == "__main__":`` (either way round)."""
+    if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):
+        return False
+    test = node.test
+    if len(test.ops) != 1 or not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    consts = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+    return len(names) == 1 and len(consts) == 1
+
+
+def bound_names(node: ast.stmt) -> frozenset[str]:
+    """Names a statement binds in the scope it runs in (nested scopes left out)."""
+    names: set[str] = set()
+
+    def visit(n: ast.AST) -> None:
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(n.name)
+            for d in n.decorator_list:
+                visit(d)
+            return
+        if isinstance(n, ast.Lambda):
+            return
+        if isinstance(n, (ast.Import, ast.ImportFrom)):
+            for alias in n.names:
+                if alias.name != "*":
+                    names.add(alias.asname or alias.name.split(".")[0])
+            return
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            names.add(n.id)
+        elif (isinstance(n, ast.ExceptHandler) and n.name) or (
+            isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name
+        ):
+            names.add(n.name)
+        elif isinstance(n, ast.MatchMapping) and n.rest:
+            names.add(n.rest)
+        for child in ast.iter_child_nodes(n):
+            if not isinstance(child, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                visit(child)
+            else:  # walrus targets in comprehensions bind in the enclosing scope
+                for sub in ast.walk(child):
+                    if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
+                        names.add(sub.target.id)
+
+    visit(node)
+    return frozenset(names)
+
+
+def _class_header(node: ast.ClassDef) -> str:
+    return _dump([*node.decorator_list, *node.bases, *node.keywords, *getattr(node, "type_params", [])])
+
+
+def items_of(body: list[ast.stmt], *, class_body: bool = False) -> list[Item]:
+    items: list[Item] = []
+    for node in body:
+        if isinstance(node, _DEFS):
+            items.append(
+                Item("def", node, node.name, _dump(node), _dump(node.decorator_list), frozenset({node.name}))
+            )
+        elif isinstance(node, ast.ClassDef):
+            items.append(
+                Item(
+                    "class",
+                    node,
+                    node.name,
+                    _dump(node),
+                    _class_header(node),
+                    frozenset({node.name}),
+                    items_of(node.body, class_body=True),
+                )
+            )
+        elif not class_body and is_main_guard(node):
+            items.append(Item("main", node, None, _dump(node)))
+        else:
+            items.append(Item("stmt", node, None, _dump(node), "", bound_names(node)))
+    return items
+
+
+@dataclass
+class Diff:
+    """How a new body differs from an old one."""
+
+    old_defs: dict[str, Item] = field(default_factory=dict)
+    changed_stmts: set[int] = field(default_factory=set)  # id(node) of new statements that are new or edited
+    removed_names: list[str] = field(default_factory=list)  # bound before, bound by nothing now
+    removed_stmts: list[Item] = field(default_factory=list)
+
+
+def diff_items(old: list[Item], new: list[Item]) -> Diff:
+    d = Diff()
+    for it in old:
+        if it.kind in ("def", "class") and it.name:
+            d.old_defs[it.name] = it  # the last definition wins, as when the body runs
+    remaining = Counter(it.key for it in old if it.kind in ("stmt", "main"))
+    for it in new:
+        if it.kind in ("stmt", "main"):
+            if remaining[it.key] > 0:
+                remaining[it.key] -= 1
+            else:
+                d.changed_stmts.add(id(it.node))
+    new_bound: set[str] = set()
+    for it in new:
+        new_bound |= it.binds
+    old_bound: dict[str, Item] = {}
+    for it in old:
+        for name in it.binds:
+            old_bound[name] = it
+    leftover = Counter(remaining)
+    for it in old:
+        if it.kind in ("stmt", "main") and leftover[it.key] > 0:
+            leftover[it.key] -= 1
+            d.removed_stmts.append(it)
+    d.removed_names = [name for name in old_bound if name not in new_bound]
+    return d
+
+
+def parse(source: str, filename: str) -> ast.Module:
+    return ast.parse(source, filename)
+
+
+def future_flags(tree: ast.Module) -> int:
+    """The compiler flags of the module's ``from __future__ import`` statements (for compiling its parts)."""
+    import __future__
+
+    flags = 0
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            for alias in node.names:
+                feature = getattr(__future__, alias.name, None)
+                if feature is not None:
+                    flags |= feature.compiler_flag
+        elif (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            continue
+        else:
+            break
+    return flags
+
+
+def strip_decorators(node: ast.stmt) -> ast.stmt:
+    """A copy of a def/class without its decorators (positions kept), to build its parts without side effects."""
+    if isinstance(node, (*_DEFS, ast.ClassDef)) and node.decorator_list:
+        clone = type(node)(**{f: getattr(node, f) for f in node._fields})
+        clone.decorator_list = []
+        for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+            setattr(clone, attr, getattr(node, attr, None))
+        return clone
+    return node
+
+
+# --- line re-mapping --------------------------------------------------------------------------------------
+
+
+def _norm(line: str) -> str:
+    return " ".join(line.split())
+
+
+def remap_lines(old_source: str, new_source: str, lines: Iterable[int]) -> dict[int, int | None]:
+    """Where each old line (1-based) is in the new source; None when its line was deleted.
+
+    Lines are compared with whitespace normalised, so a re-indented statement keeps its breakpoint. A line
+    inside an edited block maps to the line at the same offset in the block's replacement (clamped to it).
+    """
+    old_lines = [_norm(s) for s in old_source.splitlines()]
+    new_lines = [_norm(s) for s in new_source.splitlines()]
+    wanted = sorted(set(lines))
+    result: dict[int, int | None] = {}
+    if not wanted:
+        return result
+    opcodes = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes()
+    for line in wanted:
+        i = line - 1
+        mapped: int | None = None
+        for tag, i1, i2, j1, j2 in opcodes:
+            if i1 <= i < i2:
+                if tag == "equal":
+                    mapped = j1 + (i - i1) + 1
+                elif tag == "replace":
+                    mapped = j1 + min(i - i1, j2 - j1 - 1) + 1
+                break  # "delete": the line is gone
+        result[line] = mapped
+    return result
+
+
+def iter_codes(code) -> Iterator:
+    yield code
+    for const in code.co_consts:
+        if hasattr(const, "co_code"):
+            yield from iter_codes(const)

@@ -1,0 +1,1066 @@
+"""One hot reload of one source file, as a transaction: resolve, compile, apply, patch, commit or roll back."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import gc
+import importlib.machinery
+import inspect
+import linecache
+import os
+import sys
+import threading
+import time
+import traceback
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from types import CodeType, FrameType, FunctionType, ModuleType
+from typing import Any
+
+from . import _frames, _pycache, _sources, _telemetry
+from ._diff import (
+    Diff,
+    Item,
+    diff_items,
+    future_flags,
+    is_main_guard,
+    items_of,
+    iter_codes,
+    remap_lines,
+    strip_decorators,
+)
+from ._index import INDEX
+from ._journal import Journal
+from ._types import ReloadOptions, ReloadResult
+
+_LOCK = threading.RLock()
+_MISSING: Any = object()
+_GEN_FLAGS = (
+    inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
+)
+_CLASS_SKIP = frozenset({"__module__", "__qualname__", "__classcell__", "__dict__", "__weakref__"})
+_EXT_SUFFIXES = tuple(
+    sorted({*importlib.machinery.EXTENSION_SUFFIXES, ".so", ".pyd", ".dylib", ".dll", ".sl"})
+)
+_BINARY_MAGIC = (b"\x7fELF", b"MZ", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
+_ASSIGN_LIKE = (ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom)
+
+
+class Rejected(Exception):
+    def __init__(self, error: str, hint: str | None = None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.hint = hint
+
+
+class _CompileError(Exception):
+    def __init__(self, exc: SyntaxError) -> None:
+        super().__init__(str(exc))
+        self.exc = exc
+
+
+@dataclasses.dataclass
+class Target:
+    name: str
+    ns: dict[str, Any]
+    module: ModuleType | None
+
+    @property
+    def is_main(self) -> bool:
+        return self.ns.get("__name__") == "__main__"
+
+
+def _syntax_message(exc: SyntaxError, path: str) -> str:
+    where = f"line {exc.lineno}" if exc.lineno else "an unknown line"
+    if exc.offset:
+        where += f", column {exc.offset}"
+    text = f": {exc.text.strip()}" if exc.text and exc.text.strip() else ""
+    return f"SyntaxError in {os.path.basename(path)} at {where}: {exc.msg}{text}"
+
+
+def same_code(a: CodeType, b: CodeType) -> bool:
+    """Equal apart from line and column positions."""
+    if a is b:
+        return True
+    if (
+        a.co_code != b.co_code
+        or a.co_names != b.co_names
+        or a.co_varnames != b.co_varnames
+        or a.co_freevars != b.co_freevars
+        or a.co_cellvars != b.co_cellvars
+        or a.co_flags != b.co_flags
+        or a.co_argcount != b.co_argcount
+        or a.co_kwonlyargcount != b.co_kwonlyargcount
+        or a.co_posonlyargcount != b.co_posonlyargcount
+        or len(a.co_consts) != len(b.co_consts)
+    ):
+        return False
+    for x, y in zip(a.co_consts, b.co_consts):
+        if type(x) is not type(y):
+            return False
+        if type(x) is CodeType:
+            if not same_code(x, y):
+                return False
+        else:
+            try:
+                if x != y:
+                    return False
+            except Exception:
+                return False
+    return True
+
+
+def _real_file(module: object) -> str | None:
+    try:
+        d = vars(module)
+    except TypeError:
+        return None
+    file = d.get("__file__")
+    return file if isinstance(file, str) else None
+
+
+# --- step 1: resolve ----------------------------------------------------------------------------------------
+
+
+def _looks_binary(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError:
+        return False
+    return head.startswith(_BINARY_MAGIC)
+
+
+def resolve(path: str | Path, frames: Sequence[FrameType] = ()) -> tuple[str, list[Target]]:
+    """The real path and the loaded module namespaces of a file, or Rejected with the reason."""
+    given = os.path.abspath(os.fspath(path))
+    real = _sources.realpath(given)
+    name = os.path.basename(given)
+    if given.endswith(_EXT_SUFFIXES) or real.endswith(_EXT_SUFFIXES) or _looks_binary(real):
+        raise Rejected(
+            f"{name} is a C extension module: compiled code cannot be hot reloaded",
+            "Rebuild the extension and restart the debug session.",
+        )
+    if not (real.endswith((".py", ".pyw")) or given.endswith((".py", ".pyw"))):
+        raise Rejected(
+            f"{name} is not a Python source file (.py): only Python modules can be hot reloaded",
+            "Reload the .py file of the module you edited.",
+        )
+    targets: list[Target] = []
+    seen: set[int] = set()
+    for key, module in list(sys.modules.items()):
+        file = _real_file(module)
+        if file is None or _sources.realpath(file) != real or id(vars(module)) in seen:
+            continue
+        loader = vars(module).get("__loader__")
+        if isinstance(loader, importlib.machinery.ExtensionFileLoader) or file.endswith(_EXT_SUFFIXES):
+            raise Rejected(
+                f"module {key} is a C extension ({os.path.basename(file)}): it cannot be hot reloaded",
+                "Rebuild the extension and restart the debug session.",
+            )
+        seen.add(id(vars(module)))
+        targets.append(Target(vars(module).get("__name__", key), vars(module), module))
+    for frame in _frames.walk(frames):
+        g = frame.f_globals
+        file = g.get("__file__")
+        if id(g) not in seen and isinstance(file, str) and _sources.realpath(file) == real:
+            seen.add(id(g))
+            targets.append(Target(g.get("__name__", "__main__"), g, None))
+    if not targets:
+        ext = _extension_twin(real)
+        if ext:
+            raise Rejected(
+                f"module {ext[0]} is loaded from the C extension {os.path.basename(ext[1])}, not from "
+                f"{name}: compiled code cannot be hot reloaded",
+                "Rebuild the extension from this source and restart the debug session.",
+            )
+        raise Rejected(
+            f"{name} is not loaded in this debug session, so there is nothing to reload",
+            "Only modules the program has imported (or the script itself) can be reloaded; "
+            "the new code is used the next time it is imported.",
+        )
+    targets.sort(key=lambda t: not t.is_main)
+    if not os.path.exists(real):
+        raise Rejected(
+            f"{name} was deleted (or moved): there is no source to reload from",
+            "Restore the file, or restart the session if it was moved on purpose.",
+        )
+    return real, targets
+
+
+def _extension_twin(real: str) -> tuple[str, str] | None:
+    """A loaded extension module built from this source (``mod.py`` beside ``mod.cpython-3xx-*.so``)."""
+    folder, base = os.path.split(real)
+    stem = base.rsplit(".", 1)[0]
+    for key, module in list(sys.modules.items()):
+        file = _real_file(module)
+        if not file or not file.endswith(_EXT_SUFFIXES):
+            continue
+        f_real = _sources.realpath(file)
+        f_folder, f_base = os.path.split(f_real)
+        if f_folder == folder and f_base.split(".", 1)[0] == stem:
+            return key, f_real
+    return None
+
+
+# --- the transaction ----------------------------------------------------------------------------------------
+
+
+class Transaction:
+    def __init__(
+        self, path: str | Path, options: ReloadOptions, frames: Sequence[FrameType], result: ReloadResult
+    ) -> None:
+        self.path = path
+        self.opts = options
+        self.frames = list(frames)
+        self.result = result
+        self.journal = Journal()
+        self.snapshots: list[tuple[dict, dict]] = []
+        self.replaced: dict[int, tuple[Any, Any]] = {}  # id(old) -> (old, new): objects that were replaced
+        self.rebuilds: list[tuple[type, type]] = []
+        self.discarded: dict[int, Any] = {}  # module mode: id(new object thrown away) -> old object kept
+        self.done: set[int] = set()  # functions already brought up to date
+        self.patched_fns: set[int] = set()
+        self.patched_classes: set[int] = set()
+        self.to_mark: list[CodeType] = []
+        self.new_codes: dict[str, list[CodeType]] = defaultdict(list)
+        self.gen_warned: set[str] = set()
+        self.rebuilt_prefixes: list[str] = []
+        self.old_text: str | None = None
+        self.old_items: list[Item] | None = None
+
+    # -- helpers --
+
+    def warn(self, message: str) -> None:
+        if message not in self.result.warnings:
+            self.result.warnings.append(message)
+
+    def _note(self, bucket: list[str], name: str) -> None:
+        if name not in bucket:
+            bucket.append(name)
+
+    def compile_nodes(self, nodes: list[ast.stmt]) -> CodeType:
+        module = ast.Module(body=nodes, type_ignores=[])
+        try:
+            code = compile(module, self.filename, "exec", flags=self.flags, dont_inherit=True)
+        except SyntaxError as exc:
+            raise _CompileError(exc) from exc
+        self._collect(code)
+        return code
+
+    def _collect(self, code: CodeType) -> None:
+        for c in iter_codes(code):
+            if c.co_flags & inspect.CO_OPTIMIZED:
+                self.new_codes[c.co_qualname].append(c)
+
+    def _mine(self, fn: object) -> bool:
+        return type(fn) is FunctionType and _sources.realpath(fn.__code__.co_filename) == self.real
+
+    def unwrap_to(self, obj: Any, qualname: str) -> FunctionType | None:
+        """The function defined as ``qualname`` in this file, found through decorators' wrappers."""
+        seen: set[int] = set()
+        todo = [obj]
+        while todo and len(seen) < 64:
+            o = todo.pop(0)
+            if id(o) in seen:
+                continue
+            seen.add(id(o))
+            if type(o) is FunctionType:
+                if o.__code__.co_qualname == qualname and self._mine(o):
+                    return o
+                for cell in o.__closure__ or ():
+                    try:
+                        todo.append(cell.cell_contents)
+                    except ValueError:
+                        pass
+            if isinstance(o, (classmethod, staticmethod)):
+                todo.append(o.__func__)
+            try:
+                wrapped = getattr(o, "__wrapped__", None)
+            except Exception:
+                wrapped = None
+            if wrapped is not None:
+                todo.append(wrapped)
+            func = getattr(o, "__func__", None) if not isinstance(o, type) else None
+            if func is not None:
+                todo.append(func)
+        return None
+
+    def update_function(
+        self, old: FunctionType, new: FunctionType | None, *, code: CodeType | None = None
+    ) -> bool:
+        """Bring ``old`` up to date in place (code, defaults, annotations, doc); False if it cannot be."""
+        if new is not None and old is new:
+            return True
+        new_code = new.__code__ if new is not None else code
+        assert new_code is not None
+        old_code = old.__code__
+        qual = old_code.co_qualname
+        self.done.add(id(old))
+        if old_code.co_freevars != new_code.co_freevars:
+            self.warn(
+                f"{qual}: its free variables changed {old_code.co_freevars} -> {new_code.co_freevars}; "
+                "references to it made before the reload keep the old code (new definitions use the new)"
+            )
+            return False
+        attrs: dict[str, Any] = {}
+        if old_code is not new_code and old_code != new_code:
+            attrs["__code__"] = new_code
+        if new is not None:
+            for name in ("__defaults__", "__kwdefaults__", "__doc__"):
+                a, b = getattr(old, name), getattr(new, name)
+                if a is not b:
+                    try:
+                        equal = type(a) is type(b) and bool(a == b)
+                    except Exception:
+                        equal = False
+                    if not equal:
+                        attrs[name] = b
+            if old.__annotations__ != new.__annotations__:
+                attrs["__annotations__"] = dict(new.__annotations__)
+        if not attrs:
+            return True
+        self.journal.set_function(old, **attrs)
+        self.patched_fns.add(id(old))
+        if "__code__" in attrs:
+            self.to_mark.append(old_code)
+            if (
+                new_code.co_flags & _GEN_FLAGS
+                and not same_code(old_code, new_code)
+                and qual not in self.gen_warned
+            ):
+                self.gen_warned.add(qual)
+                kind = "coroutine" if new_code.co_flags & inspect.CO_COROUTINE else "generator"
+                self.warn(
+                    f"{qual}: {kind}s already started keep running the old code until they finish; "
+                    "new calls use the new code"
+                )
+        return True
+
+    # -- the steps --
+
+    def run(self) -> None:
+        r = self.result
+        self.real, self.targets = resolve(self.path, self.frames)
+        r.reloadedPath = self.real
+        r.reloadedModule = self.targets[0].name
+        r.modules = [t.name for t in self.targets]
+        first_file = self.targets[0].ns.get("__file__")
+        self.filename = first_file if isinstance(first_file, str) and os.path.isabs(first_file) else self.real
+        try:
+            self.new_text = _sources.read_text(self.real)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise Rejected(
+                f"{os.path.basename(self.real)} cannot be read: {exc}",
+                "Check that the file exists and is readable, then reload again.",
+            ) from exc
+        except SyntaxError as exc:  # a bad encoding cookie
+            raise Rejected(
+                _syntax_message(exc, self.real), "Fix the encoding declaration and save again."
+            ) from exc
+        try:
+            self.new_tree = ast.parse(self.new_text, self.filename)
+        except SyntaxError as exc:
+            raise Rejected(
+                _syntax_message(exc, self.real),
+                "Fix the syntax error and save again; the old code keeps running.",
+            ) from exc
+        self.flags = future_flags(self.new_tree)
+        self.new_items = items_of(self.new_tree.body)
+        filenames = {t.ns.get("__file__") for t in self.targets} - {None}
+        self.old_text, origin = _sources.previous_source(self.real, filenames)  # type: ignore[arg-type]
+        if self.old_text is not None:
+            try:
+                self.old_items = items_of(ast.parse(self.old_text, self.filename).body)
+            except SyntaxError:
+                self.old_text, self.old_items = None, None
+        if self.old_items is None and self.opts.mode == "diff":
+            self.warn(
+                "the previous source of this module was not recorded (call track_sources() before the "
+                "program runs): definitions were compared by their code, and top-level statements were "
+                "only run for names the module does not have yet (edited constants keep their values)"
+            )
+        self.full_code: CodeType | None = None
+        if self.opts.mode == "module":
+            self.full_code = self._compile_module()
+        INDEX.ensure(self.real)
+        for t in self.targets:
+            INDEX.add_namespace(self.real, t.ns)
+
+        try:
+            for t in self.targets:
+                self.snapshots.append((t.ns, dict(t.ns)))
+                if self.opts.mode == "module":
+                    self.apply_module(t)
+                else:
+                    self.apply_diff(t)
+                self.patch_indexed(t)
+            self.migrate()
+        except BaseException as exc:
+            problems = self.journal.rollback()
+            for ns, snap in reversed(self.snapshots):
+                ns.clear()
+                ns.update(snap)
+            if isinstance(exc, _CompileError):
+                raise Rejected(
+                    _syntax_message(exc.exc, self.real),
+                    "Fix the syntax error and save again; the old code keeps running.",
+                ) from exc
+            if not isinstance(exc, Exception):
+                raise
+            line = self._error_line(exc)
+            msg = (
+                f"the module raised {type(exc).__name__}: {exc}"
+                + (f" (line {line})" if line else "")
+                + "; the reload was rolled back and the old code keeps running"
+            )
+            if problems:
+                msg += f" (could not undo: {'; '.join(problems)})"
+            raise Rejected(msg, "Fix the error in the module's top-level code and save again.") from exc
+        self.commit()
+
+    def _compile_module(self) -> CodeType:
+        tree = self.new_tree
+        if self.targets[0].is_main:
+            body = [n for n in tree.body if not is_main_guard(n)]
+            if len(body) != len(tree.body):
+                self.warn('module mode: the script\'s `if __name__ == "__main__":` block was not re-run')
+            tree = ast.Module(body=body, type_ignores=[])
+            self.warn("module mode re-ran the script's top-level statements")
+        try:
+            code = compile(tree, self.filename, "exec", flags=self.flags, dont_inherit=True)
+        except SyntaxError as exc:
+            raise Rejected(
+                _syntax_message(exc, self.real),
+                "Fix the syntax error and save again; the old code keeps running.",
+            ) from exc
+        self._collect(code)
+        return code
+
+    def _error_line(self, exc: BaseException) -> int | None:
+        line = None
+        for fs in traceback.extract_tb(exc.__traceback__):
+            if _sources.realpath(fs.filename) == self.real:
+                line = fs.lineno
+        return line
+
+    # -- mode "diff" --
+
+    def apply_diff(self, t: Target) -> None:
+        r, ns = self.result, t.ns
+        old_items = self.old_items
+        d = diff_items(old_items, self.new_items) if old_items is not None else None
+        old_bound: set[str] = set()
+        for it in old_items or ():
+            old_bound |= it.binds
+        for index, it in enumerate(self.new_items):
+            if it.kind == "main":
+                if d is not None and id(it.node) in d.changed_stmts:
+                    self.warn(
+                        f'line {it.lineno}: the `if __name__ == "__main__":` block changed; it is not re-run'
+                    )
+                continue
+            if it.kind == "def":
+                self.apply_def(t, it, d)
+                continue
+            if it.kind == "class":
+                self.apply_class(t, it, d)
+                continue
+            if d is None:
+                if not it.binds or all(name in ns for name in it.binds):
+                    continue
+            elif id(it.node) not in d.changed_stmts:
+                continue
+            node = it.node
+            if index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                if isinstance(node.value.value, str):
+                    ns["__doc__"] = node.value.value
+                    continue
+            if t.is_main and not isinstance(node, _ASSIGN_LIKE):
+                self.warn(
+                    f"line {it.lineno}: an edited top-level statement of the __main__ script is not re-run "
+                    "(only definitions, assignments and imports are applied)"
+                )
+                continue
+            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                continue
+            exec(self.compile_nodes([node]), ns)
+            for name in sorted(it.binds):
+                self._note(r.changed if name in old_bound else r.added, name)
+        if d is not None:
+            for name in d.removed_names:
+                if name in ns:
+                    value = ns.pop(name)
+                    self._note(r.removed, name)
+                    if isinstance(value, type) or type(value) is FunctionType:
+                        self.replaced.setdefault(id(value), (value, None))
+
+    def _unchanged(self, old: Item | None, new: Item) -> bool:
+        return (
+            old is not None
+            and old.kind == new.kind
+            and old.key == new.key
+            and old.positions() == new.positions()
+        )
+
+    def apply_def(self, t: Target, it: Item, d: Diff | None) -> None:
+        r, ns, name = self.result, t.ns, it.name
+        assert name is not None
+        old_it = d.old_defs.get(name) if d is not None else None
+        if d is not None and self._unchanged(old_it, it):
+            return
+        live = ns.get(name, _MISSING)
+        old_fn = self.unwrap_to(live, name) if live is not _MISSING else None
+        recreate = old_fn is None or (
+            d is not None and (old_it is None or old_it.kind != "def" or old_it.header != it.header)
+        )
+        if recreate:
+            exec(self.compile_nodes([it.node]), ns)
+            new = ns.get(name)
+            if live is _MISSING or (d is not None and old_it is None):
+                self._note(r.added, name)
+                return
+            self._note(r.changed, name)
+            if live is not new:
+                self.replaced[id(live)] = (live, new)
+            new_fn = self.unwrap_to(new, name)
+            if old_fn is not None and new_fn is not None:
+                self.update_function(old_fn, new_fn)
+            return
+        scratch: dict[str, Any] = {}
+        exec(self.compile_nodes([strip_decorators(it.node)]), ns, scratch)
+        new_fn = scratch[name]
+        assert old_fn is not None
+        if not self.update_function(old_fn, new_fn):
+            ns[name] = new_fn if live is old_fn else live
+            if live is old_fn:
+                self.replaced[id(live)] = (live, new_fn)
+        edited = (
+            (old_it.key != it.key) if old_it is not None else not same_code(old_fn.__code__, new_fn.__code__)
+        )
+        if d is None and id(old_fn) in self.patched_fns:
+            edited = edited or old_fn.__code__ is new_fn.__code__
+        if edited:
+            self._note(r.changed, name)
+
+    def _needs_rebuild(self, live: type, old_it: Item | None, it: Item) -> bool:
+        if old_it is not None and old_it.header != it.header:
+            return True
+        special = (
+            bool(it.node.decorator_list)
+            or type(live) is not type
+            or "__slots__" in vars(live)
+            or issubclass(live, tuple)
+        )  # type: ignore[union-attr]
+        if not special:
+            return False
+        if old_it is not None and old_it.body is not None and it.body is not None:
+            old_stmts = sorted(i.key for i in old_it.body if i.kind == "stmt")
+            new_stmts = sorted(i.key for i in it.body if i.kind == "stmt")
+            return old_stmts != new_stmts
+        fields = getattr(live, "__dataclass_fields__", None)
+        if fields is not None:
+            names = {
+                n.target.id
+                for n in it.node.body  # type: ignore[attr-defined]
+                if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)
+            }
+            return names != set(fields)
+        return False
+
+    def apply_class(self, t: Target, it: Item, d: Diff | None) -> None:
+        r, ns, name = self.result, t.ns, it.name
+        assert name is not None
+        old_it = d.old_defs.get(name) if d is not None else None
+        if d is not None and self._unchanged(old_it, it):
+            return
+        live = ns.get(name, _MISSING)
+        is_cls = (
+            isinstance(live, type) and live.__module__ == ns.get("__name__") and live.__qualname__ == name
+        )
+        if not is_cls or (d is not None and (old_it is None or old_it.kind != "class")):
+            exec(self.compile_nodes([it.node]), ns)
+            if live is _MISSING or not is_cls:
+                self._note(r.added if live is _MISSING or old_it is None else r.changed, name)
+            else:
+                self._note(r.changed, name)
+                self.replaced[id(live)] = (live, ns[name])
+            return
+        if self._needs_rebuild(live, old_it, it):
+            exec(self.compile_nodes([it.node]), ns)
+            new = ns[name]
+            self.rebuilds.append((live, new))
+            self.replaced[id(live)] = (live, new)
+            self.rebuilt_prefixes.append(name + ".")
+            self.patched_classes.add(id(live))
+            self._note(r.changed, name)
+            return
+        body = self.class_body(it.node, ns)
+        self.patch_class(live, body, old_it.body if old_it else None, it.body or [], name, ns)
+
+    def class_body(self, node: ast.ClassDef, ns: dict[str, Any]) -> dict[str, Any]:
+        """The namespace of a class body, run without creating the class (no metaclass, no __init_subclass__)."""
+        stripped = strip_decorators(node)
+        code = self.compile_nodes([stripped])
+        body_code = next((c for c in code.co_consts if type(c) is CodeType and c.co_name == node.name), None)
+        body: dict[str, Any] = {}
+        if body_code is not None and not body_code.co_freevars:
+            exec(body_code, ns, body)
+            return body
+        scratch: dict[str, Any] = {}  # generic classes (PEP 695): create a throwaway class
+        exec(code, ns, scratch)
+        return dict(vars(scratch[node.name]))
+
+    def patch_class(
+        self,
+        cls: type,
+        body: dict[str, Any],
+        old_body: list[Item] | None,
+        new_body: list[Item],
+        qual: str,
+        ns: dict[str, Any],
+    ) -> None:
+        r = self.result
+        cell = body.get("__classcell__")
+        if cell is not None:
+            cell.cell_contents = cls
+        self._fix_class_cells(body, cls)
+        bd = diff_items(old_body, new_body) if old_body is not None else None
+        touched: list[str] = []
+        before = len(self.journal) + len(self.patched_fns)
+        for index, it in enumerate(new_body):
+            if it.kind in ("def", "class"):
+                old_it = bd.old_defs.get(it.name or "") if bd is not None else None
+                if bd is not None and self._unchanged(old_it, it):
+                    continue
+                touched.append(it.name or "")
+                if bd is not None:
+                    if old_it is None:
+                        self._note(r.added, f"{qual}.{it.name}")
+                    elif old_it.key != it.key:
+                        self._note(r.changed, f"{qual}.{it.name}")
+            elif bd is None:
+                if index == 0 and it.binds == frozenset():
+                    touched.append("__doc__")
+                touched.extend(n for n in it.binds if n not in vars(cls))
+            elif id(it.node) in bd.changed_stmts:
+                if index == 0 and not it.binds:
+                    touched.append("__doc__")
+                if isinstance(it.node, ast.AnnAssign):
+                    touched.append("__annotations__")
+                for n in sorted(it.binds):
+                    touched.append(n)
+                    self._note(r.changed, f"{qual}.{n}")
+        for extra in ("__firstlineno__", "__static_attributes__"):
+            if extra in body:
+                touched.append(extra)
+        for name in dict.fromkeys(touched):
+            if name in _CLASS_SKIP:
+                continue
+            if name == "__doc__":
+                new_doc = body.get("__doc__")
+                if cls.__doc__ != new_doc:
+                    self.journal.setattr(cls, "__doc__", new_doc)
+                continue
+            new_val = body.get(name, _MISSING)
+            if new_val is _MISSING:
+                continue
+            old_val = vars(cls).get(name, _MISSING)
+            self.patch_member(cls, name, old_val, new_val, f"{qual}.{name}", ns)
+            if bd is None and old_val is not _MISSING and id(old_val) in self.patched_fns:
+                fn = old_val
+                if type(fn) is FunctionType and not same_code(fn.__code__, self.journal_old_code(fn)):
+                    self._note(r.changed, f"{qual}.{name}")
+        if bd is not None:
+            for name in bd.removed_names:
+                if name in vars(cls) and name not in _CLASS_SKIP:
+                    self.journal.delattr(cls, name)
+                    self._note(r.removed, f"{qual}.{name}")
+        if len(self.journal) + len(self.patched_fns) != before:
+            self.patched_classes.add(id(cls))
+
+    def journal_old_code(self, fn: FunctionType) -> CodeType:
+        for code in self.to_mark:
+            if code.co_qualname == fn.__code__.co_qualname:
+                return code
+        return fn.__code__
+
+    def _fix_class_cells(self, body: dict[str, Any], cls: type) -> None:
+        """Functions built for ``cls`` from a throwaway body/class must see ``cls`` as ``__class__``."""
+        for value in body.values():
+            funcs = []
+            if type(value) is FunctionType:
+                funcs.append(value)
+            elif isinstance(value, (classmethod, staticmethod)):
+                funcs.append(value.__func__)
+            elif isinstance(value, property):
+                funcs.extend(f for f in (value.fget, value.fset, value.fdel) if f is not None)
+            for f in funcs:
+                if type(f) is FunctionType and "__class__" in f.__code__.co_freevars and f.__closure__:
+                    c = f.__closure__[f.__code__.co_freevars.index("__class__")]
+                    try:
+                        current = c.cell_contents
+                    except ValueError:
+                        current = None
+                    if current is not cls:
+                        c.cell_contents = cls
+
+    def patch_member(
+        self, cls: type, name: str, old_val: Any, new_val: Any, qual: str, ns: dict[str, Any]
+    ) -> None:
+        if type(old_val) is FunctionType and type(new_val) is FunctionType:
+            if not self.update_function(old_val, new_val):
+                self.journal.setattr(cls, name, new_val)
+            return
+        if type(old_val) is type(new_val) and isinstance(old_val, (classmethod, staticmethod)):
+            if type(old_val.__func__) is FunctionType and type(new_val.__func__) is FunctionType:
+                if not self.update_function(old_val.__func__, new_val.__func__):
+                    self.journal.setattr(cls, name, new_val)
+                return
+        if type(old_val) is property and type(new_val) is property:
+            ok = True
+            for role in ("fget", "fset", "fdel"):
+                a, b = getattr(old_val, role), getattr(new_val, role)
+                if (a is None) != (b is None) or (
+                    a is not None
+                    and not (
+                        type(a) is FunctionType and type(b) is FunctionType and self.update_function(a, b)
+                    )
+                ):
+                    ok = False
+            if not ok or old_val.__doc__ != new_val.__doc__:
+                self.journal.setattr(cls, name, new_val)
+            return
+        if (
+            isinstance(old_val, type)
+            and isinstance(new_val, type)
+            and old_val.__module__ == ns.get("__name__")
+        ):
+            same_header = old_val.__bases__ == new_val.__bases__ and type(old_val) is type(new_val)
+            if same_header and not hasattr(old_val, "__dataclass_fields__"):
+                inner = {k: v for k, v in vars(new_val).items()}
+                self._fix_class_cells(inner, old_val)
+                for k, v in inner.items():
+                    if k in _CLASS_SKIP:
+                        continue
+                    self.patch_member(old_val, k, vars(old_val).get(k, _MISSING), v, f"{qual}.{k}", ns)
+                self.patched_classes.add(id(old_val))
+                return
+            self.journal.setattr(cls, name, new_val)
+            self.rebuilds.append((old_val, new_val))
+            self.replaced[id(old_val)] = (old_val, new_val)
+            self.rebuilt_prefixes.append(old_val.__qualname__ + ".")
+            return
+        self.journal.setattr(cls, name, new_val)
+        self.done.update(id(f) for f in _functions_of(new_val))
+
+    # -- mode "module" --
+
+    def apply_module(self, t: Target) -> None:
+        r, ns = self.result, t.ns
+        before = dict(ns)
+        assert self.full_code is not None
+        exec(self.full_code, ns)
+        old_by_name = {it.name: it for it in self.old_items or () if it.name}
+        new_by_name = {it.name: it for it in self.new_items if it.name}
+        for name, new in list(ns.items()):
+            old = before.get(name, _MISSING)
+            if old is new:
+                continue
+            it = new_by_name.get(name)
+            old_it = old_by_name.get(name)
+            if old is _MISSING:
+                if it is not None:
+                    self._note(r.added, name)
+                continue
+            if (
+                type(old) is FunctionType
+                and type(new) is FunctionType
+                and self._mine(old)
+                and self._mine(new)
+                and old.__code__.co_qualname == new.__code__.co_qualname
+            ):
+                edited = not same_code(old.__code__, new.__code__) or (
+                    old_it is not None and it is not None and old_it.key != it.key
+                )
+                if self.update_function(old, new):
+                    ns[name] = old
+                    self.discarded[id(new)] = old
+                else:
+                    self.replaced[id(old)] = (old, new)
+                if edited:
+                    self._note(r.changed, name)
+                continue
+            if (
+                isinstance(old, type)
+                and isinstance(new, type)
+                and old.__module__ == new.__module__ == ns.get("__name__")
+                and old.__qualname__ == new.__qualname__
+            ):
+                rebuild = (it is not None and self._needs_rebuild(old, old_it, it)) or (
+                    old_it is None
+                    and tuple(b.__qualname__ for b in old.__bases__)
+                    != tuple(b.__qualname__ for b in new.__bases__)
+                )
+                if rebuild:
+                    self.rebuilds.append((old, new))
+                    self.replaced[id(old)] = (old, new)
+                    self.rebuilt_prefixes.append(name + ".")
+                    self.patched_classes.add(id(old))
+                    self._note(r.changed, name)
+                else:
+                    body = dict(vars(new))
+                    self.patch_class(
+                        old,
+                        body,
+                        old_it.body if old_it else None,
+                        it.body if it and it.body else [],
+                        name,
+                        ns,
+                    )
+                    if old_it is None and id(old) in self.patched_classes:
+                        self._note(r.changed, name)
+                    ns[name] = old
+                    self.discarded[id(new)] = old
+                continue
+            if it is not None:
+                old_fn, new_fn = self.unwrap_to(old, name), self.unwrap_to(new, name)
+                if old_fn is not None and new_fn is not None:
+                    self.update_function(old_fn, new_fn)
+                if old_it is None or old_it.key != it.key:
+                    self._note(r.changed, name)
+                self.replaced[id(old)] = (old, new)
+            elif old_it is not None or any(name in i.binds for i in self.new_items if i.kind == "stmt"):
+                stmt_changed = True
+                if self.old_items is not None:
+                    olds = sorted(i.key for i in self.old_items if name in i.binds)
+                    news = sorted(i.key for i in self.new_items if name in i.binds)
+                    stmt_changed = olds != news
+                if stmt_changed:
+                    self._note(r.changed, name)
+        new_bound: set[str] = set()
+        for it in self.new_items:
+            new_bound |= it.binds
+        for it in self.old_items or ():
+            for name in it.binds:
+                if name not in new_bound and name in ns:
+                    ns.pop(name)
+                    self._note(r.removed, name)
+        # classes rebuilt by the re-run may name as their bases classes we then kept by identity
+        for old, new in self.rebuilds:
+            if any(id(b) in self.discarded for b in new.__bases__):
+                self.journal.set_bases(new, tuple(self.discarded.get(id(b), b) for b in new.__bases__))
+
+    # -- functions not reachable from the namespace: closures, nested functions, wrapped originals --
+
+    def patch_indexed(self, t: Target) -> None:
+        others = {id(o.ns) for o in self.targets if o is not t}
+        for qual, codes in self.new_codes.items():
+            if any(qual.startswith(p) for p in self.rebuilt_prefixes):
+                continue
+            fresh = {id(c) for c in codes}
+            live = [
+                f
+                for f in INDEX.live(self.real, qual)
+                if id(f) not in self.done and id(f.__code__) not in fresh and id(f.__globals__) not in others
+            ]
+            if not live:
+                continue
+            codes = sorted({id(c): c for c in codes}.values(), key=lambda c: c.co_firstlineno)
+            olds = sorted({id(f.__code__): f.__code__ for f in live}.values(), key=lambda c: c.co_firstlineno)
+            if len(codes) == 1:
+                pairing = {id(o): codes[0] for o in olds}
+            elif len(olds) == len(codes):
+                pairing = {id(o): n for o, n in zip(olds, codes)}
+            else:
+                self.warn(
+                    f"{qual}: {len(codes)} definitions share this name; {len(live)} existing function "
+                    "object(s) keep their old code"
+                )
+                continue
+            for f in live:
+                self.update_function(f, None, code=pairing[id(f.__code__)])
+
+    # -- rebuilt classes: instances, subclasses, aliases --
+
+    def migrate(self) -> None:
+        if not self.rebuilds:
+            return
+        r = self.result
+        new_of = {id(old): new for old, new in self.rebuilds}
+        olds = [old for old, _ in self.rebuilds]
+        new_ids = {id(new) for _, new in self.rebuilds}
+        kept: dict[str, int] = defaultdict(int)
+        failed: dict[str, str] = {}
+        for obj in gc.get_referrers(*olds):
+            cls = type(obj)
+            if isinstance(obj, type) or id(cls) not in new_of or cls is not obj.__class__:
+                continue
+            new = new_of[id(cls)]
+            if not self.opts.patchClassInstances:
+                kept[cls.__qualname__] += 1
+                continue
+            try:
+                self.journal.set_class(obj, new)
+            except TypeError as exc:
+                failed[cls.__qualname__] = str(exc)
+                continue
+            r.patchedInstances += 1
+            self._fill_new_fields(obj, cls, new)
+        for name, n in kept.items():
+            self.warn(f"{n} existing instance(s) of {name} keep the old class (patchClassInstances is off)")
+        for name, err in failed.items():
+            self.warn(f"instances of {name} could not move to the rebuilt class: {err}")
+        for old in olds:
+            for sub in old.__subclasses__():
+                if id(sub) in new_ids or sub in olds:
+                    continue
+                try:
+                    self.journal.set_bases(sub, tuple(new_of.get(id(b), b) for b in sub.__bases__))
+                except TypeError as exc:
+                    self.warn(
+                        f"subclass {sub.__qualname__} still derives from the old {old.__qualname__}: {exc}"
+                    )
+        # aliases in other modules (`from mod import A`)
+        for module in list(sys.modules.values()):
+            try:
+                d = vars(module)
+            except TypeError:
+                continue
+            if any(d is t.ns for t in self.targets):
+                continue
+            for key, value in list(d.items()):
+                new = new_of.get(id(value))
+                if new is not None and any(value is o for o in olds):
+                    self.journal.set_item(d, key, new)
+
+    def _fill_new_fields(self, obj: Any, old: type, new: type) -> None:
+        fields = getattr(new, "__dataclass_fields__", None)
+        if not fields or not hasattr(obj, "__dict__"):
+            return
+        state = vars(obj)
+        for f in fields.values():
+            if f.name in state or getattr(f, "_field_type", None) is not dataclasses._FIELD:  # type: ignore[attr-defined]
+                continue
+            if f.default is not dataclasses.MISSING:
+                value = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                value = f.default_factory()
+            else:
+                self.warn(
+                    f"existing {new.__qualname__} instances have no value for the new field {f.name!r} "
+                    "(it has no default)"
+                )
+                continue
+            self.journal.set_item(state, f.name, value)
+
+    # -- commit --
+
+    def commit(self) -> None:
+        r, opts = self.result, self.opts
+        for old in self.to_mark:
+            _sources.mark_old(old, self.old_text)
+        r.patchedFunctions = len(self.patched_fns)
+        r.patchedClasses = len(self.patched_classes)
+        # the frames: which keep old code, which locals hold replaced objects
+        old_frames: list[str] = []
+        for frame in _frames.walk(self.frames):
+            code = frame.f_code
+            if (
+                code.co_name == "<module>"
+                and _sources.realpath(code.co_filename) == self.real
+                and self.new_text != self.old_text
+            ):
+                _sources.mark_old(code, self.old_text)
+            if _sources.running_old_code(frame):
+                old_frames.append(f"{code.co_qualname} (line {frame.f_lineno})")
+            if opts.rebindFrameLocals and self.replaced:
+                replaced = {k: v for k, v in self.replaced.items() if v[1] is not None}
+                try:
+                    if _frames.rebind(frame, replaced):
+                        r.reboundFrames += 1
+                except Exception as exc:
+                    self.warn(f"could not rebind the locals of {code.co_qualname}: {exc}")
+        if old_frames:
+            self.warn(
+                f"{len(old_frames)} frame(s) keep running their old code until they return: "
+                + ", ".join(old_frames)
+            )
+            if opts.updateFrameCode:
+                self.warn(
+                    "updateFrameCode: CPython cannot replace the code of a running frame (f_code is "
+                    "read-only on 3.11-3.13); 0 frames updated"
+                )
+        if self.rebuilds and not opts.rebindFrameLocals:
+            self.warn("rebindFrameLocals is off: frame locals may still hold the old classes")
+        # the file: line map, bytecode cache, line cache, recorded source, index
+        if self.old_text is not None:
+            n = self.old_text.count("\n") + (0 if self.old_text.endswith("\n") else 1)
+            r.line_map = remap_lines(self.old_text, self.new_text, range(1, n + 1))
+        if opts.invalidatePycache:
+            for t in self.targets:
+                cached = t.ns.get("__cached__")
+                _pycache.invalidate(self.real, cached if isinstance(cached, str) else None)
+                file = t.ns.get("__file__")
+                if isinstance(file, str) and file != self.real:
+                    _pycache.invalidate(file)
+        for name in {self.real, self.filename, *(t.ns.get("__file__") for t in self.targets)}:
+            if isinstance(name, str):
+                linecache.cache.pop(name, None)
+        _sources.remember_source(self.real, self.new_text)
+        for t in self.targets:
+            INDEX.add_namespace(self.real, t.ns)
+
+
+def _functions_of(value: Any) -> list[FunctionType]:
+    if type(value) is FunctionType:
+        return [value]
+    if isinstance(value, (classmethod, staticmethod)):
+        return [value.__func__] if type(value.__func__) is FunctionType else []
+    if isinstance(value, property):
+        return [f for f in (value.fget, value.fset, value.fdel) if type(f) is FunctionType]
+    return []
+
+
+def reload_file(
+    path: str | Path,
+    options: ReloadOptions | None = None,
+    *,
+    frames: Sequence[FrameType] = (),
+    stopped: bool = True,
+) -> ReloadResult:
+    """Hot reload the module(s) loaded from ``path`` while the debuggee is stopped (see the package doc)."""
+    start = time.perf_counter()
+    opts = options or ReloadOptions()
+    result = ReloadResult(ok=False, mode=opts.mode, reloadedPath=os.path.abspath(os.fspath(path)))
+    with _LOCK:
+        try:
+            if not stopped:
+                raise Rejected(
+                    "the debuggee is running: hot reload needs a stopped session",
+                    "Pause the program (or wait for a breakpoint), then reload; a save while running "
+                    "is applied at the next stop.",
+                )
+            Transaction(path, opts, frames, result).run()
+            result.ok = True
+        except Rejected as exc:
+            result.ok, result.error, result.hint = False, exc.error, exc.hint
+            result.patchedFunctions = result.patchedClasses = result.patchedInstances = 0
+            result.reboundFrames = result.updatedFrameCodes = 0
+            result.added, result.changed, result.removed = [], [], []
+        except Exception as exc:  # a bug of ours: never leave the session in a half state silently
+            result.ok = False
+            result.error = f"internal error during hot reload: {type(exc).__name__}: {exc}"
+            result.hint = "Please report this; restart the session if the program misbehaves."
+    result.durationMs = (time.perf_counter() - start) * 1000.0
+    _telemetry.record(
+        result.ok,
+        module=result.reloadedModule,
+        path=result.reloadedPath,
+        duration_ms=result.durationMs,
+        error=result.error,
+        warnings=len(result.warnings),
+    )
+    return result
