@@ -1,0 +1,1 @@
+"""The engine as a Debug Adapter Protocol server (`dapper-tui dap`)."""

@@ -1,0 +1,658 @@
+"""One DAP client connection over one DebugSession: requests in, responses and events out.
+
+Requests are handled one at a time on the connection's reader thread. Engine events arrive on debuggee threads
+and go straight to the writer (held back while a request is being answered, so a response always precedes the
+events it caused). Thread ids are the engine's `threading` idents mapped to small numbers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from ..breakpoints import BreakpointSpec
+from ..events import (
+    BreakpointChanged,
+    Continued,
+    Event,
+    Exited,
+    InputRequested,
+    LoadedSource,
+    Output,
+    Reloaded,
+    Stopped,
+    ThreadEvent,
+)
+from ..launch import LaunchTarget
+from ..session import DebugSession
+from .protocol import FrameError, MessageWriter
+
+MAX_SOURCE_BYTES = 16 * 1024 * 1024
+
+EXCEPTION_FILTERS = [
+    {
+        "filter": "uncaught",
+        "label": "Uncaught Exceptions",
+        "description": "Stop when an exception is not handled (post mortem)",
+        "default": True,
+    },
+    {
+        "filter": "raised",
+        "label": "Raised Exceptions",
+        "description": "Stop whenever an exception is raised in your code",
+        "default": False,
+    },
+]
+
+CAPABILITIES: dict[str, Any] = {
+    "supportsConfigurationDoneRequest": True,
+    "supportsFunctionBreakpoints": True,
+    "supportsConditionalBreakpoints": True,
+    "supportsHitConditionalBreakpoints": True,
+    "supportsLogPoints": True,
+    "supportsEvaluateForHovers": True,
+    "supportsSetVariable": True,
+    "supportsLoadedSourcesRequest": True,
+    "supportsTerminateRequest": True,
+    "supportsRestartRequest": True,
+    "supportsExceptionInfoRequest": True,
+    "supportsDelayedStackTraceLoading": True,
+    "supportsValueFormattingOptions": False,
+    "exceptionBreakpointFilters": EXCEPTION_FILTERS,
+    "supportsHotReload": True,
+}
+
+_STOP_REASONS = {"breakpoint()": "breakpoint"}
+
+
+class RequestError(Exception):
+    """A request that cannot be carried out; its message goes back in the error response."""
+
+
+def hotreload_available() -> str | None:
+    """None when the engine's hot reload can be used, otherwise why not."""
+    try:
+        spec = importlib.util.find_spec("dapper_tui.engine.hotreload")
+    except (ImportError, ValueError) as exc:
+        return f"hot reload is not available: {exc}"
+    if spec is None:
+        return "hot reload is not available: dapper_tui.engine.hotreload is not installed"
+    try:
+        from .. import hotreload
+
+        hotreload.reload_file  # noqa: B018 - the entry point the session calls
+    except Exception as exc:
+        return f"hot reload is not available: {type(exc).__name__}: {exc}"
+    return None
+
+
+def _arg(args: dict[str, Any], name: str, kind: type | tuple[type, ...] | None = None) -> Any:
+    """A required argument, with a clear message when it is missing or of the wrong type."""
+    if name not in args or args[name] is None:
+        raise RequestError(f"missing argument '{name}'")
+    value = args[name]
+    if kind is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+        want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise RequestError(f"argument '{name}' must be {want}, not {type(value).__name__}")
+    return value
+
+
+def _opt(args: dict[str, Any], name: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+    if args.get(name) is None:
+        return default
+    return _arg(args, name, kind)
+
+
+def _int(args: dict[str, Any], name: str, default: int | None = None) -> int | None:
+    value = args.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RequestError(f"argument '{name}' must be an integer, not {type(value).__name__}")
+    return value
+
+
+class DapAdapter:
+    def __init__(self, writer: MessageWriter, *, log: Callable[[str], None] | None = None) -> None:
+        self.writer = writer
+        self.log = log or (lambda text: print(text, file=sys.__stderr__, flush=True))
+        self.session = DebugSession(self._on_event)
+        self.done = threading.Event()  # set when the client disconnected: the connection ends
+        self._launch_args: dict[str, Any] | None = None
+        self._target: LaunchTarget | None = None
+        self._stop_on_entry = False
+        self._configured = False
+        self._started = False
+        self._terminated_sent = False
+        self._dispatch_thread: int | None = None
+        self._resuming = False
+        self._restarting = False
+        self._thread_ids: dict[int, int] = {}  # engine ident -> DAP id
+        self._idents: dict[int, int] = {}  # DAP id -> engine ident
+        self._known_threads: set[int] = set()
+        self._lock = threading.Lock()
+        self.client: dict[str, Any] = {}
+
+    # -- dispatch -----------------------------------------------------------------------------------------
+    def handle(self, message: dict[str, Any] | FrameError) -> None:
+        """Answer one message from the client. Never raises: a broken request gets an error response."""
+        if isinstance(message, FrameError):
+            self._bad_message(message)
+            return
+        seq = message.get("seq")
+        kind = message.get("type")
+        command = message.get("command")
+        if kind != "request" or not isinstance(command, str) or not command:
+            problem = (
+                f"message type {kind!r} is not 'request'"
+                if kind != "request"
+                else "the request has no 'command' (a non-empty string)"
+            )
+            if isinstance(seq, int) and not isinstance(seq, bool) and kind in ("request", None):
+                self.writer.response(self._error(seq, str(command or ""), problem))
+            else:
+                self._bad_message(FrameError(problem, message=message))
+            return
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            self._bad_message(FrameError(f"request {command!r} has no integer 'seq'", message=message))
+            return
+        args = message.get("arguments")
+        if args is None:
+            args = {}
+        self._dispatch_thread = threading.get_ident()
+        self.writer.hold()
+        response: dict[str, Any]
+        after: Callable[[], None] | None = None
+        try:
+            if not isinstance(args, dict):
+                raise RequestError(f"'arguments' must be an object, not {type(args).__name__}")
+            handler = getattr(self, "on_" + command.replace("/", "_"), None)
+            if handler is None or not callable(handler):
+                raise RequestError(f"unknown request {command!r}")
+            result = handler(args)
+            if isinstance(result, tuple):
+                body, after = result
+            else:
+                body = result
+            response = {
+                "type": "response",
+                "request_seq": seq,
+                "success": True,
+                "command": command,
+            }
+            if body is not None:
+                response["body"] = body
+        except RequestError as exc:
+            response = self._error(seq, command, str(exc))
+        except _Failed as exc:
+            response = self._error(seq, command, exc.message, exc.body)
+        except Exception as exc:
+            self.log(f"dapper-tui dap: {command} failed:\n{traceback.format_exc()}")
+            response = self._error(seq, command, f"{type(exc).__name__}: {exc}")
+        finally:
+            self._resuming = False
+        self.writer.release(response)
+        if after is not None:
+            after()
+
+    def _error(self, seq: int, command: str, text: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = dict(body or {})
+        body["error"] = {"id": 1, "format": text.replace("{", "{{").replace("}", "}}"), "showUser": True}
+        return {
+            "type": "response",
+            "request_seq": seq,
+            "success": False,
+            "command": command,
+            "message": text,
+            "body": body,
+        }
+
+    def _bad_message(self, error: FrameError) -> None:
+        """A message with nothing to answer (no seq): log it, and tell the client on its console."""
+        raw = error.raw[:200].decode("utf-8", "replace") if error.raw else ""
+        text = f"dapper-tui dap: ignored a bad message: {error.reason}" + (f": {raw!r}" if raw else "")
+        self.log(text)
+        self.writer.event("output", {"category": "console", "output": text + "\n"})
+
+    # -- engine events (debuggee threads) -----------------------------------------------------------------
+    def _tid(self, ident: int) -> int:
+        with self._lock:
+            tid = self._thread_ids.get(ident)
+            if tid is None:
+                tid = len(self._thread_ids) + 1
+                self._thread_ids[ident] = tid
+                self._idents[tid] = ident
+            return tid
+
+    def _ident(self, tid: int | None) -> int | None:
+        if tid is None:
+            return None
+        with self._lock:
+            return self._idents.get(tid)
+
+    def _sync_threads(self) -> None:
+        """The engine does not post thread events: tell the client what changed since we last looked."""
+        try:
+            current = {t.id: t.name for t in self.session.thread_list()}
+        except Exception:
+            return
+        with self._lock:
+            started = [i for i in current if i not in self._known_threads]
+            exited = [i for i in self._known_threads if i not in current]
+            self._known_threads = set(current)
+        for ident in started:
+            self.writer.event("thread", {"reason": "started", "threadId": self._tid(ident)})
+        for ident in exited:
+            self.writer.event("thread", {"reason": "exited", "threadId": self._tid(ident)})
+
+    def _on_event(self, event: Event) -> None:
+        w = self.writer
+        if isinstance(event, Output):
+            w.event("output", {"category": event.category, "output": event.text})
+        elif isinstance(event, Stopped):
+            self._sync_threads()
+            body: dict[str, Any] = {
+                "reason": _STOP_REASONS.get(event.reason, event.reason),
+                "threadId": self._tid(event.thread_id),
+                "allThreadsStopped": event.all_threads_stopped,
+                "preserveFocusHint": False,
+            }
+            if event.description:
+                body["description"] = event.description
+            if event.text:
+                body["text"] = event.text
+            if event.hit_breakpoint_ids:
+                body["hitBreakpointIds"] = list(event.hit_breakpoint_ids)
+            w.event("stopped", body)
+        elif isinstance(event, Continued):
+            if self._resuming and threading.get_ident() == self._dispatch_thread:
+                return  # the client asked for it: no event (DAP spec, `continued`)
+            w.event(
+                "continued",
+                {"threadId": self._tid(event.thread_id), "allThreadsContinued": event.all_threads_continued},
+            )
+        elif isinstance(event, Exited):
+            if self._restarting:
+                return  # the old run ended on the way to a new one: the session goes on
+            if event.error:
+                w.event("output", {"category": "stderr", "output": f"dapper-tui: {event.error}\n"})
+            with self._lock:
+                gone, self._known_threads = self._known_threads, set()
+            for ident in gone:
+                w.event("thread", {"reason": "exited", "threadId": self._tid(ident)})
+            w.event("exited", {"exitCode": event.exit_code})
+            self._send_terminated()
+        elif isinstance(event, ThreadEvent):
+            w.event("thread", {"reason": event.reason, "threadId": self._tid(event.thread_id)})
+        elif isinstance(event, BreakpointChanged):
+            w.event("breakpoint", {"reason": event.reason, "breakpoint": event.breakpoint.to_dict()})
+        elif isinstance(event, LoadedSource):
+            source = {"name": os.path.basename(event.path), "path": event.path}
+            w.event("loadedSource", {"reason": event.reason, "source": source})
+        elif isinstance(event, Reloaded):
+            w.event("dapper/hotReloadResult", _reload_event_body(event.result))
+        elif isinstance(event, InputRequested):
+            prompt = f" ({event.prompt.strip()})" if event.prompt.strip() else ""
+            w.event(
+                "output",
+                {
+                    "category": "console",
+                    "output": f"The program waits for input{prompt}: type it in the debug console.\n",
+                },
+            )
+
+    def _send_terminated(self) -> None:
+        with self._lock:
+            if self._terminated_sent:
+                return
+            self._terminated_sent = True
+        self.writer.event("terminated", {})
+
+    # -- life cycle ---------------------------------------------------------------------------------------
+    def on_initialize(self, args: dict[str, Any]) -> Any:
+        self.client = args
+        if args.get("linesStartAt1") is False or args.get("columnsStartAt1") is False:
+            self.log("dapper-tui dap: the client counts lines from 0; lines are sent 1-based anyway")
+        return dict(CAPABILITIES), lambda: self.writer.event("initialized")
+
+    def on_launch(self, args: dict[str, Any]) -> Any:
+        if self._launch_args is not None:
+            raise RequestError("the program was already launched in this session")
+        program = _opt(args, "program", str)
+        module = _opt(args, "module", str)
+        if not program and not module:
+            raise RequestError("missing argument 'program' (a script path) or 'module'")
+        if program and module:
+            raise RequestError("give 'program' or 'module', not both")
+        argv = _opt(args, "args", (list, str), [])
+        if isinstance(argv, str):
+            argv = argv.split()
+        env = _opt(args, "env", dict, {})
+        cwd = _opt(args, "cwd", str)
+        if cwd and not os.path.isdir(cwd):
+            raise RequestError(f"cwd {cwd}: no such directory")
+        if program and not os.path.isabs(program) and cwd:
+            program = os.path.join(cwd, program)
+        target = LaunchTarget(
+            program=program,
+            module=module,
+            args=[str(a) for a in argv],
+            cwd=cwd,
+            env={str(k): "" if v is None else str(v) for k, v in env.items()},
+        )
+        problem = target.check()
+        if problem:
+            raise RequestError(problem)
+        self.session.just_my_code = bool(args.get("justMyCode", True))
+        self._stop_on_entry = bool(args.get("stopOnEntry", False))
+        self._launch_args = args
+        self._target = target
+        return None, self._maybe_start
+
+    def on_attach(self, args: dict[str, Any]) -> Any:
+        raise RequestError("attach is not supported: dapper-tui runs the program itself (use launch)")
+
+    def on_configurationDone(self, args: dict[str, Any]) -> Any:
+        self._configured = True
+        return None, self._maybe_start
+
+    def _maybe_start(self) -> None:
+        if self._started or not self._configured or self._target is None:
+            return
+        self._started = True
+        self.session.launch(self._target, stop_on_entry=self._stop_on_entry)
+
+    def on_disconnect(self, args: dict[str, Any]) -> Any:
+        return None, self._end
+
+    def _end(self) -> None:
+        self.done.set()
+
+    def close(self) -> None:
+        """End the program and take the engine's hooks out of the process."""
+        try:
+            self.session.close()
+        except Exception:
+            self.log(f"dapper-tui dap: closing the session failed:\n{traceback.format_exc()}")
+
+    def on_terminate(self, args: dict[str, Any]) -> Any:
+        if self.session.state in ("running", "stopped"):
+            return None, lambda: self.session.terminate(wait=2.0)
+        return None, self._send_terminated
+
+    def on_restart(self, args: dict[str, Any]) -> Any:
+        if self._target is None:
+            raise RequestError("nothing was launched")
+        return None, self._restart
+
+    def _restart(self) -> None:
+        self._restarting = True
+        try:
+            if not self._started:
+                return
+            self.session.restart(stop_on_entry=self._stop_on_entry)
+        finally:
+            self._restarting = False
+            self._terminated_sent = False
+
+    # -- breakpoints --------------------------------------------------------------------------------------
+    def on_setBreakpoints(self, args: dict[str, Any]) -> Any:
+        source = _arg(args, "source", dict)
+        path = source.get("path")
+        if not isinstance(path, str) or not path:
+            if source.get("sourceReference"):
+                raise RequestError(
+                    "breakpoints need a source path (dapper-tui has no sourceReference sources)"
+                )
+            raise RequestError("missing argument 'source.path'")
+        specs: list[BreakpointSpec] = []
+        bps = args.get("breakpoints")
+        if bps is None:
+            lines = _opt(args, "lines", list, [])
+            bps = [{"line": n} for n in lines]
+        if not isinstance(bps, list):
+            raise RequestError("argument 'breakpoints' must be an array")
+        for i, bp in enumerate(bps):
+            if not isinstance(bp, dict):
+                raise RequestError(f"breakpoints[{i}] must be an object")
+            line = bp.get("line")
+            if isinstance(line, bool) or not isinstance(line, int):
+                raise RequestError(f"breakpoints[{i}].line must be an integer")
+            specs.append(
+                BreakpointSpec(
+                    line,
+                    _str_or_none(bp, "condition", i),
+                    _str_or_none(bp, "hitCondition", i),
+                    _str_or_none(bp, "logMessage", i),
+                )
+            )
+        result = self.session.set_breakpoints(path, specs)
+        return {"breakpoints": [b.to_dict() for b in result]}
+
+    def on_setFunctionBreakpoints(self, args: dict[str, Any]) -> Any:
+        bps = _arg(args, "breakpoints", list)
+        entries = []
+        for i, bp in enumerate(bps):
+            if not isinstance(bp, dict) or not isinstance(bp.get("name"), str):
+                raise RequestError(f"breakpoints[{i}] needs a 'name' (a string)")
+            entries.append(
+                (bp["name"], _str_or_none(bp, "condition", i), _str_or_none(bp, "hitCondition", i))
+            )
+        result = self.session.set_function_breakpoints(entries)
+        return {"breakpoints": [b.to_dict() for b in result]}
+
+    def on_setExceptionBreakpoints(self, args: dict[str, Any]) -> Any:
+        filters = _opt(args, "filters", list, [])
+        options = _opt(args, "filterOptions", list, [])
+        wanted = [f for f in filters if isinstance(f, str)]
+        wanted += [o.get("filterId") for o in options if isinstance(o, dict)]
+        known = {f["filter"] for f in EXCEPTION_FILTERS}
+        unknown = [f for f in wanted if f not in known]
+        self.session.set_exception_breakpoints({f for f in wanted if f in known})
+        result = []
+        for f in wanted:
+            entry: dict[str, Any] = {"verified": f in known}
+            if f not in known:
+                entry["message"] = f"unknown exception filter {f!r}; use uncaught or raised"
+            result.append(entry)
+        if unknown:
+            self.log(f"dapper-tui dap: ignored unknown exception filters {unknown}")
+        return {"breakpoints": result}
+
+    # -- execution ----------------------------------------------------------------------------------------
+    def _resume(self, args: dict[str, Any], fn: Callable[[int | None], None]) -> None:
+        tid = _int(args, "threadId")
+        self._require_stopped()
+        self._resuming = True
+        fn(self._ident(tid))
+
+    def _require_stopped(self) -> None:
+        if self.session.state != "stopped":
+            raise RequestError(f"the program is not stopped (it is {self.session.state})")
+
+    def on_continue(self, args: dict[str, Any]) -> Any:
+        self._resume(args, self.session.continue_)
+        return {"allThreadsContinued": True}
+
+    def on_next(self, args: dict[str, Any]) -> Any:
+        self._resume(args, self.session.step_over)
+
+    def on_stepIn(self, args: dict[str, Any]) -> Any:
+        self._resume(args, self.session.step_in)
+
+    def on_stepOut(self, args: dict[str, Any]) -> Any:
+        self._resume(args, self.session.step_out)
+
+    def on_pause(self, args: dict[str, Any]) -> Any:
+        _int(args, "threadId")
+        if self.session.state == "running":
+            self.session.pause()
+        elif self.session.state != "stopped":
+            raise RequestError(f"the program is not running (it is {self.session.state})")
+
+    # -- inspection ---------------------------------------------------------------------------------------
+    def on_threads(self, args: dict[str, Any]) -> Any:
+        threads = self.session.thread_list()
+        return {"threads": [{"id": self._tid(t.id), "name": t.name} for t in threads]}
+
+    def on_stackTrace(self, args: dict[str, Any]) -> Any:
+        tid = _int(args, "threadId")
+        if tid is None:
+            raise RequestError("missing argument 'threadId'")
+        start = max(_int(args, "startFrame", 0) or 0, 0)
+        levels = _int(args, "levels", 0) or 0
+        ident = self._ident(tid)
+        if ident is None:
+            raise RequestError(f"unknown thread {tid}")
+        frames = self.session.stack(ident)
+        if not frames and self.session.state == "stopped":
+            frames = self.session.stack(ident, just_my_code=False)
+        chosen = frames[start : start + levels] if levels > 0 else frames[start:]
+        return {"stackFrames": [f.to_dict() for f in chosen], "totalFrames": len(frames)}
+
+    def on_scopes(self, args: dict[str, Any]) -> Any:
+        frame_id = _arg(args, "frameId", int)
+        try:
+            scopes = self.session.scopes(frame_id)
+        except KeyError as exc:
+            raise RequestError(exc.args[0] if exc.args else f"unknown frame {frame_id}") from None
+        out = []
+        for s in scopes:
+            d: dict[str, Any] = {"name": s.name, "variablesReference": s.reference, "expensive": s.expensive}
+            if s.name == "Locals":
+                d["presentationHint"] = "locals"
+            if s.named:
+                d["namedVariables"] = s.named
+            out.append(d)
+        return {"scopes": out}
+
+    def on_variables(self, args: dict[str, Any]) -> Any:
+        ref = _arg(args, "variablesReference", int)
+        start = max(_int(args, "start", 0) or 0, 0)
+        count = _int(args, "count", 0) or None
+        if ref == 0:
+            return {"variables": []}
+        try:
+            variables = self.session.variables(ref, start, count)
+        except KeyError as exc:
+            raise RequestError(exc.args[0] if exc.args else f"unknown reference {ref}") from None
+        return {"variables": [v.to_dict() for v in variables]}
+
+    def on_evaluate(self, args: dict[str, Any]) -> Any:
+        expression = _arg(args, "expression", str)
+        frame_id = _int(args, "frameId")
+        context = args.get("context")
+        if self.session.state == "running" and self.session.io.waiting.is_set() and context == "repl":
+            self.session.send_input(expression)  # the program is blocked in input(): this is its answer
+            return {"result": "", "variablesReference": 0}
+        if self.session.state != "stopped":
+            raise RequestError(f"cannot evaluate: the program is not stopped (it is {self.session.state})")
+        try:
+            var = self.session.evaluate(expression, frame_id)
+        except KeyError as exc:
+            raise RequestError(exc.args[0] if exc.args else str(exc)) from None
+        except Exception as exc:
+            raise RequestError(f"{type(exc).__name__}: {exc}") from None
+        body: dict[str, Any] = {"result": var.value, "type": var.type, "variablesReference": var.reference}
+        if var.indexed:
+            body["indexedVariables"] = var.indexed
+        return body
+
+    def on_setVariable(self, args: dict[str, Any]) -> Any:
+        ref = _arg(args, "variablesReference", int)
+        name = _arg(args, "name", str)
+        value = _arg(args, "value", str)
+        self._require_stopped()
+        try:
+            var = self.session.set_variable(ref, name, value)
+        except KeyError as exc:
+            raise RequestError(exc.args[0] if exc.args else f"no variable {name!r}") from None
+        except Exception as exc:
+            raise RequestError(f"{type(exc).__name__}: {exc}") from None
+        body: dict[str, Any] = {"value": var.value, "type": var.type, "variablesReference": var.reference}
+        if var.indexed:
+            body["indexedVariables"] = var.indexed
+        return body
+
+    def on_exceptionInfo(self, args: dict[str, Any]) -> Any:
+        _int(args, "threadId")
+        stop = self.session.stop_event
+        if stop is None or stop.reason != "exception":
+            raise RequestError("the program is not stopped on an exception")
+        name, _, message = stop.text.partition(": ")
+        return {
+            "exceptionId": name or "Exception",
+            "description": message or stop.text,
+            "breakMode": "unhandled" if stop.post_mortem else "always",
+        }
+
+    def on_loadedSources(self, args: dict[str, Any]) -> Any:
+        sources = self.session.loaded_sources()
+        return {"sources": [{"name": s.name, "path": s.path} for s in sources]}
+
+    def on_source(self, args: dict[str, Any]) -> Any:
+        source = _opt(args, "source", dict, {})
+        path = source.get("path")
+        if not isinstance(path, str) or not path:
+            ref = _int(args, "sourceReference", 0)
+            raise RequestError(f"unknown sourceReference {ref}" if ref else "missing argument 'source.path'")
+        if not os.path.isfile(path):
+            raise RequestError(f"{path}: no such file")
+        if os.path.getsize(path) > MAX_SOURCE_BYTES:
+            raise RequestError(f"{path} is larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
+        with open(path, "rb") as f:
+            content = f.read().decode("utf-8", "replace")
+        return {"content": content, "mimeType": "text/x-python"}
+
+    # -- the seed's extension -----------------------------------------------------------------------------
+    def on_dapper_hotReload(self, args: dict[str, Any]) -> Any:
+        source = _arg(args, "source", dict)
+        path = source.get("path")
+        if not isinstance(path, str) or not path:
+            raise RequestError("missing argument 'source.path'")
+        options = _opt(args, "options", dict, {})
+        problem = hotreload_available()
+        if problem:
+            raise RequestError(problem)
+        try:
+            result = self.session.reload(path, options)
+        except ValueError as exc:  # a bad option
+            raise RequestError(str(exc)) from None
+        body = result.to_dict()
+        if not result.ok:
+            message = result.error or "hot reload failed"
+            if result.hint:
+                message += f" ({result.hint})"
+            raise _Failed(message, body)
+        return body
+
+
+class _Failed(Exception):
+    def __init__(self, message: str, body: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.body = body
+
+
+def _str_or_none(d: dict[str, Any], key: str, index: int) -> str | None:
+    value = d.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise RequestError(f"breakpoints[{index}].{key} must be a string")
+    return value
+
+
+def _reload_event_body(result: Any) -> dict[str, Any]:
+    try:
+        d = dict(result.to_dict())
+    except Exception:
+        d = {"ok": bool(getattr(result, "ok", False)), "error": str(result)}
+    d.setdefault("module", d.get("reloadedModule"))
+    d.setdefault("path", d.get("reloadedPath"))
+    return d

@@ -1,0 +1,192 @@
+"""Debug Adapter Protocol framing: ``Content-Length: N\\r\\n\\r\\n`` followed by N bytes of UTF-8 JSON.
+
+The reader is built to survive bad input and keep serving:
+
+- a header block without ``Content-Length`` (or with a silly one) is reported and skipped;
+- bytes before a header (left over from a message whose length was too short) are skipped;
+- a body that is not JSON, or not a JSON object, is reported with the bytes it held;
+- a length that is too long is noticed as soon as the next real header shows up inside the "body" (raw CR LF
+  pairs and a ``Content-Length:`` line can never be part of one JSON value), so the server resynchronises on it
+  instead of waiting forever for bytes that will not come.
+
+Every problem comes back as a :class:`FrameError` from :meth:`MessageReader.read`; the caller answers it and
+reads on. ``None`` means the peer closed the stream.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+MAX_BODY = 64 * 1024 * 1024
+_HEADER_END = b"\r\n\r\n"
+_LENGTH_RE = re.compile(rb"Content-Length[ \t]*:[ \t]*(\S*)", re.IGNORECASE)
+# a complete header block that starts somewhere inside a body: the sign of a Content-Length that was too long
+_EMBEDDED_HEADER_RE = re.compile(
+    rb"Content-Length[ \t]*:[ \t]*\d+[ \t]*\r\n(?:[^\r\n]*\r\n)*?\r\n", re.IGNORECASE
+)
+
+
+@dataclass
+class FrameError:
+    """A message that could not be read. ``message`` is the parsed JSON when it got that far (to answer it)."""
+
+    reason: str
+    raw: bytes = b""
+    message: Any = None
+
+
+class MessageReader:
+    """Reads framed messages from ``read_some`` (returns some bytes, or b"" at end of stream)."""
+
+    def __init__(self, read_some: Callable[[], bytes]) -> None:
+        self._read_some = read_some
+        self._buf = bytearray()
+        self._eof = False
+
+    def _fill(self) -> bool:
+        if self._eof:
+            return False
+        try:
+            data = self._read_some()
+        except (OSError, ValueError):
+            data = b""
+        if not data:
+            self._eof = True
+            return False
+        self._buf += data
+        return True
+
+    def read(self) -> dict[str, Any] | FrameError | None:
+        while True:
+            # -- the header block
+            end = self._buf.find(_HEADER_END)
+            while end < 0:
+                if not self._fill():
+                    if self._buf.strip():
+                        raw = bytes(self._buf)
+                        self._buf.clear()
+                        return FrameError("the stream ended inside a message header", raw)
+                    return None
+                end = self._buf.find(_HEADER_END)
+            header = bytes(self._buf[:end])
+            matches = list(_LENGTH_RE.finditer(header))  # the last one wins: garbage may precede the header
+            m = matches[-1] if matches else None
+            if m is None:
+                del self._buf[: end + len(_HEADER_END)]
+                return FrameError("a message header without Content-Length was skipped", header)
+            start = m.start()
+            garbage = header[:start]
+            try:
+                length = int(m.group(1))
+            except ValueError:
+                length = -1
+            del self._buf[: end + len(_HEADER_END)]
+            if length < 0 or length > MAX_BODY:
+                return FrameError(f"bad Content-Length {m.group(1)[:40]!r}", header)
+            if garbage.strip():
+                # report the skipped bytes, then read the message they preceded on the next call
+                self._buf[:0] = header[start:] + _HEADER_END
+                return FrameError("bytes outside any message were skipped", garbage)
+
+            # -- the body
+            while len(self._buf) < length:
+                resync = _EMBEDDED_HEADER_RE.search(self._buf)
+                if resync is not None:
+                    raw = bytes(self._buf[: resync.start()])
+                    del self._buf[: resync.start()]
+                    return FrameError(
+                        f"Content-Length {length} is longer than the message ({len(raw)} bytes)", raw
+                    )
+                if not self._fill():
+                    raw = bytes(self._buf)
+                    self._buf.clear()
+                    return FrameError(f"the stream ended inside a message body of {length} bytes", raw)
+            body = bytes(self._buf[:length])
+            del self._buf[:length]
+            resync = _EMBEDDED_HEADER_RE.search(body)
+            if resync is not None:
+                # the next message started inside this body: the length was too long
+                self._buf[:0] = body[resync.start() :]
+                return FrameError(
+                    f"Content-Length {length} is longer than the message ({resync.start()} bytes)",
+                    body[: resync.start()],
+                )
+            return parse_body(body)
+
+
+def parse_body(body: bytes) -> dict[str, Any] | FrameError:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return FrameError(f"the message is not UTF-8: {exc}", body)
+    try:
+        message = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        return FrameError(f"the message is not valid JSON: {exc}", body)
+    if not isinstance(message, dict):
+        return FrameError(f"the message is a JSON {type(message).__name__}, not an object", body, message)
+    return message
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    body = json.dumps(message, ensure_ascii=False, default=str).encode("utf-8")
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+class MessageWriter:
+    """Writes framed messages with one lock, so events from debuggee threads never interleave with responses.
+
+    While a request is being handled (``hold``), events are queued and go out right after its response: a
+    client never sees the ``stopped`` of a step before the step's own response.
+    """
+
+    def __init__(self, write_all: Callable[[bytes], None]) -> None:
+        self._write_all = write_all
+        self._lock = threading.RLock()
+        self._seq = 0
+        self._held = 0
+        self._pending: list[dict[str, Any]] = []
+        self.closed = False
+
+    def _write(self, message: dict[str, Any]) -> None:
+        self._seq += 1
+        message["seq"] = self._seq
+        if self.closed:
+            return
+        try:
+            self._write_all(encode(message))
+        except (OSError, ValueError):
+            self.closed = True  # the client went away; the reader sees the end of the stream
+
+    def event(self, event: str, body: dict[str, Any] | None = None) -> None:
+        message: dict[str, Any] = {"type": "event", "event": event}
+        if body is not None:
+            message["body"] = body
+        with self._lock:
+            if self._held:
+                self._pending.append(message)
+            else:
+                self._write(message)
+
+    def hold(self) -> None:
+        with self._lock:
+            self._held += 1
+
+    def release(self, response: dict[str, Any] | None = None) -> None:
+        with self._lock:
+            if response is not None:
+                self._write(response)
+            self._held -= 1
+            if not self._held:
+                pending, self._pending = self._pending, []
+                for message in pending:
+                    self._write(message)
+
+    def response(self, response: dict[str, Any]) -> None:
+        with self._lock:
+            self._write(response)
