@@ -370,7 +370,7 @@ class Transaction:
         self.flags = future_flags(self.new_tree)
         self.new_items = items_of(self.new_tree.body)
         filenames = {t.ns.get("__file__") for t in self.targets} - {None}
-        self.old_text, origin = _sources.previous_source(self.real, filenames)  # type: ignore[arg-type]
+        self.old_text, _origin = _sources.previous_source(self.real, filenames)  # type: ignore[arg-type]
         if self.old_text is not None:
             try:
                 self.old_items = items_of(ast.parse(self.old_text, self.filename).body)
@@ -474,10 +474,14 @@ class Transaction:
             elif id(it.node) not in d.changed_stmts:
                 continue
             node = it.node
-            if index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-                if isinstance(node.value.value, str):
-                    ns["__doc__"] = node.value.value
-                    continue
+            if (
+                index == 0
+                and isinstance(node, ast.Expr)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                ns["__doc__"] = node.value.value
+                continue
             if t.is_main and not isinstance(node, _ASSIGN_LIKE):
                 self.warn(
                     f"line {it.lineno}: an edited top-level statement of the __main__ script is not re-run "
@@ -714,11 +718,15 @@ class Transaction:
             if not self.update_function(old_val, new_val):
                 self.journal.setattr(cls, name, new_val)
             return
-        if type(old_val) is type(new_val) and isinstance(old_val, (classmethod, staticmethod)):
-            if type(old_val.__func__) is FunctionType and type(new_val.__func__) is FunctionType:
-                if not self.update_function(old_val.__func__, new_val.__func__):
-                    self.journal.setattr(cls, name, new_val)
-                return
+        if (
+            type(old_val) is type(new_val)
+            and isinstance(old_val, (classmethod, staticmethod))
+            and type(old_val.__func__) is FunctionType
+            and type(new_val.__func__) is FunctionType
+        ):
+            if not self.update_function(old_val.__func__, new_val.__func__):
+                self.journal.setattr(cls, name, new_val)
+            return
         if type(old_val) is property and type(new_val) is property:
             ok = True
             for role in ("fget", "fset", "fdel"):
@@ -849,7 +857,7 @@ class Transaction:
                     ns.pop(name)
                     self._note(r.removed, name)
         # classes rebuilt by the re-run may name as their bases classes we then kept by identity
-        for old, new in self.rebuilds:
+        for _old, new in self.rebuilds:
             if any(id(b) in self.discarded for b in new.__bases__):
                 self.journal.set_bases(new, tuple(self.discarded.get(id(b), b) for b in new.__bases__))
 

@@ -119,7 +119,7 @@ def test_closure_made_before_reload_runs_new_code(project: Project, mode: str) -
 
 
 def test_old_instance_sees_edited_method_property_and_added_method(project: Project, mode: str) -> None:
-    mod, held, result = load_and_edit(project, mode)
+    _, held, result = load_and_edit(project, mode)
     shape = held["shape"]
     assert shape.describe() == "new describe"
     assert shape.area == 42
