@@ -190,10 +190,13 @@ class SourceView(ScrollView, can_focus=True):
 
     # -- input --------------------------------------------------------------------------------------------
     def on_click(self, event: Click) -> None:
-        line = event.y + self.scroll_offset.y + 1
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        line = offset.y + self.scroll_offset.y + 1
         if not self.path or line > len(self.lines):
             return
-        if event.x < self._gutter_width:
+        if offset.x < self._gutter_width:
             self.post_message(self.GutterClicked(self.path, line))
         else:
             self.cursor_line = line
