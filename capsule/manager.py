@@ -393,7 +393,9 @@ class CapsuleManager:
         if proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, 9)
-            await proc.wait()
+        # read the pipes to their end so the transport closes now, not at garbage collection
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(proc.communicate(), 2.0)
 
     def _prepare_spare(self) -> None:
         if not self.warm_spare or self._closed or self._spare is not None:
@@ -587,8 +589,8 @@ class CapsuleManager:
                 )
                 return
             await asyncio.sleep(0.02)
-        gen.state = "closed"
         await gen.conn.close(timeout=2.0)
+        gen.state = "closed"
         if gen in self._live:
             self._live.remove(gen)
 
@@ -606,9 +608,10 @@ class CapsuleManager:
             self._spare = None
         for task in list(self._retiring):
             task.cancel()
+        await asyncio.gather(*self._retiring, return_exceptions=True)
         for g in self._live:
-            if g.state not in ("closed", "killed"):
+            if g.state != "killed":
                 g.state = "closed"
-                await g.conn.close(timeout=2.0)
+            await g.conn.close(timeout=2.0)
         self._live.clear()
         self._log_file.close()

@@ -200,8 +200,9 @@ def spec_for(func: Callable[..., Any], name: str | None = None) -> Tool:
     input_schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
         input_schema["required"] = required
+    # The whole file counts: a module-level edit (a constant, a helper) changes what the tool does.
     try:
-        source = inspect.getsource(func)
+        source = Path(func.__code__.co_filename).read_text(encoding="utf-8") + inspect.getsource(func)
     except (OSError, TypeError):
         source = repr(func.__code__.co_code)
     spec = ToolSpec(

@@ -1,0 +1,137 @@
+"""Capsule generations: swap on save, pinning, failure keeps the old generation, drain and kill, coalescing."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from conftest import TOOL_V1, Recorder, final_text, make_project, pids_alive, write
+
+from dapper_tui.capsule.runtime import AgentRuntime
+
+
+async def test_tool_save_swaps_generation_and_next_turn_uses_it(runtime: AgentRuntime, project: Path) -> None:
+    rec = Recorder(runtime)
+    text, _ = await final_text(runtime, None, "/call version")
+    assert text == "version: v1"
+    gen1 = runtime.surface.generation
+    assert gen1 is not None
+    write(project / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
+    record = await rec.reload("applied", rows=["tools"])
+    assert record["counters"]["generation"] == 2
+    assert "version" in record["changed"]
+    text, events = await final_text(runtime, None, "/call version")
+    assert text == "version: v2"
+    assert {e.revision for e in events} == {record["counters"]["revision"]}
+    for _ in range(100):  # the old generation is drained and shut down
+        if not pids_alive(gen1.pid):
+            break
+        await asyncio.sleep(0.05)
+    assert not pids_alive(gen1.pid)
+
+
+async def test_module_state_is_recreated_but_data_persists(runtime: AgentRuntime, project: Path) -> None:
+    rec = Recorder(runtime)
+    assert (await final_text(runtime, None, "/call count"))[0] == "count: module=1 data=1"
+    assert (await final_text(runtime, None, "/call count"))[0] == "count: module=2 data=2"
+    write(project / "src/tools/t.py", TOOL_V1 + "\n# touched\n")
+    await rec.reload("applied", rows=["tools"])
+    assert (await final_text(runtime, None, "/call count"))[0] == "count: module=1 data=3"
+
+
+async def test_call_in_flight_finishes_on_old_generation(runtime: AgentRuntime, project: Path) -> None:
+    rec = Recorder(runtime)
+    thread = runtime.open_thread()
+    # two calls in one turn: the save lands while the first is running
+    turn = asyncio.create_task(runtime.run(thread, '/call slow {"seconds": 1.5}\n/call version'))
+    await rec.wait(lambda e: e.type == "tool_call" and e.data["tool"] == "slow")
+    write(project / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
+    record = await rec.reload("applied", rows=["tools"])
+    assert not turn.done(), "the new generation became current while the call was still running"
+    events = [e for e in await turn if e.type != "reload"]
+    results = [e.data for e in events if e.type == "tool_result"]
+    assert [r["result"] for r in results] == ["v1", "v1"]
+    assert {r["generation"] for r in results} == {1}
+    assert {e.revision for e in events} == {1}
+    text, events2 = await final_text(runtime, thread, "/call version")
+    assert text == "version: v2"
+    assert {e.revision for e in events2 if e.type != "reload"} == {record["counters"]["revision"]}
+    history = runtime.history(thread)
+    assert [e.data["text"] for e in history if e.type == "user"] == [
+        '/call slow {"seconds": 1.5}\n/call version',
+        "/call version",
+    ]
+
+
+async def test_broken_tool_keeps_old_generation_then_fix_recovers(runtime: AgentRuntime, project: Path) -> None:
+    rec = Recorder(runtime)
+    thread = runtime.open_thread()
+    write(project / "src/tools/t.py", TOOL_V1.replace('VERSION = "v1"', 'VERSION = "v2"\nimport no_such_module_x'))
+    failed = await rec.reload("failed")
+    assert "no_such_module_x" in failed["message"]
+    assert runtime.surface.generation_number == 1
+    # the failure is in the thread, and the old tools keep answering
+    assert any(e.type == "reload" and e.data["record"]["outcome"] == "failed" for e in runtime.history(thread))
+    assert (await final_text(runtime, thread, "/call version"))[0] == "version: v1"
+    write(project / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v3"'))
+    applied = await rec.reload("applied", rows=["tools"])
+    assert applied["counters"]["generation"] == 3  # generation 2 never became current
+    assert (await final_text(runtime, thread, "/call version"))[0] == "version: v3"
+
+
+async def test_syntax_error_and_duplicate_tool_are_reload_failures(runtime: AgentRuntime, project: Path) -> None:
+    rec = Recorder(runtime)
+    write(project / "src/tools/bad.py", "def oops(:\n")
+    failed = await rec.reload("failed")
+    assert "bad.py" in failed["message"] and "SyntaxError" in failed["message"]
+    write(project / "src/tools/bad.py", "def version() -> str:\n    return 'dup'\n")
+    failed = await rec.reload("failed", timeout=20)
+    assert "also defined" in failed["message"]
+    assert (await final_text(runtime, None, "/call version"))[0] == "version: v1"
+
+
+async def test_hung_tool_at_drain_is_killed_and_reported(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "agent", drain_timeout=0.5)
+    write(root / "src/tools/hang.py", "import time\n\ndef hang() -> str:\n    time.sleep(60)\n    return 'never'\n")
+    async with AgentRuntime(root) as rt:
+        rec = Recorder(rt)
+        old = rt.surface.generation
+        assert old is not None
+        turn = asyncio.create_task(rt.run(None, "/call hang"))
+        await rec.wait(lambda e: e.type == "tool_call")
+        started = time.monotonic()
+        write(root / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
+        await rec.reload("applied", rows=["tools"])
+        killed = await rec.reload("applied", event="killed")
+        assert killed["detail"]["tools"] == ["hang"]
+        assert killed["warnings"]
+        events = await asyncio.wait_for(turn, 10)
+        result = next(e for e in events if e.type == "tool_result")
+        assert result.data["is_error"] and "killed" in result.data["result"]
+        assert time.monotonic() - started < 8
+        assert not pids_alive(old.pid)
+        assert (await final_text(rt, None, "/call version"))[0] == "version: v2"
+
+
+async def test_newer_save_wins_over_one_still_starting(runtime: AgentRuntime, project: Path) -> None:
+    rec = Recorder(runtime)
+    write(project / "src/tools/t.py", TOOL_V1.replace('"v1"', '"slow-start"') + "\nimport time\ntime.sleep(3)\n")
+    await rec.reload("pending")
+    await asyncio.sleep(0.4)  # that generation is starting (sleeping in its import)
+    write(project / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v3"'))
+    skipped = await rec.reload("skipped")
+    assert "superseded" in skipped["message"]
+    await rec.reload("applied", rows=["tools"])
+    await asyncio.sleep(0.3)
+    applied = [r for r in rec.reloads() if r["outcome"] == "applied"]
+    assert len(applied) == 1, "the superseded generation must never become current"
+    assert (await final_text(runtime, None, "/call version"))[0] == "version: v3"
+
+
+async def test_force_reload_starts_a_new_generation(runtime: AgentRuntime) -> None:
+    before = runtime.surface.generation_number
+    record = await runtime.force_reload()
+    assert record.outcome == "applied"
+    assert runtime.surface.generation_number == before + 1
+    assert [r for r in runtime.coordinator.log if r.outcome == "pending"]
