@@ -31,6 +31,10 @@ class ReloadOptions:
     patchClassInstances: bool = True
     mode: Mode = "diff"
 
+    def __post_init__(self) -> None:
+        if self.mode not in ("diff", "module"):
+            raise ValueError(f"hot reload option mode must be 'diff' or 'module', not {self.mode!r}")
+
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> ReloadOptions:
         """From a DAP ``options`` object; unknown keys are ignored, a bad ``mode`` raises ValueError."""
