@@ -6,8 +6,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from conftest import TOOL_V1, Recorder, final_text, make_project, pids_alive, write
-
+from capsule_helpers import TOOL_V1, Recorder, final_text, make_project, pids_alive, write
 from dapper_tui.capsule.runtime import AgentRuntime
 
 
@@ -64,15 +63,22 @@ async def test_call_in_flight_finishes_on_old_generation(runtime: AgentRuntime, 
     ]
 
 
-async def test_broken_tool_keeps_old_generation_then_fix_recovers(runtime: AgentRuntime, project: Path) -> None:
+async def test_broken_tool_keeps_old_generation_then_fix_recovers(
+    runtime: AgentRuntime, project: Path
+) -> None:
     rec = Recorder(runtime)
     thread = runtime.open_thread()
-    write(project / "src/tools/t.py", TOOL_V1.replace('VERSION = "v1"', 'VERSION = "v2"\nimport no_such_module_x'))
+    write(
+        project / "src/tools/t.py",
+        TOOL_V1.replace('VERSION = "v1"', 'VERSION = "v2"\nimport no_such_module_x'),
+    )
     failed = await rec.reload("failed")
     assert "no_such_module_x" in failed["message"]
     assert runtime.surface.generation_number == 1
     # the failure is in the thread, and the old tools keep answering
-    assert any(e.type == "reload" and e.data["record"]["outcome"] == "failed" for e in runtime.history(thread))
+    assert any(
+        e.type == "reload" and e.data["record"]["outcome"] == "failed" for e in runtime.history(thread)
+    )
     assert (await final_text(runtime, thread, "/call version"))[0] == "version: v1"
     write(project / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v3"'))
     applied = await rec.reload("applied", rows=["tools"])
@@ -80,7 +86,9 @@ async def test_broken_tool_keeps_old_generation_then_fix_recovers(runtime: Agent
     assert (await final_text(runtime, thread, "/call version"))[0] == "version: v3"
 
 
-async def test_syntax_error_and_duplicate_tool_are_reload_failures(runtime: AgentRuntime, project: Path) -> None:
+async def test_syntax_error_and_duplicate_tool_are_reload_failures(
+    runtime: AgentRuntime, project: Path
+) -> None:
     rec = Recorder(runtime)
     write(project / "src/tools/bad.py", "def oops(:\n")
     failed = await rec.reload("failed")
@@ -93,7 +101,10 @@ async def test_syntax_error_and_duplicate_tool_are_reload_failures(runtime: Agen
 
 async def test_hung_tool_at_drain_is_killed_and_reported(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent", drain_timeout=0.5)
-    write(root / "src/tools/hang.py", "import time\n\ndef hang() -> str:\n    time.sleep(60)\n    return 'never'\n")
+    write(
+        root / "src/tools/hang.py",
+        "import time\n\ndef hang() -> str:\n    time.sleep(60)\n    return 'never'\n",
+    )
     async with AgentRuntime(root) as rt:
         rec = Recorder(rt)
         old = rt.surface.generation
@@ -116,7 +127,9 @@ async def test_hung_tool_at_drain_is_killed_and_reported(tmp_path: Path) -> None
 
 async def test_newer_save_wins_over_one_still_starting(runtime: AgentRuntime, project: Path) -> None:
     rec = Recorder(runtime)
-    write(project / "src/tools/t.py", TOOL_V1.replace('"v1"', '"slow-start"') + "\nimport time\ntime.sleep(3)\n")
+    write(
+        project / "src/tools/t.py", TOOL_V1.replace('"v1"', '"slow-start"') + "\nimport time\ntime.sleep(3)\n"
+    )
     await rec.reload("pending")
     await asyncio.sleep(0.4)  # that generation is starting (sleeping in its import)
     write(project / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v3"'))
