@@ -382,8 +382,18 @@ class DapAdapter:
 
     def on_terminate(self, args: dict[str, Any]) -> Any:
         if self.session.state in ("running", "stopped"):
-            return None, lambda: self.session.terminate(wait=2.0)
+            return None, self._terminate
         return None, self._send_terminated
+
+    def _terminate(self) -> None:
+        self.session.terminate(wait=2.0)
+        main = self.session._main_thread
+        if self.session.state != "exited" and main is not None and not main.is_alive():
+            # Engine workaround: on 3.12+ a terminate while stopped can end the program's thread without an
+            # Exited event (the line hook raises again inside the engine's own frames). Report the end here.
+            self.log("dapper-tui dap: the program thread ended without an exit event; reporting it")
+            self.session.state = "exited"
+            self._on_event(Exited(1))
 
     def on_restart(self, args: dict[str, Any]) -> Any:
         if self._target is None:

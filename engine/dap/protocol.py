@@ -108,15 +108,30 @@ class MessageReader:
                     return FrameError(f"the stream ended inside a message body of {length} bytes", raw)
             body = bytes(self._buf[:length])
             del self._buf[:length]
-            resync = _EMBEDDED_HEADER_RE.search(body)
-            if resync is not None:
-                # the next message started inside this body: the length was too long
-                self._buf[:0] = body[resync.start() :]
-                return FrameError(
-                    f"Content-Length {length} is longer than the message ({resync.start()} bytes)",
-                    body[: resync.start()],
-                )
-            return parse_body(body)
+            result = parse_body(body)
+            if isinstance(result, FrameError) and result.message is None:
+                cut = _resync_point(body)
+                if cut is not None:
+                    # a header inside a broken body: the length was wrong; read on from that header
+                    self._buf[:0] = body[cut:]
+                    result.raw = body[:cut]
+                    result.reason += f" (Content-Length {length} did not match the message)"
+            return result
+
+
+_MARK = b"content-length"
+
+
+def _resync_point(body: bytes) -> int | None:
+    """Where the next message's header starts inside a body that failed to parse (or None)."""
+    low = body.lower()
+    i = low.find(_MARK)
+    if i >= 0:
+        return i
+    for k in range(min(len(_MARK) - 1, len(body)), 0, -1):  # a header cut off at the end of the body
+        if low.endswith(_MARK[:k]):
+            return len(body) - k
+    return None
 
 
 def parse_body(body: bytes) -> dict[str, Any] | FrameError:

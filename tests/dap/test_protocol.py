@@ -1,0 +1,79 @@
+"""The framing reader on its own: whatever comes before it, a well-formed message is read back intact."""
+
+from __future__ import annotations
+
+import json
+
+from dapper_tui.engine.dap.protocol import FrameError, MessageReader, encode
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def frame(body: bytes, length: int | None = None) -> bytes:
+    return b"Content-Length: %d\r\n\r\n" % (len(body) if length is None else length) + body
+
+
+def chunked(data: bytes, size: int):
+    chunks = [data[i : i + size] for i in range(0, len(data), size)]
+
+    def read_some() -> bytes:
+        return chunks.pop(0) if chunks else b""
+
+    return read_some
+
+
+def read_all(data: bytes, chunk: int = 65536) -> list[dict | FrameError]:
+    reader = MessageReader(chunked(data, chunk))
+    out = []
+    while (m := reader.read()) is not None:
+        out.append(m)
+    return out
+
+
+GOOD = {"seq": 99, "type": "request", "command": "threads"}
+
+bad_messages = st.one_of(
+    st.binary(max_size=80).filter(lambda b: b"content-length" not in b.lower()),
+    json_values.map(lambda v: frame(json.dumps(v).encode())),
+    st.tuples(json_values, st.integers(-40, 60)).map(
+        lambda t: frame(json.dumps(t[0]).encode(), max(0, len(json.dumps(t[0]).encode()) + t[1]))
+    ),
+    st.text(max_size=30).map(lambda t: frame(t.encode("utf-8", "surrogatepass"))),
+    st.sampled_from([b"Content-Length: -5\r\n\r\n", b"Content-Length: x\r\n\r\n", b"X-Other: 1\r\n\r\n"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(bad_messages, max_size=4), st.integers(1, 64))
+def test_a_good_message_survives_any_bad_input_before_it(bad: list[bytes], chunk: int) -> None:
+    data = b"".join(bad) + encode(dict(GOOD))
+    out = read_all(data, chunk)
+    assert out, "nothing read"
+    assert out[-1] == GOOD, out[-3:]
+
+
+def test_reports_each_problem() -> None:
+    good = encode(dict(GOOD))
+    out = read_all(frame(b"{not json") + b"garbage" + frame(b"[1, 2]") + good)
+    assert isinstance(out[0], FrameError) and "not valid JSON" in out[0].reason
+    assert isinstance(out[1], FrameError) and "outside any message" in out[1].reason
+    assert isinstance(out[2], FrameError) and out[2].message == [1, 2]
+    assert out[3] == GOOD
+
+
+def test_too_long_length_resyncs_without_waiting() -> None:
+    first = json.dumps({"seq": 1, "type": "request", "command": "threads"}).encode()
+    out = read_all(frame(first, len(first) + 500) + encode(dict(GOOD)), chunk=7)
+    assert isinstance(out[0], FrameError) and "longer" in out[0].reason
+    assert out[-1] == GOOD
+
+
+def test_unicode_and_large_bodies_round_trip() -> None:
+    msg = {"seq": 1, "type": "event", "event": "output", "body": {"output": "héllo ✓ " * 20000}}
+    assert read_all(encode(msg), chunk=1000) == [msg]
