@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from dapper_tui.capsule.events import Event
@@ -156,3 +160,125 @@ def pids_alive(pid: int) -> bool:
             return fh.read().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+class ChatServer:
+    """A real HTTP server on 127.0.0.1 speaking streamed OpenAI chat completions (or Anthropic messages).
+
+    ``reply(body) -> {"text": str} | {"tool_calls": [{"name", "arguments"}]}`` decides each answer; every
+    request body is kept in ``requests``. Text and tool-call arguments are streamed in small fragments.
+    """
+
+    def __init__(self, reply: Callable[[dict[str, Any]], dict[str, Any]], flavor: str = "openai") -> None:
+        self.reply = reply
+        self.flavor = flavor
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.requests.append(body)
+                server.headers.append(dict(self.headers))
+                answer = server.reply(body)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                frames = server._openai(answer) if server.flavor == "openai" else server._anthropic(answer)
+                for frame in frames:
+                    self.wfile.write(frame.encode())
+                    self.wfile.flush()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}" + ("/v1" if self.flavor == "openai" else "")
+
+    @staticmethod
+    def _pieces(text: str, size: int = 4) -> list[str]:
+        return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+    def _openai(self, answer: dict[str, Any]) -> list[str]:
+        def frame(delta: dict[str, Any], finish: str | None = None) -> str:
+            chunk = {
+                "id": "c1",
+                "object": "chat.completion.chunk",
+                "model": "fake",
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            }
+            return f"data: {json.dumps(chunk)}\n\n"
+
+        frames = [frame({"role": "assistant", "content": ""})]
+        for piece in self._pieces(answer.get("text", "")):
+            if piece:
+                frames.append(frame({"content": piece}))
+        for index, call in enumerate(answer.get("tool_calls", [])):
+            args = json.dumps(call.get("arguments", {}))
+            frames.append(
+                frame(
+                    {
+                        "tool_calls": [
+                            {
+                                "index": index,
+                                "id": f"call_{len(self.requests)}_{index}",
+                                "type": "function",
+                                "function": {"name": call["name"], "arguments": ""},
+                            }
+                        ]
+                    }
+                )
+            )
+            for piece in self._pieces(args, 5):
+                frames.append(frame({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}))
+        frames.append(frame({}, "tool_calls" if answer.get("tool_calls") else "stop"))
+        frames.append("data: [DONE]\n\n")
+        return frames
+
+    def _anthropic(self, answer: dict[str, Any]) -> list[str]:
+        def frame(kind: str, payload: dict[str, Any]) -> str:
+            return f"event: {kind}\ndata: {json.dumps({'type': kind, **payload})}\n\n"
+
+        frames = [frame("message_start", {"message": {"id": "m1", "role": "assistant", "content": []}})]
+        index = 0
+        if answer.get("text"):
+            frames.append(
+                frame("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}})
+            )
+            for piece in self._pieces(answer["text"]):
+                frames.append(
+                    frame("content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": piece}})
+                )
+            frames.append(frame("content_block_stop", {"index": 0}))
+            index = 1
+        for i, call in enumerate(answer.get("tool_calls", [])):
+            block = {
+                "type": "tool_use",
+                "id": f"toolu_{len(self.requests)}_{i}",
+                "name": call["name"],
+                "input": {},
+            }
+            frames.append(frame("content_block_start", {"index": index, "content_block": block}))
+            for piece in self._pieces(json.dumps(call.get("arguments", {})), 5):
+                frames.append(
+                    frame(
+                        "content_block_delta",
+                        {"index": index, "delta": {"type": "input_json_delta", "partial_json": piece}},
+                    )
+                )
+            frames.append(frame("content_block_stop", {"index": index}))
+            index += 1
+        frames.append(frame("message_delta", {"delta": {"stop_reason": "end_turn"}}))
+        frames.append(frame("message_stop", {}))
+        return frames
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
