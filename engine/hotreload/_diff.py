@@ -20,28 +20,59 @@ def _dump(node: ast.AST | list) -> str:
     return ast.dump(node, annotate_fields=False, include_attributes=False)
 
 
-@dataclass
 class Item:
-    """One top-level statement (or class-body statement)."""
+    """One top-level statement (or class-body statement).
 
-    kind: Kind
-    node: ast.stmt
-    name: str | None = None  # def / class
-    key: str = ""  # content, positions left out
-    header: str = ""  # def: decorators; class: decorators, bases, keywords, type parameters
-    binds: frozenset[str] = frozenset()
-    body: list[Item] | None = None  # class bodies
+    Contents are compared by their source text first (cheap); only when the texts differ is the AST dump
+    (positions and comments left out) computed, so a reload of a large file dumps only what was edited.
+    """
+
+    __slots__ = ("_header", "_key", "binds", "body", "end_lineno", "kind", "lineno", "name", "node", "text")
+
+    def __init__(
+        self,
+        kind: Kind,
+        node: ast.stmt,
+        text: str,
+        name: str | None = None,
+        binds: frozenset[str] = frozenset(),
+        body: list[Item] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.node = node
+        self.text = text
+        self.name = name
+        self.binds = binds
+        self.body = body
+        decorators = getattr(node, "decorator_list", None)
+        self.lineno = decorators[0].lineno if decorators else node.lineno
+        self.end_lineno = node.end_lineno or node.lineno
+        self._key: str | None = None
+        self._header: str | None = None
 
     @property
-    def lineno(self) -> int:
-        return self.node.lineno
+    def key(self) -> str:
+        """The content, positions and comments left out."""
+        if self._key is None:
+            self._key = _dump(self.node)
+        return self._key
 
     @property
-    def end_lineno(self) -> int:
-        return self.node.end_lineno or self.node.lineno
+    def header(self) -> str:
+        """def: decorators; class: decorators, bases, keywords, type parameters."""
+        if self._header is None:
+            node = self.node
+            if isinstance(node, ast.ClassDef):
+                self._header = _class_header(node)
+            else:
+                self._header = _dump(getattr(node, "decorator_list", []))
+        return self._header
 
-    def positions(self) -> tuple[int, int, int]:
-        return (self.node.lineno, self.node.col_offset, self.end_lineno)
+    def same(self, other: Item) -> bool:
+        return self.kind == other.kind and (self.text == other.text or self.key == other.key)
+
+    def positions(self) -> tuple[int, int]:
+        return (self.lineno, self.end_lineno)
 
 
 def is_main_guard(node: ast.stmt) -> bool:
@@ -98,29 +129,30 @@ def _class_header(node: ast.ClassDef) -> str:
     return _dump([*node.decorator_list, *node.bases, *node.keywords, *getattr(node, "type_params", [])])
 
 
-def items_of(body: list[ast.stmt], *, class_body: bool = False) -> list[Item]:
+def items_of(body: list[ast.stmt], lines: list[str], *, class_body: bool = False) -> list[Item]:
+    """The items of a body; ``lines`` is the source split on newlines (as the parser counts them)."""
     items: list[Item] = []
     for node in body:
+        decorators = getattr(node, "decorator_list", None)
+        first = decorators[0].lineno if decorators else node.lineno
+        text = "\n".join(lines[first - 1 : node.end_lineno or node.lineno])
         if isinstance(node, _DEFS):
-            items.append(
-                Item("def", node, node.name, _dump(node), _dump(node.decorator_list), frozenset({node.name}))
-            )
+            items.append(Item("def", node, text, node.name, frozenset({node.name})))
         elif isinstance(node, ast.ClassDef):
             items.append(
                 Item(
                     "class",
                     node,
+                    text,
                     node.name,
-                    _dump(node),
-                    _class_header(node),
                     frozenset({node.name}),
-                    items_of(node.body, class_body=True),
+                    items_of(node.body, lines, class_body=True),
                 )
             )
         elif not class_body and is_main_guard(node):
-            items.append(Item("main", node, None, _dump(node)))
+            items.append(Item("main", node, text))
         else:
-            items.append(Item("stmt", node, None, _dump(node), "", bound_names(node)))
+            items.append(Item("stmt", node, text, None, bound_names(node)))
     return items
 
 
@@ -139,13 +171,28 @@ def diff_items(old: list[Item], new: list[Item]) -> Diff:
     for it in old:
         if it.kind in ("def", "class") and it.name:
             d.old_defs[it.name] = it  # the last definition wins, as when the body runs
-    remaining = Counter(it.key for it in old if it.kind in ("stmt", "main"))
+    old_stmts = [it for it in old if it.kind in ("stmt", "main")]
+    by_text = Counter(it.text for it in old_stmts)
+    unmatched_new = []
     for it in new:
         if it.kind in ("stmt", "main"):
-            if remaining[it.key] > 0:
-                remaining[it.key] -= 1
+            if by_text[it.text] > 0:
+                by_text[it.text] -= 1
+            else:
+                unmatched_new.append(it)
+    leftover_old: list[Item] = []
+    for it in old_stmts:
+        if by_text[it.text] > 0:
+            by_text[it.text] -= 1
+            leftover_old.append(it)
+    if unmatched_new:  # texts differ: compare the code (a comment or a reformat is not a change)
+        for it in unmatched_new:
+            match = next((o for o in leftover_old if o.kind == it.kind and o.key == it.key), None)
+            if match is not None:
+                leftover_old.remove(match)
             else:
                 d.changed_stmts.add(id(it.node))
+    d.removed_stmts = leftover_old
     new_bound: set[str] = set()
     for it in new:
         new_bound |= it.binds
@@ -153,11 +200,6 @@ def diff_items(old: list[Item], new: list[Item]) -> Diff:
     for it in old:
         for name in it.binds:
             old_bound[name] = it
-    leftover = Counter(remaining)
-    for it in old:
-        if it.kind in ("stmt", "main") and leftover[it.key] > 0:
-            leftover[it.key] -= 1
-            d.removed_stmts.append(it)
     d.removed_names = [name for name in old_bound if name not in new_bound]
     return d
 
@@ -218,7 +260,23 @@ def remap_lines(old_source: str, new_source: str, lines: Iterable[int]) -> dict[
     result: dict[int, int | None] = {}
     if not wanted:
         return result
-    opcodes = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes()
+    # the common head and tail first: an edit is local, and the matcher is quadratic on what is left
+    head = 0
+    limit = min(len(old_lines), len(new_lines))
+    while head < limit and old_lines[head] == new_lines[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old_lines[-1 - tail] == new_lines[-1 - tail]:
+        tail += 1
+    middle = difflib.SequenceMatcher(
+        None, old_lines[head : len(old_lines) - tail], new_lines[head : len(new_lines) - tail], autojunk=False
+    ).get_opcodes()
+    opcodes = [("equal", 0, head, 0, head)] if head else []
+    opcodes += [(tag, i1 + head, i2 + head, j1 + head, j2 + head) for tag, i1, i2, j1, j2 in middle]
+    if tail:
+        opcodes.append(
+            ("equal", len(old_lines) - tail, len(old_lines), len(new_lines) - tail, len(new_lines))
+        )
     for line in wanted:
         i = line - 1
         mapped: int | None = None

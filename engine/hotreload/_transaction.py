@@ -36,6 +36,7 @@ from ._journal import Journal
 from ._types import ReloadOptions, ReloadResult
 
 _LOCK = threading.RLock()
+_ITEMS: dict[str, tuple[str, list[Item]]] = {}  # real path -> (last applied text, its items): no re-parse
 _MISSING: Any = object()
 _GEN_FLAGS = (
     inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
@@ -368,12 +369,18 @@ class Transaction:
                 "Fix the syntax error and save again; the old code keeps running.",
             ) from exc
         self.flags = future_flags(self.new_tree)
-        self.new_items = items_of(self.new_tree.body)
+        self.new_items = items_of(self.new_tree.body, self.new_text.split("\n"))
         filenames = {t.ns.get("__file__") for t in self.targets} - {None}
         self.old_text, _origin = _sources.previous_source(self.real, filenames)  # type: ignore[arg-type]
         if self.old_text is not None:
             try:
-                self.old_items = items_of(ast.parse(self.old_text, self.filename).body)
+                cached = _ITEMS.get(self.real)
+                if cached is not None and cached[0] == self.old_text:
+                    self.old_items = cached[1]
+                else:
+                    self.old_items = items_of(
+                        ast.parse(self.old_text, self.filename).body, self.old_text.split("\n")
+                    )
             except SyntaxError:
                 self.old_text, self.old_items = None, None
         if self.old_items is None and self.opts.mode == "diff":
@@ -503,10 +510,7 @@ class Transaction:
 
     def _unchanged(self, old: Item | None, new: Item) -> bool:
         return (
-            old is not None
-            and old.kind == new.kind
-            and old.key == new.key
-            and old.positions() == new.positions()
+            old is not None and old.kind == new.kind and old.positions() == new.positions() and old.same(new)
         )
 
     def apply_def(self, t: Target, it: Item, d: Diff | None) -> None:
@@ -542,7 +546,7 @@ class Transaction:
             if live is old_fn:
                 self.replaced[id(live)] = (live, new_fn)
         edited = (
-            (old_it.key != it.key) if old_it is not None else not same_code(old_fn.__code__, new_fn.__code__)
+            (not old_it.same(it)) if old_it is not None else not same_code(old_fn.__code__, new_fn.__code__)
         )
         if d is None and id(old_fn) in self.patched_fns:
             edited = edited or old_fn.__code__ is new_fn.__code__
@@ -561,6 +565,10 @@ class Transaction:
         if not special:
             return False
         if old_it is not None and old_it.body is not None and it.body is not None:
+            if sorted(i.text for i in old_it.body if i.kind == "stmt") == sorted(
+                i.text for i in it.body if i.kind == "stmt"
+            ):
+                return False
             old_stmts = sorted(i.key for i in old_it.body if i.kind == "stmt")
             new_stmts = sorted(i.key for i in it.body if i.kind == "stmt")
             return old_stmts != new_stmts
@@ -643,7 +651,7 @@ class Transaction:
                 if bd is not None:
                     if old_it is None:
                         self._note(r.added, f"{qual}.{it.name}")
-                    elif old_it.key != it.key:
+                    elif not old_it.same(it):
                         self._note(r.changed, f"{qual}.{it.name}")
             elif bd is None:
                 if index == 0 and it.binds == frozenset():
@@ -791,7 +799,7 @@ class Transaction:
                 and old.__code__.co_qualname == new.__code__.co_qualname
             ):
                 edited = not same_code(old.__code__, new.__code__) or (
-                    old_it is not None and it is not None and old_it.key != it.key
+                    old_it is not None and it is not None and not old_it.same(it)
                 )
                 if self.update_function(old, new):
                     ns[name] = old
@@ -837,7 +845,7 @@ class Transaction:
                 old_fn, new_fn = self.unwrap_to(old, name), self.unwrap_to(new, name)
                 if old_fn is not None and new_fn is not None:
                     self.update_function(old_fn, new_fn)
-                if old_it is None or old_it.key != it.key:
+                if old_it is None or not old_it.same(it):
                     self._note(r.changed, name)
                 self.replaced[id(old)] = (old, new)
             elif old_it is not None or any(name in i.binds for i in self.new_items if i.kind == "stmt"):
@@ -1018,6 +1026,7 @@ class Transaction:
             if isinstance(name, str):
                 linecache.cache.pop(name, None)
         _sources.remember_source(self.real, self.new_text)
+        _ITEMS[self.real] = (self.new_text, self.new_items)
         for t in self.targets:
             INDEX.add_namespace(self.real, t.ns)
 
