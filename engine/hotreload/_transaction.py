@@ -1027,8 +1027,9 @@ class Transaction:
                 linecache.cache.pop(name, None)
         _sources.remember_source(self.real, self.new_text)
         _ITEMS[self.real] = (self.new_text, self.new_items)
-        for t in self.targets:
-            INDEX.add_namespace(self.real, t.ns)
+        if r.added or self.replaced or self.rebuilds:  # new function objects: index them now
+            for t in self.targets:
+                INDEX.add_namespace(self.real, t.ns)
 
 
 def _functions_of(value: Any) -> list[FunctionType]:
