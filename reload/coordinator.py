@@ -188,7 +188,7 @@ class ReloadCoordinator:
                 for changes in watchfiles.watch(
                     *roots,
                     debounce=self.debounce_ms,
-                    step=min(self.debounce_ms, 10) or 1,
+                    step=max(1, min(self.debounce_ms, 25)),
                     stop_event=self._wake,
                     rust_timeout=100,
                     yield_on_timeout=True,
@@ -200,4 +200,3 @@ class ReloadCoordinator:
             except Exception:
                 log.exception("reload watcher failed; restarting")
                 self._stopped.wait(0.2)
-            self._ready.set()

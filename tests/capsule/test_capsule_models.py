@@ -86,7 +86,7 @@ async def test_replay_backend_plays_recorded_replies(tmp_path: Path) -> None:
         again = await rt.run(None, "more")
     assert [e.data["result"] for e in events if e.type == "tool_result"] == ["v1"]
     assert [e.data["text"] for e in events if e.type == "assistant"] == ["done"]
-    assert [e.data["message"] for e in again if e.type == "error"][0].startswith("replay file")
+    assert next(e.data["message"] for e in again if e.type == "error").startswith("replay file")
 
 
 async def test_scripted_model_is_the_default_and_echoes(tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ async def test_scripted_model_is_the_default_and_echoes(tmp_path: Path) -> None:
         echo = await rt.run(None, "hello there")
         bad = await rt.run(None, '/call version\n/call slow {"seconds": "x"}')
     assert [e.data["text"] for e in echo if e.type == "assistant"] == ["echo: hello there"]
-    final = [e.data["text"] for e in bad if e.type == "assistant"][0]
+    final = next(e.data["text"] for e in bad if e.type == "assistant")
     assert final.splitlines()[0] == "version: v1"
     assert final.splitlines()[1].startswith(
         "slow failed: invalid arguments for slow: seconds: expected number"

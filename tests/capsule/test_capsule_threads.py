@@ -50,7 +50,9 @@ def test_torn_tail_is_repaired_and_earlier_records_kept(tmp_path_factory, cut: i
     writer.append(Event(type="user", thread="t", revision=9, data={"text": "after"}))
     writer.close()
     events = store.read("t")
-    assert [e.data["text"] for e in events[:complete]] == [json.loads(l)["text"] for l in lines[:complete]]
+    assert [e.data["text"] for e in events[:complete]] == [
+        json.loads(line)["text"] for line in lines[:complete]
+    ]
     assert events[-1].data["text"] == "after"
     assert len(events) == complete + 1
     assert store.path("t").read_bytes().endswith(b"\n")
