@@ -233,11 +233,11 @@ class DebuggerScreen(Screen[None]):
     def _on_InputRequested(self, ev: Any) -> None:
         from .screens.prompt import PromptScreen
 
-        self.output.flush_partial()
-
-        def answered(text: str | None) -> None:
+        def answered(text: str | None) -> None:  # the prompt and the answer share a line, as in a terminal
             if text is not None:
                 self.output.append(text + "\n", "input")
+            else:
+                self.output.flush_partial()
             self.session.send_input(text)
 
         self.dapp.push_screen(
@@ -304,14 +304,17 @@ class DebuggerScreen(Screen[None]):
         self.stack.show_stack(threads, stopped_tid, select=selected)
         self.sources.show_sources(s.loaded_sources(), self.display_path)
         self._refresh_breakpoints()
-        self.show_frame(self.stack.selected_frame)
+        frame = self.stack.selected_frame
+        # a refresh (after a reload, an evaluation...) leaves the file the user is reading in the view
+        move = not keep_frame or frame is None or self.source.path == frame.path
+        self.show_frame(frame, move_source=move)
 
-    def show_frame(self, frame: Any) -> None:
+    def show_frame(self, frame: Any, *, move_source: bool = True) -> None:
         if frame is None:
             self.variables.show_frame(None)
             self.watches.show_values({})
             return
-        if frame.path and not frame.path.startswith("<"):
+        if move_source and frame.path and not frame.path.startswith("<"):
             self.source.show_file(frame.path, current_line=frame.line, title=self.display_path(frame.path))
             self._refresh_markers()
         self.variables.show_frame(frame.id)

@@ -90,13 +90,11 @@ def start_watching(
     from dapper_tui.reload.coordinator import ReloadCoordinator
 
     coordinator = ReloadCoordinator()
-    scope: Any
-    try:
-        from dapper_tui.engine.reload_scope import DebuggerReloadScope  # type: ignore[import-not-found]
-
-        scope = DebuggerReloadScope(session, coordinator)
-    except ImportError:
-        scope = SaveReloadScope(session, reload_now, pending)
+    # The engine's DebuggerReloadScope (dapper_tui.engine.reload_scope) applies pending saves from a thread it
+    # starts inside the Stopped event, i.e. on a debuggee thread: that thread becomes a debuggee thread and
+    # parks at the reloaded module's first traced line, so the pending reload never finishes. Until that is
+    # fixed, the app's own scope is used; it reloads from the app's worker threads.
+    scope: Any = SaveReloadScope(session, reload_now, pending)
     coordinator.add_scope(scope, [Path(r) for r in roots])
     coordinator.subscribe(on_record)
     coordinator.start()

@@ -9,7 +9,6 @@ from conftest import EXAMPLES, label, line_of, make_app, press_and_stop, wait_st
 from dapper_tui.tui.panes.variables import PAGE
 from dapper_tui.tui.screens.condition import ConditionScreen
 from dapper_tui.tui.screens.prompt import PromptScreen
-from textual.widgets import Input
 
 PROGRAM = """
 def helper(n):
@@ -41,12 +40,12 @@ async def test_stop_at_breakpoint_shows_line_stack_and_locals(tmp_path: Path) ->
         assert "Breakpoint at prog.py" in screen.state_text
         frames = screen.stack.frames()
         assert [f.name for f in frames] == ["main", "<module>"]
-        assert "main  prog.py:%d" % line in label(screen.stack._frame_nodes[frames[0].id])
+        assert f"main  prog.py:{line}" in label(screen.stack._frame_nodes[frames[0].id])
         await wait_until(pilot, lambda: screen.variables.find("name") is not None)
         assert "'widget'" in label(screen.variables.find("name"))
         assert "count = 3" in label(screen.variables.find("count"))
         # the breakpoint is listed and marked in the gutter
-        assert "prog.py:%d" % line in str(screen.breakpoints.get_option_at_index(0).prompt)
+        assert f"prog.py:{line}" in str(screen.breakpoints.get_option_at_index(0).prompt)
         assert line in screen.source.markers
 
 

@@ -1,0 +1,176 @@
+"""Hot reload from the app: the reload key, reload on save (and pending while running), the reload log."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from conftest import line_of, make_app, press_and_stop, wait_stopped, wait_until, write
+from dapper_tui.tui.app import hotreload_available
+
+needs_hotreload = pytest.mark.skipif(
+    not hotreload_available(), reason="dapper_tui.engine.hotreload is not installed yet"
+)
+
+MAIN = """
+import calc
+
+first = calc.price(10)
+print("first", first)  # stop
+second = calc.price(10)
+print("second", second)
+"""
+CALC = """
+def price(n):
+    return n * 2
+"""
+
+
+def program(tmp_path: Path) -> tuple[Path, Path]:
+    main = write(tmp_path, "main.py", MAIN)
+    calc = write(tmp_path, "calc.py", CALC)
+    return main, calc
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    time.sleep(0.01)
+    path.write_text(text.replace(old, new))
+
+
+async def open_source(pilot, path: Path) -> None:
+    app = pilot.app
+    index = [s.path for s in app.main.sources.sources].index(str(path.resolve()))
+    app.main.sources.focus()
+    app.main.sources.highlighted = index
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: app.main.source.path == str(path.resolve()))
+
+
+@needs_hotreload
+async def test_reload_key_applies_the_edit_and_logs_a_row(tmp_path: Path) -> None:
+    main, calc = program(tmp_path)
+    stop = line_of(main, "# stop")
+    app = make_app(main, {main: [stop]})
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_stopped(pilot, stop)
+        await open_source(pilot, calc)
+        edit(calc, "n * 2", "n * 3")
+        await pilot.press("R")
+        log = app.main.reload_log
+        await wait_until(pilot, lambda: len(log.records) == 1, what="a reload row")
+        record = log.records[0]
+        assert record.outcome == "applied", (record.message, record.hint)
+        assert record.module == "calc"
+        assert "price" in record.changed
+        row = [str(cell) for cell in log.table.get_row_at(0)]
+        assert row[1:3] == ["calc", "applied"]
+        assert "~price" in row[4]
+        assert "APPLIED  calc" in log.detail_text
+        assert "changed: price" in log.detail_text
+        # the source view shows the saved text; continuing runs the new code
+        assert any("n * 3" in line for line in app.main.source.lines)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: "second 30" in app.main.output.text, what="the new behaviour")
+        assert "first 20" in app.main.output.text
+
+
+@needs_hotreload
+async def test_failed_reload_is_red_with_a_hint_and_the_old_code_keeps_running(tmp_path: Path) -> None:
+    main, calc = program(tmp_path)
+    stop = line_of(main, "# stop")
+    app = make_app(main, {main: [stop]})
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_stopped(pilot, stop)
+        await open_source(pilot, calc)
+        edit(calc, "return n * 2", "return n *")
+        await pilot.press("ctrl+r")  # what Ctrl+Alt+R arrives as in most terminals
+        log = app.main.reload_log
+        await wait_until(pilot, lambda: len(log.records) == 1, what="a reload row")
+        record = log.records[0]
+        assert record.outcome == "failed"
+        assert "SyntaxError" in record.message or "syntax" in record.message.lower()
+        assert record.hint
+        cells = log.table.get_row_at(0)
+        assert str(cells[2]) == "failed"
+        assert cells[1].style == "red" and cells[2].style == "bold red"
+        assert "FAILED" in log.detail_text and "hint: " in log.detail_text
+        await pilot.press("c")
+        await wait_until(pilot, lambda: "second 20" in app.main.output.text, what="the old behaviour")
+
+
+@needs_hotreload
+async def test_save_reloads_when_stopped_and_is_pending_while_running(tmp_path: Path) -> None:
+    main = write(
+        tmp_path,
+        "main.py",
+        """
+        import os
+        import time
+
+        import calc
+
+        print("before", calc.price(10))
+        while not os.path.exists(os.path.join(os.path.dirname(__file__), "go")):
+            time.sleep(0.01)
+        print("after", calc.price(10))  # stop
+        print("last", calc.price(10))
+        """,
+    )
+    calc = write(tmp_path, "calc.py", CALC)
+    stop = line_of(main, "# stop")
+    app = make_app(main, {main: [stop]}, auto_reload=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        log = app.main.reload_log
+        await wait_until(pilot, lambda: "before 20" in app.main.output.text)
+        await wait_until(pilot, lambda: app._coordinator is not None, what="the file watcher")
+        # saved while running: pending
+        edit(calc, "n * 2", "n * 3")
+        await wait_until(pilot, lambda: any(r.outcome == "pending" for r in log.records), what="pending")
+        assert app.session.state == "running"
+        assert str(log.table.get_row_at(0)[2]) == "pending"
+        # the next stop applies it
+        (tmp_path / "go").write_text("")
+        await wait_stopped(pilot, stop)
+        await wait_until(
+            pilot, lambda: any(r.outcome == "applied" for r in log.records), what=f"applied {log.records}"
+        )
+        await press_and_stop(pilot, "n")
+        assert "after 30" in app.main.output.text
+        # saved while stopped: reloaded at once
+        edit(calc, "n * 3", "n * 4")
+        await wait_until(pilot, lambda: sum(r.outcome == "applied" for r in log.records) == 2, what="2nd")
+        await pilot.press("c")
+        await wait_until(pilot, lambda: "last 40" in app.main.output.text)
+
+
+async def test_reload_key_while_running_is_pending_until_the_next_stop(tmp_path: Path) -> None:
+    main = write(
+        tmp_path,
+        "main.py",
+        """
+        import os
+        import time
+
+        while not os.path.exists(os.path.join(os.path.dirname(__file__), "go")):
+            time.sleep(0.01)
+        x = 1  # stop
+        """,
+    )
+    stop = line_of(main, "# stop")
+    app = make_app(main, {main: [stop]})
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: app.session.state == "running")
+        await pilot.press("R")
+        log = app.main.reload_log
+        await wait_until(pilot, lambda: len(log.records) == 1)
+        if not hotreload_available():
+            assert log.records[0].outcome == "failed" and log.records[0].hint
+            return
+        assert log.records[0].outcome == "pending"
+        (tmp_path / "go").write_text("")
+        await wait_stopped(pilot, stop)
+        await wait_until(pilot, lambda: len(log.records) == 2)
+        assert log.records[1].outcome == "applied"
