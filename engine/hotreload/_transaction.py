@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import enum
 import gc
 import importlib.machinery
 import inspect
@@ -418,8 +419,9 @@ class Transaction:
             if not isinstance(exc, Exception):
                 raise
             line = self._error_line(exc)
+            who = "the module raised" if line else "the reload failed with"
             msg = (
-                f"the module raised {type(exc).__name__}: {exc}"
+                f"{who} {type(exc).__name__}: {exc}"
                 + (f" (line {line})" if line else "")
                 + "; the reload was rolled back and the old code keeps running"
             )
@@ -915,6 +917,12 @@ class Transaction:
             if isinstance(obj, type) or id(cls) not in new_of or cls is not obj.__class__:
                 continue
             new = new_of[id(cls)]
+            if isinstance(obj, enum.Enum):  # members are singletons: the new enum has its own
+                self.warn(
+                    f"members of the old enum {cls.__qualname__} held elsewhere stay old members; "
+                    f"{cls.__qualname__} now names the new enum"
+                )
+                continue
             if not self.opts.patchClassInstances:
                 kept[cls.__qualname__] += 1
                 continue
