@@ -59,6 +59,7 @@ class ReloadCoordinator:
         self._stopped = threading.Event()
         self._wake = threading.Event()  # set to make the watch loop rebuild its roots (or stop)
         self._ready = threading.Event()
+        self._seen: dict[Path, tuple[int, ...] | None] = {}
 
     # -- registration and records ---------------------------------------------------------------------------
 
@@ -174,6 +175,23 @@ class ReloadCoordinator:
         # A root inside another root would report its changes twice.
         return [r for r in existing if not any(o != r and r.is_relative_to(o) for o in existing)]
 
+    def _fresh(self, paths: list[Path]) -> list[Path]:
+        """Drop paths whose file is exactly as it was when last dispatched: one save can reach the watcher as
+        two batches (truncate, then write), and an editor may touch a file without changing it. The key holds
+        ``st_ctime_ns``, so even a same-size save that restores the old mtime counts as a change."""
+        fresh: list[Path] = []
+        for path in paths:
+            try:
+                st = path.stat()
+                key: tuple[int, ...] | None = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            except OSError:
+                key = None
+            if path in self._seen and self._seen[path] == key:
+                continue
+            self._seen[path] = key
+            fresh.append(path)
+        return fresh
+
     def _run(self) -> None:
         import watchfiles
 
@@ -195,8 +213,9 @@ class ReloadCoordinator:
                     raise_interrupt=False,
                 ):
                     self._ready.set()
-                    if changes:
-                        self.request(sorted({Path(p) for _change, p in changes}))
+                    fresh = self._fresh(sorted({Path(p) for _change, p in changes}))
+                    if fresh:
+                        self.request(fresh)
             except Exception:
                 log.exception("reload watcher failed; restarting")
                 self._stopped.wait(0.2)

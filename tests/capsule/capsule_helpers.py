@@ -96,10 +96,17 @@ class Recorder:
     def __init__(self, runtime: AgentRuntime) -> None:
         self.events: list[Event] = []
         self._used: set[int] = set()  # each waited-for event is returned once
+        self._records: set[tuple[object, ...]] = set()
         self._changed = asyncio.Event()
         runtime.subscribe(self._on_event)
 
     def _on_event(self, event: Event) -> None:
+        if event.type == "reload":  # a record arrives once per open thread; keep one copy
+            record = event.data["record"]
+            key = (record["timestamp"], record["path"], record["outcome"])
+            if key in self._records:
+                return
+            self._records.add(key)
         self.events.append(event)
         self._changed.set()
 
