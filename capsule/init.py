@@ -16,8 +16,10 @@ drain_timeout = 30   # seconds an old capsule may take to finish in-flight tool 
 max_steps = 8
 """,
     ".env": """\
-# Environment of the tools' capsule. Values are never written to the thread or the reload log.
-GREETING=Hello
+# Environment of the tools' capsule. Values are treated as secrets: they are redacted from the thread and the
+# reload log. Saving this file reloads the environment and replaces the capsule.
+NOTES_FILE=notes.json
+# EXAMPLE_API_KEY=...
 """,
     ".gitignore": ".venv/\ndata/\n",
     "src/identity.md": """\
@@ -36,7 +38,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-NOTES = Path(os.environ.get("DAPPER_AGENT_DATA", "data")) / "notes.json"
+NOTES = Path(os.environ.get("DAPPER_AGENT_DATA", "data")) / os.environ.get("NOTES_FILE", "notes.json")
 
 
 def _load() -> list[str]:
@@ -61,8 +63,8 @@ def list_notes(order: Literal["oldest", "newest"] = "oldest") -> list[str]:
 
 
 def greet(name: str, times: int = 1) -> str:
-    """Greet someone with the GREETING from .env."""
-    return " ".join([f"{os.environ.get('GREETING', 'Hi')}, {name}!"] * times)
+    """Greet someone."""
+    return " ".join([f"Hello, {name}!"] * times)
 ''',
     "src/prompts/summarize.md": """\
 ---
