@@ -91,7 +91,8 @@ class DebuggerReloadScope:
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, Stopped) and self._pending:
-            threading.Thread(target=self._apply_pending, name="reload-pending", daemon=True).start()
+            # This runs on the stopping debuggee thread: the reload must run on a thread of ours.
+            self.session.threads.spawn_internal(self._apply_pending, "reload-pending")
 
     def _apply_pending(self) -> None:
         with self._lock:

@@ -122,11 +122,20 @@ class DebugSession:
         self._listeners.append(listener)
 
     def _emit(self, event: Event) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:  # a front end bug must not kill the program
-                traceback.print_exc(file=sys.__stderr__)
+        """Tell every listener. Listeners run on the posting (often a debuggee) thread; threads they start
+        are the debugger's, not the program's."""
+        ident = _get_ident()
+        quiet = ident in self.threads.quiet
+        self.threads.quiet.add(ident)
+        try:
+            for listener in list(self._listeners):
+                try:
+                    listener(event)
+                except Exception:  # a front end bug must not kill the program
+                    traceback.print_exc(file=sys.__stderr__)
+        finally:
+            if not quiet:
+                self.threads.quiet.discard(ident)
 
     # -- TraceCore (called from tracing callbacks on debuggee threads) -------------------------------------
     @property
@@ -370,6 +379,9 @@ class DebugSession:
         self.threads.install()
         self.io.install()
         self.backend.install()
+        from .hotreload import track_sources
+
+        track_sources()  # the first reload of a file must know the source its module ran from
         self._saved_hooks = (sys.breakpointhook,)
         sys.breakpointhook = self._breakpointhook
 

@@ -22,6 +22,7 @@ class ThreadInfo:
 class DebuggeeThreads:
     def __init__(self) -> None:
         self.idents: set[int] = set()  # read without a lock on the hot path (set membership is atomic)
+        self.quiet: set[int] = set()  # debuggee threads running debugger code (event listeners) right now
         self.names: dict[int, str] = {}
         self._lock = threading.Lock()
         self._orig_start: Callable | None = None
@@ -52,7 +53,8 @@ class DebuggeeThreads:
         self._orig_start = orig
 
         def start(thread: threading.Thread) -> None:
-            if threading.get_ident() in registry.idents:
+            ident = threading.get_ident()
+            if ident in registry.idents and ident not in registry.quiet:
                 run = thread.run
 
                 def run_as_debuggee() -> None:
@@ -74,6 +76,12 @@ class DebuggeeThreads:
             orig(thread)
 
         threading.Thread.start = start  # type: ignore[method-assign]
+
+    def spawn_internal(self, target: Callable[[], None], name: str) -> threading.Thread:
+        """Start a debugger thread, even from a debuggee thread (an event listener): it is never traced."""
+        t = threading.Thread(target=target, name=name, daemon=True)
+        (self._orig_start or threading.Thread.start)(t)
+        return t
 
     def uninstall(self) -> None:
         if self._orig_start is not None:
