@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -255,7 +256,7 @@ class DebuggerScreen(Screen[None]):
     def _on_LoadedSource(self, ev: Any) -> None:
         if ev.path == self.source.path and not self.source.old_code:
             self.source.show_file(ev.path, current_line=self.source.current_line, reload=True)
-        self.sources.show_sources(self.session.loaded_sources(), self.display_path)
+        self.sources.show_sources(self.dapp.loaded_sources(), self.display_path)
 
     def _on_Exited(self, ev: Any) -> None:
         from .screens.exited import ExitedScreen
@@ -302,7 +303,7 @@ class DebuggerScreen(Screen[None]):
             frames = s.stack(t.id, just_my_code=jmc) if t.stopped else []
             threads.append((t.id, t.name, frames))
         self.stack.show_stack(threads, stopped_tid, select=selected)
-        self.sources.show_sources(s.loaded_sources(), self.display_path)
+        self.sources.show_sources(self.dapp.loaded_sources(), self.display_path)
         self._refresh_breakpoints()
         frame = self.stack.selected_frame
         # a refresh (after a reload, an evaluation...) leaves the file the user is reading in the view
@@ -723,6 +724,7 @@ class DebuggerApp(App[int]):
         self.project: Any = None
         self.initial_watches: list[str] = []
         self._coordinator: Any = None
+        self._preloaded: set[str] = set()
         self._base = os.path.dirname(target.program) if target.program else os.getcwd()
         if persist:
             from dapper_tui.engine.persist import ProjectState
@@ -773,12 +775,30 @@ class DebuggerApp(App[int]):
                 self.session.set_function_breakpoints(self.project.function_breakpoints)
         if self.main is not None:
             self.main._refresh_breakpoints()
+        self._preloaded = set(sys.modules)
+        if self.hotreload:
+            # Workaround: the engine should call this when a session starts (the first reload of a file
+            # needs the text it was imported from, and the old-code view needs it too).
+            try:
+                from dapper_tui.engine.hotreload import track_sources
+
+                track_sources()
+            except Exception:
+                pass
         self.session.launch(self.target, stop_on_entry=self.stop_on_entry)
         if self.auto_reload and self.hotreload:
             self._start_watching()
         probe = os.environ.get("DAPPER_TUI_FIRST_PAINT_FILE")
         if probe:
             self.call_after_refresh(self._write_probe, probe)
+
+    def loaded_sources(self) -> list[Any]:
+        """The program's loaded sources: modules it imported (the app's own process had others before)."""
+        return [
+            s
+            for s in self.session.loaded_sources()
+            if s.module == "__main__" or s.module not in self._preloaded
+        ]
 
     def _write_probe(self, probe: str) -> None:
         with open(probe, "w") as f:

@@ -174,3 +174,28 @@ async def test_reload_key_while_running_is_pending_until_the_next_stop(tmp_path:
         await wait_stopped(pilot, stop)
         await wait_until(pilot, lambda: len(log.records) == 2)
         assert log.records[1].outcome == "applied"
+
+
+@needs_hotreload
+async def test_frames_running_replaced_code_are_marked_old_and_show_their_source(tmp_path: Path) -> None:
+    main, calc = program(tmp_path)
+    inside = line_of(calc, "return n * 2")
+    app = make_app(main, {calc: [inside]})
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_stopped(pilot, inside)
+        edit(calc, "return n * 2", "return n * 5")
+        await pilot.press("R")
+        await wait_until(pilot, lambda: len(app.main.reload_log.records) == 1)
+        assert app.main.reload_log.records[0].outcome == "applied"
+        await wait_until(pilot, lambda: app.main.stack.frames()[0].old_code, what="the old-code mark")
+        top = app.main.stack.frames()[0]
+        assert "[old code]" in str(app.main.stack._frame_nodes[top.id].label)
+        await pilot.press("o")
+        await wait_until(pilot, lambda: app.main.source.old_code)
+        assert any("n * 2" in line for line in app.main.source.lines)
+        assert "(old code" in app.main.source.border_title
+        await press_and_stop(pilot, "c", inside)  # the breakpoint still hits in the new code
+        assert not app.main.stack.frames()[0].old_code
+        await pilot.press("c")
+        await wait_until(pilot, lambda: "second 50" in app.main.output.text)
+        assert "first 20" in app.main.output.text

@@ -115,7 +115,7 @@ class SourceView(ScrollView, can_focus=True):
             self.path = path
             self.old_code = old_code
         self.title = title or self.title
-        self.border_title = self.title + ("  [old code]" if old_code else "")
+        self.border_title = self.title + ("  (old code: the source this frame runs)" if old_code else "")
         self.current_line = current_line
         if current_line:
             self.cursor_line = current_line

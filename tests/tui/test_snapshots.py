@@ -1,0 +1,34 @@
+"""SVG snapshots of the main screen (fixed size, no clock, paths shown relative to the program)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import line_of, make_app, wait_stopped, wait_until
+
+PROGRAM = Path(__file__).parent / "programs" / "snap_demo.py"
+
+
+def test_main_screen_stopped_at_a_breakpoint(snap_compare) -> None:
+    line = line_of(PROGRAM, "return round(")
+    app = make_app(PROGRAM, {PROGRAM: [line]})
+
+    async def run_before(pilot) -> None:
+        await wait_stopped(pilot, line)
+        await wait_until(pilot, lambda: app.main.variables.find("amount") is not None)
+        app.main.variables.find("self").expand()
+        await wait_until(pilot, lambda: app.main.variables.find("customer") is not None)
+
+    assert snap_compare(app, terminal_size=(150, 42), run_before=run_before)
+
+
+def test_help_screen(snap_compare) -> None:
+    line = line_of(PROGRAM, "amount = sum(")
+    app = make_app(PROGRAM, {PROGRAM: [line]})
+
+    async def run_before(pilot) -> None:
+        await wait_stopped(pilot, line)
+        await pilot.press("?")
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=(150, 42), run_before=run_before)
