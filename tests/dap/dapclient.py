@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -23,6 +24,19 @@ def server_env() -> dict[str, str]:
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # hot reload must meet stale bytecode as users do
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def write(path: Path, source: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(source).lstrip("\n"))
+    return path
+
+
+def line_of(path: Path, marker: str) -> int:
+    for i, line in enumerate(path.read_text().splitlines(), 1):
+        if marker in line:
+            return i
+    raise AssertionError(f"{marker!r} not in {path}")
 
 
 class DapClient:

@@ -10,7 +10,7 @@ import pytest
 from dapclient import DapClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_protocol import bad_messages, json_values
+from test_dap_framing import bad_messages, json_values
 
 COMMANDS = [
     "initialize",

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import line_of, write
-from dapclient import DapClient
+from dapclient import DapClient, line_of, write
 from dapper_tui.engine.dap.adapter import hotreload_available
 
 needs_hotreload = pytest.mark.skipif(

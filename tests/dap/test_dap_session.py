@@ -6,8 +6,7 @@ import re
 import time
 from pathlib import Path
 
-from conftest import line_of, write
-from dapclient import DapClient
+from dapclient import DapClient, line_of, write
 
 PROGRAM = """
     import helper
