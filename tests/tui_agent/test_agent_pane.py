@@ -1,0 +1,149 @@
+"""The agent pane in a real Textual app, on a real agent project with a real capsule subprocess."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from dapper_tui.capsule.init import init_project
+from dapper_tui.reload.coordinator import ReloadCoordinator
+from dapper_tui.tui.agent.pane import AgentPane
+from textual.app import App, ComposeResult
+
+TOOL = '''
+def shout(text: str) -> str:
+    """Say it louder."""
+    return text.upper() + "!"
+'''
+
+
+class PaneApp(App[None]):
+    def __init__(self, project: Path, coordinator: ReloadCoordinator, watch: bool = False) -> None:
+        super().__init__()
+        self.project, self.coordinator, self.watch = project, coordinator, watch
+        self.ready = False
+
+    def compose(self) -> ComposeResult:
+        yield AgentPane(self.project, coordinator=self.coordinator, watch=self.watch, model="scripted")
+
+    def on_agent_pane_ready(self) -> None:
+        self.ready = True
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "agent"
+    init_project(root, "testagent", False)
+    (root / "src/tools/shout.py").write_text(TOOL)
+    return root
+
+
+async def _until(pilot, cond, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        await pilot.pause(0.05)
+
+
+async def _send(pilot, pane: AgentPane, text: str) -> None:
+    composer = pane.query_one("#agent-composer")
+    composer.focus()
+    composer.value = text
+    await pilot.press("enter")
+    await pilot.pause(0.05)
+    await _until(pilot, lambda: not pane.busy)
+
+
+async def test_message_tool_call_and_reload_failure_inline(project: Path) -> None:
+    coordinator = ReloadCoordinator(debounce_ms=30)
+    coordinator.start()
+    app = PaneApp(project, coordinator)
+    try:
+        async with app.run_test(size=(110, 40)) as pilot:
+            await _until(pilot, lambda: app.ready)
+            pane = app.query_one(AgentPane)
+            await _send(pilot, pane, "hello there")
+            assert "agent echo: hello there" in pane.view.plain_text()
+            await _send(pilot, pane, '/call shout {"text": "hi"}')
+            text = pane.view.plain_text()
+            assert 'tool shout({"text": "hi"})' in text and "✓ HI!" in text
+            assert "r1 " in text  # every entry carries its revision
+
+            # a broken save: the failure shows inline, the old tool keeps answering
+            (project / "src/tools/shout.py").write_text(TOOL + "\ndef broken(:\n")
+            await _until(pilot, lambda: "reload failed" in pane.view.plain_text())
+            await _send(pilot, pane, '/call shout {"text": "still"}')
+            assert "✓ STILL!" in pane.view.plain_text()
+
+            # the fix: next turn runs the new tool on a new revision; history stays
+            (project / "src/tools/shout.py").write_text(TOOL.replace('"!"', '"?!"'))
+            await _until(pilot, lambda: pane.runtime.revision >= 2)
+            await _send(pilot, pane, '/call shout {"text": "new"}')
+            text = pane.view.plain_text()
+            assert "✓ NEW?!" in text and "✓ HI!" in text and "✓ STILL!" in text
+            assert "r2 " in text
+    finally:
+        coordinator.stop()
+
+
+async def test_watch_follows_a_thread_written_by_another_process(project: Path) -> None:
+    import subprocess
+    import sys
+
+    first = subprocess.run(
+        [sys.executable, "-m", "dapper_tui.capsule.cli", str(project), "-m", "first message", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert first.returncode == 0, first.stderr
+    thread = next(line for line in first.stdout.splitlines() if '"thread_start"' in line)
+    import json
+
+    thread_id = json.loads(thread)["thread"]
+    app = PaneApp(project, ReloadCoordinator(), watch=True)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await _until(pilot, lambda: app.ready)
+        pane = app.query_one(AgentPane)
+        await _until(pilot, lambda: "echo: first message" in pane.view.plain_text())
+        assert not pane.query("#agent-composer")  # read-only
+        second = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "dapper_tui.capsule.cli",
+                str(project),
+                "-m",
+                "second",
+                "--thread",
+                thread_id,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 0, second.stderr
+        await _until(pilot, lambda: "echo: second" in pane.view.plain_text())
+        assert pane.view.plain_text().index("first message") < pane.view.plain_text().index("second")
+
+
+async def test_five_thousand_entries_append_fast(project: Path) -> None:
+    from dapper_tui.capsule.events import Event
+    from dapper_tui.tui.agent.thread_view import ThreadView
+
+    class ViewApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield ThreadView()
+
+    async with ViewApp().run_test(size=(100, 40)) as pilot:
+        view = pilot.app.query_one(ThreadView)
+        await pilot.pause()
+        for i in range(5000):
+            view.add_event(Event(type="user", thread="t", revision=1, data={"text": f"message {i}"}))
+        await pilot.pause()
+        assert len(view.entries) == 5000
+        assert view.max_scroll_y > 5000  # scrolled to the end, virtual height covers everything
+        bottom = "".join(view.render_line(y).text for y in range(view.size.height - 4, view.size.height))
+        assert "message 4999" in bottom

@@ -1,0 +1,243 @@
+"""The agent pane: thread list, the live thread, and a composer. It drives an AgentRuntime (capsule/) on the
+app's asyncio loop, or, with `watch=True`, follows threads another process writes (read-only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dapper_tui.capsule.events import Event
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from .thread_view import ThreadView
+
+if TYPE_CHECKING:
+    from dapper_tui.capsule.runtime import AgentRuntime
+    from dapper_tui.reload.coordinator import ReloadCoordinator
+
+NEW_THREAD = "__new__"
+
+
+class AgentPane(Vertical):
+    DEFAULT_CSS = """
+    AgentPane { height: 1fr; }
+    AgentPane #agent-status { height: 1; background: $boost; color: $text-muted; padding: 0 1; }
+    AgentPane #agent-body { height: 1fr; }
+    AgentPane #agent-threads { width: 26; border-right: solid $primary-background; }
+    AgentPane #agent-composer { dock: bottom; }
+    """
+
+    class Ready(Message):
+        """The runtime started (or failed to): the status line says which."""
+
+    def __init__(
+        self,
+        project_dir: str | Path,
+        *,
+        coordinator: ReloadCoordinator | None = None,
+        watch: bool = False,
+        model: str | None = None,
+        id: str | None = "agent",
+    ) -> None:
+        super().__init__(id=id)
+        self.project_dir = Path(project_dir)
+        self.coordinator = coordinator
+        self.watch = watch
+        self.model = model
+        self.runtime: AgentRuntime | None = None
+        self.thread_id: str | None = None
+        self._follow: asyncio.Task[None] | None = None
+        self._unsubscribe: Any = None
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("starting agent…", id="agent-status")
+        with Horizontal(id="agent-body"):
+            yield OptionList(id="agent-threads")
+            with Vertical():
+                yield ThreadView(id="agent-thread")
+                if not self.watch:
+                    yield Input(
+                        placeholder="message, or /call TOOL {json}   (Enter sends)", id="agent-composer"
+                    )
+
+    @property
+    def view(self) -> ThreadView:
+        return self.query_one(ThreadView)
+
+    # -- life cycle ---------------------------------------------------------------------------------------
+    async def on_mount(self) -> None:
+        if self.watch:
+            from dapper_tui.capsule.threads import ThreadStore
+
+            self._store = ThreadStore(self.project_dir / "data")
+            self._status(f"watching {self.project_dir / 'data'} (read-only)")
+            self.refresh_threads()
+            infos = self._store.list()
+            if infos:
+                self.show_thread(infos[-1].id)
+            self.set_interval(0.5, self.refresh_threads)
+            self.post_message(self.Ready())
+            return
+        self.start_runtime()
+
+    @work(exclusive=True, group="agent-start")
+    async def start_runtime(self) -> None:
+        from dapper_tui.capsule.runtime import AgentRuntime
+
+        try:
+            runtime = AgentRuntime(self.project_dir, coordinator=self.coordinator, model=self.model)
+            self.runtime = runtime
+            self._unsubscribe = runtime.subscribe(self._on_runtime_event)
+            await runtime.start()
+        except Exception as exc:
+            self._status(f"agent failed to start: {exc}", error=True)
+            self.post_message(self.Ready())
+            return
+        self._update_status()
+        self._update_suggestions()
+        self.refresh_threads()
+        threads = runtime.threads()
+        if threads:
+            self.show_thread(threads[-1].id)
+        self.post_message(self.Ready())
+
+    async def on_unmount(self) -> None:
+        if self._follow is not None:
+            self._follow.cancel()
+        if self.runtime is not None:
+            if self._unsubscribe:
+                self._unsubscribe()
+            await self.runtime.close()
+
+    # -- status, threads, prompts ---------------------------------------------------------------------------
+    def _status(self, text: str, *, error: bool = False) -> None:
+        status = self.query_one("#agent-status", Static)
+        status.update(text)
+        status.styles.color = "red" if error else None
+
+    def _update_status(self) -> None:
+        rt = self.runtime
+        if rt is None or rt.manager is None:
+            return
+        tools = ", ".join(t.name for t in rt.tools()) or "no tools"
+        self._status(f"{rt.config.name}  ·  revision {rt.revision}  ·  {rt._model_spec}  ·  tools: {tools}")
+
+    def _update_suggestions(self) -> None:
+        if self.runtime is None or self.watch:
+            return
+        words = [f"/call {t.name} " for t in self.runtime.tools()]
+        words += [p.body.strip() for p in self.runtime.prompts() if p.body.strip()]
+        self.query_one("#agent-composer", Input).suggester = SuggestFromList(words, case_sensitive=False)
+
+    def refresh_threads(self) -> None:
+        store = self.runtime.store if self.runtime else getattr(self, "_store", None)
+        if store is None:
+            return
+        options = self.query_one("#agent-threads", OptionList)
+        infos = store.list()
+        wanted = [(i.id, f"{i.title or i.id}"[:24]) for i in infos]
+        if not self.watch:
+            wanted.append((NEW_THREAD, "+ new thread"))
+        current = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        if current == [w[0] for w in wanted]:
+            return
+        options.clear_options()
+        options.add_options([Option(label, id=tid) for tid, label in wanted])
+
+    def show_thread(self, thread_id: str | None) -> None:
+        """Switch the view to a thread: its whole history, then live events."""
+        self.thread_id = thread_id
+        view = self.view
+        view.clear()
+        view.thread_id = thread_id
+        if thread_id is None:
+            return
+        if self.watch:
+            if self._follow is not None:
+                self._follow.cancel()
+            self._follow = asyncio.get_running_loop().create_task(self._follow_thread(thread_id))
+            return
+        assert self.runtime is not None
+        for event in self.runtime.history(thread_id):
+            view.add_event(event)
+
+    async def _follow_thread(self, thread_id: str) -> None:
+        async for event in self._store.afollow(thread_id):
+            if self.thread_id != thread_id:
+                return
+            self.view.add_event(event)
+
+    @on(OptionList.OptionSelected, "#agent-threads")
+    def _thread_chosen(self, event: OptionList.OptionSelected) -> None:
+        tid = event.option.id
+        self.show_thread(None if tid == NEW_THREAD else tid)
+        if not self.watch:
+            self.query_one("#agent-composer", Input).focus()
+
+    # -- sending ------------------------------------------------------------------------------------------
+    @on(Input.Submitted, "#agent-composer")
+    def _submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            return
+        event.input.value = ""
+        self.send(text)
+
+    def send(self, text: str) -> None:
+        if self.runtime is None or self.runtime.manager is None:
+            self.app.notify("the agent is not running", severity="error")
+            return
+        self._run_turn(text)
+
+    @work(group="agent-turn")
+    async def _run_turn(self, text: str) -> None:
+        assert self.runtime is not None
+        self.busy = True
+        try:
+            if self.thread_id is None:
+                self.thread_id = self.runtime.open_thread(None)
+                self.view.clear()
+                self.view.thread_id = self.thread_id
+            async for _event in self.runtime.send(self.thread_id, text):
+                pass  # events arrive through _on_runtime_event, for live updates from any source
+        finally:
+            self.busy = False
+            self.refresh_threads()
+
+    def _on_runtime_event(self, event: Event) -> None:
+        # Called on the app's loop (the runtime runs there). Reload records with no thread go to every view.
+        if event.type == "reload":
+            self._update_status()
+            self._update_suggestions()
+            if event.thread in ("", self.thread_id):
+                if event.thread == "" and self.thread_id is not None:
+                    return  # the same record arrives for our thread too
+                self.view.add_event(event)
+            return
+        if event.thread == self.thread_id:
+            self.view.add_event(event)
+
+    async def force_reload(self) -> None:
+        """The keyboard reload in the agent scope: a new capsule generation."""
+        if self.runtime is not None and self.runtime.manager is not None:
+            await self.runtime.force_reload()
+            self._update_status()
+
+    def prompts(self) -> list[Any]:
+        return self.runtime.prompts() if self.runtime is not None and self.runtime.manager is not None else []
+
+    def use_prompt(self, prompt: Any) -> None:
+        if self.watch:
+            return
+        composer = self.query_one("#agent-composer", Input)
+        composer.value = prompt.body.strip()
+        composer.focus()

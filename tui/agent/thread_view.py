@@ -1,0 +1,266 @@
+"""The agent thread, live: messages (streamed), tool calls with progress then results, reload records inline,
+each entry tagged with the surface revision it was produced under.
+
+A thread can hold thousands of entries, so this is a line-API scroll view: every entry is rendered once to
+strips (again only when it changes, e.g. a tool result arrives, or the width changes) and only visible lines
+are drawn. Appending costs one entry's rendering, whatever the thread's length.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from dapper_tui.capsule.events import Event
+from rich.console import RenderableType
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+_SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+@dataclass
+class Entry:
+    kind: str  # user, assistant, tool, reload, error, note
+    revision: int
+    data: dict[str, Any] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+    done: bool = True
+    strips: list[Strip] | None = None
+
+
+def _args(arguments: Any) -> str:
+    try:
+        text = json.dumps(arguments, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(arguments)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def render_entry(entry: Entry, now: float) -> RenderableType:
+    rev = Text(f"r{entry.revision} ", style="dim")
+    d = entry.data
+    if entry.kind == "user":
+        return Text.assemble(rev, ("you ", "bold cyan"), str(d.get("text", "")))
+    if entry.kind == "assistant":
+        cursor = "" if entry.done else " ▍"
+        return Text.assemble(rev, ("agent ", "bold green"), str(d.get("text", "")) + cursor)
+    if entry.kind == "tool":
+        head = Text.assemble(
+            rev, ("tool ", "bold magenta"), (str(d.get("tool")), "bold"), f"({_args(d.get('arguments'))})"
+        )
+        gen = d.get("generation")
+        if gen is not None:
+            head.append(f"  gen {gen}", style="dim")
+        if not entry.done:
+            spin = _SPINNER[int(now * 10) % len(_SPINNER)]
+            head.append(f"\n  {spin} running {now - entry.started:.1f}s", style="yellow")
+        elif d.get("is_error"):
+            head.append("\n  ✗ ", style="bold red")
+            head.append(str(d.get("result", "")), style="red")
+        else:
+            head.append("\n  ✓ ", style="bold green")
+            head.append(str(d.get("result", "")))
+        return head
+    if entry.kind == "reload":
+        record = d.get("record", {})
+        outcome = str(record.get("outcome", ""))
+        style = {"applied": "green", "failed": "bold red", "pending": "yellow"}.get(outcome, "blue")
+        text = Text.assemble(rev, (f"reload {outcome} ", style), str(record.get("message", "")))
+        if record.get("path"):
+            text.append(f"  {record['path']}", style="dim")
+        if outcome == "failed" and record.get("hint"):
+            text.append(f"\n  hint: {record['hint']}", style="italic")
+        return text
+    if entry.kind == "error":
+        return Text.assemble(rev, ("error ", "bold red"), (str(d.get("message", "")), "red"))
+    return Text.assemble(rev, (str(d.get("text", "")), "dim italic"))
+
+
+class ThreadView(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    ThreadView {
+        height: 1fr;
+        background: $surface;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.entries: list[Entry] = []
+        self._lines: list[Strip] = []
+        self._starts: list[int] = []  # first line of each entry
+        self._tools: dict[str, int] = {}  # call id -> entry index, while running
+        self._streaming: int | None = None  # entry index of the assistant text being streamed
+        self._width = 0
+        self._ticker = None
+        self.thread_id: str | None = None
+        self.follow = True  # keep the newest entry in view until the user scrolls up
+        self._scroll_pending = False
+
+    # -- public -------------------------------------------------------------------------------------------
+    def clear(self) -> None:
+        self.entries.clear()
+        self._lines.clear()
+        self._starts.clear()
+        self._tools.clear()
+        self._streaming = None
+        self._resize_virtual()
+        self.refresh()
+
+    def add_event(self, event: Event) -> None:
+        """Show one thread event (live or replayed from the store)."""
+        t = event.type
+        if t == "assistant_delta":
+            if self._streaming is None:
+                self._streaming = self._append(Entry("assistant", event.revision, {"text": ""}, done=False))
+            entry = self.entries[self._streaming]
+            entry.data["text"] = entry.data.get("text", "") + str(event.get("text", ""))
+            self._update(self._streaming)
+        elif t == "assistant":
+            if self._streaming is not None:
+                entry = self.entries[self._streaming]
+                entry.data["text"], entry.done = event.get("text", ""), True
+                self._update(self._streaming)
+                self._streaming = None
+            else:
+                self._append(Entry("assistant", event.revision, {"text": event.get("text", "")}))
+        elif t == "user":
+            self._append(Entry("user", event.revision, {"text": event.get("text", "")}))
+        elif t == "tool_call":
+            index = self._append(Entry("tool", event.revision, dict(event.data), done=False))
+            self._tools[str(event.get("call_id"))] = index
+            self._start_ticker()
+        elif t == "tool_result":
+            index = self._tools.pop(str(event.get("call_id")), None)
+            if index is None:
+                self._append(Entry("tool", event.revision, dict(event.data)))
+            else:
+                entry = self.entries[index]
+                entry.data.update(event.data)
+                entry.done = True
+                self._update(index)
+        elif t == "reload":
+            self._append(Entry("reload", event.revision, dict(event.data)))
+        elif t == "error":
+            self._append(Entry("error", event.revision, dict(event.data)))
+        elif t == "turn_end":
+            self._streaming = None
+        elif t == "thread_start":
+            self._append(
+                Entry("note", event.revision, {"text": f"thread {event.thread} ({event.get('model', '')})"})
+            )
+
+    @property
+    def running_tools(self) -> int:
+        return len(self._tools)
+
+    def plain_text(self) -> str:
+        """What the thread shows, as text (tests and the screen reader in all of us)."""
+        return "\n".join(strip.text.rstrip() for strip in self._all_lines())
+
+    # -- rendering ----------------------------------------------------------------------------------------
+    def _render(self, entry: Entry) -> list[Strip]:
+        width = max(10, self._width or self.scrollable_content_region.width or 80)
+        console = self.app.console
+        options = console.options.update_width(width)
+        lines = console.render_lines(render_entry(entry, time.monotonic()), options, pad=False)
+        strips = [Strip(line) for line in lines] or [Strip([Segment("")])]
+        strips.append(Strip([Segment("")]))  # a blank line between entries
+        return strips
+
+    def _all_lines(self) -> list[Strip]:
+        self._ensure_width()
+        return self._lines
+
+    def _append(self, entry: Entry) -> int:
+        self.entries.append(entry)
+        index = len(self.entries) - 1
+        if self.is_mounted and self._width:
+            entry.strips = self._render(entry)
+            self._starts.append(len(self._lines))
+            self._lines.extend(entry.strips)
+            self._resize_virtual()
+            self._follow_end()
+            self.refresh()
+        return index
+
+    def _update(self, index: int) -> None:
+        if not (self.is_mounted and self._width) or index >= len(self._starts):
+            return
+        entry = self.entries[index]
+        old = len(entry.strips or [])
+        entry.strips = self._render(entry)
+        start = self._starts[index]
+        self._lines[start : start + old] = entry.strips
+        delta = len(entry.strips) - old
+        if delta:
+            for i in range(index + 1, len(self._starts)):
+                self._starts[i] += delta
+            self._resize_virtual()
+            self._follow_end()
+        self.refresh()
+
+    def _ensure_width(self) -> None:
+        width = self.scrollable_content_region.width
+        if width and width != self._width:
+            self._width = width
+            self._lines = []
+            self._starts = []
+            for entry in self.entries:
+                entry.strips = self._render(entry)
+                self._starts.append(len(self._lines))
+                self._lines.extend(entry.strips)
+            self._resize_virtual()
+
+    def _resize_virtual(self) -> None:
+        self.virtual_size = Size(self._width or 1, len(self._lines))
+
+    def _follow_end(self) -> None:
+        # Scrolling waits for the layout to see the new virtual size; one deferred scroll per batch.
+        if self.follow and not self._scroll_pending:
+            self._scroll_pending = True
+            self.call_after_refresh(self._scroll_to_end)
+
+    def _scroll_to_end(self) -> None:
+        self._scroll_pending = False
+        if self.follow:
+            self.scroll_end(animate=False, immediate=True)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if not self._scroll_pending:  # the user scrolled: follow only while at the end
+            self.follow = new >= self.max_scroll_y - 1
+
+    def on_resize(self) -> None:
+        self._ensure_width()
+        self._follow_end()
+
+    def render_line(self, y: int) -> Strip:
+        self._ensure_width()
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        if index >= len(self._lines):
+            return Strip.blank(self.size.width)
+        return self._lines[index].crop_extend(scroll_x, scroll_x + self.size.width, Style())
+
+    # -- progress ticker ----------------------------------------------------------------------------------
+    def _start_ticker(self) -> None:
+        if self._ticker is None and self.is_mounted:
+            self._ticker = self.set_interval(0.2, self._tick)
+
+    def _tick(self) -> None:
+        if not self._tools:
+            if self._ticker is not None:
+                self._ticker.stop()
+                self._ticker = None
+            return
+        for index in list(self._tools.values()):
+            self._update(index)
