@@ -31,7 +31,7 @@ from dapper_tui.engine.events import (
 )
 from dapper_tui.engine.launch import LaunchTarget
 from dapper_tui.engine.session import DebugSession, FrameInfo
-from dapper_tui.engine.sources import canonical
+from dapper_tui.engine.sources import canonical, is_user_file
 from prompt_toolkit.completion import Completer, Completion
 
 HELP: dict[str, tuple[str, str]] = {
@@ -118,6 +118,7 @@ class PlainConsole:
         self._at_line_start = True
         self._pt: Any = None  # the prompt_toolkit session, on a terminal
         self._pt_io: dict[str, Any] = {}
+        self._modules_before: set[str] = set(sys.modules)
 
     # -- output -------------------------------------------------------------------------------------------
     def say(self, text: str, style: str = "", end: str = "\n") -> None:
@@ -268,12 +269,30 @@ class PlainConsole:
         return self.session.exit_code if self.session.exit_code is not None else 0
 
     def _launch(self, *, stop_on_entry: bool) -> None:
+        if self.session.state != "idle":
+            self._fresh_session()
         self._begin_wait()
-        if self.session.state == "idle":
-            self.session.launch(self.target, stop_on_entry=stop_on_entry)
-        else:
-            self.session.restart(stop_on_entry=stop_on_entry)
+        self._modules_before = set(sys.modules)
+        self.session.launch(self.target, stop_on_entry=stop_on_entry)
         self._wait()
+
+    def _fresh_session(self) -> None:
+        """Restart with a new engine session (DebugSession.restart while stopped leaves stale state behind),
+        the program's modules forgotten and the breakpoints set again."""
+        old = self.session
+        old.close()
+        self._drain()
+        for name in set(sys.modules) - self._modules_before:
+            file = getattr(sys.modules.get(name), "__file__", None)
+            if isinstance(file, str) and is_user_file(file):
+                sys.modules.pop(name, None)
+        self.session = DebugSession(self.events.put, just_my_code=old.just_my_code)
+        self.session.set_exception_breakpoints(set(old.exception_filters))
+        for path, specs in self.line_bps.items():
+            self.session.set_breakpoints(path, specs)
+        if self.func_bps:
+            self.session.set_function_breakpoints([(n, None, None) for n in self.func_bps])
+        self.frames = []
 
     def _begin_wait(self) -> None:
         with self._settled:

@@ -59,7 +59,6 @@ CAPABILITIES: dict[str, Any] = {
     "supportsSetVariable": True,
     "supportsLoadedSourcesRequest": True,
     "supportsTerminateRequest": True,
-    "supportsRestartRequest": True,
     "supportsExceptionInfoRequest": True,
     "supportsDelayedStackTraceLoading": True,
     "supportsValueFormattingOptions": False,
@@ -131,7 +130,6 @@ class DapAdapter:
         self._terminated_sent = False
         self._dispatch_thread: int | None = None
         self._resuming = False
-        self._restarting = False
         self._thread_ids: dict[int, int] = {}  # engine ident -> DAP id
         self._idents: dict[int, int] = {}  # DAP id -> engine ident
         self._known_threads: set[int] = set()
@@ -277,8 +275,6 @@ class DapAdapter:
                 {"threadId": self._tid(event.thread_id), "allThreadsContinued": event.all_threads_continued},
             )
         elif isinstance(event, Exited):
-            if self._restarting:
-                return  # the old run ended on the way to a new one: the session goes on
             if event.error:
                 w.event("output", {"category": "stderr", "output": f"dapper-tui: {event.error}\n"})
             with self._lock:
@@ -394,21 +390,6 @@ class DapAdapter:
             self.log("dapper-tui dap: the program thread ended without an exit event; reporting it")
             self.session.state = "exited"
             self._on_event(Exited(1))
-
-    def on_restart(self, args: dict[str, Any]) -> Any:
-        if self._target is None:
-            raise RequestError("nothing was launched")
-        return None, self._restart
-
-    def _restart(self) -> None:
-        self._restarting = True
-        try:
-            if not self._started:
-                return
-            self.session.restart(stop_on_entry=self._stop_on_entry)
-        finally:
-            self._restarting = False
-            self._terminated_sent = False
 
     # -- breakpoints --------------------------------------------------------------------------------------
     def on_setBreakpoints(self, args: dict[str, Any]) -> Any:

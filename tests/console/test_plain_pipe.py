@@ -26,7 +26,9 @@ def test_scripted_session_through_a_pipe(tmp_path: Path) -> None:
     )
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    commands = "\n".join(["b 2", "c", "p x", "n", "p y", "help reload", "c", "q"]) + "\n"
+    commands = (
+        "\n".join(["b 2", "c", "p x", "n", "p y", "help reload", "restart", "c", "p x + 1", "c", "q"]) + "\n"
+    )
     proc = subprocess.run(
         [DAPPER_TUI, "--plain", "--stop-on-entry", str(prog)],
         input=commands,
@@ -44,5 +46,7 @@ def test_scripted_session_through_a_pipe(tmp_path: Path) -> None:
     assert "[Step]" in out
     assert "(dapper) \n21\n" in out
     assert "reload [file]\n    hot-reload a file" in out
-    assert "got 42\n" in out
+    assert out.count("got 42\n") == 1  # the first run was ended by `restart`
+    assert out.count("[Breakpoint at prog.py:2]") == 2
+    assert "(dapper) \n21\n" in out.split("[Entry]")[2]
     assert "The program exited with code 0." in out

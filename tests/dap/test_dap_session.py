@@ -264,3 +264,13 @@ def test_client_closing_the_stream_ends_the_server(tmp_path: Path) -> None:
     client._close()  # no disconnect: the stream just ends
     assert client.proc is not None
     assert client.proc.wait(10) == 0
+
+
+def test_program_input_is_answered_from_the_debug_console(dap: DapClient, tmp_path: Path) -> None:
+    prog = write(tmp_path / "ask.py", 'name = input("name? ")\nprint("hello", name)\n')
+    dap.start(prog)
+    dap.wait_output("name? ")
+    assert "waits for input" in dap.wait_event("output", category="console")["body"]["output"]
+    dap.request("evaluate", {"expression": "bob", "context": "repl"})
+    assert dap.wait_event("exited")["body"]["exitCode"] == 0
+    assert dap.output() == "name? hello bob\n"
