@@ -1,0 +1,170 @@
+"""End to end: the INSTALLED `dapper-tui` command, in a real terminal (tmux), driven by keys like a user."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.tmux,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+COMMAND = Path(sys.executable).parent / "dapper-tui"
+
+
+class Terminal:
+    def __init__(self, tmp: Path) -> None:
+        self.socket = f"dapper-e2e-{uuid.uuid4().hex[:8]}"
+        self.tmp = tmp
+
+    def tmux(self, *args: str) -> str:
+        conf = self.tmp / "tmux.conf"
+        if not conf.exists():
+            conf.write_text("set -g default-size 160x45\nset -g remain-on-exit on\nset -g status off\n")
+        out = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", str(conf), *args], capture_output=True, text=True, check=False
+        )
+        return out.stdout
+
+    def start(self, *args: str) -> None:
+        env = {
+            "XDG_STATE_HOME": str(self.tmp / "state"),
+            "TERM": "xterm-256color",
+            "COLORTERM": "truecolor",
+        }
+        exports = " ".join(f"{k}={v}" for k, v in env.items())
+        argv = " ".join([str(COMMAND), *args])
+        self.tmux(
+            "new-session",
+            "-d",
+            "-x",
+            "160",
+            "-y",
+            "45",
+            "-c",
+            str(self.tmp),
+            f"env -u COLUMNS -u LINES {exports} {argv}",
+        )
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p")
+
+    def wait_for(self, text: str, timeout: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} not on screen after {timeout}s:\n{screen}")
+            time.sleep(0.05)
+
+    def keys(self, *keys: str, delay: float = 0.15) -> None:
+        for key in keys:
+            self.tmux("send-keys", key)
+            time.sleep(delay)
+
+    def type(self, text: str) -> None:
+        self.tmux("send-keys", "-l", text)
+        time.sleep(0.1)
+
+    def exit_status(self, timeout: float = 10.0) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            dead, status, *_ = [
+                *self.tmux("display", "-p", "#{pane_dead} #{pane_dead_status}").split(),
+                "",
+                "",
+            ]
+            if dead == "1":
+                return int(status)
+            time.sleep(0.05)
+        raise AssertionError(f"dapper-tui did not exit:\n{self.screen()}")
+
+    def close(self) -> None:
+        self.tmux("kill-server")
+
+
+@pytest.fixture
+def term(tmp_path: Path) -> Iterator[Terminal]:
+    if not COMMAND.exists():
+        pytest.skip(f"the dapper-tui command is not installed next to {sys.executable}")
+    shutil.copy(EXAMPLES / "shop_demo.py", tmp_path / "shop_demo.py")
+    shutil.copytree(EXAMPLES / "shop", tmp_path / "shop", ignore=shutil.ignore_patterns("__pycache__"))
+    t = Terminal(tmp_path)
+    yield t
+    t.close()
+
+
+def line_of(path: Path, marker: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if marker in line)
+
+
+def test_launch_stop_step_inspect_continue_to_exit(term: Terminal) -> None:
+    term.start("--stop-on-entry", "shop_demo.py")
+    term.wait_for("stopped  Entry")
+    screen = term.wait_for("Shift+F11 / r Out")  # the footer, at the terminal's full width
+    assert "Call stack" in screen and "Variables" in screen and "F5 / c" in screen
+    # step over the imports and the first assignments (VS Code and pudb keys)
+    term.keys("F10", "n", "n", "n", "n")
+    screen = term.wait_for("stock = {'apple': 10, 'pear': 4, 'plum': 7}")
+    # evaluate an expression in the stopped frame
+    term.keys("e")
+    term.wait_for("Evaluate in <module>")
+    term.type("stock['pear'] * 2")
+    term.keys("Enter")
+    term.wait_for("» stock['pear'] * 2")
+    screen = term.wait_for("8")
+    # continue to the end: the program's output, then the exit code with a restart offer
+    term.keys("F5")
+    screen = term.wait_for("The program exited with code 0")
+    assert "ada pays 36.00" in screen
+    assert "takings: 136.80" in screen
+    term.keys("q")  # quit from the exit dialog
+    assert term.exit_status() == 0  # dapper-tui returns the program's exit code
+
+
+def test_edit_and_save_while_stopped_then_continue_runs_the_new_code(term: Terminal) -> None:
+    pytest.importorskip("dapper_tui.engine.hotreload", reason="hot reload (engine/hotreload) has not landed")
+    program = term.tmp / "shop_demo.py"
+    line = line_of(program, "total = cart.total()")
+    # a breakpoint remembered from an earlier session of this project
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    env_before = os.environ.get("XDG_STATE_HOME")
+    os.environ["XDG_STATE_HOME"] = str(term.tmp / "state")
+    try:
+        from dapper_tui.engine.persist import ProjectState
+
+        state = ProjectState.load(program)
+        state.breakpoints = {str(program.resolve()): [{"line": line}]}
+        state.save()
+    finally:
+        if env_before is None:
+            os.environ.pop("XDG_STATE_HOME", None)
+        else:
+            os.environ["XDG_STATE_HOME"] = env_before
+    term.start("--no-stop-on-entry", "shop_demo.py")
+    term.wait_for(f"Breakpoint at shop_demo.py:{line}")
+    # edit a helper module and save it, as an editor would
+    pricing = term.tmp / "shop" / "pricing.py"
+    time.sleep(0.3)  # the watcher starts just after the first paint
+    pricing.write_text(
+        pricing.read_text().replace("return round(amount * (1 + TAX_RATE), 2)", "return 1000.0")
+    )
+    screen = term.wait_for("applied")
+    assert "shop.pricing" in screen
+    term.keys("b")  # remove the breakpoint on the current line, then run to the end
+    term.keys("c")
+    screen = term.wait_for("The program exited with code 0")
+    assert "ada pays 1000.00" in screen
+    assert "takings: 3000.00" in screen
