@@ -93,7 +93,9 @@ def test_failed_reload_changes_nothing(dap: DapClient, tmp_path: Path) -> None:
     assert dap.output() == "area 0\narea 10\narea 20\n"
 
 
-def test_bad_option_and_missing_path(dap: DapClient) -> None:
+def test_bad_option_and_missing_path(dap: DapClient, tmp_path: Path) -> None:
     dap.initialize()
+    shapes = write(tmp_path / "shapes.py", SHAPES)
+    assert dap.fail("dapper/hotReload", {"source": {"path": str(shapes)}})["message"]  # nothing is stopped
     assert "source.path" in dap.fail("dapper/hotReload", {"source": {"name": "x.py"}})["message"]
     assert "'source'" in dap.fail("dapper/hotReload", {})["message"]
