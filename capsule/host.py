@@ -17,6 +17,7 @@ The manager points stderr at a log file in ``data/logs/`` and runs the host unbu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -169,7 +170,8 @@ async def _watch_tools(host: ToolHost, sessions: list[Any]) -> None:
     import watchfiles
 
     async for _changes in watchfiles.awatch(host.root / "src", debounce=50, step=10):
-        failures = host.load()
+        with contextlib.redirect_stdout(sys.stderr):
+            failures = host.load()
         if failures:
             for failure in failures:
                 print(f"tool reload failed: {failure['file']}: {failure['error']}", file=sys.stderr)
@@ -214,7 +216,10 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     host = ToolHost(root)
-    failures = host.load()
+    with contextlib.redirect_stdout(
+        sys.stderr
+    ):  # a print at a tool module's top level must not hit the protocol
+        failures = host.load()
     if failures:
         for failure in failures:
             print(f"tool file failed to load: {failure['file']}\n{failure['error']}", file=sys.stderr)

@@ -32,7 +32,7 @@ from dapper_tui.capsule.connection import CapsuleConnection, CapsuleError
 from dapper_tui.capsule.project import AgentConfig, AgentProject, Row
 from dapper_tui.capsule.prompts import Identity, Prompt, render_identity, scan_prompts
 from dapper_tui.capsule.tools import ToolSpec
-from dapper_tui.capsule.venv import install_requirements
+from dapper_tui.capsule.venv import install_requirements, needs_install
 from dapper_tui.reload.record import ReloadRecord
 
 
@@ -205,7 +205,7 @@ class CapsuleManager:
     async def start(self) -> ReloadRecord:
         """Start the first generation (a failure leaves a surface without tools, and a failed record)."""
         self._build_rows = {Row.TOOLS}
-        if self.project.uses_venv() and not self.project.venv_python().exists():
+        if needs_install(self.project):
             self._build_rows.add(Row.REQUIREMENTS)
         self._build_paths = [str(self.project.tools_dir)]
         self._build_record = None

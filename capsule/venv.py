@@ -69,6 +69,25 @@ async def ensure_venv(project: AgentProject) -> tuple[bool, str]:
     return True, output
 
 
+def stamp(project: AgentProject) -> Path:
+    return project.venv_dir / ".dapper-requirements"
+
+
+def requirements_digest(project: AgentProject) -> str:
+    import hashlib
+
+    return hashlib.sha256(project.requirements_file.read_bytes()).hexdigest()
+
+
+def needs_install(project: AgentProject) -> bool:
+    """True when requirements.txt exists and was not installed, as it is now, into DIR/.venv."""
+    if not project.uses_venv():
+        return False
+    if not project.venv_python().exists() or not stamp(project).exists():
+        return True
+    return stamp(project).read_text().strip() != requirements_digest(project)
+
+
 async def install_requirements(project: AgentProject) -> InstallResult:
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -88,6 +107,8 @@ async def install_requirements(project: AgentProject) -> InstallResult:
         str(project.requirements_file),
         cwd=project.root,
     )
+    if code == 0:
+        stamp(project).write_text(requirements_digest(project))
     log = project.logs_dir / "install.log"
     with open(log, "a", encoding="utf-8") as fh:
         fh.write(f"--- pip install -r requirements.txt (exit {code})\n{pip_output}\n")

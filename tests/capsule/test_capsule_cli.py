@@ -17,7 +17,9 @@ CLI = [sys.executable, "-m", "dapper_tui.capsule.cli"]
 
 
 def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+    )
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:
@@ -40,12 +42,16 @@ def test_init_project_runs_headless_turns(tmp_path: Path) -> None:
     final = [e["text"] for e in events if e["type"] == "assistant"]
     assert final == ["add_note: noted (1 notes)\ngreet: Hello, Ada!"]
     assert "".join(e["text"] for e in events if e["type"] == "assistant_delta") == final[0]
-    second = run(str(root), "-m", '/call list_notes\n/call run_script {"name": "count_notes.py"}', "--thread", thread)
+    second = run(
+        str(root), "-m", '/call list_notes\n/call run_script {"name": "count_notes.py"}', "--thread", thread
+    )
     assert second.returncode == 0, second.stderr
     assert 'agent: list_notes: ["buy milk"]\nrun_script: 1' in second.stdout
     listed = json_lines(run(str(root), "--list-threads", "--json").stdout)
     assert [(t["thread"], t["title"]) for t in listed] == [(thread, '/call add_note {"text": "buy milk"}')]
-    history = [json.loads(line) for line in (root / "data/threads" / f"{thread}.jsonl").read_text().splitlines()]
+    history = [
+        json.loads(line) for line in (root / "data/threads" / f"{thread}.jsonl").read_text().splitlines()
+    ]
     assert [e["type"] for e in history if e["type"] in ("user", "assistant")] == ["user", "assistant"] * 2
 
 
@@ -104,7 +110,9 @@ def test_long_lived_session_reloads_between_turns(tmp_path: Path) -> None:
         assert session.proc.wait(15) == 0
     finally:
         session.proc.kill()
-    stored = [json.loads(line) for line in (root / "data/threads" / f"{thread}.jsonl").read_text().splitlines()]
+    stored = [
+        json.loads(line) for line in (root / "data/threads" / f"{thread}.jsonl").read_text().splitlines()
+    ]
     assert [e["result"] for e in stored if e["type"] == "tool_result"] == ["v1", "v2"]
     assert {e["thread"] for e in stored} == {thread}
 

@@ -135,6 +135,13 @@ async def test_requirements_install_into_venv_then_replace_and_failure_keeps_old
         assert rt.surface.generation_number == good_gen
         text, _ = await final_text(rt, None, "/call dep")
         assert text == f"dep: from-wheel {root / '.venv'}"
+    # a restart with the requirements that are installed does not install again
+    write(root / "requirements.txt", f"--no-index\n{wheel}\n")
+    async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
+        rec = Recorder(rt)
+        assert rt.manager is not None and rt.manager._last_record.detail["rows"] == ["tools"]
+        text, _ = await final_text(rt, None, "/call dep")
+        assert text == f"dep: from-wheel {root / '.venv'}"
 
 
 async def test_prompts_scripts_and_wiring_rows(tmp_path: Path) -> None:
