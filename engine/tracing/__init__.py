@@ -2,8 +2,9 @@
 
 - 3.12+: `sys.monitoring` (monitoring.py). Line events are enabled locally, only on the code objects that hold
   breakpoints or that stepping needs; every other location is DISABLEd after its first event.
-- 3.11: `sys.settrace` (settrace.py), installed in debuggee threads only, with a per-code-object filter so code
-  without breakpoints gets no line events unless stepping.
+- 3.11: breakpoint hooks injected into the bytecode of the code objects that hold breakpoints (bytecode.py), with
+  no global trace function until stepping, pausing or the "raised" filter need one, and then only on the threads
+  that need it. The older filtered `sys.settrace` backend (settrace.py) is the fallback without `bytecode`.
 
 Both call back into a `TraceCore` (the session) with the same small interface.
 """
@@ -20,9 +21,13 @@ def make_backend(core: TraceCore) -> Backend:
         from .monitoring import MonitoringBackend
 
         return MonitoringBackend(core)
-    from .settrace import SettraceBackend
+    try:
+        from .bytecode import BytecodeBackend
+    except ImportError:  # the `bytecode` library is missing: a filtered settrace still works, at ~4x
+        from .settrace import SettraceBackend
 
-    return SettraceBackend(core)
+        return SettraceBackend(core)
+    return BytecodeBackend(core)
 
 
 __all__ = ["Backend", "TraceCore", "make_backend"]

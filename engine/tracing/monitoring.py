@@ -96,11 +96,22 @@ class MonitoringBackend:
     def _py_start(self, code: CodeType, offset: int) -> object:
         core = self.core
         if core.wants_code(code):
-            self._enable(code, extra=core.busy)
+            busy = core.busy
+            if code not in self._bp_codes and code not in self._extra_codes:
+                self._enable(code, extra=busy)
             if offset == 0 and _get_ident() in core.debuggee_idents:
                 core.on_start(_getframe(1))
-            return None
+            # Line events are on locally now; the start event is needed again only for a function breakpoint
+            # (on_start) or while stepping/pausing.
+            if busy or core.busy or self._needs_start(code):
+                return None
         return None if core.busy else DISABLE
+
+    def _needs_start(self, code: CodeType) -> bool:
+        functions = getattr(getattr(self.core, "breakpoints", None), "functions", None)
+        return bool(functions) and any(
+            (bp.function or "").rsplit(".", 1)[-1] == code.co_name for bp in functions
+        )
 
     def _line(self, code: CodeType, line: int) -> object:
         if _get_ident() not in self.core.debuggee_idents:

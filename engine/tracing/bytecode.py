@@ -1,0 +1,610 @@
+"""Bytecode backend (3.11): breakpoint hooks injected into the code objects that hold breakpoints.
+
+There is no global trace function while the program just runs: a bare `sys.settrace` tracer alone costs ~4x on
+call-heavy code in 3.11. Instead:
+
+- Each code object that holds a breakpoint line gets a call to a hook in front of that line (with the `bytecode`
+  library), and the patched code object is put on the live function objects (`func.__code__ = patched`). Parent
+  code objects get their nested constants swapped, so closures and methods made later are patched too.
+- Functions are found with one scan of the heap when a file's breakpoint lines change (not on every refresh).
+- Modules imported later are patched before they run: a meta path finder hands their loader a `get_code` that
+  patches. The launched script itself is compiled by `launch.py`, which is given a patching `compile`.
+- A function breakpoint gets an entry hook (`on_start`) plus a line hook on the function's first line.
+- `settrace` is used only while it is needed, and only on the threads that need it: stepping, pausing, stopping
+  all threads, the "raised" filter, and frames that were already running the old (hook-less) code when a
+  breakpoint was set in them (`frame.f_code` cannot be swapped; those frames get `frame.f_trace` and their thread
+  a trace function until they return). Other threads are switched on and off through `_threadtrace`.
+
+The hook calls `core.on_line(frame, line)`, so conditions, hit counts and log points work as with the other
+backends. Removing every breakpoint of a code object puts the original code object back.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.machinery
+import os
+import sys
+import threading
+import weakref
+from collections.abc import Callable, Iterable
+from types import CodeType, FrameType, FunctionType
+from typing import Any
+
+from bytecode import Bytecode, Instr, Label, TryBegin
+
+from ._threadtrace import ThreadTracer
+from .base import TraceCore
+
+_get_ident = threading.get_ident
+_getframe = sys._getframe
+
+# Instructions a hook may not be put in front of: the frame prologue, and the parts of a call that must stay
+# together.
+_NO_HOOK = frozenset(
+    {"RESUME", "KW_NAMES", "PRECALL", "CALL", "CACHE", "COPY_FREE_VARS", "MAKE_CELL", "RETURN_GENERATOR"}
+)
+_TERMINATORS = frozenset(
+    {
+        "RETURN_VALUE",
+        "JUMP_FORWARD",
+        "JUMP_BACKWARD",
+        "JUMP_BACKWARD_NO_INTERRUPT",
+        "RAISE_VARARGS",
+        "RERAISE",
+    }
+)
+
+
+def _canonical(path: str) -> str:
+    return os.path.realpath(os.path.abspath(path))
+
+
+_canon_cache: dict[str, str] = {}
+
+
+def canonical(path: str) -> str:
+    c = _canon_cache.get(path)
+    if c is None:
+        c = _canon_cache[path] = _canonical(path)
+    return c
+
+
+def own_lines(code: CodeType) -> set[int]:
+    """The lines of this code object's own instructions (not of the code objects nested in it)."""
+    return {line for _, _, line in code.co_lines() if line is not None}
+
+
+class _Config:
+    """What is patched: breakpoint lines per file, and the function names of function breakpoints."""
+
+    def __init__(self, lines: dict[str, frozenset[int]], names: frozenset[str]) -> None:
+        self.lines = lines
+        self.names = names
+        self.stems = frozenset(os.path.splitext(os.path.basename(p))[0] for p in lines)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Config) and (self.lines, self.names) == (other.lines, other.names)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def empty(self) -> bool:
+        return not self.lines and not self.names
+
+
+class BytecodeBackend:
+    def __init__(self, core: TraceCore) -> None:
+        self.core = core
+        self._lock = threading.RLock()
+        self._config = _Config({}, frozenset())
+        self._cache: dict[int, tuple[CodeType, CodeType]] = {}  # id(original) -> (original, patched)
+        self._orig: dict[
+            int, tuple[CodeType, CodeType, frozenset[int]]
+        ] = {}  # id(patched) -> (p, orig, lines)
+        self._funcs: dict[int, tuple[weakref.ref[FunctionType], CodeType]] = {}  # id(func) -> (ref, patched)
+        self._mtimes: dict[str, float] = {}
+        self._old_frames: dict[int, set[FrameType]] = {}  # thread -> frames that need f_trace for breakpoints
+        self._watched: dict[int, set[FrameType]] = {}  # thread -> frames watched for stepping / pausing
+        # id(running module frame) -> (frame, {id(unpatched function code): patched}, its own lines need f_trace)
+        self._pending: dict[int, tuple[FrameType, dict[int, CodeType], bool]] = {}
+        self._traced: set[int] = set()  # threads we switched settrace on in
+        self._threads = ThreadTracer()
+        self._finder: _PatchFinder | None = None
+        self._launch_patched = False
+        self._installed = False
+
+    # -- life cycle --------------------------------------------------------------------------------------
+    def install(self) -> None:
+        if self._installed:
+            return
+        self._installed = True
+        _Active.backend = self
+        self._finder = _PatchFinder()
+        sys.meta_path.insert(0, self._finder)
+        self._patch_launch()
+
+    def uninstall(self) -> None:
+        if not self._installed:
+            return
+        self._installed = False
+        if _Active.backend is self:
+            _Active.backend = None
+        if self._finder is not None and self._finder in sys.meta_path:
+            sys.meta_path.remove(self._finder)
+        self._finder = None
+        self._unpatch_launch()
+        with self._lock:
+            self._config = _Config({}, frozenset())
+            self._cache.clear()
+            for ref, patched in self._funcs.values():
+                func = ref()
+                if func is not None and func.__code__ is patched:
+                    func.__code__ = self._orig[id(patched)][1]
+            self._funcs.clear()
+            frames = [f for fs in (*self._old_frames.values(), *self._watched.values()) for f in fs]
+            self._old_frames.clear()
+            self._watched.clear()
+        for f in frames:
+            f.f_trace = None
+        for ident in list(self._traced):
+            self._threads.set(ident, None)
+        self._traced.clear()
+
+    def thread_start(self) -> None:
+        if self.core.busy or self.core.trace_raises:
+            self._trace_on(_get_ident())
+
+    # -- control -----------------------------------------------------------------------------------------
+    def refresh(self, live_frames: list[FrameType]) -> None:
+        core = self.core
+        table = getattr(core, "breakpoints", None)
+        lines = {path: frozenset(bps) for path, bps in (getattr(table, "by_path", None) or {}).items() if bps}
+        names = frozenset(
+            (bp.function or "").rsplit(".", 1)[-1] for bp in (getattr(table, "functions", None) or ())
+        )
+        config = _Config(lines, names)
+        with self._lock:
+            old = self._config
+            changed = {p for p in set(lines) | set(old.lines) if lines.get(p) != old.lines.get(p)}
+            # A file saved since the last scan may have been hot-reloaded: its functions got new code objects.
+            for path in lines:
+                if path not in changed and self._mtime(path) != self._mtimes.get(path):
+                    changed.add(path)
+            every_file = names != old.names
+            if config != old:
+                self._config = config
+                self._cache.clear()
+            if changed or every_file:
+                self._repatch(changed, every_file)
+            self._attach_old_frames(live_frames)
+        self._sync_threads()
+
+    def watch_frames(self, frames: list[FrameType]) -> None:
+        owners = _owners(frames, self.core.debuggee_idents)
+        with self._lock:
+            for frame in frames:
+                ident = owners.get(id(frame))
+                if ident is None:
+                    continue
+                frame.f_trace_lines = True
+                frame.f_trace = self._local
+                self._watched.setdefault(ident, set()).add(frame)
+            idents = set(self._watched)
+        for ident in idents:
+            self._trace_on(ident)
+
+    def resume(self) -> None:
+        with self._lock:
+            watched, self._watched = self._watched, {}
+            keep = {id(f) for fs in self._old_frames.values() for f in fs}
+        for frames in watched.values():
+            for f in frames:
+                if id(f) not in keep:
+                    f.f_trace = None
+        self._sync_threads()
+
+    # -- which threads trace -----------------------------------------------------------------------------
+    def _needs_trace(self, ident: int) -> bool:
+        core = self.core
+        return bool(core.busy or core.trace_raises or self._old_frames.get(ident) or self._watched.get(ident))
+
+    def _trace_on(self, ident: int) -> None:
+        if ident in self._traced:
+            return
+        if self._threads.set(ident, self._global):
+            self._traced.add(ident)
+
+    def _sync_threads(self) -> None:
+        """Switch tracing on where it is needed and off where it no longer is (the rest happens lazily)."""
+        core = self.core
+        idents = set(core.debuggee_idents)
+        everywhere = core.trace_raises
+        for ident in idents:
+            if everywhere or self._needs_trace(ident):
+                self._trace_on(ident)
+            elif ident in self._traced and self._threads.set(ident, None):
+                self._traced.discard(ident)
+        for ident in self._traced - idents:
+            self._traced.discard(ident)
+
+    def _trace_off_here(self, ident: int) -> None:
+        sys.settrace(None)
+        self._traced.discard(ident)
+
+    # -- patching ----------------------------------------------------------------------------------------
+    @staticmethod
+    def _mtime(path: str) -> float:
+        try:
+            return os.stat(path).st_mtime
+        except OSError:
+            return -1.0
+
+    def _repatch(self, paths: set[str], every_file: bool) -> None:
+        """Put the right code on every live function of these files (one heap scan)."""
+        for path in paths:
+            self._mtimes[path] = self._mtime(path)
+        for path in list(self._mtimes):
+            if path not in self._config.lines:
+                del self._mtimes[path]
+        for func in gc.get_objects():
+            if type(func) is not FunctionType:
+                continue
+            code = func.__code__
+            entry = self._orig.get(id(code))
+            orig = entry[1] if entry is not None and entry[0] is code else code
+            if not every_file and canonical(orig.co_filename) not in paths:
+                continue
+            new = self.prepare(orig)
+            if new is not code:
+                func.__code__ = new
+            if new is not orig:
+                self._funcs[id(func)] = (weakref.ref(func), new)
+            else:
+                self._funcs.pop(id(func), None)
+
+    def prepare(self, code: CodeType) -> CodeType:
+        """The code object with the hooks the current breakpoints need (the same object if it needs none)."""
+        config = self._config
+        if config.empty:
+            return code
+        with self._lock:
+            return self._patch_tree(code, config)
+
+    def _patch_tree(self, code: CodeType, config: _Config) -> CodeType:
+        cached = self._cache.get(id(code))
+        if cached is not None and cached[0] is code:
+            return cached[1]
+        consts: dict[int, CodeType] = {}
+        for c in code.co_consts:
+            if isinstance(c, CodeType):
+                nc = self._patch_tree(c, config)
+                if nc is not c:
+                    consts[id(c)] = nc
+        filename = code.co_filename
+        bps = config.lines.get(canonical(filename)) if filename[:1] != "<" else None
+        hook_lines = (own_lines(code) & bps) if bps else set()
+        entry = code.co_name in config.names and bool(code.co_flags & 0x3)  # a function, not a module/class
+        if hook_lines or entry:
+            new = self._inject(code, hook_lines, entry, consts)
+        elif consts:
+            new = code.replace(co_consts=tuple(consts.get(id(c), c) for c in code.co_consts))
+        else:
+            new = code
+        if new is not code:
+            self._orig[id(new)] = (new, code, frozenset(hook_lines))
+        self._cache[id(code)] = (code, new)
+        return new
+
+    def _inject(self, code: CodeType, lines: set[int], entry: bool, consts: dict[int, CodeType]) -> CodeType:
+        bc = Bytecode.from_code(code)
+        # Where jumps land: a line hook goes in front of the first instruction of a line, and in front of a
+        # jump target whose jump comes from another line or from later in the code (a loop), like 'line' events.
+        position: dict[int, int] = {}
+        for i, ins in enumerate(bc):
+            if isinstance(ins, Label):
+                position[id(ins)] = i
+        landing: set[int] = set()  # ids of labels that start a "line" when jumped to
+        for i, ins in enumerate(bc):
+            if isinstance(ins, TryBegin):
+                landing.add(id(ins.target))
+            elif isinstance(ins, Instr) and isinstance(ins.arg, Label):
+                pos = position.get(id(ins.arg), -1)
+                if pos < i or ins.lineno not in lines:
+                    landing.add(id(ins.arg))
+        out: list[Any] = []
+        started = False  # past the prologue (RESUME)
+        prev_line: int | None = None
+        prev_term = False
+        labels: list[Label] = []
+        entry_done = not entry
+        hooked: set[int] = set()
+        for ins in bc:
+            if isinstance(ins, Label):
+                labels.append(ins)
+                out.append(ins)
+                continue
+            if not isinstance(ins, Instr):
+                out.append(ins)
+                continue
+            if ins.name == "LOAD_CONST" and isinstance(ins.arg, CodeType) and id(ins.arg) in consts:
+                ins = Instr("LOAD_CONST", consts[id(ins.arg)], location=ins.location)
+            line = ins.lineno
+            if started and ins.name not in _NO_HOOK and line is not None:
+                if not entry_done:
+                    out.extend(_call(_Active.entry_hook, line, line))
+                    entry_done = True
+                    lines = lines | {line}
+                if line in lines and (
+                    (not prev_term and prev_line != line) or any(id(lb) in landing for lb in labels)
+                ):
+                    out.extend(_call(_Active.line_hook, line, line))
+                    hooked.add(line)
+            if ins.name == "RESUME":
+                started = True
+            if line is not None:
+                prev_line = line
+            prev_term = ins.name in _TERMINATORS
+            labels = []
+            out.append(ins)
+        bc.clear()
+        bc.extend(out)
+        return bc.to_code()
+
+    def _attach_old_frames(self, live_frames: list[FrameType]) -> None:
+        """Frames already running code without the hooks they now need get `f_trace` instead.
+
+        A module body that is still running (the launched script stopped on entry, say) also makes functions
+        and classes from its own constants, without hooks: while it runs, each of its lines looks for them in
+        its globals and puts the patched code on them.
+        """
+        watched = {id(f) for fs in self._watched.values() for f in fs}
+        for frames in self._old_frames.values():
+            for f in frames:
+                if id(f) not in watched:
+                    f.f_trace = None
+        self._old_frames.clear()
+        self._pending.clear()
+        if not live_frames or self._config.empty:
+            return
+        owners: dict[int, int] | None = None
+        for frame in live_frames:
+            code = frame.f_code
+            entry = self._orig.get(id(code))
+            orig, hooked = (
+                (entry[1], entry[2]) if entry is not None and entry[0] is code else (code, frozenset())
+            )
+            filename = orig.co_filename
+            bps = self._config.lines.get(canonical(filename)) if filename[:1] != "<" else None
+            needs_lines = bool(bps and (own_lines(orig) & bps) - hooked)
+            pending = self._nested_pending(code) if code.co_name == "<module>" else {}
+            if not needs_lines and not pending:
+                continue
+            if owners is None:
+                owners = _owners(live_frames, self.core.debuggee_idents)
+            ident = owners.get(id(frame))
+            if ident is None:
+                continue
+            frame.f_trace_lines = True
+            frame.f_trace = self._local
+            self._old_frames.setdefault(ident, set()).add(frame)
+            if pending:
+                self._pending[id(frame)] = (frame, pending, needs_lines)
+
+    def _nested_pending(self, code: CodeType) -> dict[int, CodeType]:
+        """id(function code made by this running code) -> the code it should have now."""
+        out: dict[int, CodeType] = {}
+        stack = [c for c in code.co_consts if isinstance(c, CodeType)]
+        while stack:
+            c = stack.pop()
+            entry = self._orig.get(id(c))
+            orig = entry[1] if entry is not None and entry[0] is c else c
+            target = self.prepare(orig)
+            if target is not c and c.co_flags & 0x3:
+                out[id(c)] = target
+            if not c.co_flags & 0x3:  # a class body: its methods are made from its constants
+                stack.extend(k for k in c.co_consts if isinstance(k, CodeType))
+        return out
+
+    def _adopt(self, frame: FrameType) -> None:
+        """Put patched code on the functions a running module body has made so far."""
+        item = self._pending.get(id(frame))
+        if item is None:
+            return
+        _, pending, needs_lines = item
+        for value in list(frame.f_globals.values()):
+            funcs: Iterable[Any]
+            if isinstance(value, type):
+                funcs = [getattr(v, "__func__", v) for v in list(vars(value).values())]
+            else:
+                funcs = (value,)
+            for func in funcs:
+                if type(func) is FunctionType:
+                    target = pending.pop(id(func.__code__), None)
+                    if target is not None:
+                        func.__code__ = target
+                        self._funcs[id(func)] = (weakref.ref(func), target)
+        if not pending:
+            del self._pending[id(frame)]
+            ident = _get_ident()
+            if not needs_lines and frame not in self._watched.get(ident, ()):
+                frames = self._old_frames.get(ident)
+                if frames is not None:
+                    frames.discard(frame)
+                    if not frames:
+                        del self._old_frames[ident]
+                frame.f_trace = None
+
+    # -- the launched script -----------------------------------------------------------------------------
+    def _patch_launch(self) -> None:
+        """launch.py compiles the script itself (no import): give it a compile that patches."""
+        launch = sys.modules.get(__package__.rsplit(".", 1)[0] + ".launch") if __package__ else None
+        if launch is None or "compile" in vars(launch):
+            return
+
+        def compile_and_patch(source: Any, filename: Any, mode: str, *args: Any, **kwargs: Any) -> Any:
+            code = compile(source, filename, mode, *args, **kwargs)
+            backend = _Active.backend
+            if backend is not None and isinstance(code, CodeType):
+                code = backend.prepare(code)
+            return code
+
+        launch.compile = compile_and_patch  # type: ignore[attr-defined]
+        self._launch_patched = True
+
+    def _unpatch_launch(self) -> None:
+        if not self._launch_patched:
+            return
+        launch = sys.modules.get(__package__.rsplit(".", 1)[0] + ".launch")
+        if launch is not None and "compile" in vars(launch):
+            del launch.compile  # type: ignore[attr-defined]
+        self._launch_patched = False
+
+    # -- hooks and trace functions (hot) -----------------------------------------------------------------
+    def _line_hook(self, line: int) -> None:
+        core = self.core
+        ident = _get_ident()
+        if ident not in core.debuggee_idents:
+            return
+        frame = _getframe(2)
+        if frame.f_trace is not None and ident in self._traced:
+            return  # the trace function reports this line already
+        core.on_line(frame, line)
+        if ident not in self._traced and self._needs_trace(ident):
+            self._trace_on(ident)  # stepping starts from here: the frames were given f_trace by watch_frames
+
+    def _entry_hook(self, line: int) -> None:
+        if _get_ident() in self.core.debuggee_idents:
+            self.core.on_start(_getframe(2))
+
+    def _global(self, frame: FrameType, event: str, arg: Any) -> Any:
+        core = self.core
+        ident = _get_ident()
+        if not (core.busy or core.trace_raises):
+            if not self._old_frames.get(ident) and not self._watched.get(ident):
+                self._trace_off_here(ident)
+            return None
+        code = frame.f_code
+        if core.wants_code(code) or (core.trace_raises and core.wants_raises(code)):
+            core.on_start(frame)
+            return self._local
+        return None
+
+    def _local(self, frame: FrameType, event: str, arg: Any) -> Any:
+        core = self.core
+        ident = _get_ident()
+        try:
+            if event == "line":
+                if self._pending:
+                    self._adopt(frame)
+                core.on_line(frame, frame.f_lineno)
+            elif event == "exception":
+                if core.trace_raises and core.wants_raises(frame.f_code):
+                    core.on_raise(frame, arg[1])
+            elif event == "return":
+                self._forget(ident, frame)
+                self._pending.pop(id(frame), None)
+        except BaseException:
+            self._traced.discard(ident)  # an exception out of a trace function switches tracing off
+            raise
+        if not self._needs_trace(ident):
+            self._trace_off_here(ident)
+            frame.f_trace = None
+            return None
+        return self._local
+
+    def _forget(self, ident: int, frame: FrameType) -> None:
+        for table in (self._old_frames, self._watched):
+            frames = table.get(ident)
+            if frames is not None:
+                frames.discard(frame)
+                if not frames:
+                    table.pop(ident, None)
+
+
+def _call(hook: Callable[[int], None], arg: int, line: int) -> list[Instr]:
+    return [
+        Instr("PUSH_NULL", lineno=line),
+        Instr("LOAD_CONST", hook, lineno=line),
+        Instr("LOAD_CONST", arg, lineno=line),
+        Instr("PRECALL", 1, lineno=line),
+        Instr("CALL", 1, lineno=line),
+        Instr("POP_TOP", lineno=line),
+    ]
+
+
+def _owners(frames: Iterable[FrameType], idents: Iterable[int]) -> dict[int, int]:
+    """id(frame) -> the thread whose stack holds it (debuggee threads only)."""
+    wanted = {id(f) for f in frames}
+    current = sys._current_frames()
+    out: dict[int, int] = {}
+    for ident in list(idents):
+        f = current.get(ident)
+        while f is not None:
+            if id(f) in wanted:
+                out[id(f)] = ident
+            f = f.f_back
+    return out
+
+
+class _Active:
+    """The backend the hooks report to. The hooks are constants in patched code, so they must outlive a
+    backend: they look the current one up here."""
+
+    backend: BytecodeBackend | None = None
+
+    @staticmethod
+    def line_hook(line: int) -> None:
+        backend = _Active.backend
+        if backend is not None:
+            backend._line_hook(line)
+
+    @staticmethod
+    def entry_hook(line: int) -> None:
+        backend = _Active.backend
+        if backend is not None:
+            backend._entry_hook(line)
+
+
+class _PatchingSourceFileLoader(importlib.machinery.SourceFileLoader):
+    """A SourceFileLoader whose code gets the breakpoint hooks before the module runs."""
+
+    def get_code(self, fullname: str) -> CodeType | None:  # type: ignore[override]
+        code = super().get_code(fullname)
+        backend = _Active.backend
+        if backend is not None and code is not None:
+            code = backend.prepare(code)
+        return code
+
+
+class _PatchFinder:
+    """First on sys.meta_path: for a module whose file holds breakpoints (or any module while function
+    breakpoints exist), the loader the path finder found is switched to the patching one."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        backend = _Active.backend
+        if backend is None or getattr(self._local, "busy", False):
+            return None
+        config = backend._config
+        if config.empty:
+            return None
+        if (
+            not config.names
+            and fullname.rpartition(".")[2] not in config.stems
+            and "__init__" not in config.stems
+        ):
+            return None
+        self._local.busy = True
+        try:
+            spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        finally:
+            self._local.busy = False
+        if spec is None or type(spec.loader) is not importlib.machinery.SourceFileLoader:
+            return None
+        if not config.names and canonical(spec.origin or "") not in config.lines:
+            return None
+        spec.loader.__class__ = _PatchingSourceFileLoader
+        return spec
