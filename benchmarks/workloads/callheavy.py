@@ -1,6 +1,5 @@
 """Call-heavy workload: richards, nbody and a JSON-like parser across several modules."""
 
-
 from _bench import SCALE, clock, report
 from cheavy import jsonparse, nbody, richards
 

@@ -1,6 +1,5 @@
 """Loop-heavy workload: tight loops in a few long-running functions (few calls, many lines)."""
 
-
 from _bench import SCALE, clock, report
 
 

@@ -1,0 +1,208 @@
+"""The tracing backends (3.11: bytecode hooks; 3.12+: sys.monitoring) on the cases that are hard for them.
+
+Breakpoints set while the program runs: in a function defined before, in a function that is recursing right now,
+in a module imported later; conditions and hit counts through the hooks; the original code put back when the
+breakpoint goes; no global trace function left behind once the program runs on.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from dapper_tui.engine.breakpoints import BreakpointSpec
+from dapper_tui.engine.events import InputRequested
+
+BYTECODE = sys.version_info < (3, 12)
+
+
+def test_the_backend_fits_the_version(driver):
+    name = type(driver.session.backend).__name__
+    assert name == ("BytecodeBackend" if BYTECODE else "MonitoringBackend")
+
+
+def test_breakpoint_in_a_function_defined_before_it_was_set(driver):
+    prog = driver.write(
+        "prog.py",
+        """\
+        import sys
+
+        def work(n):
+            total = n * 2       # bp
+            return total
+
+        input("go? ")
+        results = [work(i) for i in range(3)]
+        print("trace", sys.gettrace())
+        """,
+    )
+    driver.launch(prog)
+    driver.wait(InputRequested)
+    work = sys.modules["__main__"].work
+    original = work.__code__
+    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "# bp")])
+    if BYTECODE:
+        assert work.__code__ is not original, "the live function got the patched code"
+    driver.session.send_input("y")
+    driver.stopped()
+    assert driver.top() == ("work", driver.line_of(prog, "# bp"))
+    assert driver.value("n") == "0"
+    driver.session.set_breakpoints(str(prog), [])
+    assert work.__code__ is original, "removing the breakpoint put the original code back"
+    assert driver.finish().exit_code == 0
+    assert "trace None" in driver.output(), "no trace function is left on once the program runs on"
+
+
+def test_breakpoint_in_a_module_imported_after_it_was_set(driver):
+    prog = driver.write(
+        "prog.py",
+        """\
+        import later
+        print(later.twice(21))
+        """,
+    )
+    later = driver.write(
+        "later.py",
+        """\
+        SCALE = 2             # module line
+
+        def twice(x):
+            return x * SCALE  # in function
+        """,
+    )
+    driver.session.set_breakpoints(
+        str(later), [driver.line_of(later, "module line"), driver.line_of(later, "in function")]
+    )
+    driver.launch(prog)
+    driver.stopped()
+    assert driver.top() == ("<module>", 1)
+    driver.session.continue_()
+    driver.stopped()
+    assert driver.top() == ("twice", driver.line_of(later, "in function"))
+    assert driver.value("x") == "21"
+    assert driver.finish().exit_code == 0
+    assert "42" in driver.output()
+
+
+def test_condition_and_hit_count_through_the_hooks(driver):
+    prog = driver.write(
+        "prog.py",
+        """\
+        def step(i):
+            return i * i          # bp
+
+        for i in range(10):
+            step(i)
+        """,
+    )
+    line = driver.line_of(prog, "# bp")
+    driver.session.set_breakpoints(
+        str(prog), [BreakpointSpec(line, condition="i % 2 == 1", hit_condition="2")]
+    )
+    driver.launch(prog)
+    driver.stopped()
+    assert driver.value("i") == "3"  # odd values 1, 3: the second one
+    assert driver.finish().exit_code == 0
+
+
+def test_breakpoint_set_while_the_function_is_recursing(driver):
+    prog = driver.write(
+        "prog.py",
+        """\
+        def down(n):
+            if n == 0:
+                input("bottom? ")
+                return 0
+            r = down(n - 1)
+            return r + 1          # bp
+
+        print("depth", down(4))
+        print("again", down(1))
+        """,
+    )
+    driver.launch(prog)
+    driver.wait(InputRequested)
+    line = driver.line_of(prog, "# bp")
+    driver.session.set_breakpoints(str(prog), [line])
+    driver.session.send_input("")
+    seen = []
+    for _ in range(4):  # the frames that were already running the old code
+        driver.stopped()
+        assert driver.top() == ("down", line)
+        seen.append(driver.value("n"))
+        driver.session.continue_()
+    assert seen == ["1", "2", "3", "4"]
+    driver.wait(InputRequested)
+    driver.session.send_input("")
+    driver.stopped()  # a new call runs the patched code
+    assert driver.value("n") == "1"
+    driver.session.set_breakpoints(str(prog), [])
+    assert driver.finish().exit_code == 0
+    assert "depth 4" in driver.output() and "again 1" in driver.output()
+
+
+def test_step_over_from_a_hooked_line_and_run_on_without_tracing(driver):
+    prog = driver.write(
+        "prog.py",
+        """\
+        import sys
+
+        def f(x):
+            y = x + 1             # bp
+            z = y * 2             # next
+            return z
+
+        f(1)
+        print("trace", sys.gettrace())
+        """,
+    )
+    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "# bp")])
+    driver.launch(prog)
+    driver.stopped()
+    driver.session.step_over()
+    driver.stopped()
+    assert driver.top() == ("f", driver.line_of(prog, "# next"))
+    assert driver.value("y") == "2"
+    driver.session.continue_()
+    assert driver.finish().exit_code == 0
+    assert "trace None" in driver.output()
+
+
+@pytest.mark.skipif(not BYTECODE, reason="bytecode hooks are the 3.11 backend")
+def test_hooks_keep_closures_generators_and_try_blocks_working(driver):
+    prog = driver.write(
+        "prog.py",
+        """\
+        def outer(k):
+            def inner(v):
+                return v + k      # in closure
+            return inner
+
+        def gen(n):
+            for i in range(n):
+                try:
+                    yield i       # in generator
+                except ValueError:
+                    pass
+
+        print("sum", outer(1)(2) + sum(gen(3)))
+        """,
+    )
+    driver.session.set_breakpoints(
+        str(prog), [driver.line_of(prog, "in closure"), driver.line_of(prog, "in generator")]
+    )
+    driver.launch(prog)
+    driver.stopped()
+    assert driver.top() == ("outer.<locals>.inner", driver.line_of(prog, "in closure"))
+    hits = 0
+    driver.session.continue_()
+    while True:
+        ev = driver.wait(object)
+        if type(ev).__name__ == "Exited":
+            break
+        if type(ev).__name__ == "Stopped":
+            assert driver.top() == ("gen", driver.line_of(prog, "in generator"))
+            hits += 1
+            driver.session.continue_()
+    assert hits == 3
+    assert "sum 6" in driver.output()
