@@ -89,7 +89,7 @@ class ReloadRequested(Message):
 
 class StatusLine(Static):
     DEFAULT_CSS = """
-    StatusLine { height: 1; padding: 0 1; background: $panel; }
+    StatusLine { dock: top; height: 1; padding: 0 1; background: $panel; }
     """
 
 
@@ -110,6 +110,8 @@ class DebuggerScreen(Screen[None]):
     DebuggerScreen WatchesPane { height: 1fr; }
     DebuggerScreen ReloadLogPane { height: 1fr; }
     """
+
+    ALLOW_IN_MAXIMIZED_VIEW = "Footer, StatusLine"
 
     BINDINGS = [Binding(k.keys, k.action, k.description, show=k.show, key_display=k.display) for k in KEYS]
 
@@ -184,7 +186,11 @@ class DebuggerScreen(Screen[None]):
             self.source.focus()
         self._refresh_breakpoints()
         self.set_status("starting", "")
-        self.dapp.launch()
+        probe = os.environ.get("DAPPER_TUI_FIRST_PAINT_FILE")
+        if probe:
+            self.call_after_refresh(self.dapp._write_probe, probe)
+        # the program starts once the screen is painted: the first paint never waits for the program's stop
+        self.call_after_refresh(self.dapp.launch)
 
     # -- status -------------------------------------------------------------------------------------------
     def set_status(self, state: str, detail: str, style: str = "") -> None:
@@ -659,6 +665,12 @@ class DebuggerScreen(Screen[None]):
         self.dapp.notify("library frames shown" if self.show_library else "library frames hidden", timeout=2)
         self.refresh_stop_view(keep_frame=True)
 
+    def action_toggle_maximize(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+        elif self.focused is not None:
+            self.maximize(self.focused)
+
     def action_toggle_raised(self) -> None:
         filters = set(self.session.exception_filters)
         filters ^= {"raised"}
@@ -788,9 +800,6 @@ class DebuggerApp(App[int]):
         self.session.launch(self.target, stop_on_entry=self.stop_on_entry)
         if self.auto_reload and self.hotreload:
             self._start_watching()
-        probe = os.environ.get("DAPPER_TUI_FIRST_PAINT_FILE")
-        if probe:
-            self.call_after_refresh(self._write_probe, probe)
 
     def loaded_sources(self) -> list[Any]:
         """The program's loaded sources: modules it imported (the app's own process had others before)."""

@@ -65,6 +65,7 @@ KEYS: tuple[Key, ...] = (
         display="l",
     ),
     Key("x", "toggle_raised", "Raised", "Also stop on raised exceptions (not only uncaught)", show=False),
+    Key("z", "toggle_maximize", "Zoom", "Maximize the focused pane, or restore the layout", show=False),
     Key("ctrl+t", "restart", "Restart", "Restart the program", show=False, display="Ctrl+T"),
     Key("?", "help", "Help", "Show every key", display="?"),
     Key("q", "quit_debugger", "Quit", "Quit (asks first)", display="q"),

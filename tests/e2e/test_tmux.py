@@ -116,7 +116,9 @@ def test_launch_stop_step_inspect_continue_to_exit(term: Terminal) -> None:
     screen = term.wait_for("Shift+F11 / r Out")  # the footer, at the terminal's full width
     assert "Call stack" in screen and "Variables" in screen and "F5 / c" in screen
     # step over the imports and the first assignments (VS Code and pudb keys)
-    term.keys("F10", "n", "n", "n", "n")
+    for key, line in (("F10", 6), ("n", 7), ("n", 9), ("n", 11), ("n", 14)):
+        term.keys(key)  # a step key pressed while the program runs is refused: wait for each stop
+        term.wait_for(f"<module>  shop_demo.py:{line} ")
     screen = term.wait_for("stock = {'apple': 10, 'pear': 4, 'plum': 7}")
     # evaluate an expression in the stopped frame
     term.keys("e")

@@ -89,6 +89,7 @@ class SourceView(ScrollView, can_focus=True):
         self.cursor_line = 1
         self.markers: dict[int, Marker] = {}
         self.old_code = False  # showing the source an old-code frame runs
+        self._highlight_gen = 0
         self.border_title = "Source"
 
     # -- attributes down ----------------------------------------------------------------------------------
@@ -112,6 +113,9 @@ class SourceView(ScrollView, can_focus=True):
                     text = f"# cannot read {path}: {exc}"
             self.lines = (text or "").expandtabs(4).splitlines()
             self._highlighted = None
+            self._highlight_gen += 1
+            # highlight after the next paint: pygments costs ~0.1 s, first paint must not wait for it
+            self.call_after_refresh(self._highlight, self._highlight_gen)
             self.path = path
             self.old_code = old_code
         self.title = title or self.title
@@ -139,18 +143,19 @@ class SourceView(ScrollView, can_focus=True):
     def _gutter_width(self) -> int:
         return len(str(max(1, len(self.lines)))) + 4  # marker, number, arrow, space
 
-    def _highlight(self) -> list[Text]:
-        if self._highlighted is None:
-            from rich.syntax import Syntax
+    def _highlight(self, gen: int) -> None:
+        if gen != self._highlight_gen or self._highlighted is not None:
+            return
+        from rich.syntax import Syntax
 
-            code = "\n".join(self.lines)
-            syntax = Syntax(code, "python", theme="monokai", background_color="default")
-            text = syntax.highlight(code)
-            text.style = Style()
-            self._highlighted = text.split("\n", allow_blank=True)[: len(self.lines)]
-            while len(self._highlighted) < len(self.lines):
-                self._highlighted.append(Text(""))
-        return self._highlighted
+        code = "\n".join(self.lines)
+        syntax = Syntax(code, "python", theme="monokai", background_color="default")
+        text = syntax.highlight(code)
+        text.style = Style()
+        lines = text.split("\n", allow_blank=True)[: len(self.lines)]
+        lines.extend(Text("") for _ in range(len(self.lines) - len(lines)))
+        self._highlighted = list(lines)
+        self.refresh()
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
@@ -174,7 +179,7 @@ class SourceView(ScrollView, can_focus=True):
             Segment(f"{line_no:>{digits}} ", base + gutter_style),
             Segment(arrow + " ", base + self.get_component_rich_style("source-view--current", partial=True)),
         ]
-        text = self._highlight()[index]
+        text = self._highlighted[index] if self._highlighted is not None else Text(self.lines[index])
         segments = list(text.render(self.app.console))
         line_style = None
         if line_no == self.current_line:
