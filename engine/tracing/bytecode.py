@@ -21,9 +21,6 @@ backends. Removing every breakpoint of a code object puts the original code obje
 
 from __future__ import annotations
 
-import gc
-import importlib.machinery
-import os
 import sys
 import threading
 import weakref
@@ -33,6 +30,7 @@ from typing import Any
 
 from bytecode import Bytecode, Instr, Label, TryBegin
 
+from ._codes import BreakpointConfig, CodeHooks, functions_of, is_function, own_lines
 from ._threadtrace import ThreadTracer
 from .base import TraceCore
 
@@ -56,62 +54,23 @@ _TERMINATORS = frozenset(
 )
 
 
-def _canonical(path: str) -> str:
-    return os.path.realpath(os.path.abspath(path))
-
-
-_canon_cache: dict[str, str] = {}
-
-
-def canonical(path: str) -> str:
-    c = _canon_cache.get(path)
-    if c is None:
-        c = _canon_cache[path] = _canonical(path)
-    return c
-
-
-def own_lines(code: CodeType) -> set[int]:
-    """The lines of this code object's own instructions (not of the code objects nested in it)."""
-    return {line for _, _, line in code.co_lines() if line is not None}
-
-
-class _Config:
-    """What is patched: breakpoint lines per file, and the function names of function breakpoints."""
-
-    def __init__(self, lines: dict[str, frozenset[int]], names: frozenset[str]) -> None:
-        self.lines = lines
-        self.names = names
-        self.stems = frozenset(os.path.splitext(os.path.basename(p))[0] for p in lines)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Config) and (self.lines, self.names) == (other.lines, other.names)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    @property
-    def empty(self) -> bool:
-        return not self.lines and not self.names
-
-
 class BytecodeBackend:
     def __init__(self, core: TraceCore) -> None:
         self.core = core
         self._lock = threading.RLock()
-        self._config = _Config({}, frozenset())
+        self._config = BreakpointConfig()
         self._cache: dict[int, tuple[CodeType, CodeType]] = {}  # id(original) -> (original, patched)
         self._orig: dict[
             int, tuple[CodeType, CodeType, frozenset[int]]
         ] = {}  # id(patched) -> (p, orig, lines)
         self._funcs: dict[int, tuple[weakref.ref[FunctionType], CodeType]] = {}  # id(func) -> (ref, patched)
-        self._mtimes: dict[str, float] = {}
         self._old_frames: dict[int, set[FrameType]] = {}  # thread -> frames that need f_trace for breakpoints
         self._watched: dict[int, set[FrameType]] = {}  # thread -> frames watched for stepping / pausing
         # id(running module frame) -> (frame, {id(unpatched function code): patched}, its own lines need f_trace)
         self._pending: dict[int, tuple[FrameType, dict[int, CodeType], bool]] = {}
         self._traced: set[int] = set()  # threads we switched settrace on in
         self._threads = ThreadTracer()
-        self._finder: _PatchFinder | None = None
-        self._launch_patched = False
+        self._hooks = CodeHooks(self.prepare, lambda: self._config)
         self._installed = False
 
     # -- life cycle --------------------------------------------------------------------------------------
@@ -120,9 +79,7 @@ class BytecodeBackend:
             return
         self._installed = True
         _Active.backend = self
-        self._finder = _PatchFinder()
-        sys.meta_path.insert(0, self._finder)
-        self._patch_launch()
+        self._hooks.install()
 
     def uninstall(self) -> None:
         if not self._installed:
@@ -130,12 +87,9 @@ class BytecodeBackend:
         self._installed = False
         if _Active.backend is self:
             _Active.backend = None
-        if self._finder is not None and self._finder in sys.meta_path:
-            sys.meta_path.remove(self._finder)
-        self._finder = None
-        self._unpatch_launch()
+        self._hooks.uninstall()
         with self._lock:
-            self._config = _Config({}, frozenset())
+            self._config = BreakpointConfig()
             self._cache.clear()
             for ref, patched in self._funcs.values():
                 func = ref()
@@ -157,22 +111,13 @@ class BytecodeBackend:
 
     # -- control -----------------------------------------------------------------------------------------
     def refresh(self, live_frames: list[FrameType]) -> None:
-        core = self.core
-        table = getattr(core, "breakpoints", None)
-        lines = {path: frozenset(bps) for path, bps in (getattr(table, "by_path", None) or {}).items() if bps}
-        names = frozenset(
-            (bp.function or "").rsplit(".", 1)[-1] for bp in (getattr(table, "functions", None) or ())
-        )
-        config = _Config(lines, names)
+        config = BreakpointConfig(self.core)
         with self._lock:
             old = self._config
-            changed = {p for p in set(lines) | set(old.lines) if lines.get(p) != old.lines.get(p)}
-            # A file saved since the last scan may have been hot-reloaded: its functions got new code objects.
-            for path in lines:
-                if path not in changed and self._mtime(path) != self._mtimes.get(path):
-                    changed.add(path)
-            every_file = names != old.names
-            if config != old:
+            # lines changed, or the file was saved since (a hot reload may have put new code on its functions)
+            changed = config.changed_paths(old)
+            every_file = config.names != old.names
+            if changed or every_file or config.lines != old.lines:
                 self._config = config
                 self._cache.clear()
             if changed or every_file:
@@ -233,28 +178,11 @@ class BytecodeBackend:
         self._traced.discard(ident)
 
     # -- patching ----------------------------------------------------------------------------------------
-    @staticmethod
-    def _mtime(path: str) -> float:
-        try:
-            return os.stat(path).st_mtime
-        except OSError:
-            return -1.0
-
     def _repatch(self, paths: set[str], every_file: bool) -> None:
         """Put the right code on every live function of these files (one heap scan)."""
-        for path in paths:
-            self._mtimes[path] = self._mtime(path)
-        for path in list(self._mtimes):
-            if path not in self._config.lines:
-                del self._mtimes[path]
-        for func in gc.get_objects():
-            if type(func) is not FunctionType:
-                continue
+        for func in functions_of(paths, every_file, self._original):
             code = func.__code__
-            entry = self._orig.get(id(code))
-            orig = entry[1] if entry is not None and entry[0] is code else code
-            if not every_file and canonical(orig.co_filename) not in paths:
-                continue
+            orig = self._original(code)
             new = self.prepare(orig)
             if new is not code:
                 func.__code__ = new
@@ -262,6 +190,10 @@ class BytecodeBackend:
                 self._funcs[id(func)] = (weakref.ref(func), new)
             else:
                 self._funcs.pop(id(func), None)
+
+    def _original(self, code: CodeType) -> CodeType:
+        entry = self._orig.get(id(code))
+        return entry[1] if entry is not None and entry[0] is code else code
 
     def prepare(self, code: CodeType) -> CodeType:
         """The code object with the hooks the current breakpoints need (the same object if it needs none)."""
@@ -271,7 +203,7 @@ class BytecodeBackend:
         with self._lock:
             return self._patch_tree(code, config)
 
-    def _patch_tree(self, code: CodeType, config: _Config) -> CodeType:
+    def _patch_tree(self, code: CodeType, config: BreakpointConfig) -> CodeType:
         cached = self._cache.get(id(code))
         if cached is not None and cached[0] is code:
             return cached[1]
@@ -281,10 +213,9 @@ class BytecodeBackend:
                 nc = self._patch_tree(c, config)
                 if nc is not c:
                     consts[id(c)] = nc
-        filename = code.co_filename
-        bps = config.lines.get(canonical(filename)) if filename[:1] != "<" else None
+        bps = config.lines_of(code)
         hook_lines = (own_lines(code) & bps) if bps else set()
-        entry = code.co_name in config.names and bool(code.co_flags & 0x3)  # a function, not a module/class
+        entry = code.co_name in config.names and is_function(code)
         if hook_lines or entry:
             new = self._inject(code, hook_lines, entry, consts)
         elif consts:
@@ -374,8 +305,7 @@ class BytecodeBackend:
             orig, hooked = (
                 (entry[1], entry[2]) if entry is not None and entry[0] is code else (code, frozenset())
             )
-            filename = orig.co_filename
-            bps = self._config.lines.get(canonical(filename)) if filename[:1] != "<" else None
+            bps = self._config.lines_of(orig)
             needs_lines = bool(bps and (own_lines(orig) & bps) - hooked)
             pending = self._nested_pending(code) if code.co_name == "<module>" else {}
             if not needs_lines and not pending:
@@ -397,12 +327,10 @@ class BytecodeBackend:
         stack = [c for c in code.co_consts if isinstance(c, CodeType)]
         while stack:
             c = stack.pop()
-            entry = self._orig.get(id(c))
-            orig = entry[1] if entry is not None and entry[0] is c else c
-            target = self.prepare(orig)
-            if target is not c and c.co_flags & 0x3:
+            target = self.prepare(self._original(c))
+            if target is not c and is_function(c):
                 out[id(c)] = target
-            if not c.co_flags & 0x3:  # a class body: its methods are made from its constants
+            if not is_function(c):  # a class body: its methods are made from its constants
                 stack.extend(k for k in c.co_consts if isinstance(k, CodeType))
         return out
 
@@ -434,31 +362,6 @@ class BytecodeBackend:
                     if not frames:
                         del self._old_frames[ident]
                 frame.f_trace = None
-
-    # -- the launched script -----------------------------------------------------------------------------
-    def _patch_launch(self) -> None:
-        """launch.py compiles the script itself (no import): give it a compile that patches."""
-        launch = sys.modules.get(__package__.rsplit(".", 1)[0] + ".launch") if __package__ else None
-        if launch is None or "compile" in vars(launch):
-            return
-
-        def compile_and_patch(source: Any, filename: Any, mode: str, *args: Any, **kwargs: Any) -> Any:
-            code = compile(source, filename, mode, *args, **kwargs)
-            backend = _Active.backend
-            if backend is not None and isinstance(code, CodeType):
-                code = backend.prepare(code)
-            return code
-
-        launch.compile = compile_and_patch  # type: ignore[attr-defined]
-        self._launch_patched = True
-
-    def _unpatch_launch(self) -> None:
-        if not self._launch_patched:
-            return
-        launch = sys.modules.get(__package__.rsplit(".", 1)[0] + ".launch")
-        if launch is not None and "compile" in vars(launch):
-            del launch.compile  # type: ignore[attr-defined]
-        self._launch_patched = False
 
     # -- hooks and trace functions (hot) -----------------------------------------------------------------
     def _line_hook(self, line: int) -> None:
@@ -564,47 +467,3 @@ class _Active:
         backend = _Active.backend
         if backend is not None:
             backend._entry_hook(line)
-
-
-class _PatchingSourceFileLoader(importlib.machinery.SourceFileLoader):
-    """A SourceFileLoader whose code gets the breakpoint hooks before the module runs."""
-
-    def get_code(self, fullname: str) -> CodeType | None:  # type: ignore[override]
-        code = super().get_code(fullname)
-        backend = _Active.backend
-        if backend is not None and code is not None:
-            code = backend.prepare(code)
-        return code
-
-
-class _PatchFinder:
-    """First on sys.meta_path: for a module whose file holds breakpoints (or any module while function
-    breakpoints exist), the loader the path finder found is switched to the patching one."""
-
-    def __init__(self) -> None:
-        self._local = threading.local()
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        backend = _Active.backend
-        if backend is None or getattr(self._local, "busy", False):
-            return None
-        config = backend._config
-        if config.empty:
-            return None
-        if (
-            not config.names
-            and fullname.rpartition(".")[2] not in config.stems
-            and "__init__" not in config.stems
-        ):
-            return None
-        self._local.busy = True
-        try:
-            spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
-        finally:
-            self._local.busy = False
-        if spec is None or type(spec.loader) is not importlib.machinery.SourceFileLoader:
-            return None
-        if not config.names and canonical(spec.origin or "") not in config.lines:
-            return None
-        spec.loader.__class__ = _PatchingSourceFileLoader
-        return spec

@@ -1,4 +1,18 @@
-"""sys.monitoring backend (3.12+): local line events only where breakpoints or stepping need them."""
+"""sys.monitoring backend (3.12+): local events only on the code objects that breakpoints or stepping need.
+
+While the program just runs there are no global events at all:
+
+- LINE is enabled locally (`set_local_events`) on the code objects that hold breakpoint lines; the first event of
+  every other line of those code objects returns DISABLE, so only the breakpoint lines keep costing (and only
+  when they run).
+- PY_START is enabled locally on the functions a function breakpoint names.
+- The code objects are found by one heap scan of the function objects of a file when its breakpoints change
+  (code objects are shared by every function made from them, and nested ones are reached through `co_consts`),
+  by the frames already running, and, for modules imported later and the launched script, before they run
+  (`_codes.CodeHooks`).
+- Global PY_START/PY_RESUME only while stepping, pausing or stopping (step into needs new code to report), and
+  global RAISE only while the "raised" filter is on.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +20,7 @@ import sys
 import threading
 from types import CodeType, FrameType
 
+from ._codes import BreakpointConfig, CodeHooks, functions_of, is_function, own_lines, walk
 from .base import TraceCore
 
 mon = sys.monitoring  # type: ignore[attr-defined]
@@ -19,9 +34,12 @@ class MonitoringBackend:
     def __init__(self, core: TraceCore) -> None:
         self.core = core
         self.tool = -1
-        self._bp_codes: set[CodeType] = set()  # codes with LINE enabled for breakpoints
-        self._extra_codes: set[CodeType] = set()  # codes with LINE enabled for stepping/pausing
-        self._lock = threading.Lock()
+        self._config = BreakpointConfig()
+        self._bp: dict[int, tuple[CodeType, int]] = {}  # id(code) -> (code, local events for breakpoints)
+        self._extra: dict[int, CodeType] = {}  # codes with LINE enabled for stepping/pausing
+        self._lock = threading.RLock()
+        self._hooks = CodeHooks(self.prepare, lambda: self._config)
+        self._global = -1
 
     # -- life cycle --------------------------------------------------------------------------------------
     def install(self) -> None:
@@ -37,13 +55,20 @@ class MonitoringBackend:
         reg(self.tool, E.PY_RESUME, self._py_start)
         reg(self.tool, E.LINE, self._line)
         reg(self.tool, E.RAISE, self._raise)
+        self._hooks.install()
         self._set_global()
 
     def uninstall(self) -> None:
         if self.tool < 0:
             return
+        self._hooks.uninstall()
         mon.set_events(self.tool, 0)
-        for code in self._bp_codes | self._extra_codes:
+        with self._lock:
+            codes = [c for c, _ in self._bp.values()] + list(self._extra.values())
+            self._bp.clear()
+            self._extra.clear()
+            self._config = BreakpointConfig()
+        for code in codes:
             try:
                 mon.set_local_events(self.tool, code, 0)
             except ValueError:
@@ -57,61 +82,110 @@ class MonitoringBackend:
         pass
 
     def _set_global(self) -> None:
-        events = E.PY_START | E.PY_RESUME
-        if self.core.trace_raises:
+        core = self.core
+        events = E.PY_START | E.PY_RESUME if core.busy else 0
+        if core.trace_raises:
             events |= E.RAISE
-        mon.set_events(self.tool, events)
+        if events != self._global:
+            self._global = events
+            mon.set_events(self.tool, events)
+
+    # -- which code objects -------------------------------------------------------------------------------
+    def _bp_events(self, code: CodeType) -> int:
+        config = self._config
+        events = 0
+        bps = config.lines_of(code)
+        if bps and not bps.isdisjoint(own_lines(code)):
+            events |= E.LINE
+        if config.names and code.co_name in config.names and is_function(code):
+            events |= E.PY_START
+        return events
+
+    def _apply(self, code: CodeType) -> None:
+        """Set the code object's local events from the breakpoints (plus LINE if stepping needs it)."""
+        events = self._bp_events(code)
+        key = id(code)
+        had = self._bp.get(key)
+        if events:
+            self._bp[key] = (code, events)
+        elif had is not None:
+            del self._bp[key]
+        elif key not in self._extra:
+            return  # never had events: leave it alone
+        if key in self._extra:
+            events |= E.LINE
+        mon.set_local_events(self.tool, code, events)
+
+    def prepare(self, code: CodeType) -> CodeType:
+        """A code object about to run for the first time (a module imported later, the launched script)."""
+        if self.tool < 0 or self._config.empty:
+            return code
+        with self._lock:
+            for c in walk(code):
+                self._apply(c)
+        return code
 
     # -- control -----------------------------------------------------------------------------------------
-    def _enable(self, code: CodeType, extra: bool) -> None:
-        with self._lock:
-            (self._extra_codes if extra else self._bp_codes).add(code)
-            mon.set_local_events(self.tool, code, E.LINE)
-
     def refresh(self, live_frames: list[FrameType]) -> None:
+        config = BreakpointConfig(self.core)
         with self._lock:
-            for code in self._bp_codes - self._extra_codes:
-                mon.set_local_events(self.tool, code, 0)
-            self._bp_codes.clear()
-        for frame in live_frames:
-            if self.core.wants_code(frame.f_code):
-                self._enable(frame.f_code, extra=False)
+            old = self._config
+            changed = config.changed_paths(old)  # lines changed, or the file saved since (hot reload)
+            every_file = config.names != old.names
+            self._config = config
+            if changed or every_file:
+                stale = [c for c, _ in self._bp.values()]
+                codes = {id(c): c for c in stale}
+                for func in functions_of(changed, every_file, lambda c: c):
+                    for c in walk(func.__code__):
+                        codes[id(c)] = c
+                for c in codes.values():
+                    self._apply(c)
+            for frame in live_frames:
+                for c in walk(frame.f_code):
+                    self._apply(c)
         self._set_global()
         mon.restart_events()
 
     def watch_frames(self, frames: list[FrameType]) -> None:
-        for frame in frames:
-            self._enable(frame.f_code, extra=True)
+        with self._lock:
+            for frame in frames:
+                code = frame.f_code
+                if id(code) not in self._extra:
+                    self._extra[id(code)] = code
+                    mon.set_local_events(self.tool, code, self._bp.get(id(code), (code, 0))[1] | E.LINE)
+        self._set_global()
         mon.restart_events()
 
     def resume(self) -> None:
         with self._lock:
-            for code in self._extra_codes - self._bp_codes:
-                mon.set_local_events(self.tool, code, 0)
-            self._extra_codes.clear()
+            extra, self._extra = self._extra, {}
+            for key, code in extra.items():
+                mon.set_local_events(self.tool, code, self._bp.get(key, (code, 0))[1])
         self._set_global()
         mon.restart_events()
+
+    def _enable_line(self, code: CodeType) -> None:
+        with self._lock:
+            key = id(code)
+            if key in self._extra:
+                return
+            events = self._bp.get(key, (code, 0))[1]
+            if events & E.LINE:
+                return
+            self._extra[key] = code
+            mon.set_local_events(self.tool, code, events | E.LINE)
 
     # -- callbacks (hot) ---------------------------------------------------------------------------------
     def _py_start(self, code: CodeType, offset: int) -> object:
         core = self.core
         if core.wants_code(code):
-            busy = core.busy
-            if code not in self._bp_codes and code not in self._extra_codes:
-                self._enable(code, extra=busy)
+            self._enable_line(code)
             if offset == 0 and _get_ident() in core.debuggee_idents:
                 core.on_start(_getframe(1))
-            # Line events are on locally now; the start event is needed again only for a function breakpoint
-            # (on_start) or while stepping/pausing.
-            if busy or core.busy or self._needs_start(code):
-                return None
+            if core.busy or self._bp.get(id(code), (code, 0))[1] & E.PY_START:
+                return None  # a function breakpoint, or stepping: keep reporting starts
         return None if core.busy else DISABLE
-
-    def _needs_start(self, code: CodeType) -> bool:
-        functions = getattr(getattr(self.core, "breakpoints", None), "functions", None)
-        return bool(functions) and any(
-            (bp.function or "").rsplit(".", 1)[-1] == code.co_name for bp in functions
-        )
 
     def _line(self, code: CodeType, line: int) -> object:
         if _get_ident() not in self.core.debuggee_idents:

@@ -1,0 +1,189 @@
+"""Finding the code objects that breakpoints concern, for the backends that work per code object.
+
+- `BreakpointConfig`: the breakpoint lines per file and the function names of function breakpoints, read from the
+  core's breakpoint table; `changed_paths` tells which files need their code looked at again (their lines changed,
+  or the file was saved since, so a hot reload may have put new code objects on its functions).
+- `functions_of`: one heap scan for the function objects of some files.
+- `walk`: a code object and every code object nested in it.
+- `CodeHooks`: a code object is handed to `prepare(code)` before it first runs: for modules imported from now on
+  (a meta path finder switches their loader to one whose `get_code` calls it) and for the launched script (which
+  `launch.py` compiles itself: it is given a `compile` that calls it). `prepare` may return another code object.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.machinery
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from types import CodeType, FunctionType
+from typing import Any
+
+_canon_cache: dict[str, str] = {}
+
+
+def canonical(path: str) -> str:
+    c = _canon_cache.get(path)
+    if c is None:
+        c = _canon_cache[path] = os.path.realpath(os.path.abspath(path))
+    return c
+
+
+def own_lines(code: CodeType) -> set[int]:
+    """The lines of this code object's own instructions (not of the code objects nested in it)."""
+    return {line for _, _, line in code.co_lines() if line is not None}
+
+
+def is_function(code: CodeType) -> bool:
+    return bool(code.co_flags & 0x3)  # CO_OPTIMIZED | CO_NEWLOCALS: a function, not a module or class body
+
+
+def walk(code: CodeType) -> Iterator[CodeType]:
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        yield c
+        stack.extend(k for k in c.co_consts if isinstance(k, CodeType))
+
+
+class BreakpointConfig:
+    """What the breakpoints ask for: lines per canonical file, and function names (last dotted part)."""
+
+    def __init__(self, core: Any = None) -> None:
+        table = getattr(core, "breakpoints", None)
+        by_path = getattr(table, "by_path", None) or {}
+        self.lines: dict[str, frozenset[int]] = {p: frozenset(b) for p, b in by_path.items() if b}
+        self.names = frozenset(
+            (bp.function or "").rsplit(".", 1)[-1] for bp in (getattr(table, "functions", None) or ())
+        )
+        self.stems = frozenset(os.path.splitext(os.path.basename(p))[0] for p in self.lines)
+        self.mtimes = {p: _mtime(p) for p in self.lines}
+
+    @property
+    def empty(self) -> bool:
+        return not self.lines and not self.names
+
+    def lines_of(self, code: CodeType) -> frozenset[int] | None:
+        filename = code.co_filename
+        return self.lines.get(canonical(filename)) if filename[:1] != "<" else None
+
+    def changed_paths(self, old: BreakpointConfig) -> set[str]:
+        paths = set(self.lines) | set(old.lines)
+        return {
+            p
+            for p in paths
+            if self.lines.get(p) != old.lines.get(p) or self.mtimes.get(p) != old.mtimes.get(p)
+        }
+
+    def may_hold(self, fullname: str) -> bool:
+        """Might the module `fullname` hold breakpoints (cheap, before looking for its file)?"""
+        if self.names:
+            return True
+        return fullname.rpartition(".")[2] in self.stems or "__init__" in self.stems
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return -1.0
+
+
+def functions_of(
+    paths: set[str], every_file: bool, code_of: Callable[[CodeType], CodeType]
+) -> list[FunctionType]:
+    """Live function objects whose (original) code comes from one of these files. One heap scan."""
+    out = []
+    for obj in gc.get_objects():
+        if type(obj) is FunctionType and (
+            every_file or canonical(code_of(obj.__code__).co_filename) in paths
+        ):
+            out.append(obj)
+    return out
+
+
+class CodeHooks:
+    """Hand code objects to `prepare` before they run: modules imported from now on, and the launched script."""
+
+    def __init__(
+        self, prepare: Callable[[CodeType], CodeType], config: Callable[[], BreakpointConfig]
+    ) -> None:
+        self.prepare = prepare
+        self.config = config
+        self._finder: _Finder | None = None
+        self._launch: Any = None
+
+    def install(self) -> None:
+        if self._finder is not None:
+            return
+        _Active.hooks = self
+        self._finder = _Finder()
+        sys.meta_path.insert(0, self._finder)
+        launch = sys.modules.get(__package__.rsplit(".", 1)[0] + ".launch") if __package__ else None
+        if launch is not None and "compile" not in vars(launch):
+            launch.compile = _compile_and_prepare
+            self._launch = launch
+
+    def uninstall(self) -> None:
+        if _Active.hooks is self:
+            _Active.hooks = None
+        if self._finder is not None and self._finder in sys.meta_path:
+            sys.meta_path.remove(self._finder)
+        self._finder = None
+        if self._launch is not None and vars(self._launch).get("compile") is _compile_and_prepare:
+            del self._launch.compile
+        self._launch = None
+
+
+class _Active:
+    hooks: CodeHooks | None = None
+
+
+def _prepare(code: CodeType) -> CodeType:
+    hooks = _Active.hooks
+    if hooks is None:
+        return code
+    return hooks.prepare(code)
+
+
+def _compile_and_prepare(source: Any, filename: Any, mode: str, *args: Any, **kwargs: Any) -> Any:
+    """The `compile` launch.py sees while a session is installed (it compiles the launched script itself)."""
+    code = compile(source, filename, mode, *args, **kwargs)
+    return _prepare(code) if isinstance(code, CodeType) else code
+
+
+class _PreparingSourceFileLoader(importlib.machinery.SourceFileLoader):
+    """A SourceFileLoader whose code goes through `prepare` before the module runs (not into the .pyc)."""
+
+    def get_code(self, fullname: str) -> CodeType | None:  # type: ignore[override]
+        code = super().get_code(fullname)
+        return _prepare(code) if code is not None else code
+
+
+class _Finder:
+    """First on sys.meta_path. For a module that may hold breakpoints, the spec the path finder finds gets the
+    preparing loader; every other import is left to the usual finders untouched."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        hooks = _Active.hooks
+        if hooks is None or getattr(self._local, "busy", False):
+            return None
+        config = hooks.config()
+        if config.empty or not config.may_hold(fullname):
+            return None
+        self._local.busy = True
+        try:
+            spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        finally:
+            self._local.busy = False
+        if spec is None or type(spec.loader) is not importlib.machinery.SourceFileLoader:
+            return None
+        if not config.names and canonical(spec.origin or "") not in config.lines:
+            return None
+        spec.loader.__class__ = _PreparingSourceFileLoader
+        return spec
