@@ -345,17 +345,13 @@ class CapsuleManager:
     async def force_reload(self) -> ReloadRecord:
         """The keyboard reload: always a new capsule generation. Returns its final record."""
         self.request_replace({Row.TOOLS}, [self.project.tools_dir])
-        build = self._build
-        assert build is not None
-        with contextlib.suppress(asyncio.CancelledError):
-            await build
+        await self.wait_idle()
         return self._last_record
 
     async def wait_idle(self) -> None:
         """Wait until no new generation is starting."""
         while self._build is not None and not self._build.done():
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(self._build)
+            await asyncio.wait({self._build})  # a superseded build ends cancelled; the next one is waited for
 
     def _env(self) -> tuple[dict[str, str], dict[str, str]]:
         dotenv = self.project.env()
@@ -417,6 +413,7 @@ class CapsuleManager:
         started = time.perf_counter()
         old = self.surface
         proc: asyncio.subprocess.Process | None = None
+        conn: CapsuleConnection | None = None
         try:
             if Row.REQUIREMENTS in rows and self.project.uses_venv():
                 result = await install_requirements(self.project)
@@ -534,11 +531,30 @@ class CapsuleManager:
                 task = asyncio.get_running_loop().create_task(self._retire(previous))
                 self._retiring.add(task)
                 task.add_done_callback(self._retiring.discard)
-            proc = None
+            proc = conn = None
         except asyncio.CancelledError:
-            if proc is not None:
+            if conn is not None:
+                conn.kill()
+                await conn.close(timeout=1.0)
+            elif proc is not None:
                 await self._discard(proc)
             raise
+        except Exception as exc:  # anything unexpected is a failed reload, never a silent one
+            if conn is not None:
+                conn.kill()
+                await conn.close(timeout=1.0)
+            elif proc is not None:
+                await self._discard(proc)
+            self._finish(
+                self._record(
+                    "failed",
+                    paths,
+                    f"new capsule did not start; generation {old.generation_number} stays current\n"
+                    f"{type(exc).__name__}: {exc}",
+                    counters={"revision": old.revision, "generation": old.generation_number},
+                    detail={"rows": sorted(r.value for r in rows), "stage": "start"},
+                )
+            )
         finally:
             if not self._closed:
                 self._prepare_spare()

@@ -283,11 +283,6 @@ def validate_arguments(spec: ToolSpec, arguments: dict[str, Any] | None) -> list
     return [p.replace("arguments.", "", 1) if p.startswith("arguments.") else p for p in problems]
 
 
-def call_arguments(tool: Tool, arguments: dict[str, Any]) -> dict[str, Any]:
-    """Arguments after validation: floats for ``float`` parameters given as ints are left to Python."""
-    return {k: v for k, v in arguments.items() if k in tool.params}
-
-
 # -- loading --------------------------------------------------------------------------------------------------
 
 

@@ -54,6 +54,16 @@ def slow(seconds: float = 1.0) -> str:
     return VERSION
 
 
+def gated() -> str:
+    \"\"\"Wait until the test opens the gate (data/gate exists), then report the version that answered.\"\"\"
+    gate = Path(os.environ["DAPPER_AGENT_DATA"]) / "gate"
+    for _ in range(3000):
+        if gate.exists():
+            return VERSION
+        time.sleep(0.01)
+    return "gate never opened"
+
+
 def count() -> str:
     \"\"\"Count calls in module state and in data/.\"\"\"
     global CALLS
@@ -149,7 +159,9 @@ async def final_text(runtime: AgentRuntime, thread: str | None, text: str) -> tu
 
 @pytest.fixture
 async def runtime(project: Path) -> AsyncIterator[AgentRuntime]:
-    rt = AgentRuntime(project, drain_timeout=5.0)
+    # no warm spare: it saves wall time per swap but costs an interpreter start per test (tests are CPU-bound);
+    # the spare path has its own tests
+    rt = AgentRuntime(project, drain_timeout=5.0, warm_spare=False)
     await rt.start()
     try:
         yield rt

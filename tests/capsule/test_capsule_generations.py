@@ -10,8 +10,19 @@ from capsule_helpers import TOOL_V1, Recorder, final_text, make_project, pids_al
 from dapper_tui.capsule.runtime import AgentRuntime
 
 
-async def test_tool_save_swaps_generation_and_next_turn_uses_it(runtime: AgentRuntime, project: Path) -> None:
+async def test_tool_save_swaps_generation_and_next_turn_uses_it(project: Path) -> None:
+    async with AgentRuntime(project, warm_spare=True) as runtime:
+        await _swap_and_retire(runtime, project)
+
+
+async def _swap_and_retire(runtime: AgentRuntime, project: Path) -> None:
     rec = Recorder(runtime)
+    manager = runtime.manager
+    assert manager is not None
+    for _ in range(200):  # the warm spare is ready before the save, as it is between a user's saves
+        if manager._spare is not None:
+            break
+        await asyncio.sleep(0.02)
     text, _ = await final_text(runtime, None, "/call version")
     assert text == "version: v1"
     gen1 = runtime.surface.generation
@@ -19,6 +30,7 @@ async def test_tool_save_swaps_generation_and_next_turn_uses_it(runtime: AgentRu
     write(project / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
     record = await rec.reload("applied", rows=["tools"])
     assert record["counters"]["generation"] == 2
+    assert record["detail"]["warm_spare"] is True
     assert "version" in record["changed"]
     text, events = await final_text(runtime, None, "/call version")
     assert text == "version: v2"
@@ -43,11 +55,12 @@ async def test_call_in_flight_finishes_on_old_generation(runtime: AgentRuntime, 
     rec = Recorder(runtime)
     thread = runtime.open_thread()
     # two calls in one turn: the save lands while the first is running
-    turn = asyncio.create_task(runtime.run(thread, '/call slow {"seconds": 1.5}\n/call version'))
-    await rec.wait(lambda e: e.type == "tool_call" and e.data["tool"] == "slow")
+    turn = asyncio.create_task(runtime.run(thread, "/call gated\n/call version"))
+    await rec.wait(lambda e: e.type == "tool_call" and e.data["tool"] == "gated")
     write(project / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
     record = await rec.reload("applied", rows=["tools"])
-    assert not turn.done(), "the new generation became current while the call was still running"
+    assert runtime.surface.generation_number == 2 and not turn.done()
+    (project / "data" / "gate").touch()  # the call in flight may finish now, with generation 2 current
     events = [e for e in await turn if e.type != "reload"]
     results = [e.data for e in events if e.type == "tool_result"]
     assert [r["result"] for r in results] == ["v1", "v1"]
@@ -58,7 +71,7 @@ async def test_call_in_flight_finishes_on_old_generation(runtime: AgentRuntime, 
     assert {e.revision for e in events2 if e.type != "reload"} == {record["counters"]["revision"]}
     history = runtime.history(thread)
     assert [e.data["text"] for e in history if e.type == "user"] == [
-        '/call slow {"seconds": 1.5}\n/call version',
+        "/call gated\n/call version",
         "/call version",
     ]
 
@@ -105,7 +118,7 @@ async def test_hung_tool_at_drain_is_killed_and_reported(tmp_path: Path) -> None
         root / "src/tools/hang.py",
         "import time\n\ndef hang() -> str:\n    time.sleep(60)\n    return 'never'\n",
     )
-    async with AgentRuntime(root) as rt:
+    async with AgentRuntime(root, warm_spare=False) as rt:
         rec = Recorder(rt)
         old = rt.surface.generation
         assert old is not None

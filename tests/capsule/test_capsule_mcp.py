@@ -25,7 +25,7 @@ async def test_official_client_lists_and_calls_tools(tmp_path: Path) -> None:
     write(root / "src/tools/boom.py", "def boom(reason: str = 'no') -> str:\n    raise ValueError(reason)\n")
     async with Client(_params(root), mode="legacy") as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
-        assert set(tools) == {"version", "slow", "count", "boom"}
+        assert set(tools) == {"version", "slow", "gated", "count", "boom"}
         assert tools["slow"].description == "Sleep, then report the version that answered."
         assert tools["slow"].input_schema["properties"]["seconds"]["type"] == "number"
         assert client.server_capabilities.tools is not None and client.server_capabilities.tools.list_changed

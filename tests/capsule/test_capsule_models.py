@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from capsule_helpers import ChatServer, Recorder, make_project, write
 from dapper_tui.capsule.runtime import AgentRuntime
 
@@ -39,7 +40,7 @@ async def test_openai_backend_streams_and_calls_tools(tmp_path: Path) -> None:
         first, second = server.requests
         assert first["stream"] is True and first["model"] == "fake-model"
         assert first["messages"][0] == {"role": "system", "content": "You are testagent."}
-        assert {t["function"]["name"] for t in first["tools"]} == {"version", "slow", "count"}
+        assert {t["function"]["name"] for t in first["tools"]} == {"version", "slow", "gated", "count"}
         schema = next(t for t in first["tools"] if t["function"]["name"] == "slow")["function"]["parameters"]
         assert schema["properties"]["seconds"] == {"type": "number", "default": 1.0}
         assistant = second["messages"][-3]
@@ -72,7 +73,7 @@ async def test_anthropic_backend_streams_and_calls_tools(tmp_path: Path) -> None
         server.close()
 
 
-async def test_replay_backend_plays_recorded_replies(tmp_path: Path) -> None:
+async def test_replay_backend_plays_recorded_replies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_project(tmp_path / "agent")
     replay = root / "session.jsonl"
     replay.write_text(
@@ -81,7 +82,8 @@ async def test_replay_backend_plays_recorded_replies(tmp_path: Path) -> None:
         + json.dumps({"text": "done"})
         + "\n"
     )
-    async with AgentRuntime(root, model="replay:session.jsonl", warm_spare=False, watch=False) as rt:
+    monkeypatch.setenv("DAPPER_MODEL", "replay:session.jsonl")  # the environment picks the backend
+    async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
         events = await rt.run(None, "anything")
         again = await rt.run(None, "more")
     assert [e.data["result"] for e in events if e.type == "tool_result"] == ["v1"]

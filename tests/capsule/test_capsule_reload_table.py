@@ -31,7 +31,7 @@ async def test_identity_is_re_rendered_for_future_turns_only(tmp_path: Path) -> 
             if "system.md" not in record["added"]:  # the two saves may arrive as two batches
                 record = await rec.reload("applied", row="identity")
             text, events = await final_text(rt, thread, "and now?")
-            assert text == "system=You are testagent, renamed.\n\nTools: version, slow, count."
+            assert text == "system=You are testagent, renamed.\n\nTools: version, slow, gated, count."
             assert rt.surface.generation.pid == pid, "identity changes do not replace the capsule"  # type: ignore[union-attr]
             assert {e.revision for e in events if e.type != "reload"} == {record["counters"]["revision"]}
             # history is not rewritten: the old reply is still there, byte for byte
@@ -62,7 +62,7 @@ async def test_env_change_reloads_environment_and_replaces_capsule_without_leaki
     def h(value: str) -> str:
         return hashlib.sha256(value.encode()).hexdigest()[:8]
 
-    async with AgentRuntime(root) as rt:
+    async with AgentRuntime(root, warm_spare=False) as rt:
         rec = Recorder(rt)
         thread = rt.open_thread()
         assert (await final_text(rt, thread, '/call env_hash {"name": "TOKEN"}'))[
@@ -119,7 +119,7 @@ async def test_requirements_install_into_venv_then_replace_and_failure_keeps_old
             return tinydep.VALUE + " " + sys.prefix
         """,
     )
-    async with AgentRuntime(root) as rt:
+    async with AgentRuntime(root, warm_spare=False) as rt:
         rec = Recorder(rt)
         text, _ = await final_text(rt, None, "/call dep")
         assert "No module named 'tinydep'" in text
@@ -147,7 +147,7 @@ async def test_requirements_install_into_venv_then_replace_and_failure_keeps_old
 async def test_prompts_scripts_and_wiring_rows(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
     write(root / "src/scripts/hello.py", "print('one')\n")
-    async with AgentRuntime(root) as rt:
+    async with AgentRuntime(root, warm_spare=False) as rt:
         rec = Recorder(rt)
         gen = rt.surface.generation_number
         # prompts: metadata rescanned
