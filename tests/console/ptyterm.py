@@ -60,7 +60,7 @@ class Terminal:
     def text(self) -> str:
         return ANSI.sub("", self.raw.decode("utf-8", "replace")).replace("\r", "")
 
-    def expect(self, pattern: str, timeout: float = 15.0) -> re.Match[str]:
+    def expect(self, pattern: str, timeout: float = 20.0) -> re.Match[str]:
         """Wait for `pattern` (a regex) after everything matched so far."""
         rx = re.compile(pattern)
         deadline = time.monotonic() + timeout

@@ -165,7 +165,7 @@ class DapClient:
         self._send_bytes(b"Content-Length: %d\r\n\r\n" % len(body) + body)
         return self.seq
 
-    def response(self, seq: int, timeout: float = 10.0) -> dict[str, Any]:
+    def response(self, seq: int, timeout: float = 20.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         with self._cv:
             while seq not in self.responses:
@@ -175,7 +175,7 @@ class DapClient:
                 self._cv.wait(left)
             return self.responses[seq]
 
-    def request(self, command: str, arguments: dict[str, Any] | None = None, timeout: float = 10.0) -> Any:
+    def request(self, command: str, arguments: dict[str, Any] | None = None, timeout: float = 20.0) -> Any:
         """Send a request; return its body, or raise AssertionError with the server's message."""
         r = self.response(self.send(command, arguments), timeout)
         assert r["success"], f"{command} failed: {r.get('message')}"
@@ -186,7 +186,7 @@ class DapClient:
         assert not r["success"], f"{command} succeeded: {r}"
         return r
 
-    def wait_event(self, name: str, timeout: float = 10.0, start: int = 0, **match: Any) -> dict[str, Any]:
+    def wait_event(self, name: str, timeout: float = 20.0, start: int = 0, **match: Any) -> dict[str, Any]:
         """The first event `name` (at index >= start) whose body has the given values."""
         deadline = time.monotonic() + timeout
         with self._cv:
@@ -215,7 +215,7 @@ class DapClient:
                 if e["event"] == "output" and e["body"].get("category") == category
             )
 
-    def wait_output(self, text: str, category: str = "stdout", timeout: float = 10.0) -> str:
+    def wait_output(self, text: str, category: str = "stdout", timeout: float = 20.0) -> str:
         deadline = time.monotonic() + timeout
         with self._cv:
             while text not in self.output(category):
@@ -247,7 +247,7 @@ class DapClient:
         self.request("configurationDone")
         return caps
 
-    def stopped(self, start: int = 0, timeout: float = 10.0) -> dict[str, Any]:
+    def stopped(self, start: int = 0, timeout: float = 20.0) -> dict[str, Any]:
         return self.wait_event("stopped", timeout, start)["body"]
 
     def top_frame(self, thread_id: int) -> dict[str, Any]:
@@ -260,7 +260,7 @@ class DapClient:
             v["name"]: v["value"] for v in self.request("variables", {"variablesReference": ref})["variables"]
         }
 
-    def close(self, timeout: float = 10.0) -> int | None:
+    def close(self, timeout: float = 20.0) -> int | None:
         try:
             self.response(self.send("disconnect", {"terminateDebuggee": True}), timeout=5)
         except (AssertionError, OSError):
