@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -95,10 +96,18 @@ async def _session(args: argparse.Namespace) -> int:
         print(
             f"agent {runtime.config.name}: thread {thread}, revision {runtime.revision}; one message per line"
         )
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read_stdin() -> None:  # a daemon thread: Ctrl-C must not wait for a blocked readline
+        for raw in sys.stdin:
+            loop.call_soon_threadsafe(lines.put_nowait, raw)
+        loop.call_soon_threadsafe(lines.put_nowait, None)
+
+    threading.Thread(target=read_stdin, name="agent-stdin", daemon=True).start()
     try:
         while True:
-            line = await loop.run_in_executor(None, sys.stdin.readline)
-            if not line:
+            line = await lines.get()
+            if line is None:
                 break
             text = line.rstrip("\n")
             if not text.strip():

@@ -135,6 +135,7 @@ class AgentRuntime:
         self._started = True
 
     async def close(self) -> None:
+        self._started = False  # a batch the watcher is still dispatching finds the scope closed
         if self.watch:
             self.coordinator.remove_scope(self.scope)
             if self._own_coordinator:
