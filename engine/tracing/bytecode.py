@@ -69,6 +69,8 @@ class BytecodeBackend:
         # id(running module frame) -> (frame, {id(unpatched function code): patched}, its own lines need f_trace)
         self._pending: dict[int, tuple[FrameType, dict[int, CodeType], bool]] = {}
         self._traced: set[int] = set()  # threads we switched settrace on in
+        # original codes that live functions were found for (held, so their ids stay theirs)
+        self._seen: dict[int, CodeType] = {}
         self._threads = ThreadTracer()
         self._hooks = CodeHooks(self.prepare, lambda: self._config)
         self._installed = False
@@ -96,6 +98,8 @@ class BytecodeBackend:
                 if func is not None and func.__code__ is patched:
                     func.__code__ = self._orig[id(patched)][1]
             self._funcs.clear()
+            self._orig.clear()
+            self._seen.clear()
             frames = [f for fs in (*self._old_frames.values(), *self._watched.values()) for f in fs]
             self._old_frames.clear()
             self._watched.clear()
@@ -183,6 +187,7 @@ class BytecodeBackend:
         for func in functions_of(paths, every_file, self._original):
             code = func.__code__
             orig = self._original(code)
+            self._seen[id(orig)] = orig
             new = self.prepare(orig)
             if new is not code:
                 func.__code__ = new
@@ -320,21 +325,27 @@ class BytecodeBackend:
             self._old_frames.setdefault(ident, set()).add(frame)
             if pending:
                 self._pending[id(frame)] = (frame, pending, needs_lines)
+                self._adopt(frame, ident)  # what it has made already; the rest at its next lines
 
     def _nested_pending(self, code: CodeType) -> dict[int, CodeType]:
-        """id(function code made by this running code) -> the code it should have now."""
+        """id(original function code this running code will make functions from) -> the code they need now.
+
+        Codes that already have live functions (found by the heap scan, and patched there) are left out.
+        """
         out: dict[int, CodeType] = {}
         stack = [c for c in code.co_consts if isinstance(c, CodeType)]
         while stack:
             c = stack.pop()
-            target = self.prepare(self._original(c))
-            if target is not c and is_function(c):
-                out[id(c)] = target
-            if not is_function(c):  # a class body: its methods are made from its constants
+            orig = self._original(c)
+            if is_function(c):
+                target = self.prepare(orig)
+                if target is not c and id(orig) not in self._seen:
+                    out[id(orig)] = target
+            else:  # a class body: its methods are made from its constants
                 stack.extend(k for k in c.co_consts if isinstance(k, CodeType))
         return out
 
-    def _adopt(self, frame: FrameType) -> None:
+    def _adopt(self, frame: FrameType, ident: int) -> None:
         """Put patched code on the functions a running module body has made so far."""
         item = self._pending.get(id(frame))
         if item is None:
@@ -345,16 +356,18 @@ class BytecodeBackend:
             if isinstance(value, type):
                 funcs = [getattr(v, "__func__", v) for v in list(vars(value).values())]
             else:
-                funcs = (value,)
+                funcs = (value, getattr(value, "__wrapped__", None))
             for func in funcs:
                 if type(func) is FunctionType:
-                    target = pending.pop(id(func.__code__), None)
+                    orig = self._original(func.__code__)
+                    target = pending.pop(id(orig), None)
                     if target is not None:
-                        func.__code__ = target
-                        self._funcs[id(func)] = (weakref.ref(func), target)
+                        self._seen[id(orig)] = orig
+                        if func.__code__ is not target:
+                            func.__code__ = target
+                            self._funcs[id(func)] = (weakref.ref(func), target)
         if not pending:
             del self._pending[id(frame)]
-            ident = _get_ident()
             if not needs_lines and frame not in self._watched.get(ident, ()):
                 frames = self._old_frames.get(ident)
                 if frames is not None:
@@ -399,7 +412,7 @@ class BytecodeBackend:
         try:
             if event == "line":
                 if self._pending:
-                    self._adopt(frame)
+                    self._adopt(frame, ident)
                 core.on_line(frame, frame.f_lineno)
             elif event == "exception":
                 if core.trace_raises and core.wants_raises(frame.f_code):

@@ -34,6 +34,7 @@ def test_breakpoint_in_a_function_defined_before_it_was_set(driver):
         input("go? ")
         results = [work(i) for i in range(3)]
         print("trace", sys.gettrace())
+        input("done? ")
         """,
     )
     driver.launch(prog)
@@ -47,10 +48,17 @@ def test_breakpoint_in_a_function_defined_before_it_was_set(driver):
     driver.stopped()
     assert driver.top() == ("work", driver.line_of(prog, "# bp"))
     assert driver.value("n") == "0"
+    for n in ("1", "2"):
+        driver.session.continue_()
+        driver.stopped()
+        assert driver.value("n") == n
+    driver.session.continue_()
+    driver.wait(InputRequested)
+    assert "trace None" in driver.output(), "no trace function is left on once the program runs on"
     driver.session.set_breakpoints(str(prog), [])
     assert work.__code__ is original, "removing the breakpoint put the original code back"
+    driver.session.send_input("y")
     assert driver.finish().exit_code == 0
-    assert "trace None" in driver.output(), "no trace function is left on once the program runs on"
 
 
 def test_breakpoint_in_a_module_imported_after_it_was_set(driver):
