@@ -23,7 +23,17 @@ from typing import Any, Literal
 from . import launch
 from .breakpoints import Breakpoint, BreakpointSpec, BreakpointTable, check_hit_condition, format_log_message
 from .evaluate import evaluate, set_local, set_member
-from .events import BreakpointChanged, Continued, Event, Exited, LoadedSource, Output, Reloaded, Stopped
+from .events import (
+    BreakpointChanged,
+    Continued,
+    Event,
+    Exited,
+    LoadedSource,
+    Output,
+    Reloaded,
+    Stopped,
+    ThreadEvent,
+)
 from .programio import ProgramIO
 from .sources import Source, canonical, is_own_file, is_user_file, loaded_sources
 from .threads import DebuggeeThreads, ThreadInfo
@@ -114,6 +124,7 @@ class DebugSession:
         self._main_thread: threading.Thread | None = None
         self._modules_before: set[str] = set()
         self._installed = False
+        self._announced: set[str] = set()  # loaded sources already told to the front end
         self._saved_hooks: tuple[Any] | None = None
         self.exception_filters: frozenset[str] = frozenset({"uncaught"})
 
@@ -174,6 +185,8 @@ class DebugSession:
         if ident in self._in_debugger:
             return True
         if self._terminate:
+            if is_own_file(frame.f_code.co_filename):
+                return True
             raise _Terminate(1)
         if self._suspend:
             self._park_quietly(frame)
@@ -199,6 +212,19 @@ class DebugSession:
                     self._stop(frame, "breakpoint", bp)
                 return True
         return self.busy
+
+    def on_return(self, frame: FrameType) -> None:
+        """The frame returns. A step over/out of it stops in its caller, on the line of the call."""
+        ident = _get_ident()
+        step = self._steps.get(ident)
+        if step is None or step.frame is not frame or step.mode == "into" or ident in self._in_debugger:
+            return
+        caller = frame.f_back
+        while caller is not None and not self._is_shown(caller.f_code.co_filename):
+            caller = caller.f_back
+        if caller is None:
+            return
+        self._stop(caller, step.reason, frames=_stack(caller))
 
     def on_raise(self, frame: FrameType, exc: BaseException) -> None:
         if _get_ident() in self._in_debugger or isinstance(
@@ -281,6 +307,7 @@ class DebugSession:
             self._park_quietly(frame, frames)
             return
         self._wake_other_threads(ident)
+        self._announce_new_sources()
         event = Stopped(
             reason=reason,  # type: ignore[arg-type]
             thread_id=ident,
@@ -293,6 +320,12 @@ class DebugSession:
         self._emit(event)
         self._park(ident)
 
+    def _announce_new_sources(self) -> None:
+        for src in loaded_sources():
+            if src.path not in self._announced:
+                self._announced.add(src.path)
+                self._emit(LoadedSource("new", src.path, src.module))
+
     def _park_quietly(self, frame: FrameType, frames: list[tuple[FrameType, int]] | None = None) -> None:
         ident = _get_ident()
         with self._cv:
@@ -301,12 +334,19 @@ class DebugSession:
             self._stops[ident] = _Stop(frames if frames is not None else _stack(frame), "suspended")
         self._park(ident)
 
-    def _wake_other_threads(self, stopped: int) -> None:
+    def _program_frames(self, skip: int | None = None) -> list[FrameType]:
+        """The running frames of every debuggee thread (but `skip`), without the debugger's own frames."""
         current = sys._current_frames()
-        frames: list[FrameType] = []
-        for ident in list(self.debuggee_idents):
-            if ident != stopped and ident in current:
-                frames.extend(f for f, _ in _stack(current[ident]))
+        return [
+            f
+            for ident in list(self.debuggee_idents)
+            if ident != skip and ident in current
+            for f, _ in _stack(current[ident])
+            if not is_own_file(f.f_code.co_filename)
+        ]
+
+    def _wake_other_threads(self, stopped: int) -> None:
+        frames = self._program_frames(skip=stopped)
         if frames:
             self.backend.watch_frames(frames)
 
@@ -355,7 +395,15 @@ class DebugSession:
             raise RuntimeError("the program is already running")
         self.target = target
         self.exit_code = None
-        self._terminate = False
+        with self._cv:  # nothing of a previous run (a terminated stop, a step) leaks into this one
+            self._terminate = False
+            self._suspend = self._pause = self._into = False
+            self._steps.clear()
+            self._stops.clear()
+            self._pending_func.clear()
+            self._frame_ids.clear()
+            self.vars.clear()
+            self.stop_event = None
         self._stop_on_entry = stop_on_entry
         problem = target.check()
         if problem:
@@ -374,7 +422,8 @@ class DebugSession:
         if self._installed:
             return
         self._installed = True
-        self.threads.on_start = lambda _t: self.backend.thread_start()
+        self.threads.on_start = self._thread_started
+        self.threads.on_exit = self._thread_exited
         self.threads.on_uncaught = self._thread_uncaught
         self.threads.install()
         self.io.install()
@@ -445,6 +494,13 @@ class DebugSession:
         except _Terminate:
             pass
 
+    def _thread_started(self, thread: threading.Thread) -> None:
+        self.backend.thread_start()
+        self._emit(ThreadEvent("started", _get_ident(), thread.name))
+
+    def _thread_exited(self, thread: threading.Thread) -> None:
+        self._emit(ThreadEvent("exited", _get_ident(), thread.name))
+
     def _thread_uncaught(self, exc: BaseException) -> None:
         if not isinstance(exc, _Terminate):
             self._post_mortem(exc)
@@ -507,9 +563,7 @@ class DebugSession:
         if self.state != "running":
             return
         self._pause = True
-        current = sys._current_frames()
-        frames = [f for i in list(self.debuggee_idents) if i in current for f, _ in _stack(current[i])]
-        self.backend.watch_frames(frames)
+        self.backend.watch_frames(self._program_frames())
 
     def run_to_line(self, path: str, line: int) -> Breakpoint:
         bp = self.breakpoints.add_temporary(path, line)
@@ -526,9 +580,7 @@ class DebugSession:
             self._run_gen += 1
             self._cv.notify_all()
         self.io.send(None)
-        current = sys._current_frames()
-        frames = [f for i in list(self.debuggee_idents) if i in current for f, _ in _stack(current[i])]
-        self.backend.watch_frames(frames)
+        self.backend.watch_frames(self._program_frames())
         if self._main_thread is not None:
             self._main_thread.join(wait)
 
@@ -537,7 +589,9 @@ class DebugSession:
         target = self.target
         if target is None:
             raise RuntimeError("nothing was launched")
-        self.terminate()
+        self.terminate(wait=5.0)
+        if self._main_thread is not None and self._main_thread.is_alive():
+            raise RuntimeError("the program did not end (it may be blocked outside Python code); try again")
         for name in set(sys.modules) - self._modules_before:
             mod = sys.modules.get(name)
             file = getattr(mod, "__file__", None)
@@ -576,9 +630,7 @@ class DebugSession:
     def _refresh_tracing(self) -> None:
         if not self._installed:
             return
-        current = sys._current_frames()
-        live = [f for i in list(self.debuggee_idents) if i in current for f, _ in _stack(current[i])]
-        self.backend.refresh(live)
+        self.backend.refresh(self._program_frames())
 
     # -- inspection ---------------------------------------------------------------------------------------
     def thread_list(self) -> list[ThreadInfo]:
@@ -644,6 +696,11 @@ class DebugSession:
         if not is_expr:
             return Variable(expression, "", "statement")
         return self.vars.describe(expression, value, expression)
+
+    def evaluate_value(self, expression: str, frame_id: int | None = None) -> Any:
+        """Like evaluate, but return the value itself (None for a statement), for a console's `p`/`pp`."""
+        frame, tid = self._frame_and_thread(frame_id)
+        return self._on_thread(tid, lambda: evaluate(frame, expression))[1]
 
     def set_variable(self, reference: int, name: str, value_expression: str) -> Variable:
         c = self.vars.container(reference)

@@ -12,7 +12,7 @@ _ENGINE_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 _PACKAGE_ROOTS = tuple(
     {
         os.path.realpath(os.path.join(_ENGINE_ROOT, d)) + os.sep
-        for d in ("engine", "tui", "capsule", "reload", "cli")
+        for d in ("engine", "tui", "capsule", "reload", "cli", "console")
     }
 )
 

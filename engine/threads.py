@@ -28,6 +28,7 @@ class DebuggeeThreads:
         self._orig_start: Callable | None = None
         self.on_start: Callable[[threading.Thread], None] | None = None  # runs in the new thread
         self.on_uncaught: Callable[[BaseException], None] | None = None  # runs in the failing thread
+        self.on_exit: Callable[[threading.Thread], None] | None = None
 
     def add_current(self) -> None:
         t = threading.current_thread()
@@ -70,6 +71,8 @@ class DebuggeeThreads:
                             raise
                         registry.on_uncaught(exc)  # post-mortem, in this thread, while it is a debuggee
                     finally:
+                        if registry.on_exit:
+                            registry.on_exit(thread)
                         registry.discard_current()
 
                 thread.run = run_as_debuggee  # type: ignore[method-assign]

@@ -25,6 +25,10 @@ class TraceCore(Protocol):
         """A line is about to run. Returns False when this location never needs to fire again."""
         ...
 
+    def on_return(self, frame: FrameType) -> None:
+        """A watched frame returns (stepping over or out of it stops in the caller)."""
+        ...
+
     def on_raise(self, frame: FrameType, exc: BaseException) -> None:
         """An exception was raised in user code (only asked while the "raised" filter is on)."""
         ...

@@ -418,6 +418,7 @@ class BytecodeBackend:
                 if core.trace_raises and core.wants_raises(frame.f_code):
                     core.on_raise(frame, arg[1])
             elif event == "return":
+                core.on_return(frame)
                 self._forget(ident, frame)
                 self._pending.pop(id(frame), None)
         except BaseException:

@@ -54,6 +54,7 @@ class MonitoringBackend:
         reg(self.tool, E.PY_START, self._py_start)
         reg(self.tool, E.PY_RESUME, self._py_start)
         reg(self.tool, E.LINE, self._line)
+        reg(self.tool, E.PY_RETURN, self._return)
         reg(self.tool, E.RAISE, self._raise)
         self._hooks.install()
         self._set_global()
@@ -73,7 +74,7 @@ class MonitoringBackend:
                 mon.set_local_events(self.tool, code, 0)
             except ValueError:
                 pass
-        for ev in (E.PY_START, E.PY_RESUME, E.LINE, E.RAISE):
+        for ev in (E.PY_START, E.PY_RESUME, E.LINE, E.PY_RETURN, E.RAISE):
             mon.register_callback(self.tool, ev, None)
         mon.free_tool_id(self.tool)
         self.tool = -1
@@ -153,7 +154,8 @@ class MonitoringBackend:
                 code = frame.f_code
                 if id(code) not in self._extra:
                     self._extra[id(code)] = code
-                    mon.set_local_events(self.tool, code, self._bp.get(id(code), (code, 0))[1] | E.LINE)
+                    events = self._bp.get(id(code), (code, 0))[1] | E.LINE | E.PY_RETURN
+                    mon.set_local_events(self.tool, code, events)
         self._set_global()
         mon.restart_events()
 
@@ -186,6 +188,11 @@ class MonitoringBackend:
             if core.busy or self._bp.get(id(code), (code, 0))[1] & E.PY_START:
                 return None  # a function breakpoint, or stepping: keep reporting starts
         return None if core.busy else DISABLE
+
+    def _return(self, code: CodeType, offset: int, retval: object) -> object:
+        if _get_ident() in self.core.debuggee_idents:
+            self.core.on_return(_getframe(1))
+        return None
 
     def _line(self, code: CodeType, line: int) -> object:
         if _get_ident() not in self.core.debuggee_idents:

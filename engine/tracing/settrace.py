@@ -79,4 +79,6 @@ class SettraceBackend:
             self.core.on_line(frame, frame.f_lineno)
         elif event == "exception" and self.core.trace_raises:
             self.core.on_raise(frame, arg[1])
+        elif event == "return":
+            self.core.on_return(frame)
         return self._local

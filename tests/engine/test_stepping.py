@@ -185,3 +185,56 @@ def test_breakpoint_in_a_thread(driver):
     assert {t.id: t.name for t in driver.session.thread_list()}[stop.thread_id].startswith("w")
     assert driver.finish().exit_code == 0
     assert "[0, 10]" in driver.output()
+
+
+def test_step_out_stops_in_the_caller_even_on_its_last_line(driver):
+    prog = driver.write(
+        "prog.py",
+        """
+        def f(x):
+            y = x + 1                       # inside
+            return y
+
+        print("got", f(20))
+        """,
+    )
+    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "inside")])
+    driver.launch(prog)
+    driver.stopped()
+    driver.session.step_out()
+    stop = driver.stopped()
+    assert stop.reason == "step"
+    assert driver.top() == ("<module>", driver.line_of(prog, "print("))
+    assert driver.finish().exit_code == 0
+    assert "got 21" in driver.output()
+
+
+def test_terminate_and_restart_while_stopped(driver):
+    from dapper_tui.engine.events import Exited, ThreadEvent
+
+    prog = driver.write(
+        "prog.py",
+        """
+        import threading
+        t = threading.Thread(target=lambda: None, name="helper")
+        t.start()
+        t.join()
+        x = 1                               # stop
+        print("done", x)
+        """,
+    )
+    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "# stop")])
+    driver.launch(prog)
+    driver.stopped()
+    assert any(
+        isinstance(e, ThreadEvent) and e.name == "helper" and e.reason == "exited" for e in driver.seen
+    )
+    driver.session.restart()
+    driver.output()  # collect what was posted so far
+    exits = [e for e in driver.seen if isinstance(e, Exited)]
+    assert len(exits) == 1 and exits[0].exit_code == 1  # the first run ended before the second began
+    driver.stopped()  # the new run stops at the breakpoint again
+    assert driver.value("t.name") == "'helper'"
+    driver.session.terminate()
+    assert driver.wait(Exited).exit_code == 1
+    assert "done" not in driver.output()
