@@ -618,7 +618,7 @@ def print_table(
             cells = []
             for v in shown:
                 r = reload_rows.get(v, {})
-                cells.append(f"{r[key] * mul:.1f} {unit}" if key in r else "skipped")
+                cells.append(f"{r[key] * mul:.{2 if unit == 'MB' else 1}f} {unit}" if key in r else "skipped")
             print(f"| reload | {title} | " + " | ".join(cells) + " |")
         skips = {r["skip"] for r in reload_rows.values() if "skip" in r}
         for s in skips:

@@ -22,12 +22,15 @@ def make_backend(core: TraceCore) -> Backend:
 
         return MonitoringBackend(core)
     try:
-        from .bytecode import BytecodeBackend
-    except ImportError:  # the `bytecode` library is missing: a filtered settrace still works, at ~4x
-        from .settrace import SettraceBackend
+        from .bytecode import BytecodeBackend, supported
+    except ImportError:  # the `bytecode` library is missing
+        supported = None
+    if supported is not None and supported():
+        return BytecodeBackend(core)
+    # Without `bytecode`, or where other threads' tracing cannot be switched: a filtered settrace, at ~4x.
+    from .settrace import SettraceBackend
 
-        return SettraceBackend(core)
-    return BytecodeBackend(core)
+    return SettraceBackend(core)
 
 
 __all__ = ["Backend", "TraceCore", "make_backend"]

@@ -54,6 +54,16 @@ _TERMINATORS = frozenset(
 )
 
 
+_SUPPORTED: list[bool] = []
+
+
+def supported() -> bool:
+    """Can this interpreter run the backend (3.11, and other threads' tracing can be switched)?"""
+    if not _SUPPORTED:
+        _SUPPORTED.append(sys.version_info[:2] == (3, 11) and ThreadTracer().available)
+    return _SUPPORTED[0]
+
+
 class BytecodeBackend:
     def __init__(self, core: TraceCore) -> None:
         self.core = core
