@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import importlib.machinery
+import inspect
 import os
 import sys
 import threading
@@ -122,7 +123,9 @@ class CodeHooks:
         self._finder = _Finder()
         sys.meta_path.insert(0, self._finder)
         launch = sys.modules.get(__package__.rsplit(".", 1)[0] + ".launch") if __package__ else None
-        if launch is not None and "compile" not in vars(launch):
+        # launch.py compiles the script itself. Until it hands the code to the backend's `prepare` (a `prepare`
+        # parameter of launch.run), it is given a `compile` that does.
+        if launch is not None and "compile" not in vars(launch) and not _takes_prepare(launch):
             launch.compile = _compile_and_prepare
             self._launch = launch
 
@@ -135,6 +138,13 @@ class CodeHooks:
         if self._launch is not None and vars(self._launch).get("compile") is _compile_and_prepare:
             del self._launch.compile
         self._launch = None
+
+
+def _takes_prepare(launch: Any) -> bool:
+    try:
+        return "prepare" in inspect.signature(launch.run).parameters
+    except (AttributeError, TypeError, ValueError):
+        return False
 
 
 class _Active:

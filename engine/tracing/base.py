@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 from types import CodeType, FrameType
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class TraceCore(Protocol):
     """What a backend asks the session. Called on debuggee threads, from inside tracing callbacks."""
 
     debuggee_idents: set[int]
+    # The breakpoint table (engine/breakpoints.py): the per-code-object backends read `by_path` (canonical path ->
+    # {line: Breakpoint}) and `functions` (function breakpoints) to know which code objects to hook.
+    breakpoints: Any
 
     def wants_code(self, code: CodeType) -> bool:
         """Should line events fire in this code object (breakpoints in it, a function breakpoint, step-in)?"""
