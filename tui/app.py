@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -122,6 +123,7 @@ class DebuggerScreen(Screen[None]):
         self.show_library = not app.just_my_code
         self.stop_gen = 0
         self.watch_gen = 0
+        self.quiet_exits = 0
 
     # -- layout -------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -275,6 +277,9 @@ class DebuggerScreen(Screen[None]):
         self.source.show_file(self.source.path, current_line=None)
         self.source.current_line = None
         self.output.append(f"[program exited with code {ev.exit_code}]\n", "console")
+        if self.quiet_exits:
+            self.quiet_exits -= 1
+            return
 
         def chosen(choice: str | None) -> None:
             if choice == "restart":
@@ -324,7 +329,7 @@ class DebuggerScreen(Screen[None]):
         if move_source and frame.path and not frame.path.startswith("<"):
             self.source.show_file(frame.path, current_line=frame.line, title=self.display_path(frame.path))
             self._refresh_markers()
-        self.variables.show_frame(frame.id)
+        self.variables.show_frame(frame.id, module_level=frame.name == "<module>")
         self.evaluate_watches(frame.id)
 
     def on_stack_pane_frame_selected(self, event: StackPane.FrameSelected) -> None:
@@ -678,10 +683,22 @@ class DebuggerScreen(Screen[None]):
         self.dapp.notify("stop on: " + ", ".join(sorted(filters)) + " exceptions", timeout=3)
 
     @work(thread=True, exclusive=True, group="restart")
-    def action_restart(self) -> None:
+    def _restart(self) -> None:
         self._from_thread(self.output.append, "[restarting]\n", "console")
         self.dapp.pending.take()
-        self.session.restart(stop_on_entry=self.dapp.stop_on_entry)
+        session = self.session
+        if session.state in ("running", "stopped"):
+            session.terminate()
+        # Workaround (engine): a run ended while stopped leaves the session's "all threads stop" flag set, and
+        # the next run would park at its first line. Reset it until DebugSession.launch does.
+        if session.state == "exited" and getattr(session, "_suspend", False):
+            session._suspend = False
+        session.restart(stop_on_entry=self.dapp.stop_on_entry)
+
+    def action_restart(self) -> None:
+        if self.session.state in ("running", "stopped"):
+            self.quiet_exits += 1  # the program is ended to restart it: no "exited" dialog for that
+        self._restart()
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen
@@ -737,6 +754,9 @@ class DebuggerApp(App[int]):
         self.initial_watches: list[str] = []
         self._coordinator: Any = None
         self._preloaded: set[str] = set()
+        self._events: list[Any] = []
+        self._events_lock = threading.Lock()
+        self._drain_posted = False
         self._base = os.path.dirname(target.program) if target.program else os.getcwd()
         if persist:
             from dapper_tui.engine.persist import ProjectState
@@ -746,15 +766,41 @@ class DebuggerApp(App[int]):
 
     # -- wiring -------------------------------------------------------------------------------------------
     def _post_event(self, event: Any) -> None:  # debuggee threads
-        self.post_message(EngineEvent(event))
+        """Queue the event; one message drains the queue in order (a print loop is one update, not 10,000)."""
+        with self._events_lock:
+            self._events.append(event)
+            if self._drain_posted:
+                return
+            self._drain_posted = True
+        if not self.post_message(EngineEvent(None)):
+            with self._events_lock:
+                self._drain_posted = False
+
+    def _drain_events(self) -> list[Any]:
+        with self._events_lock:
+            events, self._events = self._events, []
+            self._drain_posted = False
+        merged: list[Any] = []
+        for ev in events:  # consecutive output of one stream becomes one write
+            prev = merged[-1] if merged else None
+            if (
+                type(ev).__name__ == "Output"
+                and type(prev).__name__ == "Output"
+                and prev.category == ev.category
+            ):
+                merged[-1] = type(ev)(ev.category, prev.text + ev.text)
+            else:
+                merged.append(ev)
+        return merged
 
     def get_default_screen(self) -> Screen[Any]:
         self.main = DebuggerScreen(self)
         return self.main
 
     def on_engine_event(self, message: EngineEvent) -> None:
-        if self.main is not None:
-            self.main.handle_event(message.event)
+        for event in self._drain_events():
+            if self.main is not None:
+                self.main.handle_event(event)
 
     def on_reload_record_posted(self, message: ReloadRecordPosted) -> None:
         record = message.record
@@ -866,6 +912,14 @@ def run_app(
     target: Any, *, agent_dir: str | None = None, stop_on_entry: bool = False, just_my_code: bool = True
 ) -> int:
     """Run the full-screen debugger on `target`; returns the program's exit code (0 if it did not finish)."""
+    dump = os.environ.get(
+        "DAPPER_TUI_TRACEBACKS"
+    )  # debugging aid: `kill -USR1 PID` writes every thread's stack
+    if dump:
+        import faulthandler
+        import signal
+
+        faulthandler.register(signal.SIGUSR1, file=open(dump, "w"), all_threads=True)  # noqa: SIM115
     app = DebuggerApp(target, stop_on_entry=stop_on_entry, just_my_code=just_my_code, agent_dir=agent_dir)
     result = app.run()
     code = app.session.exit_code

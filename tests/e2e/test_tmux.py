@@ -44,17 +44,10 @@ class Terminal:
         }
         exports = " ".join(f"{k}={v}" for k, v in env.items())
         argv = " ".join([str(COMMAND), *args])
-        self.tmux(
-            "new-session",
-            "-d",
-            "-x",
-            "160",
-            "-y",
-            "45",
-            "-c",
-            str(self.tmp),
-            f"env -u COLUMNS -u LINES {exports} {argv}",
-        )
+        # sh waits for dapper-tui and writes its exit status (tmux may be slow to notice a pane's process end)
+        status = self.tmp / "exit-status"
+        command = f"env -u COLUMNS -u LINES {exports} {argv}; echo $? > {status}"
+        self.tmux("new-session", "-d", "-x", "160", "-y", "45", "-c", str(self.tmp), f"sh -c '{command}'")
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p")
@@ -78,16 +71,12 @@ class Terminal:
         self.tmux("send-keys", "-l", text)
         time.sleep(0.1)
 
-    def exit_status(self, timeout: float = 10.0) -> int:
+    def exit_status(self, timeout: float = 20.0) -> int:
+        status = self.tmp / "exit-status"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            dead, status, *_ = [
-                *self.tmux("display", "-p", "#{pane_dead} #{pane_dead_status}").split(),
-                "",
-                "",
-            ]
-            if dead == "1":
-                return int(status)
+            if status.exists() and status.read_text().strip():
+                return int(status.read_text())
             time.sleep(0.05)
         raise AssertionError(f"dapper-tui did not exit:\n{self.screen()}")
 

@@ -259,3 +259,86 @@ async def test_loaded_sources_open_in_the_source_view(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: app.main.source.path.endswith("pricing.py"))
         assert app.main.source.border_title == "shop/pricing.py"
         assert any("def discount" in line for line in app.main.source.lines)
+
+
+async def test_set_value_run_to_cursor_and_remove_from_the_breakpoints_pane(tmp_path: Path) -> None:
+    prog = write(
+        tmp_path,
+        "calc.py",
+        """
+        price = 10
+        qty = 3  # stop
+        total = price * qty
+        print("total", total)
+        print("end")
+        """,
+    )
+    stop = line_of(prog, "# stop")
+    app = make_app(prog, {prog: [stop]})
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_stopped(pilot, stop)
+        tree = app.main.variables
+        await wait_until(pilot, lambda: tree.find("price") is not None)
+        # "=" on a variable asks for a new value (a Python expression) and writes it into the frame
+        tree.focus()
+        tree.move_cursor(tree.find("price"))
+        await pilot.press("=")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        app.screen.query_one("#prompt-input").value = ""
+        await pilot.press(*"7 * 6", "enter")
+        await wait_until(
+            pilot, lambda: tree.find("price") is not None and "price = 42" in label(tree.find("price"))
+        )
+        # Enter in the source view runs to the cursor line
+        app.main.source.focus()
+        app.main.source.cursor_line = line_of(prog, 'print("total"')
+        await press_and_stop(pilot, "enter", line_of(prog, 'print("total"'))
+        assert "total = 126" in label(tree.find("total"))
+        # Delete in the breakpoints pane removes the breakpoint
+        app.main.breakpoints.focus()
+        app.main.breakpoints.highlighted = 0
+        await pilot.press("delete")
+        assert app.session.breakpoint_list() == []
+        assert app.main.source.markers == {}
+
+
+async def test_restart_while_stopped_runs_again_without_an_exit_dialog(tmp_path: Path) -> None:
+    prog = write(
+        tmp_path,
+        "again.py",
+        """
+        print("hello")
+        x = 1  # stop
+        """,
+    )
+    stop = line_of(prog, "# stop")
+    app = make_app(prog, {prog: [stop]})
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_stopped(pilot, stop)
+        gen = app.main.stop_gen
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: app.main.stop_gen > gen + 1 and app.session.state == "stopped")
+        await wait_stopped(pilot, stop)
+        assert app.main.output.text.count("hello\n") == 2
+        assert "[restarting]" in app.main.output.text
+        assert app.screen is app.main  # no "program exited" dialog for the run that was ended to restart
+
+
+async def test_a_print_loop_is_shown_in_order_and_the_ui_stays_responsive(tmp_path: Path) -> None:
+    prog = write(
+        tmp_path,
+        "chatty.py",
+        """
+        for i in range(20_000):
+            print("line", i)
+        print("done")  # stop
+        """,
+    )
+    stop = line_of(prog, "# stop")
+    app = make_app(prog, {prog: [stop]})
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_stopped(pilot, stop, timeout=30)
+        text = app.main.output.text
+        assert text.startswith("line 0\nline 1\n")
+        assert text.endswith("line 19998\nline 19999\n")
+        assert len(app.main.output.lines) == 10_000  # the pane keeps the last 10,000 lines

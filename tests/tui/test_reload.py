@@ -173,7 +173,7 @@ async def test_reload_key_while_running_is_pending_until_the_next_stop(tmp_path:
         (tmp_path / "go").write_text("")
         await wait_stopped(pilot, stop)
         await wait_until(pilot, lambda: len(log.records) == 2)
-        assert log.records[1].outcome == "applied"
+        assert log.records[1].outcome == "applied", log.records
 
 
 @needs_hotreload

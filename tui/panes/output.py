@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.widgets import RichLog
 
 _STYLES = {"stdout": "", "stderr": "red", "console": "italic cyan", "input": "bold green"}
+MAX_LINES = 10_000
 
 
 class OutputPane(RichLog):
@@ -16,29 +17,45 @@ class OutputPane(RichLog):
     """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, wrap=False, markup=False, highlight=False, max_lines=10_000)
+        super().__init__(id=id, wrap=False, markup=False, highlight=False, max_lines=MAX_LINES)
         self.border_title = "Output"
-        self._partial: list[tuple[str, str]] = []  # the unfinished last line: (text, category)
-        self.text = ""  # everything shown, as plain text
+        self._partial = Text()  # the unfinished last line
+        self._chunks: list[str] = []
+        self._kept = 0
+
+    @property
+    def text(self) -> str:
+        """Everything shown (the last ~1 MB), as plain text."""
+        if len(self._chunks) > 1:
+            self._chunks = ["".join(self._chunks)]
+        return self._chunks[0] if self._chunks else ""
 
     def append(self, text: str, category: str = "stdout") -> None:
-        """Add program output; a line is written once it ends (a prompt without newline waits for flush)."""
-        self.text += text
-        parts = text.split("\n")
-        for i, part in enumerate(parts):
-            if part:
-                self._partial.append((part, category))
-            if i < len(parts) - 1:
-                self._write_line()
+        """Add output; complete lines are written at once (one write for a whole batch of lines), an unfinished
+        line waits for its end (or for flush_partial)."""
+        self._chunks.append(text)
+        self._kept += len(text)
+        if self._kept > 2_000_000:
+            self._chunks = [self.text[-1_000_000:]]
+            self._kept = len(self._chunks[0])
+        style = _STYLES.get(category, "")
+        *complete, rest = text.split("\n")
+        if complete:
+            if len(complete) > MAX_LINES:
+                complete = complete[-MAX_LINES:]
+                self._partial = Text()
+            block = self._partial
+            for i, line in enumerate(complete):
+                if i:
+                    block.append("\n")
+                block.append(line, style=style)
+            self._partial = Text()
+            self.write(block, scroll_end=True)
+        if rest:
+            self._partial.append(rest, style=style)
 
     def flush_partial(self) -> None:
-        """Show the unfinished line now (an input() prompt)."""
+        """Show the unfinished line now (an input() prompt, or the end of the program)."""
         if self._partial:
-            self._write_line()
-
-    def _write_line(self) -> None:
-        line = Text()
-        for part, category in self._partial:
-            line.append(part, style=_STYLES.get(category, ""))
-        self._partial = []
-        self.write(line, scroll_end=True)
+            line, self._partial = self._partial, Text()
+            self.write(line, scroll_end=True)

@@ -73,9 +73,12 @@ class VarTree(Tree[VarNode]):
         except Exception as exc:  # the program moved on, or a broken container
             node.add_leaf(Text(f"<{exc}>", style="red"), data=VarNode("error"))
             return
-        for var in children:
-            self.add_var(node, var, ref)
         data = node.data
+        hide = data is not None and data.extra.get("hide_dunder")
+        for var in children:
+            if hide and var.name.startswith("__") and var.name.endswith("__"):
+                continue  # a module's __name__, __doc__, __builtins__...: noise in its locals
+            self.add_var(node, var, ref)
         total = data.var.indexed if data is not None and data.var is not None else 0
         end = start + len(children)
         if len(children) == PAGE and (not total or end < total):
@@ -119,7 +122,7 @@ class VariablesPane(VarTree):
         self.border_title = "Variables"
         self.frame_id: int | None = None
 
-    def show_frame(self, frame_id: int | None) -> None:
+    def show_frame(self, frame_id: int | None, *, module_level: bool = False) -> None:
         """Scopes of `frame_id`: Locals expanded, Globals collapsed. Expanded nodes are not kept across stops
         (references are valid for one stop only)."""
         self.clear()
@@ -132,9 +135,9 @@ class VariablesPane(VarTree):
             self.root.add_leaf(Text(str(exc), style="red"))
             return
         for scope in scopes:
-            node = self.root.add(
-                Text(scope.name, style="bold"), data=VarNode("scope", scope.reference, scope.name)
-            )
+            data = VarNode("scope", scope.reference, scope.name)
+            data.extra["hide_dunder"] = module_level
+            node = self.root.add(Text(scope.name, style="bold"), data=data)
             if not scope.expensive:
                 node.expand()
 
