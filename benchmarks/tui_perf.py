@@ -1,0 +1,451 @@
+"""TUI speed: first paint, a 5,000-entry agent thread, and a million-element list in the variables pane.
+
+    python benchmarks/tui_perf.py [--runs 5] [--entries 5000] [--appends 300]
+
+Run it with the interpreter of the venv under test (`.venv/bin/python benchmarks/tui_perf.py`); it times that
+venv's installed `dapper-tui`. Prints one table: each measure, its goal (issue 7, item 7), the figure measured
+and a verdict. Takes about a minute.
+
+How each row is measured:
+
+- **First paint.** The installed `dapper-tui examples/shop_demo.py` is started in a real terminal, a detached
+  tmux session of 160x48 (`tmux new-session -d -x 160 -y 48 ...`), and `tmux capture-pane -p` is polled every
+  few milliseconds. The clock starts just before tmux is asked to start the session; "first paint" is the first
+  capture that shows the panes (the "Call stack" and "Variables" borders); "footer" the first one that also
+  shows the footer's keys ("Quit"). Median of `--runs` (after one unmeasured warm-up run, which fills the file
+  cache). For reference: the app's own first-refresh moment (`$DAPPER_TUI_FIRST_PAINT_FILE`), and the same
+  tmux start and polling around `echo` (the floor any command pays here).
+- **Agent thread.** A `ThreadView` alone on a 160x48 screen in `App.run_test()`, filled with `--entries`
+  entries (user messages, tool calls with results, multi-line answers, reload records). Then `--appends` more
+  `add_event` calls, alternating user and assistant events; each is timed from the call until the frame that
+  shows it is rendered: the messages it posts are handled (`Pilot._wait_for_screen`) and the screen's update is
+  run (`Screen._on_timer_update`: layout, compositor, output), twice, because the view scrolls to the new end
+  after the first refresh. This is `pilot.pause()` without its idle wait (that one sleeps at least 20 ms,
+  which is the test harness, not the app); `pilot.pause()` runs after the timed part, untimed. Wall clock, and
+  the main thread's CPU time beside it (this machine is shared, so wall time carries other processes' load).
+- **Scrolling.** `scroll_to(y=..., animate=False, immediate=True)` a page (the view's height) at a time from
+  the top of the thread to its end, each followed by the same render; ms per page. The goal "no lag" is read
+  as one 60 Hz frame (16 ms) per page at p95.
+- **Variables pane.** A real program, stopped at a line breakpoint with `big = list(range(1_000_000))` in its
+  locals, in `DebuggerApp` under `run_test()`. The cursor is put on `big`, the pane focused, and the real key
+  (`space`, the tree's toggle) is sent through the app's driver; timed until the first page of children is in
+  the tree and rendered (the pane's lines are then checked to show `[0] = 0`). Four more lists of a million
+  (`big_2`...) give the median; "more..." times the next page (Enter on the "more..." node).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZE = (160, 48)
+
+
+# -- table ---------------------------------------------------------------------------------------------------
+class Table:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str, str]] = []
+
+    def add(self, measure: str, goal: str, measured: str, verdict: str = "") -> None:
+        self.rows.append((measure, goal, measured, verdict))
+
+    def check(self, measure: str, value: float, limit: float, unit: str, measured: str | None = None) -> None:
+        shown = measured if measured is not None else f"{value:.1f} {unit}"
+        verdict = "ok" if value <= limit else f"MISSED by {value - limit:.1f} {unit} ({value / limit:.2f}x)"
+        self.add(measure, f"<= {limit:g} {unit}", shown, verdict)
+
+    def print(self, title: str) -> None:
+        heads = ("measure", "goal", "measured", "verdict")
+        widths = [max(len(h), *(len(r[i]) for r in self.rows)) for i, h in enumerate(heads)]
+        line = "  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True))
+        print(title)
+        print(line)
+        print("  ".join("-" * w for w in widths))
+        for row in self.rows:
+            print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) by the nearest-rank method."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 1))))
+    return ordered[rank - 1]
+
+
+def ms(values: list[float]) -> list[float]:
+    return [v * 1000 for v in values]
+
+
+# -- 1. first paint ------------------------------------------------------------------------------------------
+def _tmux(socket: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["tmux", "-L", socket, "-f", "/dev/null", *args], capture_output=True, text=True)
+
+
+def paint_once(command: str, work: Path, marks: dict[str, Callable[[str], bool]]) -> dict[str, float]:
+    """Start `command` in a fresh tmux server; seconds from the start until each mark's test passes."""
+    socket = f"dapper-perf-{uuid.uuid4().hex[:8]}"
+    probe = work / f"probe-{uuid.uuid4().hex[:6]}"
+    env = f"env -u COLUMNS -u LINES XDG_STATE_HOME={work / 'state'} DAPPER_TUI_FIRST_PAINT_FILE={probe}"
+    seen: dict[str, float] = {}
+    start_wall = time.time()
+    start = time.perf_counter()
+    _tmux(socket, "new-session", "-d", "-x", str(SIZE[0]), "-y", str(SIZE[1]), f"{env} {command}")
+    try:
+        deadline = start + 20
+        while len(seen) < len(marks):
+            screen = _tmux(socket, "capture-pane", "-p").stdout
+            now = time.perf_counter() - start
+            for name, test in marks.items():
+                if name not in seen and test(screen):
+                    seen[name] = now
+            if time.perf_counter() > deadline:
+                missing = ", ".join(m for m in marks if m not in seen)
+                raise SystemExit(f"{command!r}: not on screen within 20 s: {missing}\n{screen}")
+            time.sleep(0.003)
+        if probe.exists() and probe.read_text():
+            seen["probe"] = float(probe.read_text()) - start_wall
+    finally:
+        _tmux(socket, "kill-server")
+    return seen
+
+
+def measure_first_paint(table: Table, runs: int) -> None:
+    if shutil.which("tmux") is None:
+        table.add("first paint", "<= 0.6 s", "skipped: tmux is not installed", "n/a")
+        return
+    command = Path(sys.executable).parent / "dapper-tui"
+    if not command.exists():
+        table.add("first paint", "<= 0.6 s", f"skipped: {command} is missing", "n/a")
+        return
+    app_cmd = f"{command} {ROOT / 'examples' / 'shop_demo.py'}"
+    marks = {
+        "panes": lambda s: "Call stack" in s and "Variables" in s,
+        "footer": lambda s: "Call stack" in s and "Quit" in s,
+    }
+    work = Path(tempfile.mkdtemp(prefix="dapper-tui-perf-"))
+    try:
+        paint_once(app_cmd, work, marks)  # warm-up: file cache, bytecode
+        samples = [paint_once(app_cmd, work, marks) for _ in range(runs)]
+        floor = [paint_once("sh -c 'echo READY; sleep 30'", work, {"ready": lambda s: "READY" in s})]
+        floor += [paint_once("sh -c 'echo READY; sleep 30'", work, {"ready": lambda s: "READY" in s})]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    def row(key: str) -> tuple[float, str]:
+        values = [s[key] for s in samples if key in s]
+        med = statistics.median(values)
+        return med, f"{med:.3f} s (min {min(values):.3f}, max {max(values):.3f})"
+
+    med, text = row("panes")
+    table.check(f"first paint: panes on screen (median of {runs})", med, 0.6, "s", text)
+    med, text = row("footer")
+    table.add("  footer keys on screen (median)", "-", text, "info")
+    if all("probe" in s for s in samples):
+        med, text = row("probe")
+        table.add("  app's own first refresh ($DAPPER_TUI_FIRST_PAINT_FILE)", "-", text, "info")
+    table.add(
+        "  floor: tmux start + capture polling of `echo`",
+        "-",
+        f"{statistics.median(f['ready'] for f in floor):.3f} s",
+        "info",
+    )
+
+
+# -- 2. agent thread -----------------------------------------------------------------------------------------
+def thread_events(thread: str) -> Iterator[Any]:
+    """An endless, realistic agent thread: turns with tool calls, multi-line answers and reload records."""
+    from dapper_tui.capsule.events import Event
+
+    turn = 0
+    while True:
+        turn += 1
+        rev = 1 + turn // 40
+        yield Event(
+            "user", thread, rev, {"text": f"turn {turn}: add a note about order #{turn * 7} and list them"}
+        )
+        call = f"call-{turn}"
+        yield Event(
+            "tool_call",
+            thread,
+            rev,
+            {
+                "call_id": call,
+                "tool": "add_note",
+                "arguments": {"text": f"order #{turn * 7}"},
+                "generation": rev,
+            },
+        )
+        yield Event(
+            "tool_result", thread, rev, {"call_id": call, "tool": "add_note", "result": f"saved {turn}"}
+        )
+        yield Event(
+            "assistant",
+            thread,
+            rev,
+            {
+                "text": f"Saved the note for order #{turn * 7}. You now have {turn} notes; the newest three are\n"
+                f"- order #{turn * 7}\n- order #{(turn - 1) * 7}\n- order #{(turn - 2) * 7}"
+            },
+        )
+        if turn % 10 == 0:
+            record = {
+                "outcome": "applied",
+                "message": f"tools reloaded: generation {rev} is current",
+                "path": "src/tools/notes.py",
+            }
+            yield Event("reload", thread, rev, {"record": record})
+
+
+async def render_cycle(pilot: Any, rounds: int = 2) -> None:
+    """Handle every queued message, then run the screen's update (layout, compositor, output)."""
+    for _ in range(rounds):
+        await pilot._wait_for_screen()
+        pilot.app.screen._on_timer_update()
+
+
+async def measure_thread(table: Table, entries: int, appends: int) -> None:
+    from dapper_tui.capsule.events import Event
+    from dapper_tui.tui.agent.thread_view import ThreadView
+    from textual.app import App, ComposeResult
+
+    class ThreadApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield ThreadView(id="thread")
+
+    app = ThreadApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(ThreadView)
+        await pilot.pause()
+        source = thread_events("bench")
+        while len(view.entries) < entries:
+            view.add_event(next(source))
+            if len(view.entries) % 500 == 0:
+                await pilot.pause()
+        await pilot.pause()
+        await pilot.pause()
+        filled = len(view.entries)
+
+        wall: list[float] = []
+        cpu: list[float] = []
+        behind = 0
+        for i in range(appends):
+            if i % 2:
+                event = Event("assistant", "bench", 9, {"text": f"answer {i}\nsecond line\nthird line"})
+            else:
+                event = Event("user", "bench", 9, {"text": f"message {i} to the agent"})
+            t0, c0 = time.perf_counter(), time.thread_time()
+            view.add_event(event)
+            await render_cycle(pilot)
+            wall.append(time.perf_counter() - t0)
+            cpu.append(time.thread_time() - c0)
+            if view.scroll_y < view.max_scroll_y:
+                behind += 1
+            await pilot.pause()  # untimed: the harness's idle wait
+        last = view.render_line(view.scrollable_content_region.height - 2).text
+        if f"answer {appends - 1}" not in view.plain_text() or behind:
+            raise SystemExit(f"the thread view did not follow its appends ({behind} behind; {last!r})")
+
+        page = max(1, view.scrollable_content_region.height)
+        total_lines = len(view._lines)
+        view.scroll_to(y=0, animate=False, immediate=True)
+        await pilot.pause()
+        scroll_wall: list[float] = []
+        scroll_cpu: list[float] = []
+        y = 0
+        while y < view.max_scroll_y:
+            y = min(y + page, int(view.max_scroll_y))
+            t0, c0 = time.perf_counter(), time.thread_time()
+            view.scroll_to(y=y, animate=False, immediate=True)
+            await render_cycle(pilot, rounds=1)
+            scroll_wall.append(time.perf_counter() - t0)
+            scroll_cpu.append(time.thread_time() - c0)
+            if int(view.scroll_y) != y:
+                raise SystemExit(f"scroll_to(y={y}) left the view at {view.scroll_y}")
+
+    w, c = ms(wall), ms(cpu)
+    table.check(
+        f"thread of {filled:,} entries: append + render, p95 ({appends} appends)",
+        pct(w, 0.95),
+        16,
+        "ms",
+        f"{pct(w, 0.95):.1f} ms (median {statistics.median(w):.1f}, CPU p95 {pct(c, 0.95):.1f})",
+    )
+    table.add("  append + render, max", "-", f"{max(w):.1f} ms (CPU max {max(c):.1f})", "info")
+    sw, sc = ms(scroll_wall), ms(scroll_cpu)
+    table.check(
+        f"thread scroll: scroll_to + render per page ({len(sw)} pages of {page} lines, {total_lines:,} lines)",
+        pct(sw, 0.95),
+        16,
+        "ms",
+        f"{pct(sw, 0.95):.1f} ms p95 (median {statistics.median(sw):.1f}, max {max(sw):.1f}, "
+        f"CPU p95 {pct(sc, 0.95):.1f})",
+    )
+
+
+# -- 3. a million-element list in the variables pane ---------------------------------------------------------
+PROGRAM = """\
+def main():
+    big = list(range(1_000_000))
+    big_2 = list(big)
+    big_3 = list(big)
+    big_4 = list(big)
+    big_5 = list(big)
+    small = {"a": 1}
+    return len(big) + len(big_2) + len(big_3) + len(big_4) + len(big_5) + len(small)  # BREAK
+
+
+main()
+"""
+
+
+async def _wait_until(pilot: Any, test: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not test():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        await pilot.pause(0.01)
+
+
+def _pane_text(pane: Any) -> str:
+    return "\n".join(pane.render_line(y).text for y in range(pane.scrollable_content_region.height))
+
+
+async def _press(app: Any, key: str, char: str | None) -> None:
+    """The key as the terminal driver delivers it (no pilot idle waits)."""
+    from textual import events
+
+    event = events.Key(key, char)
+    event.set_sender(app)
+    app._driver.send_message(event)
+
+
+async def _expand(pilot: Any, pane: Any, name: str) -> tuple[float, float]:
+    """Cursor on `name`, `space`; seconds until its first page is in the tree and rendered (wall, CPU)."""
+    node = pane.find(name)
+    if node is None:
+        raise SystemExit(f"{name} is not in the variables pane")
+    pane.focus()
+    pane.move_cursor(node)
+    await pilot.pause()
+    t0, c0 = time.perf_counter(), time.thread_time()
+    await _press(pilot.app, "space", " ")
+    deadline = t0 + 30
+    while len(node.children) == 0:
+        if time.perf_counter() > deadline:
+            raise SystemExit(f"{name}: no children 30 s after space")
+        await asyncio.sleep(0)
+    await render_cycle(pilot)
+    took = time.perf_counter() - t0, time.thread_time() - c0
+    await pilot.pause()
+    if "[0] = 0" not in _pane_text(pane):
+        raise SystemExit(f"{name}: expanded, but its first element is not on screen:\n{_pane_text(pane)}")
+    node.collapse()  # the next list's children show right below it
+    await pilot.pause()
+    return took
+
+
+async def measure_variables(table: Table) -> None:
+    from dapper_tui.engine.launch import LaunchTarget
+    from dapper_tui.tui.app import DebuggerApp
+
+    work = Path(tempfile.mkdtemp(prefix="dapper-tui-perf-vars-"))
+    try:
+        program = work / "million.py"
+        program.write_text(PROGRAM)
+        line = next(i for i, text in enumerate(PROGRAM.splitlines(), 1) if "# BREAK" in text)
+        app = DebuggerApp(LaunchTarget(program=str(program)), persist=False, auto_reload=False)
+        bps = app.session.set_breakpoints(str(program), [line])
+        async with app.run_test(size=SIZE) as pilot:
+            assert app.main is not None
+            screen = app.main
+            await _wait_until(pilot, lambda: app.session.state == "stopped", "the stop at the breakpoint")
+            pane = screen.variables
+            await _wait_until(pilot, lambda: pane.find("big") is not None, "big in the variables pane")
+            if not (bps and all(bp.verified for bp in app.session.breakpoint_list())):
+                raise SystemExit("the breakpoint was not verified")
+            samples = [
+                await _expand(pilot, pane, name) for name in ("big", "big_2", "big_3", "big_4", "big_5")
+            ]
+
+            node = pane.find("big")
+            assert node is not None
+            node.expand()  # loaded already: no new page
+            await pilot.pause()
+            more = node.children[-1]
+            if more.data is None or more.data.kind != "more":
+                raise SystemExit("no 'more…' node after the first page")
+            pane.focus()
+            pane.move_cursor(more)
+            await pilot.pause()
+            before = len(node.children)
+            t0 = time.perf_counter()
+            await _press(app, "enter", "\r")
+            while len(node.children) <= before:
+                if time.perf_counter() - t0 > 30:
+                    raise SystemExit("the 'more…' node loaded nothing in 30 s")
+                await asyncio.sleep(0)
+            await render_cycle(pilot)
+            more_ms = (time.perf_counter() - t0) * 1000
+            await pilot.pause()
+            second = node.children[100].label.plain if len(node.children) > 100 else ""
+            if not second.startswith("[100]"):
+                raise SystemExit(f"the second page starts with {second!r}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    first_ms, first_cpu = samples[0][0] * 1000, samples[0][1] * 1000
+    walls = [s[0] * 1000 for s in samples]
+    table.check(
+        "variables: expand a 1,000,000-element list (space) to first page shown",
+        first_ms,
+        100,
+        "ms",
+        f"{first_ms:.1f} ms (CPU {first_cpu:.1f}; median of 5 lists {statistics.median(walls):.1f}, "
+        f"max {max(walls):.1f})",
+    )
+    table.add("  next page: Enter on 'more…'", "-", f"{more_ms:.1f} ms", "info")
+
+
+# -- main ----------------------------------------------------------------------------------------------------
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=5, help="first-paint runs (median)")
+    parser.add_argument("--entries", type=int, default=5000, help="thread entries before the timed appends")
+    parser.add_argument("--appends", type=int, default=300, help="timed appends")
+    parser.add_argument(
+        "--only", choices=("paint", "thread", "variables"), action="append", help="run only these parts"
+    )
+    ns = parser.parse_args()
+    parts = ns.only or ["paint", "thread", "variables"]
+    started = time.perf_counter()
+    table = Table()
+    if "paint" in parts:
+        measure_first_paint(table, ns.runs)
+    if "thread" in parts:
+        asyncio.run(measure_thread(table, ns.entries, ns.appends))
+    if "variables" in parts:
+        asyncio.run(measure_variables(table))
+    version = sys.version.split()[0]
+    load = os.getloadavg()[0]
+    table.print(
+        f"dapper-tui TUI performance: Python {version}, {os.cpu_count()} CPUs, load {load:.1f}, "
+        f"{time.perf_counter() - started:.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
