@@ -188,6 +188,11 @@ class DebuggerScreen(Screen[None]):
             self.source.focus()
         self._refresh_breakpoints()
         self.set_status("starting", "")
+        if self.dapp.agent_dir:
+            self.dapp.notify(
+                f"the agent console for {self.dapp.agent_dir} is not part of this window yet",
+                severity="warning",
+            )
         probe = os.environ.get("DAPPER_TUI_FIRST_PAINT_FILE")
         if probe:
             self.call_after_refresh(self.dapp._write_probe, probe)
@@ -606,6 +611,24 @@ class DebuggerScreen(Screen[None]):
     def action_edit_condition(self) -> None:
         if self.source.path is not None and not self.source.old_code:
             self.edit_condition(self.source.path, self.source.cursor_line)
+
+    def action_add_function_breakpoint(self) -> None:
+        from .screens.prompt import PromptScreen
+
+        def done(text: str | None) -> None:
+            name = (text or "").strip()
+            if not name:
+                return
+            names = [b.function for b in self.session.breakpoint_list() if b.function]
+            if name not in names:
+                self.session.set_function_breakpoints([*names, name])
+            self._refresh_breakpoints()
+            self.dapp.remember()
+
+        self.dapp.push_screen(
+            PromptScreen("Function breakpoint", placeholder="checkout, Cart.total or shop.pricing.discount"),
+            done,
+        )
 
     def action_hot_reload(self) -> None:
         if self.source.path is None:

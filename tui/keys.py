@@ -41,6 +41,14 @@ KEYS: tuple[Key, ...] = (
         show=False,
         display="B",
     ),
+    Key(
+        "F",
+        "add_function_breakpoint",
+        "Function break",
+        "Add a function breakpoint (name, Class.method or module.name)",
+        show=False,
+        display="F",
+    ),
     Key("R", "hot_reload", "Reload", "Hot-reload the file shown in the source view", display="R"),
     Key(
         "ctrl+alt+r,ctrl+r",

@@ -342,3 +342,50 @@ async def test_a_print_loop_is_shown_in_order_and_the_ui_stays_responsive(tmp_pa
         assert text.startswith("line 0\nline 1\n")
         assert text.endswith("line 19998\nline 19999\n")
         assert len(app.main.output.lines) == 10_000  # the pane keeps the last 10,000 lines
+
+
+async def test_expanded_variables_stay_open_across_steps_and_function_breakpoints(tmp_path: Path) -> None:
+    prog = write(
+        tmp_path,
+        "obj.py",
+        """
+        class Box:
+            def __init__(self):
+                self.inner = {"a": 1}
+
+
+        def touch(box):
+            box.inner["b"] = 2
+            return box
+
+
+        box = Box()  # stop
+        touch(box)
+        print("end")
+        """,
+    )
+    stop = line_of(prog, "# stop")
+    app = make_app(prog, {prog: [stop]})
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_stopped(pilot, stop)
+        await press_and_stop(pilot, "n", stop + 1)
+        tree = app.main.variables
+        await wait_until(pilot, lambda: tree.find("box") is not None)
+        tree.find("box").expand()
+        await wait_until(pilot, lambda: tree.find("inner") is not None)
+        tree.find("inner").expand()
+        await wait_until(pilot, lambda: len(tree.find("inner").children) == 1)
+        # a function breakpoint, added with F
+        await pilot.press("F")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press(*"touch", "enter")
+        await wait_until(pilot, lambda: any(bp.function == "touch" for bp in app.session.breakpoint_list()))
+        assert "touch()" in str(app.main.breakpoints.get_option_at_index(1).prompt)
+        await press_and_stop(pilot, "c")
+        assert app.main.stack.frames()[0].name == "touch"
+        # "box" stays open in the caller after stepping back out (and shows the new key)
+        await press_and_stop(pilot, "r")
+        await wait_until(
+            pilot, lambda: tree.find("inner") is not None and len(tree.find("inner").children) == 2
+        )
+        assert tree.find("box").is_expanded

@@ -61,8 +61,31 @@ class VarTree(Tree[VarNode]):
     def add_var(self, parent: TreeNode[VarNode], var: Any, parent_ref: int) -> TreeNode[VarNode]:
         data = VarNode("var", var.reference, var.name, var=var, parent_ref=parent_ref)
         if var.reference:
-            return parent.add(var_label(var), data=data)
+            node = parent.add(var_label(var), data=data)
+            if self.path_of(node) in self.keep_expanded:
+                node.expand()  # it was open at the last stop: open it again
+            return node
         return parent.add_leaf(var_label(var), data=data)
+
+    keep_expanded: frozenset[tuple[str, ...]] = frozenset()
+
+    @staticmethod
+    def path_of(node: TreeNode[VarNode]) -> tuple[str, ...]:
+        names: list[str] = []
+        while node.parent is not None and node.data is not None:
+            names.append(node.data.name)
+            node = node.parent
+        return tuple(reversed(names))
+
+    def expanded_paths(self) -> frozenset[tuple[str, ...]]:
+        out: set[tuple[str, ...]] = set()
+        stack = list(self.root.children)
+        while stack:
+            node = stack.pop()
+            if node.is_expanded and node.data is not None and node.data.kind in ("scope", "var", "watch"):
+                out.add(self.path_of(node))
+                stack.extend(node.children)
+        return frozenset(out)
 
     def load_page(self, node: TreeNode[VarNode], ref: int, start: int) -> None:
         """Add one page of `ref`'s children under `node`, and a "more…" node if there may be more."""
@@ -123,8 +146,10 @@ class VariablesPane(VarTree):
         self.frame_id: int | None = None
 
     def show_frame(self, frame_id: int | None, *, module_level: bool = False) -> None:
-        """Scopes of `frame_id`: Locals expanded, Globals collapsed. Expanded nodes are not kept across stops
-        (references are valid for one stop only)."""
+        """Scopes of `frame_id`: Locals expanded, Globals collapsed; what the user opened at the last stop is
+        opened again (by name: references are valid for one stop only)."""
+        if self.root.children:
+            self.keep_expanded = self.expanded_paths()
         self.clear()
         self.frame_id = frame_id
         if frame_id is None or self.session is None:
@@ -138,7 +163,8 @@ class VariablesPane(VarTree):
             data = VarNode("scope", scope.reference, scope.name)
             data.extra["hide_dunder"] = module_level
             node = self.root.add(Text(scope.name, style="bold"), data=data)
-            if not scope.expensive:
+            remembered = (scope.name,) in self.keep_expanded
+            if remembered or (not scope.expensive and not self.keep_expanded):
                 node.expand()
 
     def find(self, name: str) -> TreeNode[VarNode] | None:
