@@ -214,3 +214,60 @@ def test_hooks_keep_closures_generators_and_try_blocks_working(driver):
             driver.session.continue_()
     assert hits == 3
     assert "sum 6" in driver.output()
+
+
+def test_function_breakpoint_set_while_running(driver):
+    prog = driver.write(
+        "prog.py",
+        """\
+        def greet(name):
+            text = "hi " + name   # first line
+            return text
+
+        greet("a")
+        input("go? ")
+        print(greet("b"))
+        """,
+    )
+    driver.launch(prog)
+    driver.wait(InputRequested)
+    [bp] = driver.session.set_function_breakpoints(["greet"])
+    assert bp.verified
+    driver.session.send_input("")
+    stop = driver.stopped()
+    assert stop.reason == "function breakpoint"
+    assert driver.top() == ("greet", driver.line_of(prog, "# first line"))
+    assert driver.value("name") == "'b'"
+    driver.session.set_function_breakpoints([])
+    assert driver.finish().exit_code == 0
+    assert "hi b" in driver.output()
+
+
+def test_raised_filter_costs_nothing_once_off(driver):
+    prog = driver.write(
+        "prog.py",
+        """\
+        import sys
+
+        def fail():
+            raise KeyError("k")   # raises
+
+        try:
+            fail()
+        except KeyError:
+            pass
+        input("off? ")
+        print("trace", sys.gettrace())
+        """,
+    )
+    driver.session.set_exception_breakpoints(["raised"])
+    driver.launch(prog)
+    stop = driver.stopped()
+    assert stop.reason == "exception"
+    assert driver.top() == ("fail", driver.line_of(prog, "# raises"))
+    driver.session.continue_()
+    driver.wait(InputRequested)
+    driver.session.set_exception_breakpoints(["uncaught"])
+    driver.session.send_input("")
+    assert driver.finish().exit_code == 0
+    assert "trace None" in driver.output()
