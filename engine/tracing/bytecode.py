@@ -79,6 +79,7 @@ class BytecodeBackend:
         # id(running module frame) -> (frame, {id(unpatched function code): patched}, its own lines need f_trace)
         self._pending: dict[int, tuple[FrameType, dict[int, CodeType], bool]] = {}
         self._traced: set[int] = set()  # threads we switched settrace on in
+        self._eager: set[int] = set()  # threads started while pausing/stopping: trace them from the start
         # original codes that live functions were found for (held, so their ids stay theirs)
         self._seen: dict[int, CodeType] = {}
         self._threads = ThreadTracer()
@@ -120,8 +121,11 @@ class BytecodeBackend:
         self._traced.clear()
 
     def thread_start(self) -> None:
-        if self.core.busy or self.core.trace_raises:
-            self._trace_on(_get_ident())
+        ident = _get_ident()
+        if self.core.busy:  # pausing or stopping: a thread started now stops at its first line too
+            self._eager.add(ident)
+        if self._needs_trace(ident):
+            self._trace_on(ident)
 
     # -- control -----------------------------------------------------------------------------------------
     def refresh(self, live_frames: list[FrameType]) -> None:
@@ -137,6 +141,9 @@ class BytecodeBackend:
             if changed or every_file:
                 self._repatch(changed, every_file)
             self._attach_old_frames(live_frames)
+            ident = _get_ident()
+            if self.core.busy and ident in self.core.debuggee_idents:
+                self._eager.add(ident)  # a debuggee thread about to step (stop on entry) traces itself
         self._sync_threads()
 
     def watch_frames(self, frames: list[FrameType]) -> None:
@@ -156,6 +163,7 @@ class BytecodeBackend:
     def resume(self) -> None:
         with self._lock:
             watched, self._watched = self._watched, {}
+            self._eager.clear()
             keep = {id(f) for fs in self._old_frames.values() for f in fs}
         for frames in watched.values():
             for f in frames:
@@ -165,8 +173,14 @@ class BytecodeBackend:
 
     # -- which threads trace -----------------------------------------------------------------------------
     def _needs_trace(self, ident: int) -> bool:
-        core = self.core
-        return bool(core.busy or core.trace_raises or self._old_frames.get(ident) or self._watched.get(ident))
+        """Only the threads with frames to watch (stepping, pausing, stopping, frames running old code), or
+        every debuggee thread while the "raised" filter is on."""
+        return bool(
+            self.core.trace_raises
+            or self._old_frames.get(ident)
+            or self._watched.get(ident)
+            or ident in self._eager
+        )
 
     def _trace_on(self, ident: int) -> None:
         if ident in self._traced:
@@ -406,10 +420,11 @@ class BytecodeBackend:
     def _global(self, frame: FrameType, event: str, arg: Any) -> Any:
         core = self.core
         ident = _get_ident()
-        if not (core.busy or core.trace_raises):
-            if not self._old_frames.get(ident) and not self._watched.get(ident):
-                self._trace_off_here(ident)
+        if not self._needs_trace(ident):
+            self._trace_off_here(ident)
             return None
+        if not (core.busy or core.trace_raises):
+            return None  # only frames already running old code need it: they have f_trace
         code = frame.f_code
         if core.wants_code(code) or (core.trace_raises and core.wants_raises(code)):
             core.on_start(frame)

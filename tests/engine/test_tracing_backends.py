@@ -271,3 +271,42 @@ def test_raised_filter_costs_nothing_once_off(driver):
     driver.session.send_input("")
     assert driver.finish().exit_code == 0
     assert "trace None" in driver.output()
+
+
+def test_only_the_stepping_thread_is_traced(driver):
+    prog = driver.write(
+        "prog.py",
+        """\
+        import sys, threading, time
+
+        phase = "start"
+        seen = []
+        done = False
+
+        def worker():
+            while not done:
+                if phase == "step":
+                    seen.append(sys.gettrace() is None)
+                time.sleep(0.005)
+
+        t = threading.Thread(target=worker, name="w")
+        t.start()
+        phase = "step"            # bp
+        time.sleep(0.3)           # slow
+        phase = "after"           # next
+        done = True
+        t.join()
+        """,
+    )
+    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "# bp")])
+    driver.launch(prog)
+    driver.stopped()
+    driver.session.step_over()
+    driver.stopped()
+    assert driver.top()[1] == driver.line_of(prog, "# slow")
+    driver.session.step_over()
+    driver.stopped()
+    assert driver.top()[1] == driver.line_of(prog, "# next")
+    assert driver.value("len(seen) > 3") == "True"
+    assert driver.value("all(seen)") == "True", "the other thread ran without a trace function"
+    assert driver.finish().exit_code == 0
