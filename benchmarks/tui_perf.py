@@ -12,7 +12,8 @@ How each row is measured:
   tmux session of 160x48 (`tmux new-session -d -x 160 -y 48 ...`), and `tmux capture-pane -p` is polled every
   few milliseconds. The clock starts just before tmux is asked to start the session; "first paint" is the first
   capture that shows the panes (the "Call stack" and "Variables" borders); "footer" the first one that also
-  shows the footer's keys ("Quit"). Median of `--runs` (after one unmeasured warm-up run, which fills the file
+  shows the footer's keys ("Quit"). Beside it, the CPU time the app's process had used when the panes showed
+  (`/proc/PID/stat`): on this shared machine the wall time carries other processes' load, the CPU time not. Median of `--runs` (after one unmeasured warm-up run, which fills the file
   cache). For reference: the app's own first-refresh moment (`$DAPPER_TUI_FIRST_PAINT_FILE`), and the same
   tmux start and polling around `echo` (the floor any command pays here).
 - **Agent thread.** A `ThreadView` alone on a 160x48 screen in `App.run_test()`, filled with `--entries`
@@ -93,16 +94,28 @@ def _tmux(socket: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["tmux", "-L", socket, "-f", "/dev/null", *args], capture_output=True, text=True)
 
 
+def _cpu_seconds(pid: str) -> float | None:
+    """User + system CPU time of a process so far (clock-tick resolution), or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def paint_once(command: str, work: Path, marks: dict[str, Callable[[str], bool]]) -> dict[str, float]:
     """Start `command` in a fresh tmux server; seconds from the start until each mark's test passes."""
     socket = f"dapper-perf-{uuid.uuid4().hex[:8]}"
     probe = work / f"probe-{uuid.uuid4().hex[:6]}"
     env = f"env -u COLUMNS -u LINES XDG_STATE_HOME={work / 'state'} DAPPER_TUI_FIRST_PAINT_FILE={probe}"
     seen: dict[str, float] = {}
+    cpus: dict[str, float] = {}
     start_wall = time.time()
     start = time.perf_counter()
     _tmux(socket, "new-session", "-d", "-x", str(SIZE[0]), "-y", str(SIZE[1]), f"{env} {command}")
     try:
+        pid = _tmux(socket, "list-panes", "-F", "#{pane_pid}").stdout.strip()  # `env` execs the command
         deadline = start + 20
         while len(seen) < len(marks):
             screen = _tmux(socket, "capture-pane", "-p").stdout
@@ -110,10 +123,14 @@ def paint_once(command: str, work: Path, marks: dict[str, Callable[[str], bool]]
             for name, test in marks.items():
                 if name not in seen and test(screen):
                     seen[name] = now
+                    cpu = _cpu_seconds(pid)
+                    if cpu is not None:
+                        cpus[f"{name} cpu"] = cpu
             if time.perf_counter() > deadline:
                 missing = ", ".join(m for m in marks if m not in seen)
                 raise SystemExit(f"{command!r}: not on screen within 20 s: {missing}\n{screen}")
             time.sleep(0.003)
+        seen.update(cpus)
         if probe.exists() and probe.read_text():
             seen["probe"] = float(probe.read_text()) - start_wall
     finally:
@@ -150,6 +167,9 @@ def measure_first_paint(table: Table, runs: int) -> None:
 
     med, text = row("panes")
     table.check(f"first paint: panes on screen (median of {runs})", med, 0.6, "s", text)
+    if all("panes cpu" in s for s in samples):
+        med, text = row("panes cpu")
+        table.add("  CPU time of the app process until then (load-independent)", "-", text, "info")
     med, text = row("footer")
     table.add("  footer keys on screen (median)", "-", text, "info")
     if all("probe" in s for s in samples):
