@@ -82,12 +82,6 @@ class ReloadRecordPosted(Message):
         self.record = record
 
 
-class ReloadRequested(Message):
-    def __init__(self, path: str) -> None:
-        super().__init__()
-        self.path = path
-
-
 class StatusLine(Static):
     DEFAULT_CSS = """
     StatusLine { dock: top; height: 1; padding: 0 1; background: $panel; }
@@ -709,14 +703,7 @@ class DebuggerScreen(Screen[None]):
     def _restart(self) -> None:
         self._from_thread(self.output.append, "[restarting]\n", "console")
         self.dapp.pending.take()
-        session = self.session
-        if session.state in ("running", "stopped"):
-            session.terminate()
-        # Workaround (engine): a run ended while stopped leaves the session's "all threads stop" flag set, and
-        # the next run would park at its first line. Reset it until DebugSession.launch does.
-        if session.state == "exited" and getattr(session, "_suspend", False):
-            session._suspend = False
-        session.restart(stop_on_entry=self.dapp.stop_on_entry)
+        self.session.restart(stop_on_entry=self.dapp.stop_on_entry)
 
     def action_restart(self) -> None:
         if self.session.state in ("running", "stopped"):
@@ -832,10 +819,6 @@ class DebuggerApp(App[int]):
         if self.main is not None:
             self.main.reload_log.add_record(record)
 
-    def on_reload_requested(self, message: ReloadRequested) -> None:
-        if self.main is not None:
-            self.main.request_reload(message.path)
-
     def display_path(self, path: str | None) -> str:
         if not path:
             return ""
@@ -857,15 +840,6 @@ class DebuggerApp(App[int]):
         if self.main is not None:
             self.main._refresh_breakpoints()
         self._preloaded = set(sys.modules)
-        if self.hotreload:
-            # Workaround: the engine should call this when a session starts (the first reload of a file
-            # needs the text it was imported from, and the old-code view needs it too).
-            try:
-                from dapper_tui.engine.hotreload import track_sources
-
-                track_sources()
-            except Exception:
-                pass
         self.session.launch(self.target, stop_on_entry=self.stop_on_entry)
         if self.auto_reload and self.hotreload:
             self._start_watching()
@@ -889,11 +863,7 @@ class DebuggerApp(App[int]):
         roots = [self._base]
         try:
             self._coordinator = start_watching(
-                self.session,
-                roots,
-                lambda path: self.post_message(ReloadRequested(path)),
-                lambda record: self.post_message(ReloadRecordPosted(record)),
-                self.pending,
+                self.session, roots, lambda record: self.post_message(ReloadRecordPosted(record))
             )
         except Exception as exc:  # no watcher: keys still reload
             self.call_from_thread(self.notify, f"reload on save is off: {exc}", severity="warning")
