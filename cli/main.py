@@ -38,9 +38,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "agent":
-        from dapper_tui.capsule.cli import main as agent_main
-
-        return agent_main(argv[1:])
+        return _agent(argv[1:])
     if argv and argv[0] == "dap":
         from dapper_tui.engine.dap.server import main as dap_main
 
@@ -74,6 +72,23 @@ def main(argv: list[str] | None = None) -> int:
     from dapper_tui.tui.app import run_app
 
     return run_app(target, agent_dir=ns.agent, stop_on_entry=ns.stop_on_entry, just_my_code=not ns.all_code)
+
+
+def _agent(argv: list[str]) -> int:
+    """`agent DIR` opens the agent console; -m, --json, --list-threads and `init` are the headless CLI."""
+    headless = {"-m", "--message", "--json", "--list-threads", "-h", "--help"}
+    if not argv or argv[0] == "init" or headless & set(argv):
+        from dapper_tui.capsule.cli import main as agent_main
+
+        return agent_main(argv)
+    p = argparse.ArgumentParser(prog="dapper-tui agent", description="The agent console.")
+    p.add_argument("dir", help="the agent project folder")
+    p.add_argument("--watch", action="store_true", help="follow threads another process writes (read-only)")
+    p.add_argument("--model", help="model backend, e.g. scripted, replay:FILE, openai:NAME")
+    ns = p.parse_args(argv)
+    from dapper_tui.tui.agent.app import run_agent_app
+
+    return run_agent_app(ns.dir, watch=ns.watch, model=ns.model)
 
 
 def _split_own_options(argv: list[str]) -> list[str]:

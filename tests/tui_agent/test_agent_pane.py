@@ -147,3 +147,21 @@ async def test_five_thousand_entries_append_fast(project: Path) -> None:
         assert view.max_scroll_y > 5000  # scrolled to the end, virtual height covers everything
         bottom = "".join(view.render_line(y).text for y in range(view.size.height - 4, view.size.height))
         assert "message 4999" in bottom
+
+
+async def test_agent_console_app_reload_key_and_one_log(project: Path) -> None:
+    from dapper_tui.tui.agent.app import AgentConsoleApp
+    from dapper_tui.tui.panes.reload_log import ReloadLogPane
+
+    app = AgentConsoleApp(project, model="scripted")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await _until(pilot, lambda: app.pane.runtime is not None and app.pane.runtime.revision >= 1)
+        log = app.query_one(ReloadLogPane)
+        await pilot.press("ctrl+r")  # forces a new capsule generation
+        await _until(pilot, lambda: app.pane.runtime.revision >= 2)
+        await _until(pilot, lambda: any(r.outcome == "applied" and r.scope == "agent" for r in log.records))
+        (project / "src/tools/shout.py").write_text(TOOL + "\ndef broken(:\n")
+        await _until(pilot, lambda: any(r.outcome == "failed" for r in log.records))
+        failed = next(r for r in log.records if r.outcome == "failed")
+        assert "shout.py" in failed.message or "shout.py" in failed.path
+        assert "FAILED" in log.detail_text

@@ -1,0 +1,123 @@
+"""`dapper-tui agent DIR`: the agent console. The agent pane beside the reload log, one reload coordinator.
+
+`--watch` attaches read-only to threads another process writes in DIR/data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dapper_tui.reload.coordinator import ReloadCoordinator
+from dapper_tui.reload.record import ReloadRecord
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Footer
+
+from ..panes.reload_log import ReloadLogPane
+from .pane import AgentPane
+from .prompts_provider import PromptsProvider
+
+
+class RecordPosted(Message):
+    def __init__(self, record: ReloadRecord) -> None:
+        super().__init__()
+        self.record = record
+
+
+class AgentConsoleApp(App[int]):
+    TITLE = "dapper-tui agent"
+    COMMANDS = App.COMMANDS | {PromptsProvider}
+    CSS = """
+    #agent-main { height: 1fr; }
+    #agent-main AgentPane { width: 3fr; }
+    #agent-main ReloadLogPane { width: 2fr; }
+    """
+    BINDINGS = [
+        Binding("ctrl+r", "reload", "Reload tools", key_display="^r"),
+        Binding("ctrl+alt+r", "reload", "Reload tools", show=False),
+        Binding("ctrl+n", "new_thread", "New thread", key_display="^n"),
+        Binding("ctrl+l", "focus_log", "Reload log", key_display="^l"),
+        Binding("escape", "focus_composer", "Composer", show=False),
+        Binding("ctrl+q", "quit", "Quit", key_display="^q"),
+    ]
+
+    def __init__(self, project_dir: str | Path, *, watch: bool = False, model: str | None = None) -> None:
+        super().__init__()
+        self.project_dir = Path(project_dir)
+        self.watch_only = watch
+        self.model = model
+        self.coordinator = ReloadCoordinator()
+        self._unsubscribe: Any = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="agent-main"):
+            yield AgentPane(
+                self.project_dir, coordinator=self.coordinator, watch=self.watch_only, model=self.model
+            )
+            yield ReloadLogPane(id="reload-log")
+        yield Footer()
+
+    @property
+    def pane(self) -> AgentPane:
+        return self.query_one(AgentPane)
+
+    def on_mount(self) -> None:
+        self.sub_title = str(self.project_dir)
+        self._unsubscribe = self.coordinator.subscribe(self._record_from_any_thread)
+        if not self.watch_only:
+            self.run_worker(self._start_coordinator, thread=True, group="coordinator")
+
+    def _start_coordinator(self) -> None:
+        self.coordinator.start()
+
+    def _record_from_any_thread(self, record: ReloadRecord) -> None:
+        self.post_message(RecordPosted(record))
+
+    def on_record_posted(self, message: RecordPosted) -> None:
+        self.query_one(ReloadLogPane).add_record(message.record)
+
+    def on_agent_pane_ready(self, _message: AgentPane.Ready) -> None:
+        if not self.watch_only:
+            self.action_focus_composer()
+
+    async def action_reload(self) -> None:
+        if self.watch_only:
+            self.notify("watching read-only: nothing to reload here", severity="warning")
+            return
+        self.notify("replacing the capsule…")
+        await self.pane.force_reload()
+
+    def action_new_thread(self) -> None:
+        if not self.watch_only:
+            self.pane.show_thread(None)
+            self.action_focus_composer()
+
+    def action_focus_log(self) -> None:
+        self.query_one(ReloadLogPane).query_one("#reload-table").focus()
+
+    def action_focus_composer(self) -> None:
+        composers = self.query("#agent-composer")
+        if composers:
+            composers.first().focus()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+        self.coordinator.stop()
+
+
+def run_agent_app(project_dir: str | Path, *, watch: bool = False, model: str | None = None) -> int:
+    path = Path(project_dir)
+    if not path.is_dir():
+        import sys
+
+        print(
+            f"dapper-tui agent: {path} is not a folder (create one with: dapper-tui agent init {path})",
+            file=sys.stderr,
+        )
+        return 2
+    AgentConsoleApp(path, watch=watch, model=model).run()
+    return 0
