@@ -31,7 +31,10 @@ class AgentPane(Vertical):
     AgentPane { height: 1fr; }
     AgentPane #agent-status { height: 1; background: $boost; color: $text-muted; padding: 0 1; }
     AgentPane #agent-body { height: 1fr; }
-    AgentPane #agent-threads { width: 26; border-right: solid $primary-background; }
+    AgentPane #agent-threads { width: 28; height: 1fr; border: round $primary 40%; }
+    AgentPane #agent-threads:focus { border: round $accent; }
+    AgentPane ThreadView { border: round $primary 40%; }
+    AgentPane ThreadView:focus { border: round $accent; }
     AgentPane #agent-composer { dock: bottom; }
     """
 
@@ -60,10 +63,14 @@ class AgentPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("starting agent…", id="agent-status")
+        threads = OptionList(id="agent-threads")
+        threads.border_title = "Threads"
         with Horizontal(id="agent-body"):
-            yield OptionList(id="agent-threads")
+            yield threads
             with Vertical():
-                yield ThreadView(id="agent-thread")
+                view = ThreadView(id="agent-thread")
+                view.border_title = "Thread (read-only)" if self.watch else "Thread"
+                yield view
                 if not self.watch:
                     yield Input(
                         placeholder="message, or /call TOOL {json}   (Enter sends)", id="agent-composer"
@@ -144,7 +151,7 @@ class AgentPane(Vertical):
             return
         options = self.query_one("#agent-threads", OptionList)
         infos = store.list()
-        wanted = [(i.id, f"{i.title or i.id}"[:24]) for i in infos]
+        wanted = [(i.id, _short(i.title or i.id)) for i in infos]
         if not self.watch:
             wanted.append((NEW_THREAD, "+ new thread"))
         current = [options.get_option_at_index(i).id for i in range(options.option_count)]
@@ -241,3 +248,8 @@ class AgentPane(Vertical):
         composer = self.query_one("#agent-composer", Input)
         composer.value = prompt.body.strip()
         composer.focus()
+
+
+def _short(title: str, width: int = 22) -> str:
+    title = " ".join(title.split())
+    return title if len(title) <= width else title[: width - 1] + "…"
