@@ -310,3 +310,38 @@ def test_only_the_stepping_thread_is_traced(driver):
     assert driver.value("len(seen) > 3") == "True"
     assert driver.value("all(seen)") == "True", "the other thread ran without a trace function"
     assert driver.finish().exit_code == 0
+
+
+def test_breakpoint_keeps_hitting_after_a_reload_that_moves_no_line(driver):
+    prog = driver.write(
+        "prog.py",
+        """\
+        import pricing
+
+        for n in range(3):
+            print("price", pricing.price(n))   # loop
+        """,
+    )
+    pricing = driver.write(
+        "pricing.py",
+        """\
+        def price(n):
+            total = n * 10        # body
+            return total
+        """,
+    )
+    body = driver.line_of(pricing, "# body")
+    driver.session.set_breakpoints(str(pricing), [body])
+    driver.launch(prog)
+    driver.stopped()
+    assert driver.value("n") == "0"
+    pricing.write_text(pricing.read_text().replace("n * 10", "n * 100"))
+    result = driver.session.reload(str(pricing))
+    assert result.ok, result.error
+    driver.session.continue_()
+    driver.stopped()  # the same line, in the reloaded code
+    assert driver.top() == ("price", body)
+    assert driver.value("n") == "1"
+    driver.session.set_breakpoints(str(pricing), [])
+    assert driver.finish().exit_code == 0
+    assert "price 100" in driver.output() and "price 200" in driver.output()
