@@ -142,3 +142,36 @@ async def test_pause_stops_a_running_program(tmp_path: Path) -> None:
         await wait_stopped(pilot)
         assert "Paused" in app.main.state_text
         assert app.main.source.current_line in (3, 4, 5)
+
+
+async def test_x_also_stops_on_raised_exceptions_and_z_zooms_a_pane(tmp_path: Path) -> None:
+    prog = write(
+        tmp_path,
+        "caught.py",
+        """
+        def lookup():
+            try:
+                raise KeyError("handled")
+            except KeyError:
+                return None
+
+
+        x = 1  # stop
+        lookup()
+        print("end")
+        """,
+    )
+    stop = line_of(prog, "# stop")
+    app = make_app(prog, {prog: [stop]})
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_stopped(pilot, stop)
+        await pilot.press("x")
+        assert "raised" in app.session.exception_filters
+        await pilot.press("c")
+        await wait_until(pilot, lambda: "KeyError" in app.main.state_text, what="the stop on the raise")
+        assert app.main.source.current_line == line_of(prog, "raise KeyError")
+        app.main.output.focus()
+        await pilot.press("z")
+        assert app.main.maximized is app.main.output
+        await pilot.press("z")
+        assert app.main.maximized is None
