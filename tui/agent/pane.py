@@ -210,10 +210,11 @@ class AgentPane(Vertical):
         assert self.runtime is not None
         self.busy = True
         try:
-            if self.thread_id is None:
-                self.thread_id = self.runtime.open_thread(None)
+            if self.thread_id is None:  # a new thread: show it from its first event
+                self.thread_id = self.runtime.store.new_id()
                 self.view.clear()
                 self.view.thread_id = self.thread_id
+                self.runtime.open_thread(self.thread_id)
             async for _event in self.runtime.send(self.thread_id, text):
                 pass  # events arrive through _on_runtime_event, for live updates from any source
         finally:

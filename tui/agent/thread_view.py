@@ -154,9 +154,7 @@ class ThreadView(ScrollView, can_focus=True):
         elif t == "turn_end":
             self._streaming = None
         elif t == "thread_start":
-            self._append(
-                Entry("note", event.revision, {"text": f"thread {event.thread} ({event.get('model', '')})"})
-            )
+            self._append(Entry("note", event.revision, {"text": f"new thread ({event.get('model', '')})"}))
 
     @property
     def running_tools(self) -> int:
