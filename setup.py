@@ -10,9 +10,14 @@ from pathlib import Path
 
 from setuptools import setup
 
-ROOTS = {"dapper_tui": "cli", "dapper_tui.engine": "engine", "dapper_tui.tui": "tui",
-         "dapper_tui.capsule": "capsule", "dapper_tui.reload": "reload",
-         "dapper_tui.console": "console"}
+ROOTS = {
+    "dapper_tui": "cli",
+    "dapper_tui.engine": "engine",
+    "dapper_tui.tui": "tui",
+    "dapper_tui.capsule": "capsule",
+    "dapper_tui.reload": "reload",
+    "dapper_tui.console": "console",
+}
 
 
 def _packages() -> tuple[list[str], dict[str, str]]:
@@ -27,5 +32,9 @@ def _packages() -> tuple[list[str], dict[str, str]]:
 
 
 PACKAGES, PACKAGE_DIR = _packages()
-setup(packages=PACKAGES, package_dir=PACKAGE_DIR, include_package_data=True,
-      package_data={"": ["*.tcss", "*.md", "*.toml", "*.txt", "*.json", "*.js", "templates/**/*"]})
+setup(
+    packages=PACKAGES,
+    package_dir=PACKAGE_DIR,
+    include_package_data=True,
+    package_data={"": ["*.tcss", "*.md", "*.toml", "*.txt", "*.json", "*.js", "templates/**/*"]},
+)

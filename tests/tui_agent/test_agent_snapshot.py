@@ -5,11 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from textual.app import App, ComposeResult
-
 from dapper_tui.capsule.init import init_project
 from dapper_tui.reload.coordinator import ReloadCoordinator
 from dapper_tui.tui.agent.pane import AgentPane
+from textual.app import App, ComposeResult
 
 TOOL = '''
 def shout(text: str) -> str:
