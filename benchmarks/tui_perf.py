@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import shutil
 import statistics
@@ -87,6 +88,34 @@ def pct(values: list[float], q: float) -> float:
 
 def ms(values: list[float]) -> list[float]:
     return [v * 1000 for v in values]
+
+
+class GcClock:
+    """Seconds spent in the cyclic garbage collector (`gc.callbacks`): tells GC pauses from rendering."""
+
+    def __init__(self) -> None:
+        self.total = 0.0  # every collection
+        self.full = 0.0  # generation 2 only
+        self._start = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+            return
+        took = time.perf_counter() - self._start
+        self.total += took
+        if info.get("generation") == 2:
+            self.full += took
+
+    def __enter__(self) -> GcClock:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+
+GC = GcClock()
 
 
 # -- 1. first paint ------------------------------------------------------------------------------------------
@@ -259,17 +288,21 @@ async def measure_thread(table: Table, entries: int, appends: int) -> None:
 
         wall: list[float] = []
         cpu: list[float] = []
+        gcs: list[float] = []
+        fulls: list[float] = []
         behind = 0
         for i in range(appends):
             if i % 2:
                 event = Event("assistant", "bench", 9, {"text": f"answer {i}\nsecond line\nthird line"})
             else:
                 event = Event("user", "bench", 9, {"text": f"message {i} to the agent"})
-            t0, c0 = time.perf_counter(), time.thread_time()
+            t0, c0, g0, f0 = time.perf_counter(), time.thread_time(), GC.total, GC.full
             view.add_event(event)
             await render_cycle(pilot)
             wall.append(time.perf_counter() - t0)
             cpu.append(time.thread_time() - c0)
+            gcs.append(GC.total - g0)
+            fulls.append(GC.full - f0)
             if view.scroll_y < view.max_scroll_y:
                 behind += 1
             await pilot.pause()  # untimed: the harness's idle wait
@@ -303,6 +336,17 @@ async def measure_thread(table: Table, entries: int, appends: int) -> None:
         f"{pct(w, 0.95):.1f} ms (median {statistics.median(w):.1f}, CPU p95 {pct(c, 0.95):.1f})",
     )
     table.add("  append + render, max", "-", f"{max(w):.1f} ms (CPU max {max(c):.1f})", "info")
+    g, f = ms(gcs), ms(fulls)
+    paused = {i for i, t in enumerate(f) if t > 0}
+    calm = [t for i, t in enumerate(w) if i not in paused] or [0.0]
+    table.add(
+        "  of which garbage collection (gc.callbacks)",
+        "-",
+        f"{sum(g) / len(g):.1f} ms per append; a full (gen 2) pass in {len(paused)} of {len(f)} appends, "
+        f"{statistics.median([f[i] for i in paused] or [0.0]):.0f} ms each (median); "
+        f"p95 of the appends without one {pct(calm, 0.95):.1f} ms",
+        "info",
+    )
     sw, sc = ms(scroll_wall), ms(scroll_cpu)
     table.check(
         f"thread scroll: scroll_to + render per page ({len(sw)} pages of {page} lines, {total_lines:,} lines)",
@@ -318,12 +362,10 @@ async def measure_thread(table: Table, entries: int, appends: int) -> None:
 PROGRAM = """\
 def main():
     big = list(range(1_000_000))
-    big_2 = list(big)
-    big_3 = list(big)
-    big_4 = list(big)
-    big_5 = list(big)
-    small = {"a": 1}
-    return len(big) + len(big_2) + len(big_3) + len(big_4) + len(big_5) + len(small)  # BREAK
+    total = 0
+    for stop in range(5):
+        total += stop  # BREAK
+    return len(big) + total
 
 
 main()
@@ -351,15 +393,15 @@ async def _press(app: Any, key: str, char: str | None) -> None:
     app._driver.send_message(event)
 
 
-async def _expand(pilot: Any, pane: Any, name: str) -> tuple[float, float]:
-    """Cursor on `name`, `space`; seconds until its first page is in the tree and rendered (wall, CPU)."""
+async def _expand(pilot: Any, pane: Any, name: str) -> tuple[float, float, float]:
+    """Cursor on `name`, `space`; seconds until its first page is in the tree and rendered (wall, CPU, GC)."""
     node = pane.find(name)
     if node is None:
         raise SystemExit(f"{name} is not in the variables pane")
     pane.focus()
     pane.move_cursor(node)
     await pilot.pause()
-    t0, c0 = time.perf_counter(), time.thread_time()
+    t0, c0, g0 = time.perf_counter(), time.thread_time(), GC.total
     await _press(pilot.app, "space", " ")
     deadline = t0 + 30
     while len(node.children) == 0:
@@ -367,13 +409,16 @@ async def _expand(pilot: Any, pane: Any, name: str) -> tuple[float, float]:
             raise SystemExit(f"{name}: no children 30 s after space")
         await asyncio.sleep(0)
     await render_cycle(pilot)
-    took = time.perf_counter() - t0, time.thread_time() - c0
+    took = time.perf_counter() - t0, time.thread_time() - c0, GC.total - g0
     await pilot.pause()
     if "[0] = 0" not in _pane_text(pane):
         raise SystemExit(f"{name}: expanded, but its first element is not on screen:\n{_pane_text(pane)}")
-    node.collapse()  # the next list's children show right below it
+    node.collapse()
     await pilot.pause()
     return took
+
+
+STOPS = 5
 
 
 async def measure_variables(table: Table) -> None:
@@ -390,14 +435,20 @@ async def measure_variables(table: Table) -> None:
         async with app.run_test(size=SIZE) as pilot:
             assert app.main is not None
             screen = app.main
-            await _wait_until(pilot, lambda: app.session.state == "stopped", "the stop at the breakpoint")
             pane = screen.variables
-            await _wait_until(pilot, lambda: pane.find("big") is not None, "big in the variables pane")
-            if not (bps and all(bp.verified for bp in app.session.breakpoint_list())):
-                raise SystemExit("the breakpoint was not verified")
-            samples = [
-                await _expand(pilot, pane, name) for name in ("big", "big_2", "big_3", "big_4", "big_5")
-            ]
+            samples: list[tuple[float, float, float]] = []
+            for stop in range(STOPS):  # one sample per stop: a fresh `big` node each time
+                await _wait_until(
+                    pilot,
+                    lambda n=2 * stop: app.session.state == "stopped" and screen.stop_gen > n,
+                    f"stop {stop + 1} at the breakpoint",
+                )
+                await _wait_until(pilot, lambda: pane.find("big") is not None, "big in the variables pane")
+                if not (bps and all(bp.verified for bp in app.session.breakpoint_list())):
+                    raise SystemExit("the breakpoint was not verified")
+                samples.append(await _expand(pilot, pane, "big"))  # collapsed again: not reopened next stop
+                if stop < STOPS - 1:
+                    app.session.continue_()
 
             node = pane.find("big")
             assert node is not None
@@ -425,14 +476,14 @@ async def measure_variables(table: Table) -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    first_ms, first_cpu = samples[0][0] * 1000, samples[0][1] * 1000
+    first_ms, first_cpu, first_gc = (v * 1000 for v in samples[0])
     walls = [s[0] * 1000 for s in samples]
     table.check(
         "variables: expand a 1,000,000-element list (space) to first page shown",
         first_ms,
         100,
         "ms",
-        f"{first_ms:.1f} ms (CPU {first_cpu:.1f}; median of 5 lists {statistics.median(walls):.1f}, "
+        f"{first_ms:.1f} ms (CPU {first_cpu:.1f}, GC {first_gc:.1f}; median of {STOPS} stops {statistics.median(walls):.1f}, "
         f"max {max(walls):.1f})",
     )
     table.add("  next page: Enter on 'more…'", "-", f"{more_ms:.1f} ms", "info")
@@ -453,10 +504,12 @@ def main() -> None:
     parts = ns.only or ["paint", "thread", "variables"]
     started = time.perf_counter()
     table = Table()
+    GC.__enter__()
     if "paint" in parts:
         measure_first_paint(table, ns.runs)
     if "thread" in parts:
         asyncio.run(measure_thread(table, ns.entries, ns.appends))
+        gc.collect()  # the thread app's garbage is collected here, not inside the next part's timings
     if "variables" in parts:
         asyncio.run(measure_variables(table))
     version = sys.version.split()[0]
