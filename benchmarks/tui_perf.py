@@ -30,8 +30,13 @@ How each row is measured:
 - **Variables pane.** A real program, stopped at a line breakpoint with `big = list(range(1_000_000))` in its
   locals, in `DebuggerApp` under `run_test()`. The cursor is put on `big`, the pane focused, and the real key
   (`space`, the tree's toggle) is sent through the app's driver; timed until the first page of children is in
-  the tree and rendered (the pane's lines are then checked to show `[0] = 0`). Four more lists of a million
-  (`big_2`...) give the median; "more..." times the next page (Enter on the "more..." node).
+  the tree and rendered (the pane's lines are then checked to show `[0] = 0`). The verdict is the first
+  expansion; the breakpoint is in a loop, and `big` is collapsed and the program continued to the next stop
+  four more times for the median. "more..." times the next page (Enter on the "more..." node).
+
+Beside the thread and variables rows, the time the cyclic garbage collector took inside the timed windows
+(`gc.callbacks`), since its full passes are what the slow samples have in common. Parts run in one process
+with a `gc.collect()` between them, so one part's garbage is not collected inside the next part's timings.
 """
 
 from __future__ import annotations
