@@ -138,6 +138,7 @@ class VariableStore:
             type=type(value).__qualname__,
             reference=ref,
             indexed=_indexed_count(value),
+            named=len(value) if isinstance(value, Mapping) else 0,
             evaluate_name=evaluate_name,
         )
 
@@ -147,12 +148,13 @@ class VariableStore:
         if c.kind in ("locals", "globals"):
             assert c.frame is not None
             ns = c.frame.f_locals if c.kind == "locals" else c.frame.f_globals
+            module_level = c.kind == "globals" or ns is c.frame.f_globals  # a module's locals are its globals
             items = [
                 (k, v)
                 for k, v in list(ns.items())
-                if not (c.kind == "globals" and (k.startswith("__") or isinstance(v, ModuleType)))
+                if not (module_level and (k.startswith("__") or isinstance(v, ModuleType)))
             ]
-            if c.kind == "globals":
+            if module_level:
                 items.sort(key=lambda kv: kv[0])
             return [self.describe(k, v, k) for k, v in items[start : start + count]]
         return self._object_children(c.obj, c.evaluate_name, start, count)

@@ -8,6 +8,7 @@ are drawn. Appending costs one entry's rendering, whatever the thread's length.
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+_PLAIN = Style()
+Line = tuple[tuple[str, int], ...]  # one rendered line: (text, style number) pairs
 
 
 @dataclass
@@ -32,7 +35,7 @@ class Entry:
     data: dict[str, Any] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
     done: bool = True
-    strips: list[Strip] | None = None
+    strips: list[Line] | None = None
 
 
 def _args(arguments: Any) -> str:
@@ -95,7 +98,9 @@ class ThreadView(ScrollView, can_focus=True):
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.entries: list[Entry] = []
-        self._lines: list[Strip] = []
+        self._lines: list[Line] = []
+        self._styles: list[Style] = []
+        self._style_ids: dict[Style, int] = {}
         self._starts: list[int] = []  # first line of each entry
         self._tools: dict[str, int] = {}  # call id -> entry index, while running
         self._streaming: int | None = None  # entry index of the assistant text being streamed
@@ -104,6 +109,7 @@ class ThreadView(ScrollView, can_focus=True):
         self.thread_id: str | None = None
         self.follow = True  # keep the newest entry in view until the user scrolls up
         self._scroll_pending = False
+        self._frozen_at = 0
 
     # -- public -------------------------------------------------------------------------------------------
     def clear(self) -> None:
@@ -162,19 +168,32 @@ class ThreadView(ScrollView, can_focus=True):
 
     def plain_text(self) -> str:
         """What the thread shows, as text (tests and the screen reader in all of us)."""
-        return "\n".join(strip.text.rstrip() for strip in self._all_lines())
+        return "\n".join("".join(text for text, _ in line).rstrip() for line in self._all_lines())
 
     # -- rendering ----------------------------------------------------------------------------------------
-    def _render(self, entry: Entry) -> list[Strip]:
+    def _render(self, entry: Entry) -> list[Line]:
+        """Render an entry to compact lines: tuples of (text, style number). Tuples of atoms are not tracked
+        by the garbage collector, so a long thread costs no collection time (Strips would, 12 objects each);
+        Strips are built only for the lines on screen."""
         width = max(10, self._width or self.scrollable_content_region.width or 80)
         console = self.app.console
         options = console.options.update_width(width)
         lines = console.render_lines(render_entry(entry, time.monotonic()), options, pad=False)
-        strips = [Strip(line) for line in lines] or [Strip([Segment("")])]
-        strips.append(Strip([Segment("")]))  # a blank line between entries
-        return strips
+        out = [
+            tuple((seg.text, self._style_id(seg.style)) for seg in line if not seg.control) for line in lines
+        ]
+        out.append(())  # a blank line between entries
+        return out
 
-    def _all_lines(self) -> list[Strip]:
+    def _style_id(self, style: Style | None) -> int:
+        key = style or _PLAIN
+        sid = self._style_ids.get(key)
+        if sid is None:
+            sid = self._style_ids[key] = len(self._styles)
+            self._styles.append(key)
+        return sid
+
+    def _all_lines(self) -> list[Line]:
         self._ensure_width()
         return self._lines
 
@@ -219,7 +238,15 @@ class ThreadView(ScrollView, can_focus=True):
             self._resize_virtual()
 
     def _resize_virtual(self) -> None:
-        self.virtual_size = Size(self._width or 1, len(self._lines))
+        size = Size(self._width or 1, len(self._lines))
+        if self.is_mounted and self.show_vertical_scrollbar and size.width == self.virtual_size.width:
+            # Growing a thread that already scrolls changes nothing around it: update the scroll range
+            # without the full re-layout that assigning the reactive would cost on every append.
+            self.set_reactive(ThreadView.virtual_size, size)
+            self._scroll_update(size)
+            self.refresh()
+        else:
+            self.virtual_size = size
 
     def _follow_end(self) -> None:
         # Scrolling waits for the layout to see the new virtual size; one deferred scroll per batch.
@@ -231,6 +258,11 @@ class ThreadView(ScrollView, can_focus=True):
         self._scroll_pending = False
         if self.follow:
             self.scroll_end(animate=False, immediate=True)
+        if len(self.entries) - self._frozen_at >= 500:
+            # A long history just arrived (a thread opened, a watch caught up): move what is alive now out of
+            # the collector's view, so full collections stay short while the thread grows.
+            self._frozen_at = len(self.entries)
+            gc.freeze()
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
@@ -247,7 +279,9 @@ class ThreadView(ScrollView, can_focus=True):
         index = scroll_y + y
         if index >= len(self._lines):
             return Strip.blank(self.size.width)
-        return self._lines[index].crop_extend(scroll_x, scroll_x + self.size.width, Style())
+        styles = self._styles
+        strip = Strip([Segment(text, styles[sid]) for text, sid in self._lines[index]])
+        return strip.crop_extend(scroll_x, scroll_x + self.size.width, _PLAIN)
 
     # -- progress ticker ----------------------------------------------------------------------------------
     def _start_ticker(self) -> None:
