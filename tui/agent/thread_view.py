@@ -8,7 +8,6 @@ are drawn. Appending costs one entry's rendering, whatever the thread's length.
 
 from __future__ import annotations
 
-import gc
 import json
 import time
 from dataclasses import dataclass, field
@@ -109,7 +108,6 @@ class ThreadView(ScrollView, can_focus=True):
         self.thread_id: str | None = None
         self.follow = True  # keep the newest entry in view until the user scrolls up
         self._scroll_pending = False
-        self._frozen_at = 0
 
     # -- public -------------------------------------------------------------------------------------------
     def clear(self) -> None:
@@ -258,11 +256,6 @@ class ThreadView(ScrollView, can_focus=True):
         self._scroll_pending = False
         if self.follow:
             self.scroll_end(animate=False, immediate=True)
-        if len(self.entries) - self._frozen_at >= 500:
-            # A long history just arrived (a thread opened, a watch caught up): move what is alive now out of
-            # the collector's view, so full collections stay short while the thread grows.
-            self._frozen_at = len(self.entries)
-            gc.freeze()
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
