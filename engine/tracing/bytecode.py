@@ -37,11 +37,9 @@ from .base import TraceCore
 _get_ident = threading.get_ident
 _getframe = sys._getframe
 
-# Instructions a hook may not be put in front of: the frame prologue, and the parts of a call that must stay
-# together.
-_NO_HOOK = frozenset(
-    {"RESUME", "KW_NAMES", "PRECALL", "CALL", "CACHE", "COPY_FREE_VARS", "MAKE_CELL", "RETURN_GENERATOR"}
-)
+# Instructions a hook may not be put in front of: the frame prologue, and CALL (after its PRECALL; a PRECALL right
+# after KW_NAMES is kept too: the hook's own call would take the pending keyword names).
+_NO_HOOK = frozenset({"RESUME", "CALL", "CACHE", "COPY_FREE_VARS", "MAKE_CELL", "RETURN_GENERATOR"})
 _TERMINATORS = frozenset(
     {
         "RETURN_VALUE",
@@ -260,53 +258,74 @@ class BytecodeBackend:
         bc = Bytecode.from_code(code)
         # Where jumps land: a line hook goes in front of the first instruction of a line, and in front of a
         # jump target whose jump comes from another line or from later in the code (a loop), like 'line' events.
-        position: dict[int, int] = {}
+        position: dict[int, int] = {}  # id(label) -> its index
+        target_line: dict[int, int | None] = {}  # id(label) -> the line of the instruction it labels
+        waiting: list[Label] = []
         for i, ins in enumerate(bc):
             if isinstance(ins, Label):
                 position[id(ins)] = i
+                waiting.append(ins)
+            elif isinstance(ins, Instr):
+                for lb in waiting:
+                    target_line[id(lb)] = ins.lineno
+                waiting = []
         landing: set[int] = set()  # ids of labels that start a "line" when jumped to
         for i, ins in enumerate(bc):
             if isinstance(ins, TryBegin):
                 landing.add(id(ins.target))
             elif isinstance(ins, Instr) and isinstance(ins.arg, Label):
-                pos = position.get(id(ins.arg), -1)
-                if pos < i or ins.lineno not in lines:
-                    landing.add(id(ins.arg))
+                key = id(ins.arg)
+                if position.get(key, -1) < i or ins.lineno != target_line.get(key):
+                    landing.add(key)
         out: list[Any] = []
         started = False  # past the prologue (RESUME)
         prev_line: int | None = None
         prev_term = False
-        labels: list[Label] = []
+        prev_name = ""
+        pending: list[Any] = []  # labels and pseudo-instructions since the last instruction
         entry_done = not entry
-        hooked: set[int] = set()
         for ins in bc:
-            if isinstance(ins, Label):
-                labels.append(ins)
-                out.append(ins)
-                continue
             if not isinstance(ins, Instr):
-                out.append(ins)
+                pending.append(ins)
                 continue
             if ins.name == "LOAD_CONST" and isinstance(ins.arg, CodeType) and id(ins.arg) in consts:
                 ins = Instr("LOAD_CONST", consts[id(ins.arg)], location=ins.location)
             line = ins.lineno
-            if started and ins.name not in _NO_HOOK and line is not None:
-                if not entry_done:
-                    out.extend(_call(_Active.entry_hook, line, line))
-                    entry_done = True
-                    lines = lines | {line}
-                if line in lines and (
-                    (not prev_term and prev_line != line) or any(id(lb) in landing for lb in labels)
-                ):
+            hookable = (
+                started
+                and line is not None
+                and ins.name not in _NO_HOOK
+                and not (ins.name == "PRECALL" and prev_name == "KW_NAMES")
+            )
+            if hookable and not entry_done:  # before any label: once per call, not per loop iteration
+                out.extend(_call(_Active.entry_hook, line, line))
+                entry_done = True
+                lines = lines | {line}
+            if hookable and line in lines:
+                falls_in = not prev_term and prev_line != line
+                jumped_in = any(isinstance(p, Label) and id(p) in landing for p in pending)
+                if falls_in or (jumped_in and prev_term):
+                    out.extend(pending)
                     out.extend(_call(_Active.line_hook, line, line))
-                    hooked.add(line)
-            if ins.name == "RESUME":
-                started = True
+                    pending = []
+                elif jumped_in:  # a line starts here only when jumped to (a loop head): falling in skips it
+                    skip = Label()
+                    out.append(Instr("JUMP_FORWARD", skip, lineno=line))
+                    out.extend(pending)
+                    out.extend(_call(_Active.line_hook, line, line))
+                    out.append(skip)
+                    pending = []
+            out.extend(pending)
+            pending = []
             if line is not None:
                 prev_line = line
+            if ins.name == "RESUME" and not started:
+                started = True
+                prev_line = None  # the first line after the prologue always reports (as a new frame does)
             prev_term = ins.name in _TERMINATORS
-            labels = []
+            prev_name = ins.name
             out.append(ins)
+        out.extend(pending)
         bc.clear()
         bc.extend(out)
         return bc.to_code()

@@ -7,11 +7,14 @@ breakpoint goes; no global trace function left behind once the program runs on.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import sys
+from pathlib import Path
 
 import pytest
-from dapper_tui.engine.breakpoints import BreakpointSpec
-from dapper_tui.engine.events import InputRequested
+from dapper_tui.engine.breakpoints import BreakpointSpec, executable_lines
+from dapper_tui.engine.events import InputRequested, Output
 
 BYTECODE = sys.version_info < (3, 12)
 
@@ -345,3 +348,114 @@ def test_breakpoint_keeps_hitting_after_a_reload_that_moves_no_line(driver):
     driver.session.set_breakpoints(str(pricing), [])
     assert driver.finish().exit_code == 0
     assert "price 100" in driver.output() and "price 200" in driver.output()
+
+
+FIDELITY = """\
+import contextlib
+import sys
+
+
+class Box:
+    def __init__(self, v):
+        self.v = v
+
+    @property
+    def double(self):
+        return self.v * 2
+
+
+@contextlib.contextmanager
+def ctx(tag):
+    yield tag
+
+
+def gen(n):
+    for i in range(n):
+        if i % 2:
+            yield i
+        else:
+            continue
+
+
+def kw(a, *, b=1, **rest):
+    return a + b + len(rest)
+
+
+def risky(x):
+    try:
+        if x > 1:
+            raise ValueError(x)
+        return x
+    except ValueError as e:
+        return -int(str(e))
+    finally:
+        pass
+
+
+def main():
+    total = 0
+    with ctx("t") as t:
+        total += len(t)
+    total += sum(gen(5))
+    total += kw(1,
+                b=2,
+                c=3)
+    squares = [i * i for i in range(4) if i]
+    total += sum(squares)
+    while total < 40:
+        total += 7
+    total += risky(1) + risky(3)
+    total += Box(3).double
+    lam = lambda y: y + 1  # noqa: E731
+    total += lam(1)
+    match total:
+        case 0:
+            total = -1
+        case _:
+            total += 1
+    print("total", total)
+
+
+main()
+"""
+
+
+def _settrace_lines(path: str) -> list[int]:
+    """The 'line' events a plain settrace tracer sees in this file (the reference for where hooks fire)."""
+    lines: list[int] = []
+
+    def tracer(frame, event, arg):
+        if frame.f_code.co_filename != path:
+            return None
+        if event == "line":
+            lines.append(frame.f_lineno)
+        return tracer
+
+    code = compile(Path(path).read_text(), path, "exec")
+    out = io.StringIO()
+    sys.settrace(tracer)
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(code, {"__name__": "__main__"})
+    finally:
+        sys.settrace(None)
+    return lines
+
+
+def test_a_log_point_on_every_line_fires_like_line_events(driver):
+    prog = driver.write("prog.py", FIDELITY)
+    lines = sorted(executable_lines(str(prog)))
+    driver.session.set_breakpoints(str(prog), [BreakpointSpec(n, log_message=f"@{n}") for n in lines])
+    driver.launch(prog)
+    assert driver.finish().exit_code == 0
+    assert "total 51" in driver.output()
+    logged = [
+        int(e.text.strip()[1:])
+        for e in driver.seen
+        if isinstance(e, Output) and e.category == "console" and e.text.startswith("@")
+    ]
+    expected = _settrace_lines(str(prog))
+    if BYTECODE:
+        assert logged == expected
+    else:
+        assert set(logged) == set(expected)
