@@ -21,11 +21,13 @@ backends. Removing every breakpoint of a code object puts the original code obje
 
 from __future__ import annotations
 
+import dis
+import gc
 import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterable
-from types import CodeType, FrameType, FunctionType
+from types import AsyncGeneratorType, CodeType, CoroutineType, FrameType, FunctionType, GeneratorType
 from typing import Any
 
 from bytecode import Bytecode, Instr, Label, TryBegin
@@ -52,6 +54,9 @@ _TERMINATORS = frozenset(
 )
 
 
+_GENERATOR_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
+_YIELD_VALUE = dis.opmap["YIELD_VALUE"]
+
 _SUPPORTED: list[bool] = []
 
 
@@ -77,6 +82,9 @@ class BytecodeBackend:
         # id(running module frame) -> (frame, {id(unpatched function code): patched}, its own lines need f_trace)
         self._pending: dict[int, tuple[FrameType, dict[int, CodeType], bool]] = {}
         self._traced: set[int] = set()  # threads we switched settrace on in
+        # suspended generator/coroutine frames running old code that need f_trace: whichever thread resumes
+        # them must trace, so while there are any, every debuggee thread does
+        self._suspended: dict[int, FrameType] = {}
         self._eager: set[int] = set()  # threads started while pausing/stopping: trace them from the start
         # original codes that live functions were found for (held, so their ids stay theirs)
         self._seen: dict[int, CodeType] = {}
@@ -110,6 +118,8 @@ class BytecodeBackend:
             self._orig.clear()
             self._seen.clear()
             frames = [f for fs in (*self._old_frames.values(), *self._watched.values()) for f in fs]
+            frames.extend(self._suspended.values())
+            self._suspended.clear()
             self._old_frames.clear()
             self._watched.clear()
         for f in frames:
@@ -138,6 +148,7 @@ class BytecodeBackend:
                 self._cache.clear()
             if changed or every_file:
                 self._repatch(changed, every_file)
+                self._attach_suspended()
             self._attach_old_frames(live_frames)
             ident = _get_ident()
             if self.core.busy and ident in self.core.debuggee_idents:
@@ -175,6 +186,7 @@ class BytecodeBackend:
         every debuggee thread while the "raised" filter is on."""
         return bool(
             self.core.trace_raises
+            or self._suspended
             or self._old_frames.get(ident)
             or self._watched.get(ident)
             or ident in self._eager
@@ -370,6 +382,38 @@ class BytecodeBackend:
                 self._pending[id(frame)] = (frame, pending, needs_lines)
                 self._adopt(frame, ident)  # what it has made already; the rest at its next lines
 
+    def _attach_suspended(self) -> None:
+        """Suspended generators and coroutines keep the code they were made with: those whose breakpoint
+        lines have no hooks get `f_trace` (one heap scan, only when breakpoints changed)."""
+        for frame in self._suspended.values():
+            frame.f_trace = None
+        self._suspended.clear()
+        if self._config.empty:
+            return
+        for obj in gc.get_objects():
+            kind = type(obj)
+            if kind is GeneratorType:
+                frame = obj.gi_frame
+            elif kind is CoroutineType:
+                frame = obj.cr_frame
+            elif kind is AsyncGeneratorType:
+                frame = obj.ag_frame
+            else:
+                continue
+            if frame is None or getattr(obj, "gi_running", False) or getattr(obj, "cr_running", False):
+                continue
+            if self._needs_f_trace(frame.f_code):
+                frame.f_trace_lines = True
+                frame.f_trace = self._local
+                self._suspended[id(frame)] = frame
+
+    def _needs_f_trace(self, code: CodeType) -> bool:
+        """Does a frame running this code miss hooks for some of the current breakpoint lines?"""
+        entry = self._orig.get(id(code))
+        orig, hooked = (entry[1], entry[2]) if entry is not None and entry[0] is code else (code, frozenset())
+        bps = self._config.lines_of(orig)
+        return bool(bps and (own_lines(orig) & bps) - hooked)
+
     def _nested_pending(self, code: CodeType) -> dict[int, CodeType]:
         """id(original function code this running code will make functions from) -> the code they need now.
 
@@ -439,6 +483,9 @@ class BytecodeBackend:
     def _global(self, frame: FrameType, event: str, arg: Any) -> Any:
         core = self.core
         ident = _get_ident()
+        if self._suspended and self._suspended.pop(id(frame), None) is not None:
+            self._old_frames.setdefault(ident, set()).add(frame)  # resumed: running on this thread now
+            return self._local
         if not self._needs_trace(ident):
             self._trace_off_here(ident)
             return None
@@ -463,6 +510,8 @@ class BytecodeBackend:
                     core.on_raise(frame, arg[1])
             elif event == "return":
                 core.on_return(frame)
+                if self._yields(frame) and frame in self._old_frames.get(ident, ()):
+                    self._suspended[id(frame)] = frame  # suspended, not finished: it still needs f_trace
                 self._forget(ident, frame)
                 self._pending.pop(id(frame), None)
         except BaseException:
@@ -473,6 +522,15 @@ class BytecodeBackend:
             frame.f_trace = None
             return None
         return self._local
+
+    @staticmethod
+    def _yields(frame: FrameType) -> bool:
+        """Is this 'return' a generator or coroutine suspending at a yield/await (it will be resumed)?"""
+        code = frame.f_code
+        if not code.co_flags & _GENERATOR_FLAGS:
+            return False
+        lasti = frame.f_lasti
+        return 0 <= lasti < len(code.co_code) and code.co_code[lasti] == _YIELD_VALUE
 
     def _forget(self, ident: int, frame: FrameType) -> None:
         for table in (self._old_frames, self._watched):

@@ -114,7 +114,7 @@ class MonitoringBackend:
         elif key not in self._extra:
             return  # never had events: leave it alone
         if key in self._extra:
-            events |= E.LINE
+            events |= E.LINE | E.PY_RETURN
         mon.set_local_events(self.tool, code, events)
 
     def prepare(self, code: CodeType) -> CodeType:

@@ -459,3 +459,57 @@ def test_a_log_point_on_every_line_fires_like_line_events(driver):
         assert logged == expected
     else:
         assert set(logged) == set(expected)
+
+
+def test_breakpoint_in_a_suspended_generator_and_coroutine(driver):
+    prog = driver.write(
+        "prog.py",
+        """\
+        import asyncio
+
+        out = []
+
+        def pump():
+            while True:
+                item = yield
+                out.append(item * 2)      # in generator
+
+        async def worker(q):
+            while True:
+                item = await q.get()
+                out.append(item + 100)    # in coroutine
+                if item == 1:
+                    return
+
+        async def main():
+            q = asyncio.Queue()
+            task = asyncio.create_task(worker(q))
+            await asyncio.sleep(0)
+            g = pump()
+            next(g)
+            input("go? ")
+            g.send(5)
+            for i in range(2):
+                q.put_nowait(i)
+            await task
+            print("out", out)
+
+        asyncio.run(main())
+        """,
+    )
+    driver.launch(prog)
+    driver.wait(InputRequested)
+    gen_line = driver.line_of(prog, "# in generator")
+    coro_line = driver.line_of(prog, "# in coroutine")
+    driver.session.set_breakpoints(str(prog), [gen_line, coro_line])
+    driver.session.send_input("")
+    driver.stopped()
+    assert driver.top() == ("pump", gen_line)
+    assert driver.value("item") == "5"
+    driver.session.continue_()
+    driver.stopped()
+    assert driver.top() == ("worker", coro_line)
+    assert driver.value("item") == "0"
+    driver.session.set_breakpoints(str(prog), [])
+    assert driver.finish().exit_code == 0
+    assert "out [10, 100, 101]" in driver.output()
