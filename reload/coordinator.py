@@ -155,6 +155,12 @@ class ReloadCoordinator:
             self._thread.start()
         self._ready.wait(5)
 
+    @property
+    def watching(self) -> bool:
+        """The watcher thread is up and listening."""
+        thread = self._thread
+        return thread is not None and thread.is_alive() and self._ready.is_set()
+
     def stop(self) -> None:
         self._stopped.set()
         self._wake.set()

@@ -100,6 +100,7 @@ class DebuggerScreen(Screen[None]):
     DebuggerScreen SourcesPane { height: 1fr; }
     DebuggerScreen BreakpointsPane { height: 1fr; }
     DebuggerScreen SourceView { height: 2fr; }
+    DebuggerScreen AgentPane { height: 2fr; }
     DebuggerScreen OutputPane { height: 1fr; }
     DebuggerScreen VariablesPane { height: 2fr; }
     DebuggerScreen WatchesPane { height: 1fr; }
@@ -129,6 +130,10 @@ class DebuggerScreen(Screen[None]):
                 yield BreakpointsPane(id="breakpoints")
             with Vertical(id="center"):
                 yield SourceView(id="source")
+                if self.dapp.agent_dir:
+                    from .agent.pane import AgentPane
+
+                    yield AgentPane(self.dapp.agent_dir, coordinator=self.dapp.coordinator)
                 yield OutputPane(id="output")
             with Vertical(id="right"):
                 yield VariablesPane(id="variables")
@@ -168,6 +173,20 @@ class DebuggerScreen(Screen[None]):
     def reload_log(self) -> ReloadLogPane:
         return self.query_one(ReloadLogPane)
 
+    @property
+    def agent(self) -> Any:
+        """The agent pane, when the app runs with --agent DIR."""
+        found = self.query("#agent")
+        return found.first() if found else None
+
+    def _focus_within(self, widget: Any) -> bool:
+        node = self.dapp.focused
+        while node is not None:
+            if node is widget:
+                return True
+            node = node.parent
+        return False
+
     def display_path(self, path: str | None) -> str:
         return self.dapp.display_path(path)
 
@@ -182,11 +201,6 @@ class DebuggerScreen(Screen[None]):
             self.source.focus()
         self._refresh_breakpoints()
         self.set_status("starting", "")
-        if self.dapp.agent_dir:
-            self.dapp.notify(
-                f"the agent console for {self.dapp.agent_dir} is not part of this window yet",
-                severity="warning",
-            )
         probe = os.environ.get("DAPPER_TUI_FIRST_PAINT_FILE")
         if probe:
             self.call_after_refresh(self.dapp._write_probe, probe)
@@ -625,6 +639,11 @@ class DebuggerScreen(Screen[None]):
         )
 
     def action_hot_reload(self) -> None:
+        agent = self.agent
+        if agent is not None and self._focus_within(agent):
+            self.dapp.notify("replacing the agent's capsule…")
+            self.run_worker(agent.force_reload(), group="agent-reload")
+            return
         if self.source.path is None:
             self.dapp.notify("no file in the source view", severity="warning")
             return
@@ -733,6 +752,7 @@ class DebuggerApp(App[int]):
 
     TITLE = "dapper-tui"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {lambda: _prompts_provider()}
 
     def __init__(
         self,
@@ -762,7 +782,14 @@ class DebuggerApp(App[int]):
         self.main: DebuggerScreen | None = None
         self.project: Any = None
         self.initial_watches: list[str] = []
-        self._coordinator: Any = None
+        # The one reload coordinator: the debugger's scope and the agent's (with --agent) both report into it,
+        # and everything it records goes to the one reload log.
+        from dapper_tui.reload.coordinator import ReloadCoordinator
+
+        self.coordinator = ReloadCoordinator()
+        self._unsubscribe: Any = self.coordinator.subscribe(
+            lambda record: self.post_message(ReloadRecordPosted(record))
+        )
         self._preloaded: set[str] = set()
         self._events: list[Any] = []
         self._events_lock = threading.Lock()
@@ -860,11 +887,8 @@ class DebuggerApp(App[int]):
     def _start_watching(self) -> None:
         from .autoreload import start_watching
 
-        roots = [self._base]
         try:
-            self._coordinator = start_watching(
-                self.session, roots, lambda record: self.post_message(ReloadRecordPosted(record))
-            )
+            start_watching(self.coordinator, self.session, [self._base])
         except Exception as exc:  # no watcher: keys still reload
             self.call_from_thread(self.notify, f"reload on save is off: {exc}", severity="warning")
 
@@ -890,15 +914,23 @@ class DebuggerApp(App[int]):
         self.shutdown()
 
     def shutdown(self) -> None:
-        if self._coordinator is not None:
-            self._coordinator.stop()
-            self._coordinator = None
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.coordinator.stop()
         if self.main is not None and self.project is not None:
             try:
                 self.project.remember(self.session.breakpoint_list(), self.main.watches.expressions)
             except Exception:
                 pass
         self.session.close()
+
+
+def _prompts_provider() -> Any:
+    """The agent's prompts in the palette (imported only when the palette opens)."""
+    from .agent.prompts_provider import PromptsProvider
+
+    return PromptsProvider
 
 
 def run_app(

@@ -8,11 +8,8 @@ reload key takes the app's own path (`PendingSaves` below) so that it works with
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-from dapper_tui.reload.record import ReloadRecord
 
 
 class PendingSaves:
@@ -36,13 +33,9 @@ class PendingSaves:
         return path in self._paths
 
 
-def start_watching(session: Any, roots: list[str], on_record: Callable[[ReloadRecord], None]) -> Any:
-    """Start the coordinator with the debugger's scope. Returns the coordinator (call .stop())."""
+def start_watching(coordinator: Any, session: Any, roots: list[str]) -> None:
+    """Register the debugger's scope with the app's coordinator and start watching."""
     from dapper_tui.engine.reload_scope import DebuggerReloadScope
-    from dapper_tui.reload.coordinator import ReloadCoordinator
 
-    coordinator = ReloadCoordinator()
     coordinator.add_scope(DebuggerReloadScope(session, coordinator), [Path(r) for r in roots])
-    coordinator.subscribe(on_record)
     coordinator.start()
-    return coordinator

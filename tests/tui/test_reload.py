@@ -125,7 +125,7 @@ async def test_save_reloads_when_stopped_and_is_pending_while_running(tmp_path: 
     async with app.run_test(size=(160, 45)) as pilot:
         log = app.main.reload_log
         await wait_until(pilot, lambda: "before 20" in app.main.output.text)
-        await wait_until(pilot, lambda: app._coordinator is not None, what="the file watcher")
+        await wait_until(pilot, lambda: app.coordinator.watching, what="the file watcher")
         # saved while running: pending
         edit(calc, "n * 2", "n * 3")
         await wait_until(pilot, lambda: any(r.outcome == "pending" for r in log.records), what="pending")

@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
@@ -54,10 +55,15 @@ class ReloadLogPane(Vertical):
     ReloadLogPane .failed { color: $error; }
     """
 
+    BINDINGS = [Binding("f", "cycle_scope", "Scope filter", key_display="f")]
+    SCOPES: tuple[str | None, ...] = (None, "debugger", "agent")
+
     def __init__(self, *, id: str | None = None, clock: Any = None) -> None:
         super().__init__(id=id)
         self.border_title = "Reload log"
-        self.records: list[Any] = []
+        self.records: list[Any] = []  # every record, in order; the table shows those of `scope`
+        self.scope: str | None = None  # None: all scopes
+        self._shown: list[int] = []  # table row -> index in records
         self._clock = clock  # tests pass a fixed clock: snapshots must not show the time of day
 
     def compose(self) -> ComposeResult:
@@ -79,8 +85,29 @@ class ReloadLogPane(Vertical):
         return time.strftime("%H:%M:%S", time.localtime(ts)) if isinstance(ts, (int, float)) else str(ts)
 
     def add_record(self, record: Any) -> None:
-        """Add one ReloadRecord as a row, select it and show its details."""
+        """Add one ReloadRecord; when its scope is shown, as a row, selected, with its details."""
         self.records.append(record)
+        if self.scope is None or record.scope == self.scope:
+            self._add_row(len(self.records) - 1)
+        self._subtitle()
+
+    def _subtitle(self) -> None:
+        where = f" · {self.scope} only (f)" if self.scope else ""
+        self.border_subtitle = f"{len(self._shown)} reloads{where}"
+
+    def action_cycle_scope(self) -> None:
+        """Show all reloads, then only the debugger's, then only the agent's."""
+        self.scope = self.SCOPES[(self.SCOPES.index(self.scope) + 1) % len(self.SCOPES)]
+        self.table.clear()
+        self._shown = []
+        for index, record in enumerate(self.records):
+            if self.scope is None or record.scope == self.scope:
+                self._add_row(index)
+        self._subtitle()
+
+    def _add_row(self, index: int) -> None:
+        record = self.records[index]
+        self._shown.append(index)
         style = _OUTCOME_STYLE.get(record.outcome, "")
         module = record.module or os.path.basename(record.path)
         red = "red" if record.outcome == "failed" else ""
@@ -96,18 +123,20 @@ class ReloadLogPane(Vertical):
             ),
             Text(f"{record.duration_ms:.1f}" if record.duration_ms else "-", style=red),
         )
-        self.table.move_cursor(row=len(self.records) - 1)
-        self.show_detail(len(self.records) - 1)
-        self.border_subtitle = f"{len(self.records)} reloads"
+        row = len(self._shown) - 1
+        self.table.move_cursor(row=row)
+        self.show_detail(row)
 
-    def show_detail(self, index: int) -> None:
-        if not 0 <= index < len(self.records):
+    def show_detail(self, row: int) -> None:
+        """Show the details of the record in table row `row`."""
+        if not 0 <= row < len(self._shown):
             return
-        r = self.records[index]
+        r = self.records[self._shown[row]]
         text = Text()
         style = _OUTCOME_STYLE.get(r.outcome, "")
         text.append(f"{r.outcome.upper()}", style=style)
-        text.append(f"  {r.module or ''}  {r.path}\n", style="bold")
+        text.append(f"  {r.module or ''}  {r.path}", style="bold")
+        text.append(f"  [{r.scope}]\n", style="dim")
         if r.message:
             text.append(r.message + "\n", style="red" if r.outcome == "failed" else "")
         if r.hint:
