@@ -365,10 +365,13 @@ def load_tools(tools_dir: Path, files: list[Path]) -> tuple[dict[str, Tool], lis
         try:
             module = importlib.import_module(name)
         except BaseException as exc:
-            tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
-            # keep the frames from the tool file itself, not from importlib
-            relevant = [line for line in tb if "importlib" not in line]
-            failures.append(LoadFailure(str(file), "".join(relevant).strip()))
+            # keep only the frames of the project's own tool files, not importlib's or ours
+            te = traceback.TracebackException.from_exception(exc)
+            root = str(tools_dir.resolve())
+            te.stack = traceback.StackSummary.from_list(
+                [f for f in te.stack if str(Path(f.filename).resolve()).startswith(root)]
+            )
+            failures.append(LoadFailure(str(file), "".join(te.format()).strip()))
             continue
         for attr, value in vars(module).items():
             if attr.startswith("_") or not inspect.isfunction(value) or value.__module__ != module.__name__:

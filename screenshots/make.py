@@ -2,9 +2,11 @@
 
     python screenshots/make.py
 
-Writes screenshots/debugger-stopped.svg (stopped at a breakpoint in examples/shop_demo.py) and
-screenshots/reload-log.svg (after a hot reload of a helper module, when engine/hotreload is installed). The
-example is copied to a temporary folder first, so the edit never touches the repository.
+Writes screenshots/debugger-stopped.svg (stopped at a breakpoint in examples/shop_demo.py),
+screenshots/reload-log.svg (after a hot reload of a helper module, then a failed one), and from the agent console
+(`dapper-tui agent DIR` on a fresh `agent init` project, scripted model) screenshots/agent-thread.svg (a turn with
+a tool call) and screenshots/agent-reload-failure.svg (a broken tool file, shown inline in the thread and in the
+reload log). Everything runs in a temporary folder, so no edit touches the repository.
 """
 
 from __future__ import annotations
@@ -92,5 +94,45 @@ async def main() -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+TOOL = '''
+def shout(text: str) -> str:
+    """Say it louder."""
+    return text.upper() + "!"
+'''
+
+
+async def agent_shots() -> None:
+    from dapper_tui.capsule.init import init_project
+    from dapper_tui.tui.agent.app import AgentConsoleApp
+
+    work = Path(tempfile.mkdtemp(prefix="dapper-agent-shots-"))
+    project = work / "notes-agent"
+    init_project(project, "notes-agent", False)
+    (project / "src/tools/shout.py").write_text(TOOL)
+    app = AgentConsoleApp(project, model="scripted")
+    async with app.run_test(size=SIZE) as pilot:
+        from dapper_tui.tui.panes.reload_log import ReloadLogPane
+
+        app.query_one(ReloadLogPane)._clock = lambda record: "10:42:07"
+        pane = app.pane
+        await _wait(pilot, lambda: pane.runtime is not None and pane.runtime.revision >= 1, 30)
+        for message in ('/call add_note {"text": "buy pears"}', '/call shout {"text": "hello"}'):
+            pane.send(message)
+            await _wait(pilot, lambda: not pane.busy and pane.view.running_tools == 0)
+            await _wait(pilot, lambda m=message: m.split('"')[-2].upper() in pane.view.plain_text().upper())
+        await pilot.pause(5.5)  # notifications time out
+        app.save_screenshot("agent-thread.svg", str(HERE))
+        print("wrote", HERE / "agent-thread.svg")
+        (project / "src/tools/shout.py").write_text(TOOL + "\ndef broken(:\n")
+        await _wait(pilot, lambda: "reload failed" in pane.view.plain_text(), 30)
+        pane.send('/call shout {"text": "still works"}')
+        await _wait(pilot, lambda: "STILL WORKS!" in pane.view.plain_text(), 30)
+        await pilot.pause(5.5)
+        app.save_screenshot("agent-reload-failure.svg", str(HERE))
+        print("wrote", HERE / "agent-reload-failure.svg")
+    shutil.rmtree(work, ignore_errors=True)
+
+
 if __name__ == "__main__":
     asyncio.run(main())
+    asyncio.run(agent_shots())

@@ -59,6 +59,7 @@ class AgentPane(Vertical):
         self.thread_id: str | None = None
         self._follow: asyncio.Task[None] | None = None
         self._unsubscribe: Any = None
+        self._started = asyncio.Event()  # the first capsule generation is current: turns may run
         self.busy = False
 
     def compose(self) -> ComposeResult:
@@ -106,9 +107,11 @@ class AgentPane(Vertical):
             self._unsubscribe = runtime.subscribe(self._on_runtime_event)
             await runtime.start()
         except Exception as exc:
+            self.runtime = None
             self._status(f"agent failed to start: {exc}", error=True)
             self.post_message(self.Ready())
             return
+        self._started.set()
         self._update_status()
         self._update_suggestions()
         self.refresh_threads()
@@ -200,16 +203,19 @@ class AgentPane(Vertical):
         self.send(text)
 
     def send(self, text: str) -> None:
-        if self.runtime is None or self.runtime.manager is None:
-            self.app.notify("the agent is not running", severity="error")
+        """Run a turn. A message sent while the first capsule is still starting waits for it."""
+        if self.runtime is None:
+            self.app.notify("the agent is not running (see the status line)", severity="error")
             return
+        self.busy = True
         self._run_turn(text)
 
     @work(group="agent-turn")
     async def _run_turn(self, text: str) -> None:
-        assert self.runtime is not None
         self.busy = True
         try:
+            await self._started.wait()
+            assert self.runtime is not None
             if self.thread_id is None:  # a new thread: show it from its first event
                 self.thread_id = self.runtime.store.new_id()
                 self.view.clear()
