@@ -56,34 +56,20 @@ class DebuggerReloadScope:
         if state == "running":
             with self._lock:
                 self._pending[p] = Path(p)
-            return ReloadRecord(
-                scope="debugger",
-                outcome="pending",
-                path=p,
-                module=_module_of(p),
-                message="saved while the program runs: it will reload at the next stop",
-            )
+            return _record("pending", p, "saved while the program runs: it will reload at the next stop")
         if state != "stopped":
-            return ReloadRecord(
-                scope="debugger",
-                outcome="skipped",
-                path=p,
-                module=_module_of(p),
-                message=f"the program is {state}; nothing to reload",
-                hint="Restart the program to run the saved code.",
+            return _record(
+                "skipped",
+                p,
+                f"the program is {state}; nothing to reload",
+                "Restart the program to run the saved code.",
             )
         try:
             data = Path(p).read_bytes()
         except OSError:
             data = None
         if data is not None and self._known.get(p) == data:
-            return ReloadRecord(
-                scope="debugger",
-                outcome="skipped",
-                path=p,
-                module=_module_of(p),
-                message="no change since the last reload",
-            )
+            return _record("skipped", p, "no change since the last reload")
         result = self.session.reload(p, options)
         if result.ok and data is not None:
             self._known[p] = data
@@ -101,6 +87,12 @@ class DebuggerReloadScope:
             record = self.reload(path)
             if self.publisher is not None:
                 self.publisher.publish(record)
+
+
+def _record(outcome: Any, path: str, message: str, hint: str | None = None) -> ReloadRecord:
+    return ReloadRecord(
+        scope="debugger", outcome=outcome, path=path, module=_module_of(path), message=message, hint=hint
+    )
 
 
 def _module_of(path: str) -> str | None:

@@ -10,13 +10,12 @@ reload the applied text becomes the module's recorded source.
 from __future__ import annotations
 
 import linecache
-import os
 import sys
-import sysconfig
 import threading
 import weakref
-from functools import lru_cache
 from types import CodeType
+
+from ..sources import canonical, is_user_file
 
 _lock = threading.Lock()
 _sources: dict[str, str] = {}  # real path -> the text the module was last executed from
@@ -25,27 +24,12 @@ _hook_installed = False
 _in_hook = threading.local()
 
 
-@lru_cache(maxsize=16384)
-def realpath(path: str) -> str:
-    return os.path.realpath(os.path.abspath(path))
-
-
-def _library_roots() -> tuple[str, ...]:
-    roots = set()
-    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-        p = sysconfig.get_paths().get(key)
-        if p:
-            roots.add(os.path.realpath(p) + os.sep)
-    for p in (sys.prefix, sys.base_prefix, sys.exec_prefix):
-        roots.add(os.path.realpath(p) + os.sep)
-    return tuple(sorted(roots))
-
-
-_LIBRARY_ROOTS = _library_roots()
+# One notion of "real path" and "the program's own file" for the whole engine (engine/sources.py).
+realpath = canonical
 
 
 def _is_user_file(real: str) -> bool:
-    return real.endswith((".py", ".pyw")) and not real.startswith(_LIBRARY_ROOTS)
+    return real.endswith((".py", ".pyw")) and is_user_file(real)
 
 
 def read_text(path: str) -> str:
