@@ -80,6 +80,17 @@ async def test_debugger_and_agent_share_one_coordinator_and_one_log(tmp_path: Pa
         log.action_cycle_scope()
         assert log.scope == "agent" and all(log.records[i].scope == "agent" for i in log._shown)
 
+        # the reload key acts in the scope that has the focus
+        agent.query_one("#agent-composer").focus()
+        revision = agent.runtime.revision
+        await pilot.press("ctrl+r")
+        await _until(pilot, lambda: agent.runtime.revision == revision + 1)
+        screen.source.focus()
+        debugger_rows = sum(r.scope == "debugger" for r in log.records)
+        await pilot.press("ctrl+r")
+        await _until(pilot, lambda: sum(r.scope == "debugger" for r in log.records) == debugger_rows + 1)
+        assert agent.runtime.revision == revision + 1
+
         # the agent still answers with the new tool, and the program runs the new helper
         agent.send('/call shout {"text": "both"}')
         await _until(pilot, lambda: "✓ BOTH?" in agent.view.plain_text())
