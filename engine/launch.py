@@ -7,7 +7,9 @@ import os
 import runpy
 import sys
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import CodeType
 
 
 @dataclass
@@ -57,8 +59,11 @@ class _Saved:
             pass
 
 
-def run(target: LaunchTarget) -> None:
+def run(target: LaunchTarget, prepare: Callable[[CodeType], CodeType] | None = None) -> None:
     """Run the target on the calling thread with `__name__ == "__main__"`, its own argv and sys.path[0].
+
+    `prepare` gets the script's compiled code before it runs (the tracing backend puts its breakpoint hooks in);
+    a module target's code reaches the backend through its import finder.
 
     Exceptions (SystemExit included) propagate to the caller. The process-wide state it changes (argv,
     path, `__main__`, cwd) is put back afterwards.
@@ -69,7 +74,7 @@ def run(target: LaunchTarget) -> None:
             os.chdir(target.cwd)
         os.environ.update(target.env)
         if target.program:
-            _run_script(target.program, target.args)
+            _run_script(target.program, target.args, prepare)
         else:
             assert target.module
             sys.argv[:] = [target.module, *target.args]
@@ -79,7 +84,7 @@ def run(target: LaunchTarget) -> None:
         saved.restore()
 
 
-def _run_script(path: str, args: list[str]) -> None:
+def _run_script(path: str, args: list[str], prepare: Callable[[CodeType], CodeType] | None) -> None:
     if os.path.isdir(path):
         path = os.path.join(path, "__main__.py")
     sys.argv[:] = [path, *args]
@@ -87,6 +92,8 @@ def _run_script(path: str, args: list[str]) -> None:
     with open(path, "rb") as f:
         source = f.read()
     code = compile(source, path, "exec", dont_inherit=True)
+    if prepare is not None:
+        code = prepare(code)
     main = types.ModuleType("__main__")
     main.__dict__.update({"__file__": path, "__builtins__": builtins, "__spec__": None, "__cached__": None})
     sys.modules["__main__"] = main

@@ -456,7 +456,7 @@ class DebugSession:
         code = 0
         assert self.target is not None
         try:
-            launch.run(self.target)
+            launch.run(self.target, prepare=getattr(self.backend, "prepare", None))
         except _Terminate:
             code = 1
         except SystemExit as exc:

@@ -7,14 +7,13 @@
 - `walk`: a code object and every code object nested in it.
 - `CodeHooks`: a code object is handed to `prepare(code)` before it first runs: for modules imported from now on
   (a meta path finder switches their loader to one whose `get_code` calls it) and for the launched script (which
-  `launch.py` compiles itself: it is given a `compile` that calls it). `prepare` may return another code object.
+  `launch.run` compiles itself and hands the code to `prepare`). `prepare` may return another code object.
 """
 
 from __future__ import annotations
 
 import gc
 import importlib.machinery
-import inspect
 import os
 import sys
 import threading
@@ -114,7 +113,6 @@ class CodeHooks:
         self.prepare = prepare
         self.config = config
         self._finder: _Finder | None = None
-        self._launch: Any = None
 
     def install(self) -> None:
         if self._finder is not None:
@@ -122,12 +120,6 @@ class CodeHooks:
         _Active.hooks = self
         self._finder = _Finder()
         sys.meta_path.insert(0, self._finder)
-        launch = sys.modules.get(__package__.rsplit(".", 1)[0] + ".launch") if __package__ else None
-        # launch.py compiles the script itself. Until it hands the code to the backend's `prepare` (a `prepare`
-        # parameter of launch.run), it is given a `compile` that does.
-        if launch is not None and "compile" not in vars(launch) and not _takes_prepare(launch):
-            launch.compile = _compile_and_prepare
-            self._launch = launch
 
     def uninstall(self) -> None:
         if _Active.hooks is self:
@@ -135,16 +127,6 @@ class CodeHooks:
         if self._finder is not None and self._finder in sys.meta_path:
             sys.meta_path.remove(self._finder)
         self._finder = None
-        if self._launch is not None and vars(self._launch).get("compile") is _compile_and_prepare:
-            del self._launch.compile
-        self._launch = None
-
-
-def _takes_prepare(launch: Any) -> bool:
-    try:
-        return "prepare" in inspect.signature(launch.run).parameters
-    except (AttributeError, TypeError, ValueError):
-        return False
 
 
 class _Active:
@@ -156,12 +138,6 @@ def _prepare(code: CodeType) -> CodeType:
     if hooks is None:
         return code
     return hooks.prepare(code)
-
-
-def _compile_and_prepare(source: Any, filename: Any, mode: str, *args: Any, **kwargs: Any) -> Any:
-    """The `compile` launch.py sees while a session is installed (it compiles the launched script itself)."""
-    code = compile(source, filename, mode, *args, **kwargs)
-    return _prepare(code) if isinstance(code, CodeType) else code
 
 
 class _PreparingSourceFileLoader(importlib.machinery.SourceFileLoader):
