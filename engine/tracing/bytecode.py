@@ -356,7 +356,8 @@ class BytecodeBackend:
                     f.f_trace = None
         self._old_frames.clear()
         self._pending.clear()
-        if not live_frames or self._config.empty:
+        raises = self.core.trace_raises  # running frames must report their raises too
+        if not live_frames or (self._config.empty and not raises):
             return
         owners: dict[int, int] | None = None
         for frame in live_frames:
@@ -368,7 +369,7 @@ class BytecodeBackend:
             bps = self._config.lines_of(orig)
             needs_lines = bool(bps and (own_lines(orig) & bps) - hooked)
             pending = self._nested_pending(code) if code.co_name == "<module>" else {}
-            if not needs_lines and not pending:
+            if not needs_lines and not pending and not (raises and self.core.wants_raises(code)):
                 continue
             if owners is None:
                 owners = _owners(live_frames, self.core.debuggee_idents)

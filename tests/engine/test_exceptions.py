@@ -76,3 +76,31 @@ def test_exit_code_and_launch_errors(driver, tmp_path):
     driver.session.launch(LaunchTarget(program=str(tmp_path / "missing.py")))
     ev = driver.finish()
     assert ev.exit_code == 2 and "no such file" in (ev.error or "")
+
+
+def test_raised_filter_turned_on_while_stopped_reaches_the_running_frame(driver):
+    prog = driver.write(
+        "prog.py",
+        """
+        def work():
+            x = 1                           # stop
+            try:
+                int("nope")                 # raises here
+            except ValueError:
+                pass
+            return x
+
+        print("result", work())
+        """,
+    )
+    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "# stop")])
+    driver.launch(prog)
+    driver.stopped()
+    driver.session.set_breakpoints(str(prog), [])
+    driver.session.set_exception_breakpoints({"raised"})
+    driver.session.continue_()
+    stop = driver.stopped()
+    assert stop.reason == "exception" and "nope" in stop.text
+    assert driver.top() == ("work", driver.line_of(prog, "raises here"))
+    driver.session.set_exception_breakpoints({"uncaught"})
+    assert driver.finish().exit_code == 0
