@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import difflib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -244,51 +245,96 @@ def strip_decorators(node: ast.stmt) -> ast.stmt:
 # --- line re-mapping --------------------------------------------------------------------------------------
 
 
-def _norm(line: str) -> str:
-    return " ".join(line.split())
-
-
 def remap_lines(old_source: str, new_source: str, lines: Iterable[int]) -> dict[int, int | None]:
     """Where each old line (1-based) is in the new source; None when its line was deleted.
 
     Lines are compared with whitespace normalised, so a re-indented statement keeps its breakpoint. A line
     inside an edited block maps to the line at the same offset in the block's replacement (clamped to it).
     """
-    old_lines = [_norm(s) for s in old_source.splitlines()]
-    new_lines = [_norm(s) for s in new_source.splitlines()]
+    old_lines = [s.strip() for s in old_source.splitlines()]  # re-indenting keeps a breakpoint
+    new_lines = [s.strip() for s in new_source.splitlines()]
     wanted = sorted(set(lines))
     result: dict[int, int | None] = {}
     if not wanted:
         return result
-    # the common head and tail first: an edit is local, and the matcher is quadratic on what is left
-    head = 0
-    limit = min(len(old_lines), len(new_lines))
-    while head < limit and old_lines[head] == new_lines[head]:
-        head += 1
-    tail = 0
-    while tail < limit - head and old_lines[-1 - tail] == new_lines[-1 - tail]:
-        tail += 1
-    middle = difflib.SequenceMatcher(
-        None, old_lines[head : len(old_lines) - tail], new_lines[head : len(new_lines) - tail], autojunk=False
-    ).get_opcodes()
-    opcodes = [("equal", 0, head, 0, head)] if head else []
-    opcodes += [(tag, i1 + head, i2 + head, j1 + head, j2 + head) for tag, i1, i2, j1, j2 in middle]
-    if tail:
-        opcodes.append(
-            ("equal", len(old_lines) - tail, len(old_lines), len(new_lines) - tail, len(new_lines))
-        )
+    pairs: list[tuple[int, int]] = []
+    _match(old_lines, new_lines, 0, len(old_lines), 0, len(new_lines), pairs)
+    matched_old = [i for i, _ in pairs]
+    to_new = dict(pairs)
     for line in wanted:
         i = line - 1
-        mapped: int | None = None
-        for tag, i1, i2, j1, j2 in opcodes:
-            if i1 <= i < i2:
-                if tag == "equal":
-                    mapped = j1 + (i - i1) + 1
-                elif tag == "replace":
-                    mapped = j1 + min(i - i1, j2 - j1 - 1) + 1
-                break  # "delete": the line is gone
-        result[line] = mapped
+        if i in to_new:
+            result[line] = to_new[i] + 1
+            continue
+        # an edited or deleted line: its gap between the matched lines around it, old and new
+        k = bisect.bisect_left(matched_old, i)
+        prev_old, prev_new = pairs[k - 1] if k > 0 else (-1, -1)
+        next_new = pairs[k][1] if k < len(pairs) else len(new_lines)
+        gap = next_new - prev_new - 1
+        result[line] = None if gap <= 0 else prev_new + 1 + min(i - prev_old - 1, gap - 1) + 1
     return result
+
+
+def _match(
+    a: list[str], b: list[str], alo: int, ahi: int, blo: int, bhi: int, out: list[tuple[int, int]]
+) -> None:
+    """Equal lines of a[alo:ahi] and b[blo:bhi] as (i, j) pairs, in order (patience diff: common head and tail,
+    then lines unique on both sides as anchors, recursively). Near-linear, where difflib is quadratic on the
+    many identical lines (blank lines, `return`s) of a big module."""
+    while alo < ahi and blo < bhi and a[alo] == b[blo]:
+        out.append((alo, blo))
+        alo, blo = alo + 1, blo + 1
+    tail: list[tuple[int, int]] = []
+    while alo < ahi and blo < bhi and a[ahi - 1] == b[bhi - 1]:
+        ahi, bhi = ahi - 1, bhi - 1
+        tail.append((ahi, bhi))
+    if alo < ahi and blo < bhi:
+        anchors = _unique_anchors(a, b, alo, ahi, blo, bhi)
+        if anchors:
+            i0, j0 = alo, blo
+            for i, j in anchors:
+                if i > i0 and j > j0:  # a gap on both sides may hold more matches
+                    _match(a, b, i0, i, j0, j, out)
+                out.append((i, j))
+                i0, j0 = i + 1, j + 1
+            _match(a, b, i0, ahi, j0, bhi, out)
+        elif (ahi - alo) * (bhi - blo) <= 250_000:  # small and without anchors: difflib is fine
+            matcher = difflib.SequenceMatcher(None, a[alo:ahi], b[blo:bhi], autojunk=False)
+            for i, j, n in matcher.get_matching_blocks():
+                out.extend((alo + i + k, blo + j + k) for k in range(n))
+    out.extend(reversed(tail))
+
+
+def _unique_anchors(
+    a: list[str], b: list[str], alo: int, ahi: int, blo: int, bhi: int
+) -> list[tuple[int, int]]:
+    """Lines that occur once in each range, paired, reduced to the longest run in increasing order on both."""
+    count_a = Counter(a[alo:ahi])
+    count_b = Counter(b[blo:bhi])
+    where_b = {b[j]: j for j in range(blo, bhi) if count_b[b[j]] == 1}
+    candidates = [(i, where_b[a[i]]) for i in range(alo, ahi) if count_a[a[i]] == 1 and a[i] in where_b]
+    if not candidates:
+        return []
+    # longest increasing subsequence on j (patience sorting)
+    tops: list[int] = []  # j of the last candidate in each pile
+    top_index: list[int] = []
+    back: list[int] = []
+    for n, (_, j) in enumerate(candidates):
+        pile = bisect.bisect_left(tops, j)
+        back.append(top_index[pile - 1] if pile else -1)
+        if pile == len(tops):
+            tops.append(j)
+            top_index.append(n)
+        else:
+            tops[pile] = j
+            top_index[pile] = n
+    chain = []
+    n = top_index[-1]
+    while n >= 0:
+        chain.append(candidates[n])
+        n = back[n]
+    chain.reverse()
+    return chain
 
 
 def iter_codes(code) -> Iterator:
