@@ -247,71 +247,79 @@ class CapsuleManager:
     def _record(self, outcome: str, paths: list[Path], message: str, **kwargs: Any) -> ReloadRecord:
         return ReloadRecord(scope="agent", outcome=outcome, path=str(paths[0]), message=message, **kwargs)  # type: ignore[arg-type]
 
+    def _apply_instant(
+        self,
+        row: str,
+        paths: list[Path],
+        before: dict[str, str],
+        after: dict[str, str],
+        message: str,
+        started: float,
+        detail: dict[str, Any] | None = None,
+        **surface: Any,
+    ) -> ReloadRecord:
+        """A row applied in place (no new capsule): a new surface revision when anything changed."""
+        added, changed, removed = _diff(before, after)
+        if not (added or changed or removed):
+            return self._record("skipped", paths, f"{row} unchanged", detail={"row": row})
+        old = self.surface
+        self._set_surface(replace(old, revision=old.revision + 1, **surface))
+        return self._record(
+            "applied",
+            paths,
+            message,
+            added=added,
+            changed=changed,
+            removed=removed,
+            counters={"revision": self.surface.revision, "generation": old.generation_number},
+            duration_ms=(time.perf_counter() - started) * 1000,
+            detail={"row": row, **(detail or {})},
+        )
+
     def _apply_identity(self, paths: list[Path]) -> ReloadRecord:
         started = time.perf_counter()
         old = self.surface
         identity = render_identity(self.project, self.config.name, [t.name for t in old.tools])
         if identity.text == old.identity.text:
             return self._record("skipped", paths, "identity unchanged", detail={"row": "identity"})
-        added, changed, removed = _diff(
+        return self._apply_instant(
+            "identity",
+            paths,
             {k: _hash(v) for k, v in old.identity.sources.items()},
             {k: _hash(v) for k, v in identity.sources.items()},
-        )
-        self._set_surface(replace(old, revision=old.revision + 1, identity=identity))
-        return self._record(
-            "applied",
-            paths,
             "identity re-rendered for future turns",
-            added=added,
-            changed=changed,
-            removed=removed,
-            counters={"revision": self.surface.revision, "generation": old.generation_number},
-            duration_ms=(time.perf_counter() - started) * 1000,
-            detail={"row": "identity", "identity_digest": identity.digest},
+            started,
+            {"identity_digest": identity.digest},
+            identity=identity,
         )
 
     def _apply_prompts(self, paths: list[Path]) -> ReloadRecord:
         started = time.perf_counter()
-        old = self.surface
         try:
             prompts = scan_prompts(self.project)
         except (OSError, UnicodeDecodeError) as exc:
             return self._record("failed", paths, f"prompts not rescanned: {exc}", detail={"row": "prompts"})
-        added, changed, removed = _diff(
-            {k: _hash(json.dumps(p.to_dict(), sort_keys=True)) for k, p in old.prompts.items()},
-            {k: _hash(json.dumps(p.to_dict(), sort_keys=True)) for k, p in prompts.items()},
-        )
-        if not (added or changed or removed):
-            return self._record("skipped", paths, "prompts unchanged", detail={"row": "prompts"})
-        self._set_surface(replace(old, revision=old.revision + 1, prompts=prompts))
-        return self._record(
-            "applied",
+        return self._apply_instant(
+            "prompts",
             paths,
+            {k: _hash(json.dumps(p.to_dict(), sort_keys=True)) for k, p in self.surface.prompts.items()},
+            {k: _hash(json.dumps(p.to_dict(), sort_keys=True)) for k, p in prompts.items()},
             f"prompt metadata rescanned ({len(prompts)} prompts)",
-            added=added,
-            changed=changed,
-            removed=removed,
-            counters={"revision": self.surface.revision, "generation": old.generation_number},
-            duration_ms=(time.perf_counter() - started) * 1000,
-            detail={"row": "prompts"},
+            started,
+            prompts=prompts,
         )
 
     def _apply_scripts(self, paths: list[Path]) -> ReloadRecord:
-        old = self.surface
+        started = time.perf_counter()
         scripts = _scripts(self.project)
-        added, changed, removed = _diff(old.scripts, scripts)
-        if not (added or changed or removed):
-            return self._record("skipped", paths, "scripts unchanged", detail={"row": "scripts"})
-        self._set_surface(replace(old, revision=old.revision + 1, scripts=scripts))
-        return self._record(
-            "applied",
+        return self._apply_instant(
+            "scripts",
             paths,
+            self.surface.scripts,
+            scripts,
             "script source updated for future invocations",
-            added=added,
-            changed=changed,
-            removed=removed,
-            counters={"revision": self.surface.revision, "generation": old.generation_number},
-            detail={"row": "scripts"},
+            started,
+            scripts=scripts,
         )
 
     def request_replace(self, rows: set[Row], paths: list[Path]) -> ReloadRecord:
