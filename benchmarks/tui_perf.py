@@ -271,6 +271,7 @@ async def render_cycle(pilot: Any, rounds: int = 2) -> None:
 
 async def measure_thread(table: Table, entries: int, appends: int) -> None:
     from dapper_tui.capsule.events import Event
+    from dapper_tui.tui.agent.heap import settle_after_startup
     from dapper_tui.tui.agent.thread_view import ThreadView
     from textual.app import App, ComposeResult
 
@@ -282,6 +283,7 @@ async def measure_thread(table: Table, entries: int, appends: int) -> None:
     async with app.run_test(size=SIZE) as pilot:
         view = app.query_one(ThreadView)
         await pilot.pause()
+        settle_after_startup()  # what `dapper-tui agent DIR` does once on screen (tui/agent/heap.py)
         source = thread_events("bench")
         while len(view.entries) < entries:
             view.add_event(next(source))
@@ -513,7 +515,10 @@ def main() -> None:
     if "paint" in parts:
         measure_first_paint(table, ns.runs)
     if "thread" in parts:
+        thresholds = gc.get_threshold()
         asyncio.run(measure_thread(table, ns.entries, ns.appends))
+        gc.unfreeze()  # undo the agent console's collector settings: the debugger keeps Python's defaults
+        gc.set_threshold(*thresholds)
         gc.collect()  # the thread app's garbage is collected here, not inside the next part's timings
     if "variables" in parts:
         asyncio.run(measure_variables(table))

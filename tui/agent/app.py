@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import Footer
 
 from ..panes.reload_log import ReloadLogPane
+from .heap import settle_after_startup
 from .pane import AgentPane
 from .prompts_provider import PromptsProvider
 
@@ -44,8 +45,18 @@ class AgentConsoleApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", key_display="^q"),
     ]
 
-    def __init__(self, project_dir: str | Path, *, watch: bool = False, model: str | None = None) -> None:
+    def __init__(
+        self,
+        project_dir: str | Path,
+        *,
+        watch: bool = False,
+        model: str | None = None,
+        settle_heap: bool = False,
+    ) -> None:
+        """`settle_heap`: tune the garbage collector for this process (see heap.py); only for the real command,
+        never in a process that goes on to run other code, such as a test run."""
         super().__init__()
+        self.settle_heap = settle_heap
         self.project_dir = Path(project_dir)
         self.watch_only = watch
         self.model = model
@@ -69,6 +80,8 @@ class AgentConsoleApp(App[int]):
         self._unsubscribe = self.coordinator.subscribe(self._record_from_any_thread)
         if not self.watch_only:
             self.run_worker(self._start_coordinator, thread=True, group="coordinator")
+        if self.settle_heap:
+            self.call_after_refresh(settle_after_startup)
 
     def _start_coordinator(self) -> None:
         self.coordinator.start()
@@ -119,5 +132,5 @@ def run_agent_app(project_dir: str | Path, *, watch: bool = False, model: str | 
             file=sys.stderr,
         )
         return 2
-    AgentConsoleApp(path, watch=watch, model=model).run()
+    AgentConsoleApp(path, watch=watch, model=model, settle_heap=True).run()
     return 0

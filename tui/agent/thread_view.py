@@ -108,9 +108,15 @@ class ThreadView(ScrollView, can_focus=True):
         self.thread_id: str | None = None
         self.follow = True  # keep the newest entry in view until the user scrolls up
         self._scroll_pending = False
+        self._range_known = False
+        # Strips of lines drawn recently, by line number: an append scrolls the view by a few lines, and the
+        # lines still on screen are drawn from here instead of being built again.
+        self._strips: dict[int, Strip] = {}
+        self._strips_key: tuple[int, int] = (0, 0)  # (scroll_x, width) the cached strips were cut for
 
     # -- public -------------------------------------------------------------------------------------------
     def clear(self) -> None:
+        self._strips.clear()
         self.entries.clear()
         self._lines.clear()
         self._starts.clear()
@@ -215,6 +221,7 @@ class ThreadView(ScrollView, can_focus=True):
         entry.strips = self._render(entry)
         start = self._starts[index]
         self._lines[start : start + old] = entry.strips
+        self._strips.clear()
         delta = len(entry.strips) - old
         if delta:
             for i in range(index + 1, len(self._starts)):
@@ -227,6 +234,7 @@ class ThreadView(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if width and width != self._width:
             self._width = width
+            self._strips.clear()
             self._lines = []
             self._starts = []
             for entry in self.entries:
@@ -237,7 +245,10 @@ class ThreadView(ScrollView, can_focus=True):
 
     def _resize_virtual(self) -> None:
         size = Size(self._width or 1, len(self._lines))
-        if self.is_mounted and self.show_vertical_scrollbar and size.width == self.virtual_size.width:
+        self._range_known = (
+            self.is_mounted and self.show_vertical_scrollbar and size.width == self.virtual_size.width
+        )
+        if self._range_known:
             # Growing a thread that already scrolls changes nothing around it: update the scroll range
             # without the full re-layout that assigning the reactive would cost on every append.
             self.set_reactive(ThreadView.virtual_size, size)
@@ -247,8 +258,16 @@ class ThreadView(ScrollView, can_focus=True):
             self.virtual_size = size
 
     def _follow_end(self) -> None:
-        # Scrolling waits for the layout to see the new virtual size; one deferred scroll per batch.
-        if self.follow and not self._scroll_pending:
+        if not self.follow:
+            return
+        if self._range_known and not self._scroll_pending:
+            # The scroll range is already up to date: move to the end now, so the append costs one frame,
+            # not a frame at the old position followed by a frame at the new one.
+            self._scroll_pending = True
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            self._scroll_pending = False
+        elif not self._scroll_pending:
+            # Otherwise the layout must see the new virtual size first; one deferred scroll per batch.
             self._scroll_pending = True
             self.call_after_refresh(self._scroll_to_end)
 
@@ -272,9 +291,16 @@ class ThreadView(ScrollView, can_focus=True):
         index = scroll_y + y
         if index >= len(self._lines):
             return Strip.blank(self.size.width)
-        styles = self._styles
-        strip = Strip([Segment(text, styles[sid]) for text, sid in self._lines[index]])
-        return strip.crop_extend(scroll_x, scroll_x + self.size.width, _PLAIN)
+        key = (scroll_x, self.size.width)
+        if key != self._strips_key or len(self._strips) > 8 * max(1, self.size.height):
+            self._strips.clear()
+            self._strips_key = key
+        strip = self._strips.get(index)
+        if strip is None:
+            styles = self._styles
+            strip = Strip([Segment(text, styles[sid]) for text, sid in self._lines[index]])
+            strip = self._strips[index] = strip.crop_extend(scroll_x, scroll_x + self.size.width, _PLAIN)
+        return strip
 
     # -- progress ticker ----------------------------------------------------------------------------------
     def _start_ticker(self) -> None:
