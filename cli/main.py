@@ -19,7 +19,6 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="dapper-tui", usage=USAGE, description="Terminal debugger with hot reload."
     )
-    p.add_argument("-m", dest="module", help="debug a module, as python -m does")
     p.add_argument("--plain", action="store_true", help="line-mode console instead of the full-screen TUI")
     p.add_argument("--agent", metavar="DIR", help="also open the agent project in DIR")
     p.add_argument(
@@ -30,8 +29,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--all-code", action="store_true", help="show and step into library code too")
     p.add_argument("--version", action="store_true")
-    p.add_argument("program", nargs="?", help="the script to debug")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the program")
     return p
 
 
@@ -43,20 +40,17 @@ def main(argv: list[str] | None = None) -> int:
         from dapper_tui.engine.dap.server import main as dap_main
 
         return dap_main(argv[1:])
-    # Options after the program name belong to the program, except our own --agent DIR.
-    ns = _parser().parse_args(_split_own_options(argv))
+    own, module, program, args = _split_argv(argv)
+    ns = _parser().parse_args(own)
     if ns.version:
         from dapper_tui import __version__
 
         print(f"dapper-tui {__version__}")
         return 0
-    if ns.module:
-        if ns.program:
-            ns.args = [ns.program, *ns.args]
-        ns.program = None
-    if not ns.program and not ns.module:
+    if not program and not module:
         print(USAGE, file=sys.stderr)
         return 2
+    ns.module, ns.program, ns.args = module, program, args
 
     from dapper_tui.engine.launch import LaunchTarget
 
@@ -75,9 +69,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _agent(argv: list[str]) -> int:
-    """`agent DIR` opens the agent console; -m, --json, --list-threads and `init` are the headless CLI."""
-    headless = {"-m", "--message", "--json", "--list-threads", "-h", "--help"}
-    if not argv or argv[0] == "init" or headless & set(argv):
+    """`agent DIR [--watch] [--model M]` opens the agent console; `init` and every other option (-m, --json,
+    --list-threads, --thread, ...) belong to the headless CLI, which explains them in its --help."""
+    console_options = {"--watch", "--model"}
+    options = [a.split("=", 1)[0] for a in argv if a.startswith("-")]
+    if not argv or argv[0] == "init" or any(o not in console_options for o in options):
         from dapper_tui.capsule.cli import main as agent_main
 
         return agent_main(argv)
@@ -91,16 +87,40 @@ def _agent(argv: list[str]) -> int:
     return run_agent_app(ns.dir, watch=ns.watch, model=ns.model)
 
 
-def _split_own_options(argv: list[str]) -> list[str]:
-    """`dapper-tui script.py a b --agent DIR` keeps --agent for us; everything else after the script is its."""
+# Our options that take a value: the next word is theirs, not the program's.
+_VALUED = {"--agent"}
+
+
+def _split_argv(argv: list[str]) -> tuple[list[str], str | None, str | None, list[str]]:
+    """Split the command line as python does: our options, then `-m MODULE` or the script, then the program's
+    own arguments, untouched (`dapper-tui -m pkg.mod -x 1` gives the module `-x 1`). The one exception is the
+    documented `script.py ... --agent DIR`, which stays ours wherever it is."""
     own: list[str] = []
-    rest = list(argv)
+    module = program = None
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word == "-m" and i + 1 < len(argv):
+            module, i = argv[i + 1], i + 2
+            break
+        if word.startswith("-m") and len(word) > 2:  # -mpkg.mod, as python accepts
+            module, i = word[2:], i + 1
+            break
+        if word.startswith("-") and word != "-":
+            own.append(word)
+            if word in _VALUED and i + 1 < len(argv):
+                own.append(argv[i + 1])
+                i += 1
+            i += 1
+            continue
+        program, i = word, i + 1
+        break
+    rest = argv[i:]
     if "--agent" in rest:
-        i = rest.index("--agent")
-        own = rest[i : i + 2]
-        del rest[i : i + 2]
-    # argparse stops at the first positional; put our options first
-    return own + rest
+        at = rest.index("--agent")
+        own += rest[at : at + 2]
+        del rest[at : at + 2]
+    return own, module, program, rest
 
 
 if __name__ == "__main__":
