@@ -70,6 +70,23 @@ class ReloadCoordinator:
         if running:
             self._rewatch()
 
+    def add_roots(self, scope: ReloadScope, roots: list[Path]) -> list[Path]:
+        """Watch more folders for a registered scope (the debuggee imported a module from elsewhere). Returns the
+        folders that were not watched before; the watcher restarts only when there are some."""
+        added: list[Path] = []
+        with self._lock:
+            for reg in self._registrations:
+                if reg.scope is scope:
+                    for root in (_real(Path(r)) for r in roots):
+                        if not reg.covers(root) and root not in added:
+                            added.append(root)
+                    reg.roots.extend(added)
+                    break
+            running = self._thread is not None and self._thread.is_alive()
+        if added and running:
+            self._rewatch()
+        return added
+
     def remove_scope(self, scope: ReloadScope) -> None:
         with self._lock:
             self._registrations = [r for r in self._registrations if r.scope is not scope]

@@ -7,7 +7,6 @@ Evaluation runs on the stopped thread, so watches and `e` run in thread workers 
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 import threading
@@ -33,15 +32,6 @@ from .panes.sources import SourcesPane
 from .panes.stack import StackPane
 from .panes.variables import VariablesPane
 from .panes.watches import WatchesPane
-
-
-def hotreload_available() -> bool:
-    """The engine's hot reload package is installed (a real package, not an empty folder being written)."""
-    try:
-        spec = importlib.util.find_spec("dapper_tui.engine.hotreload")
-    except (ImportError, ValueError):
-        return False
-    return spec is not None and spec.origin is not None
 
 
 def _record_of(result: Any) -> Any:
@@ -215,8 +205,6 @@ class DebuggerScreen(Screen[None]):
         text.append(f"  {state}", style=f"bold {colors.get(state, '')}")
         if detail:
             text.append(f"  {detail}", style=style)
-        if not self.dapp.hotreload:
-            text.append("   (hot reload unavailable)", style="dim")
         self.query_one(StatusLine).update(text)
         self.state_text = text.plain
 
@@ -275,6 +263,8 @@ class DebuggerScreen(Screen[None]):
         self._refresh_breakpoints()
 
     def _on_LoadedSource(self, ev: Any) -> None:
+        if ev.reason == "new":
+            self.dapp.watch_folder_of(ev.path)
         if ev.path == self.source.path and not self.source.old_code:
             self.source.show_file(ev.path, current_line=self.source.current_line, reload=True)
         self.sources.show_sources(self.dapp.loaded_sources(), self.display_path)
@@ -544,18 +534,6 @@ class DebuggerScreen(Screen[None]):
     def request_reload(self, path: str) -> None:
         from dapper_tui.reload.record import ReloadRecord
 
-        if not self.dapp.hotreload:
-            self.reload_log.add_record(
-                ReloadRecord(
-                    scope="debugger",
-                    outcome="failed",
-                    path=path,
-                    module=None,
-                    message="hot reload is not available: dapper_tui.engine.hotreload is not installed",
-                    hint="update dapper-tui; meanwhile restart the program (Ctrl+T) to run the edited code",
-                )
-            )
-            return
         if self.session.state == "running":
             if path not in self.dapp.pending:
                 self.dapp.pending.add(path)
@@ -687,7 +665,7 @@ class DebuggerScreen(Screen[None]):
             self.dapp.notify("the selected frame runs current code", severity="information")
             return
         try:
-            from dapper_tui.engine.hotreload import source_of  # type: ignore[import-not-found]
+            from dapper_tui.engine.hotreload import source_of
 
             text = source_of(self.session.frame(frame.id).f_code)
         except Exception as exc:
@@ -776,7 +754,6 @@ class DebuggerApp(App[int]):
         self.agent_dir = agent_dir
         self.auto_reload = auto_reload
         self.reload_clock = reload_clock
-        self.hotreload = hotreload_available()
         self.pending = PendingSaves()
         self.session = DebugSession(self._post_event, just_my_code=just_my_code)
         self.main: DebuggerScreen | None = None
@@ -787,6 +764,7 @@ class DebuggerApp(App[int]):
         from dapper_tui.reload.coordinator import ReloadCoordinator
 
         self.coordinator = ReloadCoordinator()
+        self._watch_scope: Any = None  # the debugger's scope on the coordinator, once watching
         self._unsubscribe: Any = self.coordinator.subscribe(
             lambda record: self.post_message(ReloadRecordPosted(record))
         )
@@ -868,7 +846,7 @@ class DebuggerApp(App[int]):
             self.main._refresh_breakpoints()
         self._preloaded = set(sys.modules)
         self.session.launch(self.target, stop_on_entry=self.stop_on_entry)
-        if self.auto_reload and self.hotreload:
+        if self.auto_reload:
             self._start_watching()
 
     def loaded_sources(self) -> list[Any]:
@@ -885,12 +863,26 @@ class DebuggerApp(App[int]):
 
     @work(thread=True, group="watch")
     def _start_watching(self) -> None:
-        from .autoreload import start_watching
+        from .autoreload import start_watching, watch_source_folder
 
         try:
-            start_watching(self.coordinator, self.session, [self._base])
+            self._watch_scope = start_watching(self.coordinator, self.session, [self._base])
         except Exception as exc:  # no watcher: keys still reload
             self.call_from_thread(self.notify, f"reload on save is off: {exc}", severity="warning")
+            return
+        for source in self.loaded_sources():  # imported before the watcher was up
+            watch_source_folder(self.coordinator, self._watch_scope, source.path)
+
+    def watch_folder_of(self, path: str) -> None:
+        """The program loaded `path`: make sure saving it reloads it, wherever it lives."""
+        if self._watch_scope is not None:
+            self._watch_more(path)
+
+    @work(thread=True, group="watch")
+    def _watch_more(self, path: str) -> None:
+        from .autoreload import watch_source_folder
+
+        watch_source_folder(self.coordinator, self._watch_scope, path)
 
     def remember(self) -> None:
         if self.project is None or self.main is None:

@@ -33,9 +33,20 @@ class PendingSaves:
         return path in self._paths
 
 
-def start_watching(coordinator: Any, session: Any, roots: list[str]) -> None:
-    """Register the debugger's scope with the app's coordinator and start watching."""
+def start_watching(coordinator: Any, session: Any, roots: list[str]) -> Any:
+    """Register the debugger's scope with the app's coordinator and start watching; returns the scope."""
     from dapper_tui.engine.reload_scope import DebuggerReloadScope
 
-    coordinator.add_scope(DebuggerReloadScope(session, coordinator), [Path(r) for r in roots])
+    scope = DebuggerReloadScope(session, coordinator)
+    coordinator.add_scope(scope, [Path(r) for r in roots])
     coordinator.start()
+    return scope
+
+
+def watch_source_folder(coordinator: Any, scope: Any, path: str) -> None:
+    """A program file loaded from outside the watched folders (a package beside the script, the folder of a
+    `-m` module): watch its folder too, so that saving it reloads it like any other."""
+    from dapper_tui.engine.sources import is_user_file
+
+    if scope is not None and is_user_file(path):
+        coordinator.add_roots(scope, [Path(path).parent])

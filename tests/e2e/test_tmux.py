@@ -126,7 +126,6 @@ def test_launch_stop_step_inspect_continue_to_exit(term: Terminal) -> None:
 
 
 def test_edit_and_save_while_stopped_then_continue_runs_the_new_code(term: Terminal) -> None:
-    pytest.importorskip("dapper_tui.engine.hotreload", reason="hot reload (engine/hotreload) has not landed")
     program = term.tmp / "shop_demo.py"
     line = line_of(program, "total = cart.total()")
     # a breakpoint remembered from an earlier session of this project

@@ -5,13 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pytest
 from conftest import line_of, make_app, press_and_stop, wait_stopped, wait_until, write
-from dapper_tui.tui.app import hotreload_available
-
-needs_hotreload = pytest.mark.skipif(
-    not hotreload_available(), reason="dapper_tui.engine.hotreload is not installed yet"
-)
 
 MAIN = """
 import calc
@@ -49,7 +43,6 @@ async def open_source(pilot, path: Path) -> None:
     await wait_until(pilot, lambda: app.main.source.path == str(path.resolve()))
 
 
-@needs_hotreload
 async def test_reload_key_applies_the_edit_and_logs_a_row(tmp_path: Path) -> None:
     main, calc = program(tmp_path)
     stop = line_of(main, "# stop")
@@ -77,7 +70,6 @@ async def test_reload_key_applies_the_edit_and_logs_a_row(tmp_path: Path) -> Non
         assert "first 20" in app.main.output.text
 
 
-@needs_hotreload
 async def test_failed_reload_is_red_with_a_hint_and_the_old_code_keeps_running(tmp_path: Path) -> None:
     main, calc = program(tmp_path)
     stop = line_of(main, "# stop")
@@ -101,7 +93,6 @@ async def test_failed_reload_is_red_with_a_hint_and_the_old_code_keeps_running(t
         await wait_until(pilot, lambda: "second 20" in app.main.output.text, what="the old behaviour")
 
 
-@needs_hotreload
 async def test_save_reloads_when_stopped_and_is_pending_while_running(tmp_path: Path) -> None:
     main = write(
         tmp_path,
@@ -166,9 +157,6 @@ async def test_reload_key_while_running_is_pending_until_the_next_stop(tmp_path:
         await pilot.press("R")
         log = app.main.reload_log
         await wait_until(pilot, lambda: len(log.records) == 1)
-        if not hotreload_available():
-            assert log.records[0].outcome == "failed" and log.records[0].hint
-            return
         assert log.records[0].outcome == "pending"
         (tmp_path / "go").write_text("")
         await wait_stopped(pilot, stop)
@@ -176,7 +164,6 @@ async def test_reload_key_while_running_is_pending_until_the_next_stop(tmp_path:
         assert log.records[1].outcome == "applied", log.records
 
 
-@needs_hotreload
 async def test_frames_running_replaced_code_are_marked_old_and_show_their_source(tmp_path: Path) -> None:
     main, calc = program(tmp_path)
     inside = line_of(calc, "return n * 2")
@@ -199,3 +186,71 @@ async def test_frames_running_replaced_code_are_marked_old_and_show_their_source
         await pilot.press("c")
         await wait_until(pilot, lambda: "second 50" in app.main.output.text)
         assert "first 20" in app.main.output.text
+
+
+async def test_selecting_an_earlier_row_shows_its_details(tmp_path: Path) -> None:
+    main, calc = program(tmp_path)
+    stop = line_of(main, "# stop")
+    app = make_app(main, {main: [stop]})
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_stopped(pilot, stop)
+        await open_source(pilot, calc)
+        edit(calc, "return n * 2", "return n *")  # a failure first
+        await pilot.press("R")
+        log = app.main.reload_log
+        await wait_until(pilot, lambda: len(log.records) == 1, what="the failed row")
+        edit(calc, "return n *", "return n * 3")  # then the fix
+        await pilot.press("R")
+        await wait_until(pilot, lambda: len(log.records) == 2, what="the applied row")
+        assert "APPLIED  calc" in log.detail_text  # the newest row is selected
+        log.table.focus()
+        await pilot.press("up")
+        await wait_until(pilot, lambda: "FAILED" in log.detail_text, what="the first row's details")
+        assert "hint: " in log.detail_text and "APPLIED" not in log.detail_text
+        await pilot.press("down")
+        await wait_until(pilot, lambda: "APPLIED  calc" in log.detail_text, what="the second row's details")
+
+
+async def test_saving_a_module_outside_the_scripts_folder_reloads_it(tmp_path: Path) -> None:
+    """The watcher follows the program's imports: a package in a sibling folder is watched too."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    calc = write(lib, "calc.py", CALC)
+    app_dir = tmp_path / "app"
+    app_dir.mkdir()
+    main = write(
+        app_dir,
+        "main.py",
+        """
+        import os
+        import sys
+
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+        import calc
+
+        first = calc.price(10)
+        print("first", first)  # stop
+        second = calc.price(10)
+        print("second", second)
+        """,
+    )
+    stop = line_of(main, "# stop")
+    app = make_app(main, {main: [stop]}, auto_reload=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_stopped(pilot, stop)
+        await wait_until(pilot, lambda: app.coordinator.watching, what="the file watcher")
+        log = app.main.reload_log
+        await wait_until(
+            pilot,
+            lambda: any(
+                lib.resolve() == r or lib.resolve().is_relative_to(r) for r in app.coordinator._roots()
+            ),
+            what="the library folder watched",
+        )
+        edit(calc, "n * 2", "n * 7")
+        await wait_until(
+            pilot, lambda: any(r.outcome == "applied" for r in log.records), what="applied on save"
+        )
+        assert log.records[-1].module == "calc"
+        await pilot.press("c")
+        await wait_until(pilot, lambda: "second 70" in app.main.output.text, what="the new behaviour")
