@@ -165,3 +165,35 @@ async def test_agent_console_app_reload_key_and_one_log(project: Path) -> None:
         failed = next(r for r in log.records if r.outcome == "failed")
         assert "shout.py" in failed.message or "shout.py" in failed.path
         assert "FAILED" in log.detail_text
+
+
+async def test_reload_failure_reaches_a_thread_from_an_earlier_session(project: Path) -> None:
+    """The thread on screen was written by an earlier process: reload failures still show inline in it, and
+    are kept in its history."""
+    import json
+    import subprocess
+    import sys
+
+    earlier = subprocess.run(
+        [sys.executable, "-m", "dapper_tui.capsule.cli", str(project), "-m", "from before", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert earlier.returncode == 0, earlier.stderr
+    start = next(line for line in earlier.stdout.splitlines() if '"thread_start"' in line)
+    thread_id = json.loads(start)["thread"]
+    coordinator = ReloadCoordinator(debounce_ms=30)
+    coordinator.start()
+    app = PaneApp(project, coordinator)
+    try:
+        async with app.run_test(size=(110, 40)) as pilot:
+            await _until(pilot, lambda: app.ready)
+            pane = app.query_one(AgentPane)
+            await _until(pilot, lambda: "from before" in pane.view.plain_text())
+            assert pane.thread_id == thread_id
+            (project / "src/tools/shout.py").write_text(TOOL + "\ndef broken(:\n")
+            await _until(pilot, lambda: "reload failed" in pane.view.plain_text())
+            assert "reload" in [e.type for e in pane.runtime.history(thread_id)]
+    finally:
+        coordinator.stop()

@@ -179,6 +179,8 @@ class AgentPane(Vertical):
         assert self.runtime is not None
         for event in self.runtime.history(thread_id):
             view.add_event(event)
+        # The thread on screen is the one being worked in: reload records are written to it from now on.
+        self.runtime.open_thread(thread_id)
 
     async def _follow_thread(self, thread_id: str) -> None:
         async for event in self._store.afollow(thread_id):
@@ -210,7 +212,7 @@ class AgentPane(Vertical):
         self.busy = True
         self._run_turn(text)
 
-    @work(group="agent-turn")
+    @work(group="agent-turn", exit_on_error=False)
     async def _run_turn(self, text: str) -> None:
         self.busy = True
         try:
@@ -223,6 +225,16 @@ class AgentPane(Vertical):
                 self.runtime.open_thread(self.thread_id)
             async for _event in self.runtime.send(self.thread_id, text):
                 pass  # events arrive through _on_runtime_event, for live updates from any source
+        except Exception as exc:  # the turn failed outside the model's own errors: say so, keep the app
+            self.view.add_event(
+                Event(
+                    "error",
+                    self.thread_id or "",
+                    self.runtime.revision if self.runtime and self.runtime.manager else 0,
+                    {"message": f"the turn failed: {type(exc).__name__}: {exc}"},
+                )
+            )
+            self.app.notify(f"the turn failed: {exc}", severity="error")
         finally:
             self.busy = False
             self.refresh_threads()
