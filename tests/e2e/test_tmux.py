@@ -158,3 +158,25 @@ def test_edit_and_save_while_stopped_then_continue_runs_the_new_code(term: Termi
     screen = term.wait_for("The program exited with code 0")
     assert "ada pays 1000.00" in screen
     assert "takings: 3000.00" in screen
+
+
+def test_output_below_sys_stdout_goes_to_the_output_pane(term: Terminal) -> None:
+    """A child process, os.write and C-level stderr reach the Output pane, never the app's screen."""
+    (term.tmp / "lowlevel.py").write_text(
+        "import os, subprocess, sys\n"
+        "os.system('echo FROM-A-SHELL')\n"
+        "os.write(1, b'RAW-FD-ONE\\n')\n"
+        "subprocess.run([sys.executable, '-c', 'import sys; sys.stderr.write(\"CHILD-STDERR\\\\n\")'])\n"
+        "print('from print')\n"
+    )
+    term.start("--no-stop-on-entry", "lowlevel.py")
+    screen = term.wait_for("The program exited with code 0")
+    lines = screen.splitlines()
+    for text in ("FROM-A-SHELL", "RAW-FD-ONE", "CHILD-STDERR", "from print"):
+        assert text in screen, screen
+        # inside the Output pane's border, not written over the top of the screen
+        line = next(line for line in lines if text in line)
+        assert line.lstrip().startswith(("│", "┃", "▌", "|")) or "│" in line.split(text)[0], screen
+    assert not any(line.startswith(("FROM-A-SHELL", "RAW-FD-ONE", "CHILD-STDERR")) for line in lines), screen
+    term.keys("q")
+    assert term.exit_status() == 0
