@@ -3,13 +3,28 @@
 The debugger shares its process with the app. A thread is the debuggee's when the engine started it (the
 program's main thread) or when a debuggee thread started it; everything else (the app's loop, its workers, the
 file watcher) is never traced and never stopped.
+
+Uncaught exceptions: a debuggee thread's exception is caught where the thread starts (`run_as_debuggee`; the
+program's main thread in the session's entry point), the session stops post-mortem (`on_uncaught`), and then
+`chain_excepthook` hands the exception to the program's own hook, once, as plain Python would: `sys.excepthook`
+for the main thread, `threading.excepthook` for the others. While installed, the engine's own wrappers sit in
+`sys.excepthook` and `threading.excepthook`: they take an exception a debuggee thread hands them (a program
+that calls `sys.excepthook` itself) to `on_uncaught` too, leave alone the one a post-mortem has just shown (so
+a program hook that chains to the previous hook does not print it twice), and pass everything else (the app's
+own threads) to the hooks that were there before.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from .sources import is_own_file
 
 
 @dataclass(frozen=True)
@@ -29,6 +44,9 @@ class DebuggeeThreads:
         self.on_start: Callable[[threading.Thread], None] | None = None  # runs in the new thread
         self.on_uncaught: Callable[[BaseException], None] | None = None  # runs in the failing thread
         self.on_exit: Callable[[threading.Thread], None] | None = None
+        # (sys.excepthook, threading.excepthook) as they were before `install`
+        self._saved_hooks: tuple[Callable[..., Any], Callable[..., Any]] | None = None
+        self._shown = threading.local()  # .exc: the exception a post-mortem showed, while its hook runs
 
     def add_current(self) -> None:
         t = threading.current_thread()
@@ -70,6 +88,7 @@ class DebuggeeThreads:
                         if registry.on_uncaught is None:
                             raise
                         registry.on_uncaught(exc)  # post-mortem, in this thread, while it is a debuggee
+                        registry.chain_excepthook(exc, thread)  # then the program's threading.excepthook
                     finally:
                         if registry.on_exit:
                             registry.on_exit(thread)
@@ -79,6 +98,68 @@ class DebuggeeThreads:
             orig(thread)
 
         threading.Thread.start = start  # type: ignore[method-assign]
+        self._saved_hooks = (sys.excepthook, threading.excepthook)
+        sys.excepthook = self._sys_excepthook
+        threading.excepthook = self._threading_excepthook
+
+    # -- excepthooks ----------------------------------------------------------------------------------------
+    def chain_excepthook(self, exc: BaseException, thread: threading.Thread | None = None) -> None:
+        """After the post-mortem stop on an uncaught exception: the program's own hook, called once, in the
+        failing thread, as plain Python would (`sys.excepthook` for the main thread, `thread` None;
+        `threading.excepthook` for the others). The engine's own wrapper, still in place when the program set
+        no hook, does nothing: the post-mortem has shown the traceback already. The traceback handed over
+        starts at the program's frames (the engine's entry frames are left out)."""
+        tb = _program_traceback(exc.__traceback__)
+        exc.__traceback__ = tb
+        self._shown.exc = exc
+        try:
+            if thread is None:
+                hook = sys.excepthook
+                try:
+                    hook(type(exc), exc, tb)
+                except Exception as failure:  # as Python reports a failing sys.excepthook
+                    _report_hook_failure("Error in sys.excepthook:", failure, exc)
+            else:
+                thook = threading.excepthook
+                if thook is None:  # as threading does: the hook from before
+                    thook = self._saved_hooks[1] if self._saved_hooks else threading.__excepthook__
+                try:
+                    thook(threading.ExceptHookArgs([type(exc), exc, tb, thread]))  # type: ignore[call-arg]
+                except Exception as failure:
+                    _report_hook_failure("Exception in threading.excepthook:", failure, exc)
+        finally:
+            self._shown.exc = None
+
+    def _is_shown(self, exc: BaseException | None) -> bool:
+        return exc is not None and getattr(self._shown, "exc", None) is exc
+
+    def _takes(self) -> bool:
+        """Does an exception handed to a hook on this thread go to `on_uncaught` (a debuggee thread)?"""
+        ident = threading.get_ident()
+        return self.on_uncaught is not None and ident in self.idents and ident not in self.quiet
+
+    def _sys_excepthook(
+        self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        if self._is_shown(exc):
+            return
+        if self._takes() and isinstance(exc, BaseException) and not isinstance(exc, SystemExit):
+            assert self.on_uncaught is not None
+            self.on_uncaught(exc)  # post-mortem shows the traceback
+            return
+        saved = self._saved_hooks
+        (saved[0] if saved is not None else sys.__excepthook__)(exc_type, exc, tb)
+
+    def _threading_excepthook(self, args: Any) -> None:
+        exc = args.exc_value
+        if self._is_shown(exc):
+            return
+        if self._takes() and isinstance(exc, BaseException) and not isinstance(exc, SystemExit):
+            assert self.on_uncaught is not None
+            self.on_uncaught(exc)
+            return
+        saved = self._saved_hooks
+        (saved[1] if saved is not None else threading.__excepthook__)(args)
 
     def spawn_internal(self, target: Callable[[], None], name: str) -> threading.Thread:
         """Start a debugger thread, even from a debuggee thread (an event listener): it is never traced."""
@@ -90,6 +171,10 @@ class DebuggeeThreads:
         if self._orig_start is not None:
             threading.Thread.start = self._orig_start  # type: ignore[method-assign]
             self._orig_start = None
+        if self._saved_hooks is not None:
+            # the hooks from before, even if the program put its own in: the program is over
+            sys.excepthook, threading.excepthook = self._saved_hooks
+            self._saved_hooks = None
 
     def list(self) -> list[ThreadInfo]:
         alive = {t.ident: t.name for t in threading.enumerate()}
@@ -99,3 +184,20 @@ class DebuggeeThreads:
                 for i in self.idents
                 if i in alive
             ]
+
+
+def _program_traceback(tb: TracebackType | None) -> TracebackType | None:
+    """The traceback without its leading entries in the engine's own files (where the thread was started)."""
+    while tb is not None and tb.tb_next is not None and is_own_file(tb.tb_frame.f_code.co_filename):
+        tb = tb.tb_next
+    return tb
+
+
+def _report_hook_failure(title: str, failure: BaseException, exc: BaseException) -> None:
+    err = sys.stderr
+    if err is None:
+        return
+    print(title, file=err)
+    traceback.print_exception(failure, file=err)
+    print("\nOriginal exception was:", file=err)
+    traceback.print_exception(exc, file=err)

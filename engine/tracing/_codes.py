@@ -1,8 +1,9 @@
 """Finding the code objects that breakpoints concern, for the backends that work per code object.
 
 - `BreakpointConfig`: the breakpoint lines per file and the function names of function breakpoints, read from the
-  core's breakpoint table; `changed_paths` tells which files need their code looked at again (their lines changed,
-  or the file was saved since, so a hot reload may have put new code objects on its functions).
+  core's breakpoint table; `changes` tells which files need their functions looked at again, and how to find them
+  (`Changes`): a file saved since and hot-reloaded, through the hot reload's code index (no heap scan); a file
+  whose breakpoint lines changed otherwise, or a change of function breakpoint names, with one heap scan.
 - `functions_of`: one heap scan for the function objects of some files.
 - `walk`: a code object and every code object nested in it.
 - `CodeHooks`: a code object is handed to `prepare(code)` before it first runs: for modules imported from now on
@@ -18,6 +19,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from types import CodeType, FunctionType
 from typing import Any
 
@@ -69,13 +71,34 @@ class BreakpointConfig:
         filename = code.co_filename
         return self.lines.get(canonical(filename)) if filename[:1] != "<" else None
 
-    def changed_paths(self, old: BreakpointConfig) -> set[str]:
-        paths = set(self.lines) | set(old.lines)
-        return {
-            p
-            for p in paths
-            if self.lines.get(p) != old.lines.get(p) or self.mtimes.get(p) != old.mtimes.get(p)
-        }
+    def changes(self, old: BreakpointConfig) -> Changes:
+        """Which files' functions must be looked at again since `old`, and how to find them.
+
+        - Held breakpoints before and now, saved since, and known to the hot reload's code index: a reload may
+          have put new code objects on its functions, and it found every function it changed through that
+          index (or the module's namespace, which it indexes too), so the index is where they are. This is
+          what runs after every reload (its re-mapped breakpoint lines included), with no heap scan.
+        - Breakpoint lines changed otherwise (the first breakpoints of a file, lines moved or removed by the
+          user): one heap scan, unavoidable there: any live function, closure or method made from the file's
+          code may need hooks now, and nothing else knows them all (the index misses closures made since the
+          last reload that have reached the oldest GC generation, see hotreload/_index.py).
+        - Saved but never reloaded: its functions still run the code they had, nothing to find.
+        A change of function breakpoint names concerns every function of every file: one heap scan.
+
+        Known gap: saves are told by the file's mtime, so a file saved and then given new breakpoint lines
+        before it is reloaded is taken for reloaded at that refresh (its functions come from the index), and
+        the reload that follows, seeing the same mtime, finds its functions only if the lines changed again.
+        """
+        index = _reload_index()
+        reloaded: set[str] = set()
+        attached: set[str] = set()
+        for p in set(self.lines) | set(old.lines):
+            saved = p in self.mtimes and p in old.mtimes and self.mtimes[p] != old.mtimes[p]
+            if saved and index is not None and p in index:
+                reloaded.add(p)
+            elif self.lines.get(p) != old.lines.get(p):
+                attached.add(p)
+        return Changes(frozenset(reloaded), frozenset(attached), self.names != old.names)
 
     def may_hold(self, fullname: str) -> bool:
         """Might the module `fullname` hold breakpoints (cheap, before looking for its file)?"""
@@ -91,10 +114,51 @@ def _mtime(path: str) -> float:
         return -1.0
 
 
+def _reload_index() -> Any:
+    """The hot reload's code index (engine/hotreload/_index.py), or None if hot reload was never imported (then
+    no file was reloaded either)."""
+    module = sys.modules.get(__name__.rsplit(".", 2)[0] + ".hotreload._index")
+    return getattr(module, "INDEX", None)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What `BreakpointConfig.changes` found: files whose functions to find again, and how."""
+
+    reloaded: frozenset[str]  # saved and hot-reloaded since: their functions are in the reload's code index
+    attached: frozenset[str]  # breakpoint lines changed otherwise: a heap scan finds their functions
+    every_file: bool  # function breakpoint names changed: every function of every file (a heap scan)
+
+    def __bool__(self) -> bool:
+        return bool(self.reloaded or self.attached or self.every_file)
+
+    @property
+    def scans(self) -> bool:
+        """Does finding the functions take a heap scan?"""
+        return bool(self.attached or self.every_file)
+
+    def functions(self, code_of: Callable[[CodeType], CodeType]) -> list[FunctionType]:
+        """The live functions of the changed files: a heap scan only if `scans`, the code index otherwise."""
+        if self.every_file:
+            return functions_of(set(), True, code_of)  # every function, those of reloaded files included
+        out = functions_of(set(self.attached), False, code_of) if self.attached else []
+        index = _reload_index() if self.reloaded else None
+        if index is not None:
+            seen = {id(f) for f in out}
+            for path in self.reloaded:
+                for qualname in index.qualnames(path):
+                    for func in index.live(path, qualname):
+                        if id(func) not in seen:
+                            seen.add(id(func))
+                            out.append(func)
+        return out
+
+
 def functions_of(
     paths: set[str], every_file: bool, code_of: Callable[[CodeType], CodeType]
 ) -> list[FunctionType]:
-    """Live function objects whose (original) code comes from one of these files. One heap scan."""
+    """Live function objects whose (original) code comes from one of these files. One heap scan (gc.get_objects):
+    only for breakpoints attached to a file (or function breakpoint names changed), never after a reload."""
     out = []
     for obj in gc.get_objects():
         if type(obj) is FunctionType and (

@@ -6,7 +6,8 @@ call-heavy code in 3.11. Instead:
 - Each code object that holds a breakpoint line gets a call to a hook in front of that line (with the `bytecode`
   library), and the patched code object is put on the live function objects (`func.__code__ = patched`). Parent
   code objects get their nested constants swapped, so closures and methods made later are patched too.
-- Functions are found with one scan of the heap when a file's breakpoint lines change (not on every refresh).
+- Functions are found with one scan of the heap when a file's breakpoint lines are set or changed (not on every
+  refresh), and after a hot reload of a file that holds breakpoints through the reload's code index (no scan).
 - Modules imported later are patched before they run: a meta path finder hands their loader a `get_code` that
   patches. The launched script itself is compiled by `launch.py`, which is given a patching `compile`.
 - A function breakpoint gets an entry hook (`on_start`) plus a line hook on the function's first line.
@@ -32,7 +33,7 @@ from typing import Any
 
 from bytecode import Bytecode, Instr, Label, TryBegin
 
-from ._codes import BreakpointConfig, CodeHooks, functions_of, is_function, own_lines
+from ._codes import BreakpointConfig, CodeHooks, is_function, own_lines
 from ._threadtrace import ThreadTracer
 from .base import TraceCore
 
@@ -140,15 +141,19 @@ class BytecodeBackend:
         config = BreakpointConfig(self.core)
         with self._lock:
             old = self._config
-            # lines changed, or the file was saved since (a hot reload may have put new code on its functions)
-            changed = config.changed_paths(old)
-            every_file = config.names != old.names
-            if changed or every_file or config.lines != old.lines:
+            # lines changed (a heap scan finds the files' functions), or the file was hot-reloaded since (the
+            # reload's code index has them)
+            changes = config.changes(old)
+            if changes or config.lines != old.lines or config.mtimes != old.mtimes:
                 self._config = config
                 self._cache.clear()
-            if changed or every_file:
-                self._repatch(changed, every_file)
-                self._attach_suspended()
+            if changes:
+                self._repatch(changes.functions(self._original))
+                if changes.scans:
+                    # Another heap scan, for suspended generators and coroutines: only when breakpoint lines
+                    # were set or moved by the user (or function breakpoints changed). A reload needs none:
+                    # the ones suspended in the old code keep the hooks or f_trace they had for its lines.
+                    self._attach_suspended()
             self._attach_old_frames(live_frames)
             ident = _get_ident()
             if self.core.busy and ident in self.core.debuggee_idents:
@@ -216,9 +221,9 @@ class BytecodeBackend:
         self._traced.discard(ident)
 
     # -- patching ----------------------------------------------------------------------------------------
-    def _repatch(self, paths: set[str], every_file: bool) -> None:
-        """Put the right code on every live function of these files (one heap scan)."""
-        for func in functions_of(paths, every_file, self._original):
+    def _repatch(self, funcs: list[FunctionType]) -> None:
+        """Put the right code on these live functions (the functions of the files whose breakpoints changed)."""
+        for func in funcs:
             code = func.__code__
             orig = self._original(code)
             self._seen[id(orig)] = orig

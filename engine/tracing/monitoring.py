@@ -6,10 +6,11 @@ While the program just runs there are no global events at all:
   every other line of those code objects returns DISABLE, so only the breakpoint lines keep costing (and only
   when they run).
 - PY_START is enabled locally on the functions a function breakpoint names.
-- The code objects are found by one heap scan of the function objects of a file when its breakpoints change
-  (code objects are shared by every function made from them, and nested ones are reached through `co_consts`),
-  by the frames already running, and, for modules imported later and the launched script, before they run
-  (`_codes.CodeHooks`).
+- The code objects are found by one heap scan of the function objects of a file when its breakpoint lines are
+  set or changed (code objects are shared by every function made from them, and nested ones are reached through
+  `co_consts`); after a hot reload of a file that holds breakpoints, through the reload's code index instead (no
+  heap scan); by the frames already running; and, for modules imported later and the launched script, before
+  they run (`_codes.CodeHooks`).
 - Global PY_START/PY_RESUME only while stepping, pausing or stopping (step into needs new code to report), and
   global RAISE only while the "raised" filter is on.
 """
@@ -20,7 +21,7 @@ import sys
 import threading
 from types import CodeType, FrameType
 
-from ._codes import BreakpointConfig, CodeHooks, functions_of, is_function, own_lines, walk
+from ._codes import BreakpointConfig, CodeHooks, is_function, own_lines, walk
 from .base import TraceCore
 
 mon = sys.monitoring  # type: ignore[attr-defined]
@@ -130,14 +131,14 @@ class MonitoringBackend:
     def refresh(self, live_frames: list[FrameType]) -> None:
         config = BreakpointConfig(self.core)
         with self._lock:
-            old = self._config
-            changed = config.changed_paths(old)  # lines changed, or the file saved since (hot reload)
-            every_file = config.names != old.names
+            # lines changed (a heap scan finds the files' functions), or the file was hot-reloaded since (the
+            # reload's code index has them)
+            changes = config.changes(self._config)
             self._config = config
-            if changed or every_file:
+            if changes:
                 stale = [c for c, _ in self._bp.values()]
                 codes = {id(c): c for c in stale}
-                for func in functions_of(changed, every_file, lambda c: c):
+                for func in changes.functions(lambda c: c):
                     for c in walk(func.__code__):
                         codes[id(c)] = c
                 for c in codes.values():
