@@ -197,3 +197,22 @@ async def test_reload_failure_reaches_a_thread_from_an_earlier_session(project: 
             assert "reload" in [e.type for e in pane.runtime.history(thread_id)]
     finally:
         coordinator.stop()
+
+
+async def test_pasted_lines_are_kept_and_each_call_runs(project: Path) -> None:
+    from textual import events
+
+    app = PaneApp(project, ReloadCoordinator())
+    async with app.run_test(size=(110, 40)) as pilot:
+        await _until(pilot, lambda: app.ready)
+        pane = app.query_one(AgentPane)
+        composer = pane.query_one("#agent-composer")
+        composer.focus()
+        composer.post_message(events.Paste('/call shout {"text": "one"}\n/call shout {"text": "two"}'))
+        await _until(pilot, lambda: "⏎" in composer.value)
+        await pilot.press("enter")
+        await pilot.pause(0.05)
+        await _until(pilot, lambda: not pane.busy)
+        text = pane.view.plain_text()
+        assert "✓ ONE!" in text and "✓ TWO!" in text
+        assert text.index("✓ ONE!") < text.index("✓ TWO!")

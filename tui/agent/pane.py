@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dapper_tui.capsule.events import Event
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -24,6 +24,31 @@ if TYPE_CHECKING:
     from dapper_tui.reload.coordinator import ReloadCoordinator
 
 NEW_THREAD = "__new__"
+LINE_BREAK = "⏎"  # a line break inside the one-line composer
+
+
+class Composer(Input):
+    """The message line. A pasted text of several lines keeps its lines (shown as ⏎, sent as line breaks), so
+    a message of several `/call` lines can be sent from here as from the headless CLI."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        # Textual also calls Input's own handler, which keeps only the first line, unless told not to.
+        event.prevent_default()
+        if event.text and ("\n" in event.text or "\r" in event.text):
+            text = LINE_BREAK.join(event.text.splitlines())
+            selection = self.selection
+            if selection.is_empty:
+                self.insert_text_at_cursor(text)
+            else:
+                self.replace(text, *selection)
+            event.stop()
+            return
+        super()._on_paste(event)
+
+    @property
+    def message(self) -> str:
+        """What is sent: the text with its line breaks."""
+        return self.value.replace(LINE_BREAK, "\n")
 
 
 class AgentPane(Vertical):
@@ -73,8 +98,9 @@ class AgentPane(Vertical):
                 view.border_title = "Thread (read-only)" if self.watch else "Thread"
                 yield view
                 if not self.watch:
-                    yield Input(
-                        placeholder="message, or /call TOOL {json}   (Enter sends)", id="agent-composer"
+                    yield Composer(
+                        placeholder="message, or /call TOOL {json}   (Enter sends; pasted lines are kept)",
+                        id="agent-composer",
                     )
 
     @property
@@ -198,7 +224,7 @@ class AgentPane(Vertical):
     # -- sending ------------------------------------------------------------------------------------------
     @on(Input.Submitted, "#agent-composer")
     def _submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
+        text = event.input.message.strip() if isinstance(event.input, Composer) else event.value.strip()
         if not text:
             return
         event.input.value = ""
@@ -265,7 +291,7 @@ class AgentPane(Vertical):
         if self.watch:
             return
         composer = self.query_one("#agent-composer", Input)
-        composer.value = prompt.body.strip()
+        composer.value = LINE_BREAK.join(prompt.body.strip().splitlines())
         composer.focus()
 
 
