@@ -1,6 +1,6 @@
 """Make the README screenshots from the real app, debugging the bundled example.
 
-    python screenshots/make.py
+    python screenshots/make.py [--out DIR]
 
 Writes screenshots/debugger-stopped.svg (stopped at a breakpoint in examples/shop_demo.py),
 screenshots/reload-log.svg (after a hot reload of a helper module, then a failed one), and from the agent console
@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-EXAMPLES = HERE.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+HERE = Path(__file__).resolve().parent  # where the pictures go; --out DIR changes it
 SIZE = (150, 42)
 
 
@@ -73,9 +73,6 @@ async def main() -> None:
         app.save_screenshot("debugger-stopped.svg", str(HERE))
         print("wrote", HERE / "debugger-stopped.svg")
 
-        if not app.hotreload:
-            print("engine/hotreload is not installed: no reload-log.svg", file=sys.stderr)
-            return
         pricing = work / "shop" / "pricing.py"
         await pilot.pause(0.05)
         pricing.write_text(pricing.read_text().replace("if total > 50:", "if total > 30:"))
@@ -88,7 +85,8 @@ async def main() -> None:
         screen.reload_log.table.focus()
         await pilot.press("z")  # zoom the reload log
         await pilot.pause(0.3)
-        await pilot.pause(5.5)  # let the notifications time out: they are not part of the picture
+        app.clear_notifications()  # notifications are not part of the picture
+        await pilot.pause(0.3)
         app.save_screenshot("reload-log.svg", str(HERE))
         print("wrote", HERE / "reload-log.svg")
     shutil.rmtree(work, ignore_errors=True)
@@ -120,19 +118,24 @@ async def agent_shots() -> None:
             pane.send(message)
             await _wait(pilot, lambda: not pane.busy and pane.view.running_tools == 0)
             await _wait(pilot, lambda m=message: m.split('"')[-2].upper() in pane.view.plain_text().upper())
-        await pilot.pause(5.5)  # notifications time out
+        app.clear_notifications()  # notifications are not part of the picture
+        await pilot.pause(0.3)
         app.save_screenshot("agent-thread.svg", str(HERE))
         print("wrote", HERE / "agent-thread.svg")
         (project / "src/tools/shout.py").write_text(TOOL + "\ndef broken(:\n")
         await _wait(pilot, lambda: "reload failed" in pane.view.plain_text(), 30)
         pane.send('/call shout {"text": "still works"}')
         await _wait(pilot, lambda: "STILL WORKS!" in pane.view.plain_text(), 30)
-        await pilot.pause(5.5)
+        app.clear_notifications()
+        await pilot.pause(0.3)
         app.save_screenshot("agent-reload-failure.svg", str(HERE))
         print("wrote", HERE / "agent-reload-failure.svg")
     shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
+    if "--out" in sys.argv:
+        HERE = Path(sys.argv[sys.argv.index("--out") + 1]).resolve()
+        HERE.mkdir(parents=True, exist_ok=True)
     asyncio.run(main())
     asyncio.run(agent_shots())
