@@ -1,16 +1,26 @@
 """One DAP client connection over one DebugSession: requests in, responses and events out.
 
-Requests are handled one at a time on the connection's reader thread. Engine events arrive on debuggee threads
-and go straight to the writer (held back while a request is being answered, so a response always precedes the
-events it caused). Thread ids are the engine's `threading` idents mapped to small numbers.
+Requests are handled one at a time on the connection's reader thread, except those that wait for code to run
+on the stopped program thread (`evaluate`, `setVariable`): they are checked on the reader thread, then finished
+on a thread of their own, so a slow expression never keeps `pause`, `threads` or `disconnect` from being
+answered. Their responses can come after later requests' responses (DAP matches them by `request_seq`); a quick
+one is still answered before the next request is read.
+
+Engine events arrive on debuggee threads and go straight to the writer (held back while a request is being
+answered, so a response always precedes the events it caused). Program output is joined into lines first (one
+`output` event per printed line, not one per `write`). Thread ids are the engine's `threading` idents mapped to
+small numbers.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import re
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -68,9 +78,102 @@ CAPABILITIES: dict[str, Any] = {
 
 _STOP_REASONS = {"breakpoint()": "breakpoint"}
 
+# how long the reader thread waits for a request run on its own thread before it reads the next request
+DEFERRED_INLINE_WAIT = 0.05
+# program output without a newline is sent after this long
+OUTPUT_FLUSH_DELAY = 0.03
+OUTPUT_MAX_PENDING = 64 * 1024
+
+# a broken message's request, made out from its raw bytes
+_SEQ_RE = re.compile(rb'"seq"\s*:\s*(\d{1,15})\b')
+_COMMAND_RE = re.compile(rb'"command"\s*:\s*("(?:[^"\\\r\n]|\\.){1,100}")')
+_TYPE_RE = re.compile(rb'"type"\s*:\s*"([^"\\]{0,40})"')
+
 
 class RequestError(Exception):
     """A request that cannot be carried out; its message goes back in the error response."""
+
+
+class _Deferred:
+    """A handler's answer that must run off the reader thread (it waits for the stopped program thread)."""
+
+    def __init__(self, run: Callable[[], Any]) -> None:
+        self.run = run
+
+
+class OutputJoiner:
+    """Joins program output into whole lines: a `print` of several values is written piece by piece ("a", " ",
+    "b", "\\n"), and each piece would otherwise be an `output` event of its own.
+
+    Text is sent up to its last newline at once; a rest without a newline waits OUTPUT_FLUSH_DELAY (an
+    `input()` prompt, a progress bar) or until the category changes, a non-output event is sent (`flush`), or
+    too much is pending. Sending happens under one lock, so output from several threads keeps its order.
+    """
+
+    def __init__(self, send: Callable[[str, str], None], delay: float = OUTPUT_FLUSH_DELAY) -> None:
+        self._send = send
+        self._delay = delay
+        self._cv = threading.Condition()
+        self._category: str | None = None
+        self._parts: list[str] = []
+        self._size = 0
+        self._deadline: float | None = None
+        self._closed = False
+        self._timer = threading.Thread(target=self._run, name="dapper-tui dap output", daemon=True)
+        self._timer.start()
+
+    def write(self, category: str, text: str) -> None:
+        if not text:
+            return
+        with self._cv:
+            if self._category != category:
+                self._flush_locked()
+                self._category = category
+            self._parts.append(text)
+            self._size += len(text)
+            if self._size >= OUTPUT_MAX_PENDING:
+                self._flush_locked()
+            elif "\n" in text:
+                joined = "".join(self._parts)
+                cut = joined.rfind("\n") + 1
+                self._parts = [joined[cut:]] if cut < len(joined) else []
+                self._size = len(joined) - cut
+                self._send(category, joined[:cut])
+            if self._parts and self._deadline is None:
+                self._deadline = time.monotonic() + self._delay
+                self._cv.notify_all()
+            elif not self._parts:
+                self._deadline = None
+
+    def flush(self) -> None:
+        with self._cv:
+            self._flush_locked()
+
+    def close(self) -> None:
+        with self._cv:
+            self._flush_locked()
+            self._closed = True
+            self._cv.notify_all()
+
+    def _flush_locked(self) -> None:
+        self._deadline = None
+        if not self._parts:
+            return
+        text, self._parts, self._size = "".join(self._parts), [], 0
+        assert self._category is not None
+        self._send(self._category, text)
+
+    def _run(self) -> None:
+        with self._cv:
+            while not self._closed:
+                if self._deadline is None:
+                    self._cv.wait()
+                    continue
+                left = self._deadline - time.monotonic()
+                if left > 0:
+                    self._cv.wait(left)
+                else:
+                    self._flush_locked()
 
 
 def hotreload_available() -> str | None:
@@ -132,15 +235,17 @@ class DapAdapter:
         self._resuming = False
         self._thread_ids: dict[int, int] = {}  # engine ident -> DAP id
         self._idents: dict[int, int] = {}  # DAP id -> engine ident
-        self._known_threads: set[int] = set()
-        self._lock = threading.Lock()
+        self._known_threads: set[int] = set()  # idents the client was told have started (and not exited)
+        self._exited = False
+        self._lock = threading.RLock()
         self.client: dict[str, Any] = {}
+        self.output = OutputJoiner(self._send_output)
 
     # -- dispatch -----------------------------------------------------------------------------------------
     def handle(self, message: dict[str, Any] | FrameError) -> None:
         """Answer one message from the client. Never raises: a broken request gets an error response."""
         if isinstance(message, FrameError):
-            self._bad_message(message)
+            self._broken_frame(message)
             return
         seq = message.get("seq")
         kind = message.get("type")
@@ -164,8 +269,9 @@ class DapAdapter:
             args = {}
         self._dispatch_thread = threading.get_ident()
         self.writer.hold()
-        response: dict[str, Any]
         after: Callable[[], None] | None = None
+        deferred: _Deferred | None = None
+        response: dict[str, Any] | None
         try:
             if not isinstance(args, dict):
                 raise RequestError(f"'arguments' must be an object, not {type(args).__name__}")
@@ -173,30 +279,55 @@ class DapAdapter:
             if handler is None or not callable(handler):
                 raise RequestError(f"unknown request {command!r}")
             result = handler(args)
-            if isinstance(result, tuple):
-                body, after = result
+            if isinstance(result, _Deferred):
+                deferred = result
+                response = None
             else:
-                body = result
-            response = {
-                "type": "response",
-                "request_seq": seq,
-                "success": True,
-                "command": command,
-            }
-            if body is not None:
-                response["body"] = body
-        except RequestError as exc:
-            response = self._error(seq, command, str(exc))
-        except _Failed as exc:
-            response = self._error(seq, command, exc.message, exc.body)
+                if isinstance(result, tuple):
+                    result, after = result
+                response = self._success(seq, command, result)
         except Exception as exc:
-            self.log(f"dapper-tui dap: {command} failed:\n{traceback.format_exc()}")
-            response = self._error(seq, command, f"{type(exc).__name__}: {exc}")
+            response = self._failure(seq, command, exc)
         finally:
             self._resuming = False
         self.writer.release(response)
+        if deferred is not None:
+            self._run_deferred(seq, command, deferred)
         if after is not None:
             after()
+
+    def _run_deferred(self, seq: int, command: str, deferred: _Deferred) -> None:
+        """Finish a request on a thread of its own; wait a moment for it, so a quick one keeps its order."""
+
+        def run() -> None:
+            try:
+                response = self._success(seq, command, deferred.run())
+            except Exception as exc:
+                response = self._failure(seq, command, exc)
+            self.writer.response(response)
+
+        worker = threading.Thread(target=run, name=f"dapper-tui dap {command} {seq}", daemon=True)
+        worker.start()
+        worker.join(DEFERRED_INLINE_WAIT)
+
+    def _success(self, seq: int, command: str, body: Any) -> dict[str, Any]:
+        response: dict[str, Any] = {
+            "type": "response",
+            "request_seq": seq,
+            "success": True,
+            "command": command,
+        }
+        if body is not None:
+            response["body"] = body
+        return response
+
+    def _failure(self, seq: int, command: str, exc: Exception) -> dict[str, Any]:
+        if isinstance(exc, RequestError):
+            return self._error(seq, command, str(exc))
+        if isinstance(exc, _Failed):
+            return self._error(seq, command, exc.message, exc.body)
+        self.log(f"dapper-tui dap: {command} failed:\n{traceback.format_exc()}")
+        return self._error(seq, command, f"{type(exc).__name__}: {exc}")
 
     def _error(self, seq: int, command: str, text: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         body = dict(body or {})
@@ -210,12 +341,35 @@ class DapAdapter:
             "body": body,
         }
 
+    def _broken_frame(self, error: FrameError) -> None:
+        """A message that could not be read as sent. A request that can still be made out (its JSON survived, or
+        its seq is in the bytes) gets an error response, so the client is not left waiting for it; it is not
+        carried out, since what it asks for cannot be trusted."""
+        self._bad_message(error)
+        found = _request_in(error)
+        if found is None:
+            return
+        seq, command = found
+        what = f"request {seq}" + (f" ({command!r})" if command else "")
+        self.writer.response(
+            self._error(
+                seq,
+                command,
+                f"{what} was not carried out: its message could not be read as sent: {error.reason}",
+            )
+        )
+
     def _bad_message(self, error: FrameError) -> None:
-        """A message with nothing to answer (no seq): log it, and tell the client on its console."""
+        """Log a bad message, and tell the client on its console."""
         raw = error.raw[:200].decode("utf-8", "replace") if error.raw else ""
         text = f"dapper-tui dap: ignored a bad message: {error.reason}" + (f": {raw!r}" if raw else "")
         self.log(text)
-        self.writer.event("output", {"category": "console", "output": text + "\n"})
+        self._console(text + "\n")
+
+    def _console(self, text: str) -> None:
+        """A message of the adapter's own on the client's console, after any program output before it."""
+        self.output.flush()
+        self.writer.event("output", {"category": "console", "output": text})
 
     # -- engine events (debuggee threads) -----------------------------------------------------------------
     def _tid(self, ident: int) -> int:
@@ -233,27 +387,33 @@ class DapAdapter:
         with self._lock:
             return self._idents.get(tid)
 
-    def _sync_threads(self) -> None:
-        """The engine does not post thread events: tell the client what changed since we last looked."""
-        try:
-            current = {t.id: t.name for t in self.session.thread_list()}
-        except Exception:
-            return
+    def _thread_started(self, ident: int) -> None:
+        """Tell the client about a thread once: the engine's ThreadEvent for the threads the program starts, the
+        launch (or its first stop) for the program's main thread."""
         with self._lock:
-            started = [i for i in current if i not in self._known_threads]
-            exited = [i for i in self._known_threads if i not in current]
-            self._known_threads = set(current)
-        for ident in started:
+            if ident in self._known_threads or self._exited:
+                return
+            self._known_threads.add(ident)
             self.writer.event("thread", {"reason": "started", "threadId": self._tid(ident)})
-        for ident in exited:
+
+    def _thread_exited(self, ident: int) -> None:
+        with self._lock:
+            if ident not in self._known_threads:
+                return
+            self._known_threads.discard(ident)
             self.writer.event("thread", {"reason": "exited", "threadId": self._tid(ident)})
 
+    def _send_output(self, category: str, text: str) -> None:
+        self.writer.event("output", {"category": category, "output": text})
+
     def _on_event(self, event: Event) -> None:
-        w = self.writer
         if isinstance(event, Output):
-            w.event("output", {"category": event.category, "output": event.text})
-        elif isinstance(event, Stopped):
-            self._sync_threads()
+            self.output.write(event.category, event.text)
+            return
+        self.output.flush()  # what the program printed comes before what happened next
+        w = self.writer
+        if isinstance(event, Stopped):
+            self._thread_started(event.thread_id)
             body: dict[str, Any] = {
                 "reason": _STOP_REASONS.get(event.reason, event.reason),
                 "threadId": self._tid(event.thread_id),
@@ -278,13 +438,16 @@ class DapAdapter:
             if event.error:
                 w.event("output", {"category": "stderr", "output": f"dapper-tui: {event.error}\n"})
             with self._lock:
-                gone, self._known_threads = self._known_threads, set()
-            for ident in gone:
-                w.event("thread", {"reason": "exited", "threadId": self._tid(ident)})
+                for ident in list(self._known_threads):
+                    self._thread_exited(ident)
+                self._exited = True
             w.event("exited", {"exitCode": event.exit_code})
             self._send_terminated()
         elif isinstance(event, ThreadEvent):
-            w.event("thread", {"reason": event.reason, "threadId": self._tid(event.thread_id)})
+            if event.reason == "started":
+                self._thread_started(event.thread_id)
+            else:
+                self._thread_exited(event.thread_id)
         elif isinstance(event, BreakpointChanged):
             w.event("breakpoint", {"reason": event.reason, "breakpoint": event.breakpoint.to_dict()})
         elif isinstance(event, LoadedSource):
@@ -294,13 +457,7 @@ class DapAdapter:
             w.event("dapper/hotReloadResult", _reload_event_body(event.result))
         elif isinstance(event, InputRequested):
             prompt = f" ({event.prompt.strip()})" if event.prompt.strip() else ""
-            w.event(
-                "output",
-                {
-                    "category": "console",
-                    "output": f"The program waits for input{prompt}: type it in the debug console.\n",
-                },
-            )
+            self._console(f"The program waits for input{prompt}: type it in the debug console.\n")
 
     def _send_terminated(self) -> None:
         with self._lock:
@@ -362,6 +519,9 @@ class DapAdapter:
             return
         self._started = True
         self.session.launch(self._target, stop_on_entry=self._stop_on_entry)
+        main = self.session._main_thread
+        if main is not None and main.ident is not None and self.session.state != "exited":
+            self._thread_started(main.ident)
 
     def on_disconnect(self, args: dict[str, Any]) -> Any:
         return None, self._end
@@ -375,6 +535,7 @@ class DapAdapter:
             self.session.close()
         except Exception:
             self.log(f"dapper-tui dap: closing the session failed:\n{traceback.format_exc()}")
+        self.output.close()
 
     def on_terminate(self, args: dict[str, Any]) -> Any:
         if self.session.state in ("running", "stopped"):
@@ -543,32 +704,44 @@ class DapAdapter:
             return {"result": "", "variablesReference": 0}
         if self.session.state != "stopped":
             raise RequestError(f"cannot evaluate: the program is not stopped (it is {self.session.state})")
-        try:
-            var = self.session.evaluate(expression, frame_id)
-        except KeyError as exc:
-            raise RequestError(exc.args[0] if exc.args else str(exc)) from None
-        except Exception as exc:
-            raise RequestError(f"{type(exc).__name__}: {exc}") from None
-        body: dict[str, Any] = {"result": var.value, "type": var.type, "variablesReference": var.reference}
-        if var.indexed:
-            body["indexedVariables"] = var.indexed
-        return body
+
+        def run() -> dict[str, Any]:  # on its own thread: it waits for the stopped program thread
+            try:
+                var = self.session.evaluate(expression, frame_id)
+            except KeyError as exc:
+                raise RequestError(exc.args[0] if exc.args else str(exc)) from None
+            except Exception as exc:
+                raise RequestError(f"{type(exc).__name__}: {exc}") from None
+            body: dict[str, Any] = {
+                "result": var.value,
+                "type": var.type,
+                "variablesReference": var.reference,
+            }
+            if var.indexed:
+                body["indexedVariables"] = var.indexed
+            return body
+
+        return _Deferred(run)
 
     def on_setVariable(self, args: dict[str, Any]) -> Any:
         ref = _arg(args, "variablesReference", int)
         name = _arg(args, "name", str)
         value = _arg(args, "value", str)
         self._require_stopped()
-        try:
-            var = self.session.set_variable(ref, name, value)
-        except KeyError as exc:
-            raise RequestError(exc.args[0] if exc.args else f"no variable {name!r}") from None
-        except Exception as exc:
-            raise RequestError(f"{type(exc).__name__}: {exc}") from None
-        body: dict[str, Any] = {"value": var.value, "type": var.type, "variablesReference": var.reference}
-        if var.indexed:
-            body["indexedVariables"] = var.indexed
-        return body
+
+        def run() -> dict[str, Any]:  # on its own thread: it waits for the stopped program thread
+            try:
+                var = self.session.set_variable(ref, name, value)
+            except KeyError as exc:
+                raise RequestError(exc.args[0] if exc.args else f"no variable {name!r}") from None
+            except Exception as exc:
+                raise RequestError(f"{type(exc).__name__}: {exc}") from None
+            body: dict[str, Any] = {"value": var.value, "type": var.type, "variablesReference": var.reference}
+            if var.indexed:
+                body["indexedVariables"] = var.indexed
+            return body
+
+        return _Deferred(run)
 
     def on_exceptionInfo(self, args: dict[str, Any]) -> Any:
         _int(args, "threadId")
@@ -621,6 +794,31 @@ class DapAdapter:
                 message += f" ({result.hint})"
             raise _Failed(message, body)
         return body
+
+
+def _request_in(error: FrameError) -> tuple[int, str] | None:
+    """(seq, command) of the request a broken message held, when it can be made out."""
+    message = error.message
+    if isinstance(message, dict):
+        seq, command = message.get("seq"), message.get("command")
+        if message.get("type") not in ("request", None) or isinstance(seq, bool) or not isinstance(seq, int):
+            return None
+        return seq, command if isinstance(command, str) else ""
+    raw = error.raw
+    m = _SEQ_RE.search(raw)
+    if m is None:
+        return None
+    kind = _TYPE_RE.search(raw)
+    if kind is not None and kind.group(1) != b"request":
+        return None  # a response or an event from the client: nothing to answer
+    command = ""
+    c = _COMMAND_RE.search(raw)
+    if c is not None:
+        try:
+            command = str(json.loads(c.group(1).decode("utf-8", "replace")))
+        except ValueError:
+            command = ""
+    return int(m.group(1)), command
 
 
 class _Failed(Exception):

@@ -7,10 +7,15 @@ The reader is built to survive bad input and keep serving:
 - a body that is not JSON, or not a JSON object, is reported with the bytes it held;
 - a length that is too long is noticed as soon as the next real header shows up inside the "body" (raw CR LF
   pairs and a ``Content-Length:`` line can never be part of one JSON value), so the server resynchronises on it
-  instead of waiting forever for bytes that will not come.
+  instead of waiting forever for bytes that will not come; and when the bytes received so far already hold a
+  whole JSON object and no more arrive, it stops waiting too (a strict prefix of a JSON text is never a whole
+  JSON object, unless only white space follows);
+- a length that is too short is noticed when the body is not JSON but the body and the bytes right behind it
+  are.
 
 Every problem comes back as a :class:`FrameError` from :meth:`MessageReader.read`; the caller answers it and
-reads on. ``None`` means the peer closed the stream.
+reads on (a request it can still make out, by its parsed JSON or by its ``seq`` in the raw bytes, gets an error
+response). ``None`` means the peer closed the stream.
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_BODY = 64 * 1024 * 1024
+# a body shorter than its Content-Length is checked for a whole JSON object only up to this size
+_EARLY_CHECK_MAX = 1024 * 1024
+# how long to wait for the rest of a body whose bytes so far are a whole JSON object
+_REST_WAIT = 0.05
 _HEADER_END = b"\r\n\r\n"
 _LENGTH_RE = re.compile(rb"Content-Length[ \t]*:[ \t]*(\S*)", re.IGNORECASE)
 # a complete header block that starts somewhere inside a body: the sign of a Content-Length that was too long
@@ -41,10 +50,17 @@ class FrameError:
 
 
 class MessageReader:
-    """Reads framed messages from ``read_some`` (returns some bytes, or b"" at end of stream)."""
+    """Reads framed messages from ``read_some`` (returns some bytes, or b"" at end of stream).
 
-    def __init__(self, read_some: Callable[[], bytes]) -> None:
+    ``readable(timeout)`` (optional) says whether ``read_some`` has bytes within ``timeout`` seconds; without
+    it, a body that is already a whole JSON object but shorter than its Content-Length is taken at once.
+    """
+
+    def __init__(
+        self, read_some: Callable[[], bytes], readable: Callable[[float], bool] | None = None
+    ) -> None:
         self._read_some = read_some
+        self._readable = readable
         self._buf = bytearray()
         self._eof = False
 
@@ -99,13 +115,19 @@ class MessageReader:
                 if resync is not None:
                     raw = bytes(self._buf[: resync.start()])
                     del self._buf[: resync.start()]
-                    return FrameError(
-                        f"Content-Length {length} is longer than the message ({len(raw)} bytes)", raw
-                    )
+                    return _too_long(length, raw)
+                whole = _whole_object(self._buf)
+                if whole is not None and not (self._readable is not None and self._readable(_REST_WAIT)):
+                    # the message is all here and nothing follows it: the length was too long
+                    raw = bytes(self._buf)
+                    self._buf.clear()
+                    return _too_long(length, raw, whole)
                 if not self._fill():
                     raw = bytes(self._buf)
                     self._buf.clear()
-                    return FrameError(f"the stream ended inside a message body of {length} bytes", raw)
+                    return FrameError(
+                        f"the stream ended inside a message body of {length} bytes", raw, _whole_object(raw)
+                    )
             body = bytes(self._buf[:length])
             del self._buf[:length]
             result = parse_body(body)
@@ -115,8 +137,48 @@ class MessageReader:
                     # a header inside a broken body: the length was wrong; read on from that header
                     self._buf[:0] = body[cut:]
                     result.raw = body[:cut]
+                    result.message = _whole_object(result.raw)
                     result.reason += f" (Content-Length {length} did not match the message)"
+                else:
+                    longer = self._too_short(length, body)
+                    if longer is not None:
+                        return longer
             return result
+
+    def _too_short(self, length: int, body: bytes) -> FrameError | None:
+        """A body that is not JSON, but is with the bytes already buffered behind it (up to the next header)."""
+        resync = _EMBEDDED_HEADER_RE.search(self._buf)
+        end = resync.start() if resync is not None else len(self._buf)
+        if not end:
+            return None
+        whole = _whole_object(body + self._buf[:end])
+        if whole is None:
+            return None
+        raw = body + bytes(self._buf[:end])
+        del self._buf[:end]
+        return FrameError(
+            f"Content-Length {length} is shorter than the message ({len(raw)} bytes)", raw, whole
+        )
+
+
+def _too_long(length: int, raw: bytes, message: Any = None) -> FrameError:
+    return FrameError(
+        f"Content-Length {length} is longer than the message ({len(raw)} bytes)",
+        raw,
+        message if message is not None else _whole_object(raw),
+    )
+
+
+def _whole_object(data: bytes | bytearray) -> dict[str, Any] | None:
+    """The JSON object ``data`` holds, when it is exactly one (cheap checks first: this runs on partial
+    bodies)."""
+    if len(data) > _EARLY_CHECK_MAX or not data.rstrip().endswith(b"}"):
+        return None
+    text = bytes(data).strip()
+    if not text.startswith(b"{"):
+        return None
+    result = parse_body(text)
+    return result if isinstance(result, dict) else None
 
 
 _MARK = b"content-length"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import select
 import socket
 import sys
 import threading
@@ -24,10 +25,16 @@ from .adapter import DapAdapter
 from .protocol import MessageReader, MessageWriter
 
 
-def serve(read_some: Callable[[], bytes], write_all: Callable[[bytes], None]) -> int:
-    """Serve one client until it disconnects or its stream ends. Returns the exit code."""
+def serve(
+    read_some: Callable[[], bytes],
+    write_all: Callable[[bytes], None],
+    readable: Callable[[float], bool] | None = None,
+) -> int:
+    """Serve one client until it disconnects or its stream ends. Returns the exit code.
+
+    ``readable(timeout)``: whether ``read_some`` has bytes within ``timeout`` seconds (see MessageReader)."""
     writer = MessageWriter(write_all)
-    reader = MessageReader(read_some)
+    reader = MessageReader(read_some, readable)
     adapter = DapAdapter(writer)
     modules_before = set(sys.modules)
     try:
@@ -53,6 +60,16 @@ def _forget_program_modules(before: set[str]) -> None:
             sys.modules.pop(name, None)
 
 
+def _readable(source: int | socket.socket) -> Callable[[float], bool]:
+    def readable(timeout: float) -> bool:
+        try:
+            return bool(select.select([source], [], [], timeout)[0])
+        except (OSError, ValueError):
+            return True  # let the read itself report the problem
+
+    return readable
+
+
 def _write_fd(fd: int) -> Callable[[bytes], None]:
     def write_all(data: bytes) -> None:
         view = memoryview(data)
@@ -75,7 +92,7 @@ def serve_stdio() -> int:
     os.close(devnull)
     os.dup2(2, 1)
     try:
-        return serve(lambda: os.read(in_fd, 65536), _write_fd(out_fd))
+        return serve(lambda: os.read(in_fd, 65536), _write_fd(out_fd), _readable(in_fd))
     finally:
         for fd in (in_fd, out_fd):
             try:
@@ -99,7 +116,7 @@ def serve_tcp(port: int, *, once: bool = False, host: str = "127.0.0.1") -> int:
                     with lock:
                         conn.sendall(data)
 
-                serve(lambda conn=conn: conn.recv(65536), send)
+                serve(lambda conn=conn: conn.recv(65536), send, _readable(conn))
                 try:
                     conn.shutdown(socket.SHUT_RDWR)
                 except OSError:

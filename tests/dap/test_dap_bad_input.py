@@ -1,5 +1,7 @@
-"""Bad input to the real server (a subprocess on stdio): every bad message gets an error (a response when it has
-a seq, a console message when it has none), and the next valid request is still answered."""
+"""Bad input to the real server (a subprocess on stdio): every bad message is reported, and the next valid request
+is still answered. A request inside a broken frame (wrong Content-Length, JSON that does not parse) whose seq can
+still be made out gets an error response for that seq: a client waiting for it must not hang. Only a message
+with no request in it at all (random bytes, a header without a body) is answered with a console message alone."""
 
 from __future__ import annotations
 
@@ -101,6 +103,59 @@ def test_each_kind_of_bad_input_has_its_message(server: DapClient) -> None:
     assert "no such file" in server.fail("launch", {"program": "/nonexistent/x.py"})["message"]
     assert "not stopped" in server.fail("continue", {"threadId": 1})["message"]
     # too long, then a good request right behind it: answered without waiting for the missing bytes
-    body = json.dumps({"seq": 500, "type": "request", "command": "threads"}).encode()
+    seq = next_seq(server)
+    body = json.dumps({"seq": seq, "type": "request", "command": "threads"}).encode()
     server.send_raw(b"Content-Length: %d\r\n\r\n" % (len(body) + 1000) + body)
     still_serving(server)
+    assert "longer than the message" in server.response(seq)["message"]
+
+
+def next_seq(client: DapClient) -> int:
+    """A seq for a request sent raw (DapClient.send numbers the others)."""
+    client.seq += 1
+    return client.seq
+
+
+def broken_request_is_answered(server: DapClient, frame: bytes, seq: int, reason: str) -> None:
+    server.send_raw(frame)
+    response = server.response(seq, timeout=5)  # not a hang, waiting for bytes that never come
+    assert response["success"] is False, response
+    assert response["command"] == "threads"
+    assert f"request {seq} ('threads') was not carried out" in response["message"]
+    assert reason in response["message"], response["message"]
+    assert "threads" not in response.get("body", {})  # not carried out
+    still_serving(server)
+
+
+def test_a_request_in_a_frame_that_is_too_long_gets_an_error_response(server: DapClient) -> None:
+    # nothing follows the message: the server does not wait for the 150 bytes that are missing
+    seq = next_seq(server)
+    body = json.dumps({"seq": seq, "type": "request", "command": "threads"}).encode()
+    frame = b"Content-Length: %d\r\n\r\n" % (len(body) + 150) + body
+    broken_request_is_answered(server, frame, seq, f"Content-Length {len(body) + 150} is longer")
+
+
+def test_a_request_in_a_frame_that_is_too_short_gets_an_error_response(server: DapClient) -> None:
+    seq = next_seq(server)
+    body = json.dumps({"seq": seq, "type": "request", "command": "threads"}).encode()
+    frame = b"Content-Length: 20\r\n\r\n" + body
+    broken_request_is_answered(server, frame, seq, "Content-Length 20 is shorter")
+
+
+def test_a_request_that_is_not_valid_json_gets_an_error_response(server: DapClient) -> None:
+    seq = next_seq(server)
+    body = b'{"seq": %d, "type": "request", "command": "threads", }' % seq
+    frame = b"Content-Length: %d\r\n\r\n" % len(body) + body
+    broken_request_is_answered(server, frame, seq, "not valid JSON")
+
+
+def test_a_broken_frame_between_requests_is_answered_in_order(server: DapClient) -> None:
+    # one write: a request whose length is too long, with the next request right behind it
+    first, second = next_seq(server), next_seq(server)
+    a = json.dumps({"seq": first, "type": "request", "command": "threads"}).encode()
+    b = json.dumps({"seq": second, "type": "request", "command": "threads"}).encode()
+    server.send_raw(
+        b"Content-Length: %d\r\n\r\n" % (len(a) + 40) + a + b"Content-Length: %d\r\n\r\n" % len(b) + b
+    )
+    assert server.response(first, timeout=5)["success"] is False
+    assert server.response(second, timeout=5)["body"] == {"threads": []}

@@ -77,3 +77,27 @@ def test_too_long_length_resyncs_without_waiting() -> None:
 def test_unicode_and_large_bodies_round_trip() -> None:
     msg = {"seq": 1, "type": "event", "event": "output", "body": {"output": "héllo ✓ " * 20000}}
     assert read_all(encode(msg), chunk=1000) == [msg]
+
+
+def test_a_request_in_a_broken_frame_is_still_made_out() -> None:
+    good = encode(dict(GOOD))
+    first = json.dumps({"seq": 1, "type": "request", "command": "threads"}).encode()
+    # too long, and nothing after it: no wait for bytes that never come
+    out = read_all(frame(first, len(first) + 500), chunk=5)
+    assert len(out) == 1 and isinstance(out[0], FrameError) and "longer" in out[0].reason
+    assert out[0].message == json.loads(first)
+    # too short: the body and the bytes behind it are the message
+    out = read_all(frame(first, 10) + good, chunk=4096)
+    assert isinstance(out[0], FrameError) and "shorter" in out[0].reason
+    assert out[0].message == json.loads(first)
+    assert out[1:] == [GOOD]
+
+
+def test_a_slow_sender_is_waited_for() -> None:
+    """With `readable`, bytes that are a whole JSON object but short of the length are not taken while more
+    are coming (here: trailing white space counted in the length)."""
+    body = json.dumps(GOOD).encode() + b"  "
+    chunks = [frame(body)[:-2], b"  "]
+    reader = MessageReader(lambda: chunks.pop(0) if chunks else b"", readable=lambda timeout: bool(chunks))
+    assert reader.read() == GOOD
+    assert reader.read() is None
