@@ -5,11 +5,18 @@ the program's output and the stop locations come out in the order they happened;
 above the prompt (prompt_toolkit's `patch_stdout`). After a command that resumes the program the console waits
 for the next stop (Ctrl-C pauses), as pdb does. Without a terminal (a pipe, a test) it reads plain lines.
 
-Unless `--stop-on-entry` is given, the console starts before the program: set breakpoints, then `c` runs it.
+The program stops at its first line by default (the CLI's `--stop-on-entry`, on unless `--no-stop-on-entry` is
+given). With `--no-stop-on-entry` the console starts before the program: set breakpoints, then `c` runs it.
+
+The console keeps its own list of the breakpoints it asked for (to set them again on `restart`); when a hot
+reload moves or deletes breakpoints (`BreakpointChanged`), that list follows. The command history is kept in
+$XDG_STATE_HOME/dapper-tui/plain_history (the folder engine/persist.py keeps project state in), so it outlives
+the session.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import linecache
 import os
 import queue
@@ -18,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from dapper_tui.engine.breakpoints import BreakpointSpec
+from dapper_tui.engine.breakpoints import Breakpoint, BreakpointSpec
 from dapper_tui.engine.evaluate import evaluate as evaluate_in_frame
 from dapper_tui.engine.events import (
     BreakpointChanged,
@@ -30,6 +37,7 @@ from dapper_tui.engine.events import (
     Stopped,
 )
 from dapper_tui.engine.launch import LaunchTarget
+from dapper_tui.engine.persist import state_dir
 from dapper_tui.engine.session import DebugSession, FrameInfo
 from dapper_tui.engine.sources import canonical, is_user_file
 from prompt_toolkit.completion import Completer, Completion
@@ -106,6 +114,8 @@ class PlainConsole:
         self.cur = 0
         self.displays: list[str] = []
         self.line_bps: dict[str, list[BreakpointSpec]] = {}
+        self._bp_specs: dict[int, tuple[str, BreakpointSpec]] = {}  # engine breakpoint id -> its spec here
+        self._bp_lock = threading.RLock()  # line_bps changes on the printer thread too (BreakpointChanged)
         self.func_bps: list[str] = []
         self.names: list[str] = []  # completion: names in the current frame
         self.last_command = ""
@@ -174,14 +184,58 @@ class PlainConsole:
             self._settle()
         elif isinstance(event, BreakpointChanged):
             bp = event.breakpoint
+            listed = self._follow_breakpoint(bp)
             where = f"{os.path.basename(bp.path or '')}:{bp.line}" if bp.path else bp.function
-            self.say(f"breakpoint {bp.id} {event.reason}: {where}", "info")
+            if not listed or event.reason == "removed":
+                self.say(f"breakpoint {bp.id} removed: {bp.message or where}", "error")
+            elif not bp.verified:
+                self.say(f"breakpoint {bp.id} unverified: {bp.message} ({where})", "error")
+            else:
+                self.say(f"breakpoint {bp.id} {event.reason}: {where}", "info")
         elif isinstance(event, Reloaded):
             result = event.result
             style = "info" if getattr(result, "ok", False) else "error"
             self.say(result.summary() if hasattr(result, "summary") else str(result), style)
             for w in getattr(result, "warnings", []) or []:
                 self.say(f"warning: {w}", "error")
+
+    def _follow_breakpoint(self, bp: Breakpoint) -> bool:
+        """A reload moved a breakpoint, or removed its line: the spec it came from follows what the engine now
+        lists for it (its new line, or nothing when it is no longer listed), so the next `b`, `cl` or
+        `restart`, which send the file's whole list again, do not put it back on its old line. Returns whether
+        the engine still lists it."""
+        if not bp.path:
+            return True
+        listed = next((b for b in self.session.breakpoint_list() if b.id == bp.id), None)
+        with self._bp_lock:
+            found = self._bp_specs.get(bp.id)
+            if found is None:
+                return listed is not None
+            path, spec = found
+            specs = self.line_bps.get(path, [])
+            i = next((k for k, s in enumerate(specs) if s is spec), None)
+            if i is None:
+                return listed is not None
+            if listed is None or listed.line is None:
+                del specs[i]
+                del self._bp_specs[bp.id]
+                return False
+            moved = dataclasses.replace(spec, line=listed.requested_line or listed.line)
+            specs[i] = moved
+            self._bp_specs[bp.id] = (path, moved)
+            return True
+
+    def _set_line_bps(self, path: str) -> list[Breakpoint]:
+        """Send the file's breakpoints to the engine and remember which engine breakpoint each one became."""
+        with self._bp_lock:
+            specs = list(self.line_bps.get(path, []))
+            if not specs:
+                self.line_bps.pop(path, None)
+            result = self.session.set_breakpoints(path, specs)
+            self._bp_specs = {i: ps for i, ps in self._bp_specs.items() if ps[0] != path}
+            for spec, bp in zip(specs, result, strict=False):
+                self._bp_specs[bp.id] = (path, spec)
+            return result
 
     def _settle(self) -> None:
         with self._settled:
@@ -288,8 +342,9 @@ class PlainConsole:
                 sys.modules.pop(name, None)
         self.session = DebugSession(self.events.put, just_my_code=old.just_my_code)
         self.session.set_exception_breakpoints(set(old.exception_filters))
-        for path, specs in self.line_bps.items():
-            self.session.set_breakpoints(path, specs)
+        with self._bp_lock:
+            for path in list(self.line_bps):
+                self._set_line_bps(path)
         if self.func_bps:
             self.session.set_function_breakpoints([(n, None, None) for n in self.func_bps])
         self.frames = []
@@ -327,10 +382,10 @@ class PlainConsole:
             from prompt_toolkit.styles import Style
 
             history: Any = InMemoryHistory()
-            state = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
             try:
-                os.makedirs(os.path.join(state, "dapper-tui"), exist_ok=True)
-                history = FileHistory(os.path.join(state, "dapper-tui", "plain_history"))
+                folder = state_dir()
+                folder.mkdir(parents=True, exist_ok=True)
+                history = FileHistory(str(folder / "plain_history"))
             except OSError:
                 pass
             # the engine replaces sys.stdin/sys.stdout with proxies for the program: talk to the terminal itself
@@ -517,10 +572,11 @@ class PlainConsole:
             self.say(f"Breakpoint {bp.id} at function {line}" + ("" if bp.verified else f" ({bp.message})"))
             return
         path = self._resolve_file(file) if file else self._current_file()
-        specs = [s for s in self.line_bps.get(path, []) if s.line != int(line)]
-        specs.append(BreakpointSpec(int(line), cond))
-        self.line_bps[path] = specs
-        result = self.session.set_breakpoints(path, specs)
+        with self._bp_lock:
+            specs = [s for s in self.line_bps.get(path, []) if s.line != int(line)]
+            specs.append(BreakpointSpec(int(line), cond))
+            self.line_bps[path] = specs
+            result = self._set_line_bps(path)
         bp = result[-1]
         msg = f"Breakpoint {bp.id} at {path}:{bp.line}"
         if bp.message:
@@ -529,9 +585,11 @@ class PlainConsole:
 
     def cmd_cl(self, arg: str) -> None:
         if not arg:
-            for path in list(self.line_bps):
-                self.session.set_breakpoints(path, [])
-            self.line_bps.clear()
+            with self._bp_lock:
+                paths = list(self.line_bps)
+                self.line_bps.clear()
+                for path in paths:
+                    self._set_line_bps(path)
             self.func_bps.clear()
             self.session.set_function_breakpoints([])
             self.say("deleted all breakpoints")
@@ -550,10 +608,13 @@ class PlainConsole:
             if not hit:
                 continue
             if bp.path:
-                self.line_bps[bp.path] = [
-                    s for s in self.line_bps.get(bp.path, []) if s.line not in (bp.line, bp.requested_line)
-                ]
-                self.session.set_breakpoints(bp.path, self.line_bps[bp.path])
+                with self._bp_lock:
+                    self.line_bps[bp.path] = [
+                        s
+                        for s in self.line_bps.get(bp.path, [])
+                        if s.line not in (bp.line, bp.requested_line)
+                    ]
+                    self._set_line_bps(bp.path)
             else:
                 self.func_bps = [f for f in self.func_bps if f != bp.function]
                 self.session.set_function_breakpoints([(n, None, None) for n in self.func_bps])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -150,3 +151,97 @@ def test_help_unknown_and_quit_while_stopped(terminal, tmp_path: Path) -> None:
     t.prompt()
     t.send("q")
     assert t.close() == 0
+
+
+RELOADED = """
+    def f(i):
+        return i * 2                             # in f
+
+    for i in range(3):
+        x = f(i)
+        print("x", x)                            # print line
+    """
+
+
+def test_breakpoints_follow_a_reload_that_moves_them(terminal, tmp_path: Path) -> None:
+    prog = tmp_path / "prog.py"
+    prog.write_text(textwrap.dedent(RELOADED).lstrip())
+    t = terminal("prog.py")  # stop on entry is the default
+    t.expect(r"\[Entry\]")
+    t.prompt()
+    t.send("b 6")
+    t.expect(r"Breakpoint 1 at .*prog\.py:6")
+    t.prompt()
+    t.send("b 2")
+    t.expect(r"Breakpoint 2 at .*prog\.py:2")
+    t.prompt()
+    t.send("c")
+    t.expect(r"\[Breakpoint at prog\.py:2\]")
+    t.prompt()
+    prog.write_text("# one\n# two\n" + textwrap.dedent(RELOADED).lstrip())  # every line moves down by 2
+    t.send("reload")
+    start = t.pos
+    t.expect(r"reloaded")
+    t.prompt()
+    shown = t.text[start : t.pos]
+    assert "breakpoint 1 changed: prog.py:8" in shown and "breakpoint 2 changed: prog.py:4" in shown, shown
+    t.send("b 7")  # sends the file's whole list again: the moved ones must not go back to 2 and 6
+    t.expect(r"Breakpoint 3 at .*prog\.py:7")
+    t.prompt()
+    t.send("b")
+    listing = t.expect(r"(\s+\d+\s+\S+prog\.py:\d+\s+hits \d+\n)+").group(0)
+    rows = sorted((int(n), int(line)) for n, line in re.findall(r"(\d+)\s+\S+prog\.py:(\d+)\s+hits", listing))
+    assert rows == [(1, 8), (2, 4), (3, 7)], listing
+    t.prompt()
+    # restart sets the console's own list on a fresh session: the program stops at the moved lines
+    t.send("restart")
+    t.expect(r"\[Entry\]")
+    t.prompt()
+    t.send("c")
+    t.expect(r"\[Breakpoint at prog\.py:7\]")
+    t.prompt()
+    t.send("c")
+    t.expect(r"\[Breakpoint at prog\.py:4\]")
+    t.expect(r"-> return i \* 2")
+    t.prompt()
+    t.send("q")
+    assert t.close() == 0
+
+
+def test_colours_on_a_terminal(terminal, tmp_path: Path) -> None:
+    _write(tmp_path)
+    t = terminal("prog.py")
+    t.expect(r"\[Entry\]")
+    t.prompt()
+    t.send("l")
+    t.expect(r"1 ->\s+import shapes")
+    t.prompt()
+    t.send("q")
+    assert t.close() == 0
+    raw = t.raw.decode("utf-8", "replace")
+    assert "\x1b[1;32m> " in raw  # the stop location, bold green
+    assert "\x1b[33m-> import shapes" in raw  # the current line, yellow
+    assert "\x1b[33m   1 -> import shapes" in raw  # and in a listing
+    assert re.search(r"\x1b\[[0-9;]*\b36\b[0-9;]*m\(dapper\) ", raw), raw[-500:]  # the prompt, cyan
+
+
+def test_history_outlives_the_session(terminal, tmp_path: Path) -> None:
+    _write(tmp_path)
+    first = terminal("prog.py")
+    first.prompt()
+    first.send("p 6 * 7")
+    first.expect(r"\b42\n")
+    first.prompt()
+    first.send("q")
+    assert first.close() == 0
+    saved = tmp_path / "state" / "dapper-tui" / "plain_history"
+    assert "p 6 * 7" in saved.read_text()
+
+    second = terminal("prog.py")
+    second.prompt()
+    second.keys("\x1b[A\x1b[A")  # the previous session's last command (q), and the one before it
+    second.send("")
+    second.expect(r"\b42\n")
+    second.prompt()
+    second.send("q")
+    assert second.close() == 0
