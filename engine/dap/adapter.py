@@ -14,7 +14,6 @@ small numbers.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -174,23 +173,6 @@ class OutputJoiner:
                     self._cv.wait(left)
                 else:
                     self._flush_locked()
-
-
-def hotreload_available() -> str | None:
-    """None when the engine's hot reload can be used, otherwise why not."""
-    try:
-        spec = importlib.util.find_spec("dapper_tui.engine.hotreload")
-    except (ImportError, ValueError) as exc:
-        return f"hot reload is not available: {exc}"
-    if spec is None:
-        return "hot reload is not available: dapper_tui.engine.hotreload is not installed"
-    try:
-        from .. import hotreload
-
-        hotreload.reload_file  # noqa: B018 - the entry point the session calls
-    except Exception as exc:
-        return f"hot reload is not available: {type(exc).__name__}: {exc}"
-    return None
 
 
 def _arg(args: dict[str, Any], name: str, kind: type | tuple[type, ...] | None = None) -> Any:
@@ -780,9 +762,6 @@ class DapAdapter:
         if not isinstance(path, str) or not path:
             raise RequestError("missing argument 'source.path'")
         options = _opt(args, "options", dict, {})
-        problem = hotreload_available()
-        if problem:
-            raise RequestError(problem)
         try:
             result = self.session.reload(path, options)
         except ValueError as exc:  # a bad option

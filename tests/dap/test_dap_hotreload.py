@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from dapclient import DapClient, line_of, write
-from dapper_tui.engine.dap.adapter import hotreload_available
-
-needs_hotreload = pytest.mark.skipif(
-    hotreload_available() is not None,
-    reason=f"engine hot reload not landed yet ({hotreload_available()})",
-)
 
 PROGRAM = """
     import shapes
@@ -36,7 +29,6 @@ def _stop_in_loop(dap: DapClient, tmp_path: Path) -> tuple[Path, Path, int]:
     return prog, shapes, stop["threadId"]
 
 
-@needs_hotreload
 def test_edit_reload_continue_runs_new_code(dap: DapClient, tmp_path: Path) -> None:
     prog, shapes, tid = _stop_in_loop(dap, tmp_path)
     mark = dap.mark()
@@ -73,7 +65,6 @@ def test_edit_reload_continue_runs_new_code(dap: DapClient, tmp_path: Path) -> N
     assert dap.output().endswith("area 0\narea 1000\narea 2000\n"), dap.output()
 
 
-@needs_hotreload
 def test_failed_reload_changes_nothing(dap: DapClient, tmp_path: Path) -> None:
     prog, shapes, tid = _stop_in_loop(dap, tmp_path)
     shapes.write_text("def area(n):\n    return n *\n")
