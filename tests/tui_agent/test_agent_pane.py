@@ -56,6 +56,23 @@ async def _send(pilot, pane: AgentPane, text: str) -> None:
     await _until(pilot, lambda: not pane.busy)
 
 
+def _turn_in_another_process(project: Path, message: str) -> str:
+    """One headless turn (`dapper-tui agent DIR -m MESSAGE --json`) in a new thread; returns the thread's id."""
+    import json
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "dapper_tui.capsule.cli", str(project), "-m", message, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    start = next(line for line in run.stdout.splitlines() if '"thread_start"' in line)
+    return json.loads(start)["thread"]
+
+
 async def test_message_tool_call_and_reload_failure_inline(project: Path) -> None:
     coordinator = ReloadCoordinator(debounce_ms=30)
     coordinator.start()
@@ -92,17 +109,7 @@ async def test_watch_follows_a_thread_written_by_another_process(project: Path) 
     import subprocess
     import sys
 
-    first = subprocess.run(
-        [sys.executable, "-m", "dapper_tui.capsule.cli", str(project), "-m", "first message", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert first.returncode == 0, first.stderr
-    thread = next(line for line in first.stdout.splitlines() if '"thread_start"' in line)
-    import json
-
-    thread_id = json.loads(thread)["thread"]
+    thread_id = _turn_in_another_process(project, "first message")
     app = PaneApp(project, ReloadCoordinator(), watch=True)
     async with app.run_test(size=(110, 40)) as pilot:
         await _until(pilot, lambda: app.ready)
@@ -170,19 +177,7 @@ async def test_agent_console_app_reload_key_and_one_log(project: Path) -> None:
 async def test_reload_failure_reaches_a_thread_from_an_earlier_session(project: Path) -> None:
     """The thread on screen was written by an earlier process: reload failures still show inline in it, and
     are kept in its history."""
-    import json
-    import subprocess
-    import sys
-
-    earlier = subprocess.run(
-        [sys.executable, "-m", "dapper_tui.capsule.cli", str(project), "-m", "from before", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert earlier.returncode == 0, earlier.stderr
-    start = next(line for line in earlier.stdout.splitlines() if '"thread_start"' in line)
-    thread_id = json.loads(start)["thread"]
+    thread_id = _turn_in_another_process(project, "from before")
     coordinator = ReloadCoordinator(debounce_ms=30)
     coordinator.start()
     app = PaneApp(project, coordinator)
