@@ -9,10 +9,12 @@ reload the applied text becomes the module's recorded source.
 
 from __future__ import annotations
 
+import contextlib
 import linecache
 import sys
 import threading
 import weakref
+from collections.abc import Iterator
 from types import CodeType
 
 from ..sources import canonical, is_user_file
@@ -22,6 +24,7 @@ _sources: dict[str, str] = {}  # real path -> the text the module was last execu
 _tracking = False
 _hook_installed = False
 _in_hook = threading.local()
+_reloading: set[str] = set()  # real paths being reloaded: their exec events are the reload's, not imports
 
 
 # One notion of "real path" and "the program's own file" for the whole engine (engine/sources.py).
@@ -43,7 +46,7 @@ def read_text(path: str) -> str:
 
 def _remember_file(filename: str) -> None:
     real = realpath(filename)
-    if not _is_user_file(real):
+    if real in _reloading or not _is_user_file(real):
         return
     try:
         text = read_text(real)
@@ -91,6 +94,19 @@ def track_sources(enable: bool = True) -> None:
             _remember_file(file)
 
 
+@contextlib.contextmanager
+def reloading(real: str) -> Iterator[None]:
+    """While a reload runs the parts of ``real`` it compiled, the file on disk is not what the module runs
+    until the reload commits (and never, if it rolls back): the audit hook must not record it."""
+    with _lock:
+        _reloading.add(real)
+    try:
+        yield
+    finally:
+        with _lock:
+            _reloading.discard(real)
+
+
 def remember_source(path: str, text: str) -> None:
     with _lock:
         _sources[realpath(path)] = text
@@ -126,8 +142,11 @@ def _walk_codes(code: CodeType):
             yield from _walk_codes(const)
 
 
-def mark_old(code: CodeType, source: str | None) -> None:
-    """Record that ``code`` (and the code nested in it) was replaced by a reload; ``source`` is its text."""
+def mark_old(code: CodeType, source: str | None) -> list[CodeType]:
+    """Record that ``code`` (and the code nested in it) was replaced by a reload; ``source`` is its text.
+
+    Returns the code objects marked now (not those marked by an earlier reload), for ``unmark_old``."""
+    marked = []
     with _lock:
         for c in _walk_codes(code):
             key = id(c)
@@ -138,6 +157,17 @@ def mark_old(code: CodeType, source: str | None) -> None:
             except TypeError:
                 continue
             _old_code[key] = (ref, source if source is not None else "")
+            marked.append(c)
+    return marked
+
+
+def unmark_old(codes: list[CodeType]) -> None:
+    """Undo ``mark_old`` (a reload that was rolled back replaced nothing)."""
+    with _lock:
+        for c in codes:
+            entry = _old_code.get(id(c))
+            if entry is not None and entry[0]() is c:
+                del _old_code[id(c)]
 
 
 def running_old_code(frame) -> bool:

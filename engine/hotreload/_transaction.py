@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import dataclasses
 import enum
 import gc
@@ -14,8 +15,8 @@ import sys
 import threading
 import time
 import traceback
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import CodeType, FrameType, FunctionType, ModuleType
 from typing import Any
@@ -26,7 +27,6 @@ from ._diff import (
     Item,
     diff_items,
     future_flags,
-    is_main_guard,
     items_of,
     iter_codes,
     remap_lines,
@@ -48,6 +48,22 @@ _EXT_SUFFIXES = tuple(
 )
 _BINARY_MAGIC = (b"\x7fELF", b"MZ", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
 _ASSIGN_LIKE = (ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom)
+_AMBIGUOUS: Any = object()
+_NOT_STOPPED = {
+    "running": (
+        "the debuggee is running: hot reload needs a stopped session",
+        "Pause the program (or wait for a breakpoint), then reload; a save while running is applied at the "
+        "next stop.",
+    ),
+    "exited": (
+        "the program has exited: there is nothing to reload",
+        "Restart the program: it runs the saved code from the start.",
+    ),
+    "idle": (
+        "the program has not started: there is nothing to reload",
+        "Start the program: it runs the saved code.",
+    ),
+}
 
 
 class Rejected(Exception):
@@ -72,6 +88,14 @@ class Target:
     @property
     def is_main(self) -> bool:
         return self.ns.get("__name__") == "__main__"
+
+
+def _not_loaded(name: str) -> Rejected:
+    return Rejected(
+        f"{name} is not loaded in this debug session, so there is nothing to reload",
+        "Only modules the program has imported (or the script itself) can be reloaded; "
+        "the new code is used the next time it is imported.",
+    )
 
 
 def _syntax_message(exc: SyntaxError, path: str) -> str:
@@ -178,11 +202,7 @@ def resolve(path: str | Path, frames: Sequence[FrameType] = ()) -> tuple[str, li
                 f"{name}: compiled code cannot be hot reloaded",
                 "Rebuild the extension from this source and restart the debug session.",
             )
-        raise Rejected(
-            f"{name} is not loaded in this debug session, so there is nothing to reload",
-            "Only modules the program has imported (or the script itself) can be reloaded; "
-            "the new code is used the next time it is imported.",
-        )
+        raise _not_loaded(name)
     targets.sort(key=lambda t: not t.is_main)
     if not os.path.exists(real):
         raise Rejected(
@@ -212,9 +232,15 @@ def _extension_twin(real: str) -> tuple[str, str] | None:
 
 class Transaction:
     def __init__(
-        self, path: str | Path, options: ReloadOptions, frames: Sequence[FrameType], result: ReloadResult
+        self,
+        path: str | Path,
+        options: ReloadOptions,
+        frames: Sequence[FrameType],
+        result: ReloadResult,
+        allow: Callable[[str], bool] | None = None,
     ) -> None:
         self.path = path
+        self.allow = allow
         self.opts = options
         self.frames = list(frames)
         self.result = result
@@ -232,6 +258,10 @@ class Transaction:
         self.rebuilt_prefixes: list[str] = []
         self.old_text: str | None = None
         self.old_items: list[Item] | None = None
+        self.old_flags: int | None = None
+        self.line_map: dict[int, int | None] | None = None  # old line -> new line (None: deleted)
+        self._starts: dict[int, list[int]] = {}  # id(list of items) -> their first lines, for bisect
+        self._sites: dict[str, Counter[str]] = {}  # "old"/"new" -> how many definitions each qualname has
 
     # -- helpers --
 
@@ -242,6 +272,72 @@ class Transaction:
     def _note(self, bucket: list[str], name: str) -> None:
         if name not in bucket:
             bucket.append(name)
+
+    def _innermost(self, items: list[Item], line: int) -> Item | None:
+        """The innermost item (a top-level statement, or a statement of a class body) holding ``line``."""
+        starts = self._starts.get(id(items))
+        if starts is None:
+            starts = self._starts[id(items)] = [it.lineno for it in items]
+        i = bisect.bisect_right(starts, line) - 1
+        if i < 0 or line > items[i].end_lineno:
+            return None
+        it = items[i]
+        if it.body:
+            return self._innermost(it.body, line) or it
+        return it
+
+    def identical(self, old: CodeType, new: CodeType) -> bool:
+        """Is ``old`` the code ``new`` is, plus a debugger's breakpoint hooks (the 3.11 bytecode backend puts
+        them into the code objects)? It is when it carries injected callables and was compiled from the very
+        source ``new`` was: the same statement text on the same lines, with the same ``__future__`` flags."""
+        if (
+            self.old_items is None
+            or self.old_flags != self.flags
+            or old.co_qualname != new.co_qualname
+            or old.co_firstlineno != new.co_firstlineno
+            or not _injected(old)
+        ):
+            return False
+        a = self._innermost(self.old_items, old.co_firstlineno)
+        b = self._innermost(self.new_items, new.co_firstlineno)
+        return a is not None and b is not None and a.positions() == b.positions() and a.text == b.text
+
+    def _same_statement(self, old_line: int, new_line: int) -> bool:
+        """Are these lines in the same statement, before and after the edit (what it defines or binds)? The
+        line map only estimates where a line of an edited block went."""
+        if self.old_items is None:
+            return True
+        a = self._innermost(self.old_items, old_line)
+        b = self._innermost(self.new_items, new_line)
+        if a is None or b is None:
+            return a is b
+        return a.kind == b.kind and a.name == b.name and a.binds == b.binds
+
+    def _kept_statement(self, old: CodeType) -> bool:
+        """Is the statement that created ``old`` still in the new source, word for word (maybe moved)?"""
+        if self.old_items is None:
+            return False
+        a = self._innermost(self.old_items, old.co_firstlineno)
+        if a is None:
+            return False
+        texts = self._sites.get("texts")
+        if texts is None:
+            texts = self._sites["texts"] = Counter(_all_texts(self.new_items))
+        return a.text in texts
+
+    def _unique(self, qual: str, live: list[FunctionType]) -> bool:
+        """Does exactly one definition make functions named ``qual``, in the old source and in the new?"""
+        new = self._sites.get("new")
+        if new is None:
+            new = self._sites["new"] = qualname_counts(self.new_tree.body)
+        if new[qual] != 1:
+            return False
+        if self.old_items is None:  # the old source is unknown: the live functions must share one origin
+            return len({f.__code__.co_firstlineno for f in live}) == 1
+        old = self._sites.get("old")
+        if old is None:
+            old = self._sites["old"] = qualname_counts([i.node for i in self.old_items])
+        return old[qual] == 1
 
     def compile_nodes(self, nodes: list[ast.stmt]) -> CodeType:
         module = ast.Module(body=nodes, type_ignores=[])
@@ -308,7 +404,7 @@ class Transaction:
             )
             return False
         attrs: dict[str, Any] = {}
-        if old_code is not new_code and old_code != new_code:
+        if old_code is not new_code and old_code != new_code and not self.identical(old_code, new_code):
             attrs["__code__"] = new_code
         if new is not None:
             for name in ("__defaults__", "__kwdefaults__", "__doc__"):
@@ -346,6 +442,10 @@ class Transaction:
     def run(self) -> None:
         r = self.result
         self.real, self.targets = resolve(self.path, self.frames)
+        if self.allow is not None and not self.allow(self.real):
+            # loaded in this process, but not one of the program's own sources (the standard library, a
+            # site-packages module, the debugger itself): never patch those
+            raise _not_loaded(os.path.basename(self.real))
         r.reloadedPath = self.real
         r.reloadedModule = self.targets[0].name
         r.modules = [t.name for t in self.targets]
@@ -384,33 +484,52 @@ class Transaction:
                     )
             except SyntaxError:
                 self.old_text, self.old_items = None, None
-        if self.old_items is None and self.opts.mode == "diff":
+        if self.old_items is not None:
+            self.old_flags = future_flags(ast.Module(body=[i.node for i in self.old_items], type_ignores=[]))
+        if self.old_text is not None:
+            n = self.old_text.count("\n") + (0 if self.old_text.endswith("\n") else 1)
+            self.line_map = remap_lines(self.old_text, self.new_text, range(1, n + 1))
+        module_mode = self.opts.mode == "module"
+        if module_mode and self.targets[0].is_main:
+            # Re-running the script being debugged would run its program again (its top level, its loops, its
+            # side effects): __main__ is always reloaded by definition, as in diff mode.
+            self.warn(
+                "module mode does not re-run __main__ (the script being debugged): its definitions and edited "
+                "assignments were updated as in diff mode; its other top-level statements and its "
+                '`if __name__ == "__main__":` block were not re-run'
+            )
+        if self.old_items is None and (not module_mode or self.targets[0].is_main):
             self.warn(
                 "the previous source of this module was not recorded (call track_sources() before the "
                 "program runs): definitions were compared by their code, and top-level statements were "
                 "only run for names the module does not have yet (edited constants keep their values)"
             )
         self.full_code: CodeType | None = None
-        if self.opts.mode == "module":
+        if module_mode and not all(t.is_main for t in self.targets):
             self.full_code = self._compile_module()
         INDEX.ensure(self.real)
         for t in self.targets:
             INDEX.add_namespace(self.real, t.ns)
 
         try:
-            for t in self.targets:
-                self.snapshots.append((t.ns, dict(t.ns)))
-                if self.opts.mode == "module":
-                    self.apply_module(t)
-                else:
-                    self.apply_diff(t)
-                self.patch_indexed(t)
-            self.migrate()
+            with _sources.reloading(self.real):
+                for t in self.targets:
+                    self.snapshots.append((t.ns, dict(t.ns)))
+                    if module_mode and not t.is_main:
+                        self.apply_module(t)
+                    else:
+                        self.apply_diff(t)
+                    self.patch_indexed(t)
+                self.migrate()
+                self.commit()  # inside: a failure while committing rolls back too
         except BaseException as exc:
             problems = self.journal.rollback()
             for ns, snap in reversed(self.snapshots):
                 ns.clear()
                 ns.update(snap)
+            # nothing was applied: what the warnings and the line map said about it is void
+            self.result.warnings.clear()
+            self.result.line_map = {}
             if isinstance(exc, _CompileError):
                 raise Rejected(
                     _syntax_message(exc.exc, self.real),
@@ -427,19 +546,17 @@ class Transaction:
             )
             if problems:
                 msg += f" (could not undo: {'; '.join(problems)})"
-            raise Rejected(msg, "Fix the error in the module's top-level code and save again.") from exc
-        self.commit()
+            hint = (
+                "Fix the error in the module's top-level code and save again."
+                if line
+                else "The old code keeps running; reload again, or restart the session if it keeps failing."
+            )
+            raise Rejected(msg, hint) from exc
 
     def _compile_module(self) -> CodeType:
-        tree = self.new_tree
-        if self.targets[0].is_main:
-            body = [n for n in tree.body if not is_main_guard(n)]
-            if len(body) != len(tree.body):
-                self.warn('module mode: the script\'s `if __name__ == "__main__":` block was not re-run')
-            tree = ast.Module(body=body, type_ignores=[])
-            self.warn("module mode re-ran the script's top-level statements")
+        """The whole module, for the targets that are not ``__main__`` (which is never re-run)."""
         try:
-            code = compile(tree, self.filename, "exec", flags=self.flags, dont_inherit=True)
+            code = compile(self.new_tree, self.filename, "exec", flags=self.flags, dont_inherit=True)
         except SyntaxError as exc:
             raise Rejected(
                 _syntax_message(exc, self.real),
@@ -800,9 +917,14 @@ class Transaction:
                 and self._mine(new)
                 and old.__code__.co_qualname == new.__code__.co_qualname
             ):
-                edited = not same_code(old.__code__, new.__code__) or (
-                    old_it is not None and it is not None and not old_it.same(it)
-                )
+                if old_it is not None and it is not None and self.old_flags == self.flags:
+                    # the source tells: the code of an unchanged definition may still differ (a debugger's
+                    # breakpoint hooks in it), and that is not an edit
+                    edited = not old_it.same(it)
+                else:
+                    edited = not same_code(old.__code__, new.__code__) or (
+                        old_it is not None and it is not None and not old_it.same(it)
+                    )
                 if self.update_function(old, new):
                     ns[name] = old
                     self.discarded[id(new)] = old
@@ -874,6 +996,11 @@ class Transaction:
     # -- functions not reachable from the namespace: closures, nested functions, wrapped originals --
 
     def patch_indexed(self, t: Target) -> None:
+        """Functions made by the statements that were run again, found through the code index.
+
+        Each live function is paired with the new code of the definition that made it: the old code's first
+        line, through the line map, is where that definition is now. A name alone pairs only when one
+        definition has it, in the old source and in the new: every module-level lambda is ``<lambda>``."""
         others = {id(o.ns) for o in self.targets if o is not t}
         for qual, codes in self.new_codes.items():
             if any(qual.startswith(p) for p in self.rebuilt_prefixes):
@@ -887,19 +1014,35 @@ class Transaction:
             if not live:
                 continue
             codes = sorted({id(c): c for c in codes}.values(), key=lambda c: c.co_firstlineno)
-            olds = sorted({id(f.__code__): f.__code__ for f in live}.values(), key=lambda c: c.co_firstlineno)
-            if len(codes) == 1:
-                pairing = {id(o): codes[0] for o in olds}
-            elif len(olds) == len(codes):
-                pairing = {id(o): n for o, n in zip(olds, codes)}
-            else:
-                self.warn(
-                    f"{qual}: {len(codes)} definitions share this name; {len(live)} existing function "
-                    "object(s) keep their old code"
-                )
-                continue
+            unmatched = 0
             for f in live:
-                self.update_function(f, None, code=pairing[id(f.__code__)])
+                new_code = self._new_code_of(f.__code__, qual, codes, live)
+                if new_code is _AMBIGUOUS:
+                    unmatched += 1
+                elif new_code is not None:
+                    self.update_function(f, None, code=new_code)
+            if unmatched:
+                self.warn(
+                    f"{qual}: {unmatched} existing function object(s) keep their old code: more than one "
+                    "definition has this name, and the one that made them could not be told apart"
+                )
+
+    def _new_code_of(self, old: CodeType, qual: str, codes: list[CodeType], live: list[FunctionType]) -> Any:
+        """The new code for functions running ``old``; None when their definition was not run again (it is
+        unchanged); _AMBIGUOUS when it cannot be told which definition made them."""
+        if self.line_map is not None:
+            target = self.line_map.get(old.co_firstlineno)
+            if target is not None and self._same_statement(old.co_firstlineno, target):
+                here = [c for c in codes if c.co_firstlineno == target]
+                if len(here) == 1:
+                    return here[0]
+                if len(here) > 1:  # two lambdas on one line: nothing tells them apart
+                    return _AMBIGUOUS
+        if len(codes) == 1 and self._unique(qual, live):
+            return codes[0]
+        if self._kept_statement(old):
+            return None  # its statement is still there, word for word, and was not run again
+        return _AMBIGUOUS
 
     # -- rebuilt classes: instances, subclasses, aliases --
 
@@ -982,14 +1125,22 @@ class Transaction:
 
     # -- commit --
 
+    def _mark_old(self, code: CodeType) -> None:
+        marked = _sources.mark_old(code, self.old_text)
+        if marked:
+            self.journal.on_undo(lambda: _sources.unmark_old(marked))
+
     def commit(self) -> None:
+        """Runs inside the transaction: anything it changes is journaled, so a failure here rolls back too.
+        What cannot be undone (the recorded source) comes last."""
         r, opts = self.result, self.opts
         for old in self.to_mark:
-            _sources.mark_old(old, self.old_text)
+            self._mark_old(old)
         r.patchedFunctions = len(self.patched_fns)
         r.patchedClasses = len(self.patched_classes)
         # the frames: which keep old code, which locals hold replaced objects
         old_frames: list[str] = []
+        replaced = {k: v for k, v in self.replaced.items() if v[1] is not None}
         for frame in _frames.walk(self.frames):
             code = frame.f_code
             if (
@@ -997,14 +1148,12 @@ class Transaction:
                 and _sources.realpath(code.co_filename) == self.real
                 and self.new_text != self.old_text
             ):
-                _sources.mark_old(code, self.old_text)
+                self._mark_old(code)
             if _sources.running_old_code(frame):
                 old_frames.append(f"{code.co_qualname} (line {frame.f_lineno})")
-            if opts.rebindFrameLocals and self.replaced:
-                replaced = {k: v for k, v in self.replaced.items() if v[1] is not None}
+            if opts.rebindFrameLocals and replaced:
                 try:
-                    if _frames.rebind(frame, replaced):
-                        r.reboundFrames += 1
+                    self._rebind(frame, replaced)
                 except Exception as exc:
                     self.warn(f"could not rebind the locals of {code.co_qualname}: {exc}")
         if old_frames:
@@ -1014,15 +1163,14 @@ class Transaction:
             )
             if opts.updateFrameCode:
                 self.warn(
-                    "updateFrameCode: CPython cannot replace the code of a running frame (f_code is "
-                    "read-only on 3.11-3.13); 0 frames updated"
+                    "updateFrameCode: 0 frames updated, because CPython 3.11-3.13 cannot replace the code of a "
+                    "frame that is already running (frame.f_code is read-only), so those frames finish on "
+                    "their old code and their next calls run the new code"
                 )
         if self.rebuilds and not opts.rebindFrameLocals:
             self.warn("rebindFrameLocals is off: frame locals may still hold the old classes")
-        # the file: line map, bytecode cache, line cache, recorded source, index
-        if self.old_text is not None:
-            n = self.old_text.count("\n") + (0 if self.old_text.endswith("\n") else 1)
-            r.line_map = remap_lines(self.old_text, self.new_text, range(1, n + 1))
+        # the file: line map, bytecode cache, line cache, index, recorded source
+        r.line_map = dict(self.line_map) if self.line_map is not None else {}
         if opts.invalidatePycache:
             for t in self.targets:
                 cached = t.ns.get("__cached__")
@@ -1033,11 +1181,93 @@ class Transaction:
         for name in {self.real, self.filename, *(t.ns.get("__file__") for t in self.targets)}:
             if isinstance(name, str):
                 linecache.cache.pop(name, None)
-        _sources.remember_source(self.real, self.new_text)
-        _ITEMS[self.real] = (self.new_text, self.new_items)
         if r.added or self.replaced or self.rebuilds:  # new function objects: index them now
             for t in self.targets:
                 INDEX.add_namespace(self.real, t.ns)
+        _sources.remember_source(self.real, self.new_text)
+        _ITEMS[self.real] = (self.new_text, self.new_items)
+
+    def _rebind(self, frame: FrameType, replaced: dict[int, tuple[Any, Any]]) -> None:
+        before = _frames.rebind(frame, replaced)
+        if before:
+            self.result.reboundFrames += 1
+            self.journal.on_undo(lambda: _frames.write_locals(frame, before))
+
+
+_LITERALS = (type(None), bool, int, float, complex, str, bytes, tuple, frozenset, CodeType, type(...))
+
+
+def _injected(code: CodeType) -> bool:
+    """Does this code (or code nested in it) hold constants no compiler makes: callables put in by a tool?"""
+    return any(type(c) not in _LITERALS for co in iter_codes(code) for c in co.co_consts)
+
+
+def _all_texts(items: list[Item]) -> list[str]:
+    out = []
+    for it in items:
+        out.append(it.text)
+        if it.body:
+            out.extend(_all_texts(it.body))
+    return out
+
+
+_COMPREHENSIONS = {
+    ast.GeneratorExp: "<genexpr>",
+    ast.ListComp: "<listcomp>",
+    ast.SetComp: "<setcomp>",
+    ast.DictComp: "<dictcomp>",
+}
+
+
+def qualname_counts(body: list[ast.stmt]) -> Counter[str]:
+    """How many definitions (def, lambda, comprehension) of a source give their functions each qualified name,
+    as the compiler names them. Comprehensions 3.12 inlines are counted too: more, never fewer."""
+    counts: Counter[str] = Counter()
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            name = node.name if not isinstance(node, ast.Lambda) else "<lambda>"
+            counts[prefix + name] += 1
+            args = node.args
+            outer: list[ast.AST] = [*getattr(node, "decorator_list", []), *args.defaults]
+            outer += [d for d in args.kw_defaults if d is not None]
+            if not isinstance(node, ast.Lambda):
+                outer += [
+                    a.annotation for a in (*args.posonlyargs, *args.args, *args.kwonlyargs) if a.annotation
+                ]
+                outer += [a.annotation for a in (args.vararg, args.kwarg) if a is not None and a.annotation]
+                if node.returns is not None:
+                    outer.append(node.returns)
+            for n in outer:
+                visit(n, prefix)
+            inner = prefix + name + ".<locals>."
+            for n in node.body if isinstance(node.body, list) else [node.body]:
+                visit(n, inner)
+        elif isinstance(node, ast.ClassDef):
+            for n in (*node.decorator_list, *node.bases, *node.keywords):
+                visit(n, prefix)
+            for n in node.body:
+                visit(n, prefix + node.name + ".")
+        elif type(node) in _COMPREHENSIONS:
+            name = _COMPREHENSIONS[type(node)]  # type: ignore[index]
+            counts[prefix + name] += 1
+            inner = prefix + name + "."  # the compiler adds no "<locals>" under a comprehension
+            for field in ("elt", "key", "value"):
+                part = getattr(node, field, None)
+                if part is not None:
+                    visit(part, inner)
+            for i, gen in enumerate(node.generators):  # type: ignore[attr-defined]
+                visit(gen.iter, prefix if i == 0 else inner)  # the first iterable is evaluated outside
+                visit(gen.target, inner)
+                for cond in gen.ifs:
+                    visit(cond, inner)
+        else:
+            for child in ast.iter_child_nodes(node):
+                visit(child, prefix)
+
+    for stmt in body:
+        visit(stmt, "")
+    return counts
 
 
 def _functions_of(value: Any) -> list[FunctionType]:
@@ -1056,20 +1286,24 @@ def reload_file(
     *,
     frames: Sequence[FrameType] = (),
     stopped: bool = True,
+    state: str | None = None,
+    allow: Callable[[str], bool] | None = None,
 ) -> ReloadResult:
-    """Hot reload the module(s) loaded from ``path`` while the debuggee is stopped (see the package doc)."""
+    """Hot reload the module(s) loaded from ``path`` while the debuggee is stopped (see the package doc).
+
+    ``state`` (the session's: "stopped", "running", "exited", "idle") overrides ``stopped`` and names the
+    reason in the refusal. ``allow(real_path)`` says which loaded files may be reloaded at all (the program's
+    own sources); the others are refused as not loaded in this session."""
     start = time.perf_counter()
     opts = options or ReloadOptions()
     result = ReloadResult(ok=False, mode=opts.mode, reloadedPath=os.path.abspath(os.fspath(path)))
+    if state is not None:
+        stopped = state == "stopped"
     with _LOCK:
         try:
             if not stopped:
-                raise Rejected(
-                    "the debuggee is running: hot reload needs a stopped session",
-                    "Pause the program (or wait for a breakpoint), then reload; a save while running "
-                    "is applied at the next stop.",
-                )
-            Transaction(path, opts, frames, result).run()
+                raise Rejected(*_NOT_STOPPED.get(state or "running", _NOT_STOPPED["running"]))
+            Transaction(path, opts, frames, result, allow).run()
             result.ok = True
         except Rejected as exc:
             result.ok, result.error, result.hint = False, exc.error, exc.hint

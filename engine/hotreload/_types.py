@@ -22,7 +22,10 @@ class ReloadOptions:
     - ``rebindFrameLocals``: locals of the stopped frames that hold a replaced object (a rebuilt class, a
       re-decorated function) are rewritten to the new object.
     - ``patchClassInstances``: live instances of a rebuilt class move to the new class (``__class__``).
-    - ``mode``: ``"diff"`` executes only what changed; ``"module"`` re-executes the whole module body.
+    - ``mode``: ``"diff"`` executes only what changed; ``"module"`` re-executes the whole module body, except
+      for ``__main__`` (the script being debugged), which is always reloaded as in diff mode: re-running it
+      would run the program again.
+    - Every option but ``mode`` must be a real boolean: ``"false"`` or ``0`` raise ValueError.
     """
 
     invalidatePycache: bool = True
@@ -34,24 +37,20 @@ class ReloadOptions:
     def __post_init__(self) -> None:
         if self.mode not in ("diff", "module"):
             raise ValueError(f"hot reload option mode must be 'diff' or 'module', not {self.mode!r}")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name != "mode" and not isinstance(value, bool):
+                # bool("false") is True: a string or a number would silently mean the opposite
+                raise ValueError(f"hot reload option {f.name} must be true or false, not {value!r}")
 
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> ReloadOptions:
-        """From a DAP ``options`` object; unknown keys are ignored, a bad ``mode`` raises ValueError."""
+        """From a DAP ``options`` object; unknown keys are ignored, a bad ``mode`` or a value that is not a
+        boolean (``"false"``, ``0``) raises ValueError."""
         if not d:
             return cls()
         known = {f.name for f in fields(cls)}
-        kwargs: dict[str, Any] = {}
-        for key, value in d.items():
-            if key not in known:
-                continue
-            if key == "mode":
-                if value not in ("diff", "module"):
-                    raise ValueError(f"hot reload option mode must be 'diff' or 'module', not {value!r}")
-                kwargs[key] = value
-            else:
-                kwargs[key] = bool(value)
-        return cls(**kwargs)
+        return cls(**{key: value for key, value in d.items() if key in known})
 
 
 @dataclass
