@@ -2,7 +2,8 @@
 
 Line breakpoints are verified against the compiled source: a line without code moves to the next line that has
 code (as VS Code and debugpy do); a file that cannot be read or compiled leaves the breakpoint unverified, with
-the reason in `message`.
+the reason in `message`. After a hot reload, `remap` moves a file's breakpoints with their lines; one whose line
+was removed stays listed, unverified (it never stops), until the file's breakpoints are set again.
 """
 
 from __future__ import annotations
@@ -130,6 +131,10 @@ class BreakpointTable:
 
     by_path: dict[str, dict[int, Breakpoint]] = field(default_factory=dict)
     functions: list[Breakpoint] = field(default_factory=list)
+    # line breakpoints whose line a hot reload removed: unverified, never hit (tracing reads only by_path), but
+    # still listed (and so kept by the front ends and the saved project state) until the file's breakpoints
+    # are set again
+    orphans: dict[str, list[Breakpoint]] = field(default_factory=dict)
     exception_filters: frozenset[str] = frozenset({"uncaught"})
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -141,6 +146,7 @@ class BreakpointTable:
         except (OSError, SyntaxError, ValueError) as exc:
             valid, reason = None, _unverified_reason(path, exc)
         old = self.by_path.get(path, {})
+        known = [*old.values(), *self.orphans.get(path, ())]
         result: list[Breakpoint] = []
         new: dict[int, Breakpoint] = {}
         for spec in specs:
@@ -150,7 +156,7 @@ class BreakpointTable:
                 if later:
                     line = min(later)
                     message = f"moved from line {spec.line} to {line}, the next line with code"
-            previous = next((b for b in old.values() if b.requested_line == spec.line), None)
+            previous = next((b for b in known if b.requested_line == spec.line), None)
             bp = Breakpoint(
                 id=previous.id if previous else next(_ids),
                 path=path,
@@ -172,6 +178,7 @@ class BreakpointTable:
             if bp.verified:
                 new[bp.line] = bp  # type: ignore[index]
         with self.lock:
+            self.orphans.pop(path, None)  # the front end's list for the file replaces them
             # keep run-to-line temporaries of this file
             for line, bp in old.items():
                 if bp.temporary and line not in new:
@@ -239,35 +246,79 @@ class BreakpointTable:
                 return bp
         return None
 
-    def remap(self, path: str, line_map: dict[int, int | None]) -> list[Breakpoint]:
-        """Move the file's breakpoints after a reload (old line -> new line); a deleted line unverifies it."""
+    def remap(self, path: str, line_map: dict[int, int | None]) -> list[tuple[str, Breakpoint]]:
+        """Move the file's breakpoints after a reload (old line -> new line). Returns what to tell the front end,
+        as ("changed" | "removed", breakpoint).
+
+        - A breakpoint whose line was removed stays in the table, unverified, with the reason, placed where its
+          line was; it never stops (it is not in ``by_path``) until the file's breakpoints are set again.
+        - Two breakpoints moved onto the same line are merged: the first in the file stays (a user breakpoint
+          before a run-to-line temporary), the other is removed and reported, its message naming the one kept.
+        """
         path = canonical(path)
+        out: list[tuple[str, Breakpoint]] = []
         with self.lock:
             old = self.by_path.get(path, {})
-            new: dict[int, Breakpoint] = {}
-            changed = []
-            for line, bp in old.items():
+            orphans = self.orphans.get(path, [])
+            for bp in orphans:  # removed by an earlier reload: keep them where their line was
+                line = bp.line or 1
                 target = line_map.get(line, line)
                 if target is None:
-                    bp.verified = False
-                    bp.message = "its line was deleted by a reload"
-                    changed.append(bp)
-                    continue
+                    target = _where_removed(line, line_map)
                 if target != line:
+                    bp.line = bp.requested_line = target
+                    out.append(("changed", bp))
+            landing: dict[int, list[tuple[int, Breakpoint]]] = {}
+            for line, bp in sorted(old.items()):
+                target = line_map.get(line, line)
+                if target is None:
+                    if bp.temporary:  # run-to-line onto a line that is gone: dropped
+                        continue
+                    bp.verified = False
+                    bp.message = "its line was removed by the reload"
+                    bp.line = bp.requested_line = _where_removed(line, line_map)
+                    orphans.append(bp)
+                    out.append(("changed", bp))
+                    continue
+                landing.setdefault(target, []).append((line, bp))
+            new: dict[int, Breakpoint] = {}
+            for target, group in landing.items():
+                group.sort(key=lambda e: (e[1].temporary, e[0]))
+                (line, kept), *merged = group
+                if target != line:
+                    kept.line = kept.requested_line = target
+                    if not kept.temporary:
+                        out.append(("changed", kept))
+                new[target] = kept
+                for line, bp in merged:
+                    if bp.temporary:
+                        continue
+                    bp.verified = False
+                    bp.message = (
+                        f"merged into breakpoint {kept.id}: the reload moved line {line} onto line {target}, "
+                        "where that breakpoint is"
+                    )
                     bp.line = target
-                    bp.requested_line = target
-                    changed.append(bp)
-                new[target] = bp
+                    out.append(("removed", bp))
             if new:
                 self.by_path[path] = new
             else:
                 self.by_path.pop(path, None)
-        return changed
+            if orphans:
+                self.orphans[path] = sorted(orphans, key=lambda b: b.line or 0)
+        return out
 
     def all(self) -> list[Breakpoint]:
         with self.lock:
             lines = [b for d in self.by_path.values() for b in d.values() if not b.temporary]
+            lines += [b for bs in self.orphans.values() for b in bs]
             return sorted(lines, key=lambda b: (b.path or "", b.line or 0)) + list(self.functions)
+
+
+def _where_removed(line: int, line_map: dict[int, int | None]) -> int:
+    """Where a removed old line was in the new source: after the nearest line above it that was kept."""
+    above = [new for old, new in line_map.items() if old < line and new is not None]
+    return max(above) + 1 if above else 1
 
 
 def _unverified_reason(path: str, exc: BaseException) -> str:

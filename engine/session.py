@@ -753,19 +753,25 @@ class DebugSession:
 
         opts = options if isinstance(options, ReloadOptions) else ReloadOptions.from_dict(options)
         with self._cv:
-            stopped = self.state == "stopped"
+            state = self.state
             frames = [f for stop in self._stops.values() for f, _ in stop.frames]
-        result = reload_file(path, opts, frames=frames, stopped=stopped)
+        result = reload_file(path, opts, frames=frames, state=state, allow=_is_program_source)
         if result.ok:
-            changed = self.breakpoints.remap(path, result.line_map)
-            for bp in changed:
-                self._emit(BreakpointChanged("changed", bp))
+            for reason, bp in self.breakpoints.remap(path, result.line_map):
+                self._emit(BreakpointChanged(reason, bp))  # type: ignore[arg-type]
             self._refresh_tracing()
             with self._cv:  # the frames' line numbers are unchanged; a new stop id refreshes views
                 self.vars.clear()
             self._emit(LoadedSource("changed", canonical(path), result.reloadedModule))
         self._emit(Reloaded(result))
         return result
+
+
+def _is_program_source(real: str) -> bool:
+    """May a reload patch this file? Only the program's own loaded sources: never the standard library,
+    site-packages or the debugger's own modules, even though they are in sys.modules too (the same rule as
+    the reload-on-save scope's)."""
+    return is_user_file(real) and any(src.path == real for src in loaded_sources())
 
 
 def _stack(frame: FrameType | None) -> list[tuple[FrameType, int]]:
