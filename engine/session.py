@@ -108,6 +108,9 @@ class DebugSession:
         self.stop_event: Stopped | None = None  # the last stop, while stopped
 
         self._cv = threading.Condition(threading.RLock())
+        # A reload runs on the caller's thread while the program is stopped; resuming waits for it to finish,
+        # so the program never runs while its functions are being patched (an F5 right after a save).
+        self._reloading = threading.Lock()
         self._stops: dict[int, _Stop] = {}
         self._steps: dict[int, _Step] = {}
         self._suspend = False  # a thread stopped: every other debuggee thread parks at its next line
@@ -464,6 +467,7 @@ class DebugSession:
         except BaseException as exc:
             code = 1
             self._post_mortem(exc)
+            self.threads.chain_excepthook(exc)  # then the program's own sys.excepthook, as Python would
         finally:
             sys.settrace(None)
         self._join_program_threads()
@@ -514,7 +518,7 @@ class DebugSession:
 
     # -- commands -----------------------------------------------------------------------------------------
     def _resume(self, step: StepMode | None = None, thread_id: int | None = None) -> None:
-        with self._cv:
+        with self._reloading, self._cv:
             if self.state != "stopped":
                 raise RuntimeError(f"the program is {self.state}, not stopped")
             tid = (
@@ -752,16 +756,18 @@ class DebugSession:
         from .hotreload import ReloadOptions, reload_file
 
         opts = options if isinstance(options, ReloadOptions) else ReloadOptions.from_dict(options)
-        with self._cv:
-            state = self.state
-            frames = [f for stop in self._stops.values() for f, _ in stop.frames]
-        result = reload_file(path, opts, frames=frames, state=state, allow=_is_program_source)
+        with self._reloading:
+            with self._cv:
+                state = self.state
+                frames = [f for stop in self._stops.values() for f, _ in stop.frames]
+            result = reload_file(path, opts, frames=frames, state=state, allow=_is_program_source)
+            if result.ok:
+                for reason, bp in self.breakpoints.remap(path, result.line_map):
+                    self._emit(BreakpointChanged(reason, bp))  # type: ignore[arg-type]
+                self._refresh_tracing()
+                with self._cv:  # the frames' line numbers are unchanged; a new stop id refreshes views
+                    self.vars.clear()
         if result.ok:
-            for reason, bp in self.breakpoints.remap(path, result.line_map):
-                self._emit(BreakpointChanged(reason, bp))  # type: ignore[arg-type]
-            self._refresh_tracing()
-            with self._cv:  # the frames' line numbers are unchanged; a new stop id refreshes views
-                self.vars.clear()
             self._emit(LoadedSource("changed", canonical(path), result.reloadedModule))
         self._emit(Reloaded(result))
         return result

@@ -12,7 +12,6 @@ import sys
 import threading
 from pathlib import Path
 
-import pytest
 from dapper_tui.engine.events import Output
 
 HOOKS = """\
@@ -68,10 +67,6 @@ def test_program_threading_excepthook_runs_once_after_the_post_mortem(driver, tm
     assert out.read_text().splitlines() == ["thread ValueError in thread worker True", "joined"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs engine/session.py _main to call self.threads.chain_excepthook(exc) after _post_mortem",
-)
 def test_program_sys_excepthook_runs_once_after_the_post_mortem(driver, tmp_path: Path):
     out = tmp_path / "hooks.txt"
     prog = driver.write("prog.py", HOOKS.replace("{tail}", 'raise KeyError("in main")      # main raises'))
