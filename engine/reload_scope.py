@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from dapper_tui.reload.record import ReloadRecord
 
-from .events import Event, Stopped
+from .events import Event, Reloaded, Stopped
 from .session import DebugSession
 from .sources import canonical, is_user_file, loaded_sources
 
@@ -70,12 +70,16 @@ class DebuggerReloadScope:
             data = None
         if data is not None and self._known.get(p) == data:
             return _record("skipped", p, "no change since the last reload")
-        result = self.session.reload(p, options)
-        if result.ok and data is not None:
-            self._known[p] = data
-        return result.to_record()
+        return self.session.reload(p, options).to_record()  # `_known` is updated by the Reloaded event
 
     def _on_event(self, event: Event) -> None:
+        if isinstance(event, Reloaded) and event.result.ok:
+            # Any reload (this scope's, the reload key's, a DAP client's): a save of the same text is no change.
+            path = canonical(str(event.result.reloadedPath))
+            try:
+                self._known[path] = Path(path).read_bytes()
+            except OSError:
+                self._known.pop(path, None)
         if isinstance(event, Stopped) and self._pending:
             # This runs on the stopping debuggee thread: the reload must run on a thread of ours.
             self.session.threads.spawn_internal(self._apply_pending, "reload-pending")

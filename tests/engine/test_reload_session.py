@@ -130,3 +130,18 @@ def test_save_while_running_is_pending_then_applied_at_the_next_stop(driver):
 def _drain(driver):
     driver.output()
     return [e for e in driver.seen if isinstance(e, (LoadedSource, Reloaded))]
+
+
+def test_a_save_already_applied_by_the_reload_key_is_no_second_reload(driver):
+    """Reload key first (session.reload), then the watcher sees the same save: one reload, then 'skipped'."""
+    prog = driver.write("prog.py", PROGRAM)
+    pricing = driver.write("pricing.py", PRICING)
+    driver.session.set_breakpoints(str(prog), [BreakpointSpec(driver.line_of(prog, "# loop"))])
+    scope = DebuggerReloadScope(driver.session)
+    driver.launch(prog)
+    driver.stopped()
+    _edit(pricing, "return n * RATE", "return n * RATE + 1")
+    assert driver.session.reload(str(pricing)).ok  # the reload key
+    record = scope.reload(pricing)  # the same save, seen by the watcher
+    assert record.outcome == "skipped", record.message
+    assert driver.finish().exit_code == 0
