@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import sys
-import textwrap
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from dapper_tui.engine.breakpoints import BreakpointSpec
-from dapper_tui.engine.launch import LaunchTarget
-from dapper_tui.tui.app import DebuggerApp
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tuihelpers import EXAMPLES
 
 
 @pytest.fixture(autouse=True)
@@ -27,80 +20,3 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
         file = getattr(sys.modules.get(name), "__file__", "") or ""
         if file.startswith((str(tmp_path), str(EXAMPLES))):
             del sys.modules[name]
-
-
-def write(tmp: Path, name: str, source: str) -> Path:
-    path = tmp / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(source).lstrip("\n"))
-    return path
-
-
-def line_of(path: Path, marker: str) -> int:
-    for i, line in enumerate(path.read_text().splitlines(), 1):
-        if marker in line:
-            return i
-    raise AssertionError(f"{marker!r} not in {path}")
-
-
-def make_app(
-    program: Path,
-    breakpoints: dict[Path, list[int]] | None = None,
-    *,
-    args: list[str] | None = None,
-    **kw: Any,
-) -> DebuggerApp:
-    kw.setdefault("persist", False)
-    kw.setdefault("auto_reload", False)
-    kw.setdefault("reload_clock", lambda record: "12:00:00")
-    app = DebuggerApp(LaunchTarget(program=str(program), args=args or []), **kw)
-    for path, lines in (breakpoints or {}).items():
-        app.session.set_breakpoints(str(path.resolve()), [BreakpointSpec(n) for n in lines])
-    return app
-
-
-async def wait_until(pilot: Any, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        await pilot.pause(0.02)
-        try:
-            if predicate():
-                await pilot.pause()
-                return
-        except Exception:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-
-
-async def wait_stopped(pilot: Any, line: int | None = None, timeout: float = 10.0) -> None:
-    app = pilot.app
-    stops = app.main.stop_gen
-
-    def stopped() -> bool:
-        if app.session.state != "stopped" or app.main.stack.selected_frame is None:
-            return False
-        return line is None or app.main.source.current_line == line
-
-    await wait_until(pilot, stopped, timeout, f"a stop at line {line} (stops seen: {stops})")
-
-
-def label(node: Any) -> str:
-    return str(node.label)
-
-
-async def press_and_stop(pilot: Any, key: str, line: int | None = None, timeout: float = 10.0) -> None:
-    """Press a key that resumes the program (step, continue) and wait for the next stop to be shown."""
-    app = pilot.app
-    gen = app.main.stop_gen
-    await pilot.press(key)
-
-    def stopped() -> bool:
-        return (
-            app.main.stop_gen >= gen + 2
-            and app.session.state == "stopped"
-            and app.main.stack.selected_frame is not None
-            and (line is None or app.main.source.current_line == line)
-        )
-
-    await wait_until(pilot, stopped, timeout, f"a stop at line {line} after {key!r}")

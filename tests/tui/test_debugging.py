@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from conftest import EXAMPLES, label, line_of, make_app, press_and_stop, wait_stopped, wait_until, write
 from dapper_tui.tui.panes.variables import PAGE
 from dapper_tui.tui.screens.condition import ConditionScreen
 from dapper_tui.tui.screens.prompt import PromptScreen
+from tuihelpers import EXAMPLES, label, line_of, make_app, press_and_stop, wait_stopped, wait_until, write
 
 PROGRAM = """
 def helper(n):

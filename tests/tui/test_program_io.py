@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import line_of, make_app, wait_stopped, wait_until, write
 from dapper_tui.tui.keys import KEYS
 from dapper_tui.tui.screens.confirm import ConfirmScreen
 from dapper_tui.tui.screens.exited import ExitedScreen
 from dapper_tui.tui.screens.help import HelpScreen
 from dapper_tui.tui.screens.prompt import PromptScreen
 from textual.widgets import DataTable
+from tuihelpers import line_of, make_app, wait_stopped, wait_until, write
 
 
 async def test_output_pane_shows_prints_and_input_is_answered_from_the_app(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from conftest import line_of, make_app, press_and_stop, wait_stopped, wait_until, write
+from tuihelpers import line_of, make_app, press_and_stop, wait_stopped, wait_until, write
 
 MAIN = """
 import calc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import line_of, make_app, wait_stopped, wait_until
+from tuihelpers import line_of, make_app, wait_stopped, wait_until
 
 PROGRAM = Path(__file__).parent / "programs" / "snap_demo.py"
 
