@@ -7,6 +7,16 @@
     agent DIR --list-threads [--json]
 
 With ``--json`` every line is one JSON object with at least ``type``, ``thread`` and ``revision``.
+
+``-m``: the thread is opened before the capsule starts, so the start's reload record is stored in it. When the
+tools cannot load at all (no capsule generation), the message is not sent and the exit status is 1; it is 1
+too when the turn has an ``error`` event.
+
+Stdin (the long-lived session): each line is exactly one message, taken literally (a backslash stays a
+backslash, and the JSON escapes inside ``/call`` arguments keep their JSON meaning). A line that starts with
+``{`` must be a JSON object ``{"message": "..."}`` and sends that string, which may span several lines (a
+multi-``/call`` message); a line that starts with ``{`` and is not such an object is answered with an
+``error`` event and sends nothing.
 """
 
 from __future__ import annotations
@@ -66,13 +76,42 @@ async def _one_turn(args: argparse.Namespace) -> int:
         args.dir, watch=False, model=args.model, drain_timeout=args.drain_timeout, warm_spare=False
     )
     runtime.subscribe(printer)
-    await runtime.start()
+    thread = runtime.open_thread(args.thread)  # before start: the start's record is stored in the thread
     try:
-        async for _event in runtime.send(args.thread, args.message):
+        try:
+            record = await runtime.start()
+        except Exception as exc:
+            runtime.error(thread, f"the agent did not start: {type(exc).__name__}: {exc}")
+            print(f"agent: the agent did not start: {exc} (thread {thread})", file=sys.stderr)
+            return 1
+        if not runtime.tools_loaded:
+            print(
+                f"agent: the tools did not load, so the message was not sent (thread {thread}):\n"
+                f"{record.message}",
+                file=sys.stderr,
+            )
+            return 1
+        async for _event in runtime.send(thread, args.message):
             pass
     finally:
         await runtime.close()
     return 1 if printer.errors else 0
+
+
+def read_message(line: str) -> str:
+    """The message a stdin line carries (see the module docstring); ``ValueError`` for a bad JSON line."""
+    text = line.rstrip("\r\n")
+    if not text.lstrip().startswith("{"):
+        return text
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f'a line starting with "{{" must be a JSON object {{"message": ...}}: {exc}'
+        ) from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("message"), str):
+        raise ValueError('a line starting with "{" must be a JSON object {"message": "..."}')
+    return raw["message"]
 
 
 async def _session(args: argparse.Namespace) -> int:
@@ -82,7 +121,13 @@ async def _session(args: argparse.Namespace) -> int:
     runtime = AgentRuntime(args.dir, watch=True, model=args.model, drain_timeout=args.drain_timeout)
     runtime.subscribe(printer)
     thread = runtime.open_thread(args.thread)
-    await runtime.start()
+    try:
+        await runtime.start()
+    except Exception as exc:
+        runtime.error(thread, f"the agent did not start: {type(exc).__name__}: {exc}")
+        print(f"agent: the agent did not start: {exc} (thread {thread})", file=sys.stderr)
+        await runtime.close()
+        return 1
     loop = asyncio.get_running_loop()
     ready = {
         "type": "ready",
@@ -109,10 +154,16 @@ async def _session(args: argparse.Namespace) -> int:
             line = await lines.get()
             if line is None:
                 break
-            text = line.rstrip("\n")
+            try:
+                text = read_message(line)
+            except ValueError as exc:
+                printer(
+                    Event(type="error", thread=thread, revision=runtime.revision, data={"message": str(exc)})
+                )
+                continue
             if not text.strip():
                 continue
-            async for _event in runtime.send(thread, text.replace("\\n", "\n")):
+            async for _event in runtime.send(thread, text):
                 pass
     finally:
         await runtime.close()

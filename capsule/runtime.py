@@ -10,15 +10,26 @@
     await runtime.close()
 
 The runtime registers an ``AgentScope`` ("agent") with the reload coordinator for its project folder. Every
-reload record goes to the coordinator's log and, as a ``reload`` event, into every thread opened in this
-runtime and to subscribers. ``.env`` values are redacted from everything written to threads and the log.
+reload record goes to the coordinator's log, to subscribers, and, as a ``reload`` event, into the session's
+*current thread* (``active_thread``: the thread opened or sent to last, or set by ``activate_thread``) and into
+any thread with a turn running. A record that arrives while no thread is current is published with thread
+``""``; if such records include a failure, they are all written into the next thread that becomes current, so
+a reload failure always lands in a thread. ``.env`` values are redacted from everything written to threads
+and the log.
+
+Surface revisions count on across processes: the highest one is kept in ``data/surface-revision.json`` and
+the next process numbers its surfaces above it (and above any revision of the threads opened before
+``start``), so within a thread a revision number always names one surface.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import threading
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +45,8 @@ from dapper_tui.reload.coordinator import ReloadCoordinator
 from dapper_tui.reload.record import ReloadRecord
 
 _REDACTED = "[redacted]"
+_REVISION_FILE = "surface-revision.json"
+_KEEP_UNFILED = 50  # records kept while no thread is current
 
 
 class Redactor:
@@ -86,8 +99,6 @@ class AgentRuntime:
         warm_spare: bool | None = None,
         env: dict[str, str] | None = None,
     ) -> None:
-        import os
-
         self.project = AgentProject(project_dir)
         self.config = self.project.config()
         self._own_coordinator = coordinator is None
@@ -101,6 +112,11 @@ class AgentRuntime:
         self.redact = Redactor()
         self.scope = AgentScope(self)
         self._writers: dict[str, ThreadWriter] = {}
+        self._active: str | None = None
+        self._running: dict[str, int] = {}  # threads with a turn running (turns in flight)
+        self._unfiled: list[tuple[ReloadRecord, int]] = []  # (record, revision) while no thread is current
+        self._floor_revision = 0  # the highest revision already used by a thread opened before start
+        self.start_record: ReloadRecord | None = None
         self._thread_locks: dict[str, asyncio.Lock] = {}
         self._subscribers: list[Callable[[Event], None]] = []
         self._turn_queues: dict[str, asyncio.Queue[Event | None]] = {}
@@ -112,7 +128,11 @@ class AgentRuntime:
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self) -> ReloadRecord:
+        """Start the first capsule generation; returns its record (``failed``: the turns run without tools).
+
+        Raises ``ModelError`` for a model spec that cannot be used.
+        """
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         dotenv = self.project.env()
@@ -127,12 +147,45 @@ class AgentRuntime:
             drain_timeout=self._drain_timeout,
             warm_spare=self._warm_spare,
         )
-        await self.manager.start()
+        # The manager counts on from the surface it is given. Its first surface (no capsule yet; what the turns
+        # see if the capsule cannot start) takes a number of its own above every one used before.
+        used = max(self._saved_revision(), self._floor_revision)
+        self.manager.surface = replace(self.manager.surface, revision=used + 1 if used else 0)
+        self.start_record = await self.manager.start()
+        self._save_revision()
         if self.watch:
             self.coordinator.add_scope(self.scope, [self.project.root])
             if self._own_coordinator:
                 await asyncio.to_thread(self.coordinator.start)
         self._started = True
+        return self.start_record
+
+    @property
+    def tools_loaded(self) -> bool:
+        """Whether a capsule generation is current (``False`` after a failed start, until a fix is saved)."""
+        return self.manager is not None and self.manager.surface.generation is not None
+
+    def _saved_revision(self) -> int:
+        try:
+            raw = json.loads((self.project.data_dir / _REVISION_FILE).read_text(encoding="utf-8"))
+            return int(raw["revision"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0
+
+    def _save_revision(self) -> None:
+        """Keep the highest revision this project has used (another process may have gone higher)."""
+        if self.manager is None:
+            return
+        revision = self.manager.revision
+        if revision <= self._saved_revision():
+            return
+        path = self.project.data_dir / _REVISION_FILE
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps({"revision": revision}) + "\n", encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
 
     async def close(self) -> None:
         self._started = False  # a batch the watcher is still dispatching finds the scope closed
@@ -194,13 +247,29 @@ class AgentRuntime:
 
     # -- threads and events ---------------------------------------------------------------------------------
 
+    @property
+    def active_thread(self) -> str | None:
+        """The session's current thread: reload records are written into it."""
+        return self._active
+
+    def activate_thread(self, thread_id: str | None) -> str | None:
+        """Make ``thread_id`` the session's current thread (opened for writing), or none (``None``: a new
+        thread not created yet; records are held for it). Returns the thread id."""
+        if thread_id is None:
+            self._active = None
+            return None
+        return self.open_thread(thread_id)
+
     def open_thread(self, thread_id: str | None = None) -> str:
-        """Open (creating if needed) a thread for writing in this runtime; returns its id."""
+        """Open (creating if needed) a thread for writing; it becomes the session's current thread."""
         thread_id = thread_id or self.store.new_id()
         if thread_id not in self._writers:
             new = not self.store.exists(thread_id)
             writer = self.store.writer(thread_id)
             self._writers[thread_id] = writer
+            if self.manager is None:  # opened before start: revisions continue above the thread's own
+                used = max((e.revision for e in self.store.read(thread_id)), default=0)
+                self._floor_revision = max(self._floor_revision, used)
             if writer.repaired_bytes:
                 self._emit(
                     Event(
@@ -222,7 +291,32 @@ class AgentRuntime:
                         data={"agent": self.config.name, "model": self._model_spec},
                     )
                 )
+        self._active = thread_id
+        self._file_unfiled(thread_id)
         return thread_id
+
+    def _file_unfiled(self, thread_id: str) -> None:
+        """Records from a time no thread was current go into this thread if any of them is a failure."""
+        unfiled, self._unfiled = self._unfiled, []
+        if not any(record.outcome in ("failed", "restart-required") for record, _ in unfiled):
+            return
+        for record, revision in unfiled:
+            self._emit(
+                Event(type="reload", thread=thread_id, revision=revision, data={"record": record.to_dict()})
+            )
+
+    def error(self, thread_id: str, message: str) -> None:
+        """Write an ``error`` event into a thread (opened for writing if needed) and publish it."""
+        if thread_id not in self._writers:
+            self.open_thread(thread_id)
+        self._emit(
+            Event(
+                type="error",
+                thread=thread_id,
+                revision=self.revision if self.manager else 0,
+                data={"message": message},
+            )
+        )
 
     def _emit(self, event: Event) -> None:
         event.data = self.redact(event.data)
@@ -243,16 +337,18 @@ class AgentRuntime:
     def _deliver(self, record: ReloadRecord) -> None:
         record.message = self.redact(record.message)
         record.detail = self.redact(record.detail)
-        if not self._writers:
+        self._save_revision()
+        revision = self.revision
+        targets = [t for t in self._writers if t == self._active or self._running.get(t)]
+        if not targets:
+            self._unfiled = [*self._unfiled, (record, revision)][-_KEEP_UNFILED:]
             for callback in list(self._subscribers):
                 callback(
-                    Event(type="reload", thread="", revision=self.revision, data={"record": record.to_dict()})
+                    Event(type="reload", thread="", revision=revision, data={"record": record.to_dict()})
                 )
-        for thread_id in list(self._writers):
+        for thread_id in targets:
             self._emit(
-                Event(
-                    type="reload", thread=thread_id, revision=self.revision, data={"record": record.to_dict()}
-                )
+                Event(type="reload", thread=thread_id, revision=revision, data={"record": record.to_dict()})
             )
 
     def _apply_from_any_thread(self, paths: list[Path]) -> list[ReloadRecord]:
@@ -283,33 +379,39 @@ class AgentRuntime:
         assert self.model is not None
         thread_id = self.open_thread(thread_id)
         lock = self._thread_locks.setdefault(thread_id, asyncio.Lock())
-        async with lock:
-            queue: asyncio.Queue[Event | None] = asyncio.Queue()
-            self._turn_queues[thread_id] = queue
-            history = self.store.read(thread_id)
-            task = asyncio.get_running_loop().create_task(
-                run_turn(
-                    manager=manager,
-                    model=self.model,
-                    thread=thread_id,
-                    history=history,
-                    text=text,
-                    emit=self._emit,
-                    max_steps=self.config.max_steps,
+        self._running[thread_id] = self._running.get(thread_id, 0) + 1
+        try:
+            async with lock:
+                queue: asyncio.Queue[Event | None] = asyncio.Queue()
+                self._turn_queues[thread_id] = queue
+                history = self.store.read(thread_id)
+                task = asyncio.get_running_loop().create_task(
+                    run_turn(
+                        manager=manager,
+                        model=self.model,
+                        thread=thread_id,
+                        history=history,
+                        text=text,
+                        emit=self._emit,
+                        max_steps=self.config.max_steps,
+                    )
                 )
-            )
-            task.add_done_callback(lambda _t: queue.put_nowait(None))
-            try:
-                while True:
-                    event = await queue.get()
-                    if event is None:
-                        break
-                    yield event
-                await task
-            finally:
-                self._turn_queues.pop(thread_id, None)
-                if not task.done():
-                    task.cancel()
+                task.add_done_callback(lambda _t: queue.put_nowait(None))
+                try:
+                    while True:
+                        event = await queue.get()
+                        if event is None:
+                            break
+                        yield event
+                    await task
+                finally:
+                    self._turn_queues.pop(thread_id, None)
+                    if not task.done():
+                        task.cancel()
+        finally:
+            self._running[thread_id] -= 1
+            if not self._running[thread_id]:
+                del self._running[thread_id]
 
     async def run(self, thread_id: str | None, text: str) -> list[Event]:
         """``send`` collected into a list."""

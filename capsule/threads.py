@@ -5,7 +5,8 @@ before ``append`` returns, so a ``kill -9`` loses at most the line being written
 repairs a torn last line (no newline, or not JSON): the torn bytes are moved aside to ``<id>.jsonl.torn`` and
 the file is truncated to the end of the last good line; no earlier line is ever touched. Readers never repair
 and ignore a trailing partial line, so a second process can ``follow`` a thread live while it is written.
-No reload rewrites a thread.
+No reload rewrites a thread. ``ThreadStore.list`` keeps what it learnt of each file and reads only the bytes
+appended since (nothing at all for a file whose size and mtime did not change), so polling it is cheap.
 """
 
 from __future__ import annotations
@@ -62,6 +63,30 @@ def _parse_lines(data: bytes) -> tuple[list[Event], int]:
         pos = end + 1
         good = pos
     return events, good
+
+
+_CHECK = 64  # bytes before a scanned offset compared again before reading on from it
+
+
+@dataclass
+class _Scan:
+    """What ``ThreadStore.list`` knows of one thread file, and the file state it was read from."""
+
+    key: tuple[int, int, int]  # inode, size, mtime in ns
+    offset: int  # just past the last complete line read
+    check: bytes  # the ``_CHECK`` bytes before ``offset``: the file must still hold them to read on
+    events: int = 0
+    created: float | None = None
+    title: str | None = None
+
+    def add(self, events: list[Event]) -> None:
+        self.events += len(events)
+        if events and self.created is None:
+            self.created = events[0].ts
+        if self.title is None:
+            first = next((e for e in events if e.type == "user"), None)
+            if first is not None:
+                self.title = str(first.get("text", "")).strip().split("\n")[0][:60]
 
 
 class ThreadWriter:
@@ -125,6 +150,8 @@ class ThreadStore:
     def __init__(self, data_dir: Path) -> None:
         self.dir = Path(data_dir) / "threads"
         self.dir.mkdir(parents=True, exist_ok=True)
+        self._scans: dict[Path, _Scan] = {}
+        self._scan_lock = threading.Lock()
 
     def path(self, thread_id: str) -> Path:
         if not thread_id or "/" in thread_id or thread_id.startswith("."):
@@ -149,23 +176,60 @@ class ThreadStore:
 
     def list(self) -> list[ThreadInfo]:
         infos: list[ThreadInfo] = []
-        for path in self.dir.glob("*.jsonl"):
-            events, _ = _parse_lines(path.read_bytes())
-            title = next(
-                (str(e.get("text", "")).strip().split("\n")[0][:60] for e in events if e.type == "user"), ""
-            )
-            stat = path.stat()
-            infos.append(
-                ThreadInfo(
-                    id=path.stem,
-                    path=path,
-                    created=events[0].ts if events else stat.st_mtime,
-                    updated=stat.st_mtime,
-                    events=len(events),
-                    title=title,
+        with self._scan_lock:
+            seen: set[Path] = set()
+            for path in self.dir.glob("*.jsonl"):
+                try:
+                    stat = path.stat()
+                except FileNotFoundError:
+                    continue
+                seen.add(path)
+                scan = self._scan(path, (stat.st_ino, stat.st_size, stat.st_mtime_ns))
+                infos.append(
+                    ThreadInfo(
+                        id=path.stem,
+                        path=path,
+                        created=scan.created if scan.created is not None else stat.st_mtime,
+                        updated=stat.st_mtime,
+                        events=scan.events,
+                        title=scan.title or "",
+                    )
                 )
-            )
+            for gone in set(self._scans) - seen:
+                del self._scans[gone]
         return sorted(infos, key=lambda i: i.created)
+
+    def _scan(self, path: Path, key: tuple[int, int, int]) -> _Scan:
+        """The file's summary: cached when unchanged, read on from the last offset when appended to."""
+        old = self._scans.get(path)
+        if old is not None and old.key == key:
+            return old
+        start = 0
+        if old is not None and old.key[0] == key[0] and key[1] >= old.offset:
+            start = max(0, old.offset - len(old.check))
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(start)
+                data = fh.read()
+        except FileNotFoundError:
+            data = b""
+        if start and old is not None and data[: old.offset - start] == old.check:
+            scan = old
+            data = data[old.offset - start :]
+            base = old.offset
+        else:  # new, truncated (a repaired tail) or replaced: read it all again
+            scan = _Scan(key=key, offset=0, check=b"")
+            if start:
+                with open(path, "rb") as fh:
+                    data = fh.read()
+            base = 0
+        events, good = _parse_lines(data)
+        scan.add(events)
+        scan.key = key
+        scan.offset = base + good
+        scan.check = data[max(0, good - _CHECK) : good] if good else scan.check
+        self._scans[path] = scan
+        return scan
 
     def follow(
         self, thread_id: str, poll: float = 0.05, stop: threading.Event | None = None

@@ -8,6 +8,7 @@ current meanwhile. Every event of the turn carries the pinned revision.
 from __future__ import annotations
 
 import secrets
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -17,13 +18,17 @@ from dapper_tui.capsule.models import Message, Model, ModelError
 
 
 def history_to_messages(events: list[Event]) -> list[Message]:
-    """Model messages from stored events. A call without a result (the process died mid-call) gets one."""
+    """Model messages from stored events. A call without a result (the process died mid-call) gets one.
+
+    Results are matched to calls by (turn, call id): call ids are only unique within a turn (the scripted
+    model numbers its calls from 1 in every turn, providers may reuse ids).
+    """
     messages: list[Message] = []
     step_index: dict[tuple[Any, Any], dict[str, Any]] = {}
-    answered: set[str] = set()
+    answered: set[tuple[Any, str]] = set()
     for event in events:
         if event.type == "tool_result":
-            answered.add(str(event.get("call_id")))
+            answered.add((event.turn, str(event.get("call_id"))))
     for event in events:
         if event.type == "user":
             messages.append({"role": "user", "content": event.get("text", "")})
@@ -43,7 +48,7 @@ def history_to_messages(events: list[Event]) -> list[Message]:
                     "arguments": event.get("arguments", {}),
                 }
                 message["tool_calls"].append(call)
-                if call["id"] not in answered:
+                if (event.turn, str(call["id"])) not in answered:
                     messages.append(
                         {
                             "role": "tool",
@@ -136,6 +141,12 @@ async def run_turn(
             event("error", message=f"the turn stopped after {max_steps} model steps")
     except ModelError as exc:
         event("error", message=str(exc))
+    except Exception as exc:  # a bug or a protocol surprise ends this turn, never the session
+        event(
+            "error",
+            message=f"the turn failed unexpectedly: {type(exc).__name__}: {exc}",
+            traceback="".join(traceback.format_exception(exc)[-6:]),
+        )
     finally:
         manager.unpin(surface)
         event("turn_end", generation=surface.generation_number)

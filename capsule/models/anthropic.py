@@ -79,7 +79,10 @@ class AnthropicModel:
             text: list[str] = []
             blocks: dict[int, dict[str, Any]] = {}
             for event, data in iter_sse(url, body, headers, self.timeout):
-                payload = json.loads(data)
+                try:
+                    payload = json.loads(data)
+                except json.JSONDecodeError as exc:
+                    raise ModelError(f"bad stream event from {url}: {data[:200]!r}") from exc
                 kind = payload.get("type", event)
                 if kind == "error":
                     raise ModelError(f"{url}: {payload.get('error')}")
@@ -100,7 +103,12 @@ class AnthropicModel:
                 block = blocks[index]
                 if block.get("type") == "tool_use":
                     raw = block["partial"]
-                    arguments = json.loads(raw) if raw.strip() else (block.get("input") or {})
+                    try:
+                        arguments = json.loads(raw) if raw.strip() else (block.get("input") or {})
+                    except json.JSONDecodeError as exc:
+                        raise ModelError(
+                            f"tool call {block.get('name')}: arguments are not JSON: {raw!r}"
+                        ) from exc
                     calls.append(ToolCall(id=block["id"], name=block["name"], arguments=arguments))
             return ModelReply(text="".join(text), tool_calls=calls)
 

@@ -65,8 +65,10 @@ def iter_sse(
                 data.append(value)
         if data:
             yield event, "\n".join(data)
+    except http.client.HTTPException as exc:  # a bad status line, a truncated body, a dropped connection
+        raise ModelError(f"bad HTTP response from {url}: {type(exc).__name__}: {exc}") from exc
     except OSError as exc:
-        raise ModelError(f"cannot reach {url}: {exc}") from exc
+        raise ModelError(f"cannot reach {url}: {type(exc).__name__}: {exc}") from exc
     finally:
         conn.close()
 

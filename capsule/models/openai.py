@@ -8,6 +8,7 @@ Configuration (``agent.toml`` ``[model]`` table, or the environment, which inclu
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -81,6 +82,8 @@ class OpenAIModel:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         url = self.base_url.rstrip("/") + "/chat/completions"
 
+        reply_id = secrets.token_hex(4)
+
         def produce(emit: Callable[[str], None]) -> ModelReply:
             text: list[str] = []
             calls: dict[int, dict[str, Any]] = {}
@@ -115,9 +118,9 @@ class OpenAIModel:
                     raise ModelError(
                         f"tool call {slot['name']}: arguments are not JSON: {slot['args']!r}"
                     ) from exc
-                tool_calls.append(
-                    ToolCall(id=slot["id"] or f"call_{index}", name=slot["name"], arguments=arguments)
-                )
+                # a provider that sends no id: an id no other turn of the thread uses
+                call_id = slot["id"] or f"call_{reply_id}_{index}"
+                tool_calls.append(ToolCall(id=call_id, name=slot["name"], arguments=arguments))
             return ModelReply(text="".join(text), tool_calls=tool_calls)
 
         return await stream_in_thread(produce, on_text)

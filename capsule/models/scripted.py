@@ -1,8 +1,9 @@
 """The default model: offline and deterministic.
 
-- A user message whose lines are ``/call TOOL {json-args}`` calls those tools, one after the other, in order
-  (``{json-args}`` may be left out for no arguments); then it replies with one line per call,
-  ``TOOL: RESULT`` (``TOOL failed: ERROR`` for an error result).
+- A user message whose lines are ``/call TOOL {json-args}`` asks for all those tools in one model step (parallel
+  tool calls, which the turn runs one after the other, in order; ``{json-args}`` may be left out for no
+  arguments); then, in a second step, it replies with one line per call, ``TOOL: RESULT`` (``TOOL failed:
+  ERROR`` for an error result). Any number of calls takes two model steps.
 - Any other message gets the reply ``echo: <message>``.
 """
 
@@ -54,10 +55,13 @@ class ScriptedModel:
             on_text(reply)
             return ModelReply(text=reply)
         results = [m for m in messages[last_user + 1 :] if m["role"] == "tool"]
-        if len(results) < len(calls):
-            index = len(results)
-            name, arguments = calls[index]
-            return ModelReply(tool_calls=[ToolCall(id=f"call_{index + 1}", name=name, arguments=arguments)])
+        if not results:
+            return ModelReply(
+                tool_calls=[
+                    ToolCall(id=f"call_{index}", name=name, arguments=arguments)
+                    for index, (name, arguments) in enumerate(calls, 1)
+                ]
+            )
         lines = []
         for (name, _args), result in zip(calls, results):
             verb = "failed" if result.get("is_error") else ""

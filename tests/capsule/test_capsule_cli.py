@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import IO, Any
@@ -67,17 +69,31 @@ class Session:
             text=True,
         )
         self.lines: list[dict[str, Any]] = []
+        self._out: queue.Queue[str] = queue.Queue()  # read on a thread, so a silent session times out
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            self._out.put(raw)
+        self._out.put("")
 
     def send(self, message: str) -> None:
+        """One message; one of several lines goes as a JSON object line (the documented stdin rule)."""
+        self.send_line(json.dumps({"message": message}) if "\n" in message else message)
+
+    def send_line(self, line: str) -> None:
         stdin: IO[str] = self.proc.stdin  # type: ignore[assignment]
-        stdin.write(message.replace("\n", "\\n") + "\n")
+        stdin.write(line + "\n")
         stdin.flush()
 
     def until(self, predicate: Any, timeout: float = 30) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
-        stdout: IO[str] = self.proc.stdout  # type: ignore[assignment]
-        while time.monotonic() < deadline:
-            raw = stdout.readline()
+        while True:
+            try:
+                raw = self._out.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"timed out; the last lines: {self.lines[-5:]}") from None
             if not raw:
                 raise AssertionError(f"session ended: {self.proc.stderr.read() if self.proc.stderr else ''}")
             line = json.loads(raw)
@@ -85,7 +101,6 @@ class Session:
             self.lines.append(line)
             if predicate(line):
                 return line
-        raise AssertionError("timed out")
 
 
 def test_long_lived_session_reloads_between_turns(tmp_path: Path) -> None:
@@ -153,3 +168,107 @@ def test_kill_9_mid_turn_leaves_the_thread_intact(tmp_path: Path) -> None:
         "/call version",
     ]
     assert (path.parent / f"{thread}.jsonl.torn").read_bytes().startswith(b'{"type": "tool_result"')
+
+
+ECHO_TOOL = """\
+import json
+
+
+def show(text: str) -> str:
+    \"\"\"The argument as JSON, so the test sees exactly what the tool received.\"\"\"
+    return json.dumps(text)
+"""
+
+
+def test_stdin_lines_are_messages_taken_literally(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "agent")
+    write(root / "src/tools/show.py", ECHO_TOOL)
+    session = Session(root)
+    try:
+        session.until(lambda e: e["type"] == "ready")
+        # JSON escapes inside /call arguments keep their JSON meaning: the tool receives a newline
+        session.send_line('/call show {"text": "a\\nb"}')
+        result = session.until(lambda e: e["type"] == "tool_result")
+        assert json.loads(result["result"]) == "a\nb"
+        session.until(lambda e: e["type"] == "turn_end")
+        # a backslash in a plain message stays a backslash
+        session.send_line("copy C:\\new\\table.txt")
+        reply = session.until(lambda e: e["type"] == "assistant")
+        assert reply["text"] == "echo: copy C:\\new\\table.txt"
+        session.until(lambda e: e["type"] == "turn_end")
+        # several lines: a JSON object line
+        session.send_line(json.dumps({"message": '/call show {"text": "x"}\n/call version'}))
+        reply = session.until(lambda e: e["type"] == "assistant")
+        assert reply["text"] == 'show: "x"\nversion: v1'
+        session.until(lambda e: e["type"] == "turn_end")
+        # a line starting with "{" that is not such an object: an error, nothing sent, the session goes on
+        session.send_line("{not json")
+        error = session.until(lambda e: e["type"] == "error")
+        assert "JSON object" in error["message"]
+        session.send_line("still here")
+        reply = session.until(lambda e: e["type"] == "assistant")
+        assert reply["text"] == "echo: still here"
+        session.until(lambda e: e["type"] == "turn_end")
+        assert session.proc.stdin is not None
+        session.proc.stdin.close()
+        assert session.proc.wait(15) == 0
+    finally:
+        session.proc.kill()
+    users = [e["text"] for e in session.lines if e["type"] == "user"]
+    assert users == [
+        '/call show {"text": "a\\nb"}',
+        "copy C:\\new\\table.txt",
+        '/call show {"text": "x"}\n/call version',
+        "still here",
+    ]
+
+
+def test_tools_that_cannot_load_at_start_are_stored_in_the_thread_and_exit_1(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "agent")
+    write(root / "src/tools/broken.py", "def oops(:\n")
+    done = run(str(root), "-m", "/call version", "--json")
+    assert done.returncode == 1
+    assert "the tools did not load" in done.stderr and "broken.py" in done.stderr
+    assert "Traceback" not in done.stderr
+    events = json_lines(done.stdout)
+    failed = next(e for e in events if e["type"] == "reload")
+    assert failed["record"]["outcome"] == "failed" and failed["thread"], "printed with its thread"
+    thread = failed["thread"]
+    assert f"thread {thread}" in done.stderr
+    stored = [
+        json.loads(line) for line in (root / "data/threads" / f"{thread}.jsonl").read_text().splitlines()
+    ]
+    assert [e["type"] for e in stored] == ["thread_start", "reload"]
+    assert "broken.py" in stored[1]["record"]["message"]
+    assert not any(e["type"] == "user" for e in events), "the message is not sent without tools"
+    # fixed: the same thread continues, with the start's record stored in it
+    (root / "src/tools/broken.py").unlink()
+    again = run(str(root), "-m", "/call version", "--thread", thread, "--json")
+    assert again.returncode == 0, again.stderr
+    stored = [
+        json.loads(line) for line in (root / "data/threads" / f"{thread}.jsonl").read_text().splitlines()
+    ]
+    outcomes = [e["record"]["outcome"] for e in stored if e["type"] == "reload"]
+    assert outcomes == ["failed", "applied"]
+    assert [e["result"] for e in stored if e["type"] == "tool_result"] == ["v1"]
+
+
+def test_revision_numbers_are_not_reused_by_a_later_process(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "agent")
+    first = run(str(root), "-m", "/call version", "--json")
+    assert first.returncode == 0, first.stderr
+    thread = next(e["thread"] for e in json_lines(first.stdout) if e["type"] == "user")
+    write(root / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
+    second = run(str(root), "-m", "/call version", "--thread", thread, "--json")
+    assert second.returncode == 0, second.stderr
+    stored = [
+        json.loads(line) for line in (root / "data/threads" / f"{thread}.jsonl").read_text().splitlines()
+    ]
+    results = [(e["result"], e["revision"]) for e in stored if e["type"] == "tool_result"]
+    assert [r for r, _ in results] == ["v1", "v2"]
+    (_, r1), (_, r2) = results
+    assert r2 > r1, "one number, one surface: the v2 surface has a number of its own"
+    surfaces = {
+        e["record"]["counters"]["revision"]: e["record"]["added"] for e in stored if e["type"] == "reload"
+    }
+    assert set(surfaces) == {r1, r2}
