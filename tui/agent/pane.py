@@ -196,6 +196,8 @@ class AgentPane(Vertical):
         view.clear()
         view.thread_id = thread_id
         if thread_id is None:
+            if self.runtime is not None and not self.watch:
+                self.runtime.activate_thread(None)  # a new thread: records are held until it exists
             return
         if self.watch:
             if self._follow is not None:
@@ -206,7 +208,7 @@ class AgentPane(Vertical):
         for event in self.runtime.history(thread_id):
             view.add_event(event)
         # The thread on screen is the one being worked in: reload records are written to it from now on.
-        self.runtime.open_thread(thread_id)
+        self.runtime.activate_thread(thread_id)
 
     async def _follow_thread(self, thread_id: str) -> None:
         async for event in self._store.afollow(thread_id):
