@@ -131,8 +131,13 @@ class CapsuleConnection:
             if not cursor:
                 return tools
 
-    async def call_tool(self, name: str, arguments: dict[str, Any]) -> tuple[str, bool]:
-        result = await self.request("tools/call", {"name": name, "arguments": arguments})
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], meta: dict[str, Any] | None = None
+    ) -> tuple[str, bool]:
+        params: dict[str, Any] = {"name": name, "arguments": arguments}
+        if meta:
+            params["_meta"] = meta
+        result = await self.request("tools/call", params)
         texts = [c.get("text", "") for c in result.get("content", []) if c.get("type") == "text"]
         return "\n".join(texts), bool(result.get("isError"))
 

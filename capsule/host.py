@@ -17,12 +17,18 @@ The manager points stderr at a log file in ``data/logs/`` and runs the host unbu
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
+import functools
 import json
 import os
+import shlex
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +58,40 @@ def _read_activation() -> dict[str, Any]:
     return json.loads(buf.decode())
 
 
+# Runs a pinned revision's Python script as ``python SCRIPT ARGS`` would: argv, __file__, sys.path[0] and line
+# numbers name the real file; only the source comes from the pin.
+_PY_BOOTSTRAP = """\
+import os, sys
+_source_file, _path = sys.argv[1], sys.argv[2]
+with open(_source_file, "rb") as _fh:
+    _source = _fh.read()
+sys.argv = sys.argv[2:]
+sys.path[0] = os.path.dirname(_path)
+import __main__
+__main__.__file__ = _path
+del _fh, _source_file
+_code = compile(_source, _path, "exec")
+del _source, _path
+exec(_code, __main__.__dict__)
+"""
+
+
+@dataclass(frozen=True)
+class PinnedScript:
+    """A script's source as the turn's surface revision saw it (``None``: that revision had no such script)."""
+
+    revision: int
+    source: bytes | None
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any] | None) -> PinnedScript | None:
+        raw = (meta or {}).get("dapper/script")
+        if not isinstance(raw, dict):
+            return None
+        source = raw.get("source")
+        return cls(int(raw.get("revision", 0)), base64.b64decode(source) if source is not None else None)
+
+
 def run_script(name: str, args: list[str] | None = None, timeout: float = 120.0) -> str:
     """Run a script from src/scripts with its current source and return its output.
 
@@ -60,28 +100,94 @@ def run_script(name: str, args: list[str] | None = None, timeout: float = 120.0)
         args: command-line arguments for the script.
         timeout: seconds before the script is stopped.
     """
-    root = Path(os.environ["DAPPER_AGENT_DIR"]) / "src" / "scripts"
+    return _run_script(name, args, timeout, None)
+
+
+def _run_script(name: str, args: list[str] | None, timeout: float, pinned: PinnedScript | None) -> str:
+    """``run_script``; with ``pinned`` (from the manager) the source is the pinned revision's, not the disk's."""
+    agent_dir = os.environ["DAPPER_AGENT_DIR"]
+    root = Path(agent_dir) / "src" / "scripts"
     script = (root / name).resolve()
-    if not script.is_relative_to(root.resolve()) or not script.is_file():
+    if not script.is_relative_to(root.resolve()):
         raise FileNotFoundError(f"no script {name!r} in src/scripts")
-    if script.suffix == ".py":
-        command = [sys.executable, str(script)]
-    elif script.suffix == ".sh":
-        command = ["sh", str(script)]
-    else:
-        command = [str(script)]
-    proc = subprocess.run(
-        [*command, *(args or [])],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=os.environ["DAPPER_AGENT_DIR"],
-        stdin=subprocess.DEVNULL,
-    )
+    source: bytes | None = None  # None: run the file on disk
+    if pinned is not None:
+        if pinned.source is None:
+            raise FileNotFoundError(
+                f"no script {name!r} in src/scripts at surface revision {pinned.revision} (this turn's); "
+                "a script added since runs in the next turn"
+            )
+        try:
+            on_disk: bytes | None = script.read_bytes()
+        except OSError:
+            on_disk = None
+        if on_disk != pinned.source:
+            source = pinned.source
+    elif not script.is_file():
+        raise FileNotFoundError(f"no script {name!r} in src/scripts")
+    temp: str | None = None
+    try:
+        if source is not None and script.suffix in (".py", ".sh"):
+            fd, temp = tempfile.mkstemp(prefix="dapper-script-", suffix=script.suffix)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(source)
+        if script.suffix == ".py":
+            command = [sys.executable, str(script)]
+            if temp is not None:
+                command = [sys.executable, "-c", _PY_BOOTSTRAP, temp, str(script)]
+        elif script.suffix == ".sh":
+            command = ["sh", str(script)]
+            if temp is not None:  # $0 is the script's real path, as with ``sh SCRIPT``
+                command = ["sh", "-c", ". " + shlex.quote(temp), str(script)]
+        else:
+            if source is not None:
+                raise RuntimeError(
+                    f"script {name} changed after surface revision {pinned.revision if pinned else 0} "
+                    "(this turn's); it runs with its new source in the next turn"
+                )
+            command = [str(script)]
+        proc = subprocess.run(
+            [*command, *(args or [])],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=agent_dir,
+            stdin=subprocess.DEVNULL,
+        )
+    finally:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
     output = proc.stdout
     if proc.returncode != 0:
         raise RuntimeError(f"script {name} exited with {proc.returncode}: {proc.stderr.strip()[-2000:]}")
     return output.rstrip("\n")
+
+
+def _run_pinned_script(
+    pinned: PinnedScript, name: str, args: list[str] | None = None, timeout: float = 120.0
+) -> str:
+    return _run_script(name, args, timeout, pinned)
+
+
+def _pin_import_prefix() -> None:
+    """Resolve ``sys.prefix`` in the import path, once, at start.
+
+    ``DIR/.venv`` is a symlink the manager moves to a new venv after a successful install; this generation keeps
+    importing from the venv it started with, so a lazy import never mixes two installs.
+    """
+    prefix = sys.prefix
+    real = os.path.realpath(prefix)
+    if real == prefix:
+        return
+
+    def pin(path: str) -> str:
+        if path == prefix or path.startswith(prefix + os.sep):
+            return real + path[len(prefix) :]
+        return path
+
+    sys.path[:] = [pin(p) for p in sys.path]
+    sys.executable = pin(sys.executable)  # run_script and multiprocessing start on the same venv
 
 
 class ToolHost:
@@ -115,8 +221,12 @@ class ToolHost:
     def specs(self) -> list[ToolSpec]:
         return [t.spec for t in self.tools.values()]
 
-    async def call(self, name: str, arguments: dict[str, Any] | None) -> tuple[str, bool]:
-        """Run a tool: ``(text, is_error)``. Errors come back as text the model can read."""
+    async def call(
+        self, name: str, arguments: dict[str, Any] | None, meta: dict[str, Any] | None = None
+    ) -> tuple[str, bool]:
+        """Run a tool: ``(text, is_error)``. Errors come back as text the model can read, and so does a tool
+        that raises ``SystemExit`` or ``KeyboardInterrupt``: the capsule keeps serving. (``os._exit`` ends the
+        process; the manager reports that and starts a new generation.)"""
         import inspect
 
         import anyio
@@ -128,12 +238,20 @@ class ToolHost:
         if problems:
             return "invalid arguments for " + name + ": " + "; ".join(problems), True
         kwargs = {k: v for k, v in (arguments or {}).items() if k in tool.params}
+        func: Callable[..., Any] = tool.func
+        pinned = (
+            PinnedScript.from_meta(meta) if tool.spec.file == "<builtin>" and name == "run_script" else None
+        )
+        if pinned is not None:
+            func = functools.partial(_run_pinned_script, pinned)
         try:
-            if inspect.iscoroutinefunction(tool.func):
-                value = await tool.func(**kwargs)
+            if inspect.iscoroutinefunction(func):
+                value = await func(**kwargs)
             else:
-                value = await anyio.to_thread.run_sync(lambda: tool.func(**kwargs), abandon_on_cancel=True)
-        except Exception as exc:
+                value = await anyio.to_thread.run_sync(lambda: func(**kwargs), abandon_on_cancel=True)
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:
+            if isinstance(exc, SystemExit):
+                return f"{name} raised SystemExit({exc.code!r}); the capsule keeps running", True
             return f"{type(exc).__name__}: {exc}", True
         return format_result(value), False
 
@@ -160,7 +278,7 @@ def _build_server(host: ToolHost, name: str, sessions: list[Any]) -> Any:
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         if ctx.session not in sessions:
             sessions.append(ctx.session)
-        text, is_error = await host.call(params.name, params.arguments)
+        text, is_error = await host.call(params.name, params.arguments, params.meta)
         return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=is_error)
 
     return Server(name, version="1", on_list_tools=list_tools, on_call_tool=call_tool)
@@ -192,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--status-file", type=Path)
     parser.add_argument("--generation", type=int, default=0)
     args = parser.parse_args(argv)
+    _pin_import_prefix()
 
     import anyio
     import mcp.server.stdio  # imported before activation: this is what a warm spare saves

@@ -4,13 +4,28 @@
 DIR/
   agent.toml            config (restart required on change)
   .env                  environment for the capsule
-  requirements.txt      dependencies of the tools, installed into DIR/.venv
+  requirements.txt      dependencies of the tools, installed into a fresh DIR/.dapper/venvs/<digest>; DIR/.venv
+                        is a symlink to the one in use (switched only once an install succeeded)
   src/identity.md, src/system.md, src/boot.md
   src/tools/**.py       tools
   src/prompts/**        prompt templates with front matter
   src/scripts/**        scripts
   data/                 durable state: threads, logs, anything a tool must remember
+  .dapper/              the runtime's own files (venvs); ignored by the watcher and by git
 ```
+
+``agent.toml`` keys read here::
+
+    name = "..."
+    model = "scripted"            # or [model] name = "openai:gpt-4o" plus options
+    [runtime]
+    drain_timeout = 30            # seconds an old generation's in-flight tool call may run before a kill
+    start_timeout = 30
+    max_steps = 8
+    warm_spare = true
+    [env]
+    secrets = ["DATABASE_URL"]    # .env entries redacted whatever their name (see capsule/secrets.py)
+    public = ["SESSION_DIR"]      # .env entries never redacted, even when the name looks secret
 """
 
 from __future__ import annotations
@@ -25,7 +40,16 @@ from pathlib import Path
 from typing import Any
 
 IDENTITY_FILES = ("identity.md", "system.md", "boot.md")
-_IGNORED_DIRS = {"data", ".venv", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache"}
+_IGNORED_DIRS = {
+    "data",
+    ".venv",
+    ".dapper",
+    ".git",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+}
 _TEMP_NAME = re.compile(r"(\.sw.|~|\.tmp|\.py[cod])$|^\.#|^4913$")
 
 
@@ -54,6 +78,8 @@ class AgentConfig:
     max_steps: int = 8
     warm_spare: bool = True
     model_options: dict[str, Any] = field(default_factory=dict)
+    env_secrets: tuple[str, ...] = ()
+    env_public: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -125,7 +151,24 @@ class AgentProject:
 
     @property
     def venv_dir(self) -> Path:
+        """``DIR/.venv``: a symlink to the venv in use under ``venvs_dir`` (or a folder made by an older version)."""
         return self.root / ".venv"
+
+    @property
+    def dapper_dir(self) -> Path:
+        """``DIR/.dapper``: the runtime's own files. It ignores itself in git (a ``.gitignore`` of ``*``)."""
+        path = self.root / ".dapper"
+        if not path.is_dir():
+            path.mkdir(exist_ok=True)
+            (path / ".gitignore").write_text("# dapper-tui's own files (venvs); not the project's\n*\n")
+        return path
+
+    @property
+    def venvs_dir(self) -> Path:
+        """One venv per ``requirements.txt`` digest; a new one is built beside the one in use."""
+        path = self.dapper_dir / "venvs"
+        path.mkdir(exist_ok=True)
+        return path
 
     @property
     def requirements_file(self) -> Path:
@@ -154,6 +197,15 @@ class AgentProject:
         if isinstance(model, dict):
             options = dict(model)
             model = str(options.pop("name", "scripted"))
+        env_table = raw.get("env", {})
+        if not isinstance(env_table, dict):
+            raise ProjectError(f"{self.config_file}: [env] must be a table")
+        names: dict[str, tuple[str, ...]] = {}
+        for key in ("secrets", "public"):
+            value = env_table.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ProjectError(f"{self.config_file}: [env] {key} must be a list of variable names")
+            names[key] = tuple(value)
         return AgentConfig(
             name=str(raw.get("name", self.root.name)),
             model=str(model),
@@ -162,6 +214,8 @@ class AgentProject:
             max_steps=int(runtime.get("max_steps", 8)),
             warm_spare=bool(runtime.get("warm_spare", True)),
             model_options=options,
+            env_secrets=names["secrets"],
+            env_public=names["public"],
             raw=raw,
         )
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
-from capsule_helpers import TOOL_V1, Recorder, final_text, make_project, pids_alive, write
+from capsule_helpers import TOOL_V1, ChatServer, Recorder, final_text, make_project, pids_alive, write
 from dapper_tui.capsule.runtime import AgentRuntime
 
 
@@ -161,3 +163,128 @@ async def test_force_reload_starts_a_new_generation(runtime: AgentRuntime) -> No
     assert record.outcome == "applied"
     assert runtime.surface.generation_number == before + 1
     assert [r for r in runtime.coordinator.log if r.outcome == "pending"]
+
+
+async def test_a_turn_waiting_on_its_model_keeps_its_generation_past_the_drain_deadline(
+    tmp_path: Path,
+) -> None:
+    asked = threading.Event()
+    gate = threading.Event()
+
+    def reply(body: dict[str, Any]) -> dict[str, Any]:
+        results = [m["content"] for m in body["messages"] if m["role"] == "tool"]
+        if not results:
+            return {"tool_calls": [{"name": "version", "arguments": {}}]}
+        if len(results) == 1:  # a slow model: the turn has its generation pinned, no call in flight
+            asked.set()
+            gate.wait(30)
+            return {"tool_calls": [{"name": "version", "arguments": {}}]}
+        return {"text": "answers: " + ", ".join(results)}
+
+    server = ChatServer(reply)
+    try:
+        root = make_project(tmp_path / "agent", drain_timeout=0.3, model="openai:fake")
+        write(root / ".env", f"OPENAI_BASE_URL={server.url}\n")
+        async with AgentRuntime(root, warm_spare=False) as rt:
+            rec = Recorder(rt)
+            old = rt.surface.generation
+            assert old is not None
+            turn = asyncio.create_task(rt.run(None, "what version?"))
+            assert await asyncio.to_thread(asked.wait, 20)
+            write(root / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
+            await rec.reload("applied", rows=["tools"])
+            await asyncio.sleep(1.5)  # five drain deadlines pass; nothing of the old generation is running
+            assert pids_alive(old.pid) and old.state == "draining"
+            gate.set()
+            events = await asyncio.wait_for(turn, 20)
+            results = [e.data for e in events if e.type == "tool_result"]
+            assert [(r["result"], r["is_error"]) for r in results] == [("v1", False), ("v1", False)]
+            assert [e.data["text"] for e in events if e.type == "assistant"] == ["answers: v1, v1"]
+            for _ in range(100):  # released by its turn, the old generation is closed
+                if not pids_alive(old.pid):
+                    break
+                await asyncio.sleep(0.05)
+            assert old.state == "closed" and not pids_alive(old.pid)
+            assert not [r for r in rec.reloads() if r["detail"].get("event") == "killed"]
+        assert not (root / ".dapper").exists()  # no requirements.txt: the runtime leaves no folder behind
+    finally:
+        gate.set()
+        server.close()
+
+
+async def test_python_startup_variables_in_env_reach_the_interpreter_even_with_a_warm_spare(
+    tmp_path: Path,
+) -> None:
+    root = make_project(tmp_path / "agent")
+    first = write(tmp_path / "ext1" / "extmod.py", "VALUE = 'first'\n").parent
+    second = write(tmp_path / "ext2" / "extmod.py", "VALUE = 'second'\n").parent
+    write(
+        root / "src/tools/ext.py",
+        """\
+        import sys
+
+
+        def ext() -> str:
+            import extmod
+
+            return f"{extmod.VALUE} hash_randomization={sys.flags.hash_randomization}"
+        """,
+    )
+    write(root / ".env", f"PYTHONPATH={first}\nPYTHONHASHSEED=0\n")
+    async with AgentRuntime(root, warm_spare=True) as rt:
+        rec = Recorder(rt)
+        manager = rt.manager
+        assert manager is not None
+
+        async def spare_ready() -> None:
+            for _ in range(300):
+                if manager._spare is not None:
+                    return
+                await asyncio.sleep(0.02)
+            raise AssertionError("no warm spare")
+
+        assert (await final_text(rt, None, "/call ext"))[0] == "ext: first hash_randomization=0"
+        await spare_ready()  # started with the PYTHON* variables of the .env it saw
+        write(root / ".env", f"PYTHONPATH={second}\n")
+        record = await rec.reload("applied", rows=["env"])
+        assert record["detail"]["warm_spare"] is False  # that spare had the old start-up variables
+        assert (await final_text(rt, None, "/call ext"))[0] == "ext: second hash_randomization=1"
+        await spare_ready()  # the next spare starts with the new ones, and a tools save uses it
+        write(root / "src/tools/t.py", TOOL_V1 + "\n# touched\n")
+        record = await rec.reload("applied", rows=["tools"])
+        assert record["detail"]["warm_spare"] is True
+        assert (await final_text(rt, None, "/call ext"))[0] == "ext: second hash_randomization=1"
+
+
+async def test_run_script_in_a_pinned_turn_runs_the_source_of_its_revision(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "agent")
+    scripts = root / "src" / "scripts"
+    write(scripts / "hello.py", "import sys\nprint('one', sys.argv[1:], __file__ == sys.argv[0])\n")
+    write(scripts / "hello.sh", 'echo "sh-one $(basename "$0") $1"\n')
+    async with AgentRuntime(root, warm_spare=False) as rt:
+        rec = Recorder(rt)
+        pinned_revision = rt.revision
+        thread = rt.open_thread()
+        calls = [
+            "/call gated",
+            '/call run_script {"name": "hello.py", "args": ["x"]}',
+            '/call run_script {"name": "hello.sh", "args": ["y"]}',
+            '/call run_script {"name": "new.py"}',
+        ]
+        turn = asyncio.create_task(rt.run(thread, "\n".join(calls)))
+        await rec.wait(lambda e: e.type == "tool_call" and e.data["tool"] == "gated")
+        write(scripts / "hello.py", "import sys\nprint('two', sys.argv[1:], __file__ == sys.argv[0])\n")
+        write(scripts / "hello.sh", 'echo "sh-two $(basename "$0") $1"\n')
+        write(scripts / "new.py", "print('new')\n")
+        seen: set[str] = set()
+        while seen != {"hello.py", "hello.sh", "new.py"}:  # the saves may come as several batches
+            record = await rec.reload("applied", row="scripts")
+            seen |= set(record["added"]) | set(record["changed"])
+        assert rt.revision > pinned_revision
+        (root / "data" / "gate").touch()
+        results = [e.data for e in await turn if e.type == "tool_result"]
+        assert [r["result"] for r in results[:3]] == ["v1", "one ['x'] True", "sh-one hello.sh y"]
+        assert results[3]["is_error"] and f"at surface revision {pinned_revision}" in results[3]["result"]
+        # the next turn runs the new sources
+        text, _ = await final_text(rt, thread, "\n".join(calls[1:]))
+        assert text == "run_script: two ['x'] True\nrun_script: sh-two hello.sh y\nrun_script: new"
