@@ -21,7 +21,7 @@ max_steps = 8
 NOTES_FILE=notes.json
 # EXAMPLE_API_KEY=...
 """,
-    ".gitignore": ".venv/\ndata/\n",
+    ".gitignore": ".venv\ndata/\n",
     "src/identity.md": """\
 You are {{name}}, a small note-taking agent.
 """,

@@ -31,45 +31,21 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from dapper_tui.capsule.events import Event
 from dapper_tui.capsule.manager import CapsuleManager, Surface
 from dapper_tui.capsule.models import Model, create_model
 from dapper_tui.capsule.project import AgentProject, Row
 from dapper_tui.capsule.prompts import Prompt
+from dapper_tui.capsule.secrets import Redactor
 from dapper_tui.capsule.threads import ThreadInfo, ThreadStore, ThreadWriter
 from dapper_tui.capsule.tools import ToolSpec
 from dapper_tui.capsule.turns import run_turn
 from dapper_tui.reload.coordinator import ReloadCoordinator
 from dapper_tui.reload.record import ReloadRecord
 
-_REDACTED = "[redacted]"
 _REVISION_FILE = "surface-revision.json"
 _KEEP_UNFILED = 50  # records kept while no thread is current
-
-
-class Redactor:
-    def __init__(self) -> None:
-        self.values: list[str] = []
-
-    def add(self, env: dict[str, str]) -> None:
-        values = set(self.values) | {v for v in env.values() if len(v) >= 4}
-        self.values = sorted(values, key=len, reverse=True)
-
-    def __call__(self, value: Any) -> Any:
-        if not self.values:
-            return value
-        if isinstance(value, str):
-            for secret in self.values:
-                if secret in value:
-                    value = value.replace(secret, _REDACTED)
-            return value
-        if isinstance(value, dict):
-            return {k: self(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self(v) for v in value]
-        return value
 
 
 class AgentScope:
@@ -109,7 +85,7 @@ class AgentRuntime:
         self._drain_timeout = drain_timeout
         self._warm_spare = warm_spare
         self.store = ThreadStore(self.project.data_dir)
-        self.redact = Redactor()
+        self.redact = Redactor(self.project)  # only .env entries that are secrets (capsule/secrets.py)
         self.scope = AgentScope(self)
         self._writers: dict[str, ThreadWriter] = {}
         self._active: str | None = None

@@ -90,3 +90,18 @@ async def test_capsule_stderr_reaches_capsule_log_redacted(tmp_path: Path) -> No
     assert 'as json {"password": "[redacted]"}' in log
     for secret in (API_KEY, WEBHOOK, QUOTED, json.dumps(QUOTED)[1:-1]):
         assert secret not in log
+
+
+async def test_the_thread_hides_secrets_and_keeps_ordinary_settings(tmp_path: Path) -> None:
+    """What the runtime writes into the thread: secret values redacted, plain settings such as a file name
+    or `true` left as the user wrote them (they used to be redacted too)."""
+    root = _project(tmp_path)
+    async with AgentRuntime(root, warm_spare=False) as rt:
+        text, _ = await final_text(rt, None, f"keep notes.json and true, hide {API_KEY}")
+        assert text == "echo: keep notes.json and true, hide [redacted]"
+        text, _ = await final_text(rt, None, "/call leak")
+        assert "notes.json" in text and '\\"password\\": \\"[redacted]\\"' in json.dumps(text)
+        thread = rt.active_thread
+        assert thread is not None
+        stored = json.dumps([e.data for e in rt.history(thread)])
+    assert API_KEY not in stored and "notes.json" in stored
