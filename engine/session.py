@@ -594,6 +594,9 @@ class DebugSession:
         if target is None:
             raise RuntimeError("nothing was launched")
         self.terminate(wait=5.0)
+        if self._main_thread is not None:
+            # An exited program's thread may still be finishing (it announces Exited, then returns): wait for it.
+            self._main_thread.join(5.0)
         if self._main_thread is not None and self._main_thread.is_alive():
             raise RuntimeError("the program did not end (it may be blocked outside Python code); try again")
         for name in set(sys.modules) - self._modules_before:
