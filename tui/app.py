@@ -875,8 +875,11 @@ class DebuggerApp(App[int]):
             watch_source_folder(self.coordinator, self._watch_scope, source.path)
 
     def watch_folder_of(self, path: str) -> None:
-        """The program loaded `path`: make sure saving it reloads it, wherever it lives."""
-        if self._watch_scope is not None:
+        """The program loaded `path`: make sure saving it reloads it, wherever it lives. Library modules are
+        filtered here, so that importing the standard library starts no worker at all."""
+        from dapper_tui.engine.sources import is_user_file
+
+        if self._watch_scope is not None and is_user_file(path):
             self._watch_more(path)
 
     @work(thread=True, group="watch")
