@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 StopReason = Literal[
-    "breakpoint", "step", "pause", "exception", "entry", "function breakpoint", "goto", "breakpoint()"
+    "breakpoint",
+    "step",
+    "pause",
+    "exception",
+    "entry",
+    "function breakpoint",
+    "goto",
+    "breakpoint()",
+    "restart",
 ]
 
 

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import CodeType
 
+from .framecode.room import with_room
+
 
 @dataclass
 class LaunchTarget:
@@ -91,7 +93,7 @@ def _run_script(path: str, args: list[str], prepare: Callable[[CodeType], CodeTy
     sys.path.insert(0, os.path.dirname(path))
     with open(path, "rb") as f:
         source = f.read()
-    code = compile(source, path, "exec", dont_inherit=True)
+    code = with_room(compile(source, path, "exec", dont_inherit=True))  # frames can grow on a reload
     if prepare is not None:
         code = prepare(code)
     main = types.ModuleType("__main__")

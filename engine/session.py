@@ -34,6 +34,8 @@ from .events import (
     Stopped,
     ThreadEvent,
 )
+from .frame_edit import FrameEditor
+from .framecode import Refused, room
 from .programio import ProgramIO
 from .sources import Source, canonical, is_own_file, is_user_file, loaded_sources
 from .threads import DebuggeeThreads, ThreadInfo
@@ -102,6 +104,7 @@ class DebugSession:
         self.io = ProgramIO(self.threads, self._emit)
         self.backend = make_backend(self)
         self.vars = VariableStore()
+        self.editor = FrameEditor(self)  # edit and continue: frames follow a reload; restart frame
         self.target: launch.LaunchTarget | None = None
         self.state: State = "idle"
         self.exit_code: int | None = None
@@ -434,6 +437,7 @@ class DebugSession:
         from .hotreload import track_sources
 
         track_sources()  # the first reload of a file must know the source its module ran from
+        room.install(is_user_file)  # the program's code gets spare frame slots, so frames can grow on reload
         self._saved_hooks = (sys.breakpointhook,)
         sys.breakpointhook = self._breakpointhook
 
@@ -446,6 +450,8 @@ class DebugSession:
         self.backend.uninstall()
         self.io.uninstall()
         self.threads.uninstall()
+        room.uninstall()
+        self.editor.forget()
         if self._saved_hooks:
             (sys.breakpointhook,) = self._saved_hooks
 
@@ -671,7 +677,7 @@ class DebugSession:
                         line,
                         user,
                         thread_id,  # type: ignore[arg-type]
-                        old_code=_running_old_code(frame),
+                        old_code=self.editor.runs_old_code(frame),
                     )
                 )
             return result
@@ -768,12 +774,52 @@ class DebugSession:
                 for reason, bp in self.breakpoints.remap(path, result.line_map):
                     self._emit(BreakpointChanged(reason, bp))  # type: ignore[arg-type]
                 self._refresh_tracing()
+                self._move_frames(result, opts.updateFrameCode)
                 with self._cv:  # the frames' line numbers are unchanged; a new stop id refreshes views
                     self.vars.clear()
         if result.ok:
             self._emit(LoadedSource("changed", canonical(path), result.reloadedModule))
         self._emit(Reloaded(result))
         return result
+
+    def _move_frames(self, result: Any, enabled: bool) -> None:
+        """Edit and continue: the stopped frames of the reloaded file continue in its new code where safe."""
+        from .hotreload._sources import previous_source
+
+        real = result.reloadedPath or ""
+        text, _ = previous_source(canonical(real), set())
+        if text is None:
+            return
+        reports = self.editor.after_reload(real, text, enabled)
+        result.warnings = [w for w in result.warnings if not _is_old_frame_warning(w)]
+        result.updatedFrameCodes = sum(r.moved for r in reports)
+        result.frames = [r.to_dict() for r in reports]
+        result.warnings.extend(r.sentence() for r in reports if not r.moved)
+        if any(not r.moved for r in reports):
+            result.hint = (result.hint + " " if result.hint else "") + (
+                "A frame that keeps its old code can be restarted in the new code (Restart Frame)."
+            )
+
+    def restart_frame(self, frame_id: int) -> int:
+        """Drop the frame and run its function again from its first line, in its current code, with its
+        parameters' current values. Returns the line it now stands on; raises ValueError with the reason."""
+        with self._reloading:
+            with self._cv:
+                if self.state != "stopped":
+                    raise ValueError("the program is not stopped")
+            frame, ident = self._frame_and_thread(frame_id)
+            try:
+                line = self.editor.restart(frame, ident)
+            except Refused as exc:
+                raise ValueError(f"cannot restart {frame.f_code.co_qualname}: {exc}") from None
+        event = Stopped(reason="restart", thread_id=ident, description="Frame restarted")
+        self.stop_event = event
+        self._emit(event)
+        return line
+
+
+def _is_old_frame_warning(text: str) -> bool:
+    return text.startswith("updateFrameCode:") or "frame(s) keep running their old code" in text
 
 
 def _is_program_source(real: str) -> bool:
@@ -840,13 +886,3 @@ def _strip_own_frames(tb_text: str) -> str:
         if not skip:
             out.append(line)
     return "".join(out)
-
-
-def _running_old_code(frame: FrameType) -> bool:
-    hot = sys.modules.get(__package__ + ".hotreload")
-    if hot is None:
-        return False
-    try:
-        return bool(hot.running_old_code(frame))
-    except Exception:
-        return False

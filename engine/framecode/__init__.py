@@ -19,8 +19,9 @@ instruction pointer. That is done only after every check has passed:
 ``plan_move`` / ``plan_restart`` return a plan or raise ``Refused`` with the reason; ``Plan.apply()`` writes.
 """
 
+from . import room
 from ._memory import unsupported
 from ._move import Plan, Refused, Via, plan_move, plan_restart
 from ._pad311 import landed
 
-__all__ = ["Plan", "Refused", "Via", "landed", "plan_move", "plan_restart", "unsupported"]
+__all__ = ["Plan", "Refused", "Via", "landed", "plan_move", "plan_restart", "room", "unsupported"]

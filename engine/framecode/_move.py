@@ -7,6 +7,7 @@ is a ``Refused`` with a sentence a user can act on.
 
 from __future__ import annotations
 
+import dis
 import inspect
 import sys
 from collections.abc import Callable
@@ -86,15 +87,15 @@ def _analyse(code: CodeType, what: str) -> dict[int, Instruction]:
 
 def _where(memory: FrameMemory, via: Via) -> _Position:
     """The instruction the stopped frame runs next, and its value-stack depth."""
-    instrs = _analyse(memory.frame.f_code, "running")
-    offsets = sorted(instrs)
+    code = memory.frame.f_code
+    instrs = _analyse(code, "running")
     at = memory.instr_offset()
     depth = memory.stack_depth()
     if via == "hook":  # prev_instr is the hook's CALL (its last cache entry); next come POP_TOP and the line
-        after = [o for o in offsets if o > at]
-        if len(after) < 2 or instrs[after[0]].opname != "POP_TOP":
+        after = [i for i in dis.get_instructions(code) if i.offset > at and i.opname != "CACHE"]
+        if len(after) < 2 or after[0].opname != "POP_TOP" or after[1].offset not in instrs:
             raise Refused("it is not stopped at a breakpoint hook")
-        ins = instrs[after[1]]
+        ins = instrs[after[1].offset]
     else:
         ins = instrs.get(at)
         if ins is None:
@@ -232,8 +233,7 @@ def _finish(
     room = _capacity(memory, capacity)
     if need > room:
         raise Refused(
-            f"the new code needs a bigger frame ({need} slots for locals and stack; this frame has {room}): "
-            "restart the frame to run it"
+            f"the new code needs a bigger frame ({need} slots for locals and stack; this frame has {room})"
         )
     return Plan(memory.frame, memory, code, [*slots, *stack], pointer, line, old_line)
 

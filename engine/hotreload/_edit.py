@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import CodeType, FrameType
 
+from ..framecode.room import with_room
 from . import _sources
 from ._diff import Item, future_flags, items_of, remap_lines
 from ._report import warn
@@ -77,7 +78,7 @@ def load(
     full_code = None
     if module_mode and not all(t.is_main for t in targets):
         try:  # the whole module, for the targets that are not __main__ (which is never re-run)
-            full_code = compile(new_tree, filename, "exec", flags=flags, dont_inherit=True)
+            full_code = with_room(compile(new_tree, filename, "exec", flags=flags, dont_inherit=True))
         except SyntaxError as exc:
             raise syntax_rejected(exc, real) from exc
     return Edit(

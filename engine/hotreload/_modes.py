@@ -12,6 +12,7 @@ import ast
 from types import CodeType, FunctionType
 from typing import Any
 
+from ..framecode.room import with_room
 from ._compare import same_code, unchanged
 from ._diff import Diff, Item, diff_items, strip_decorators
 from ._edit import Edit
@@ -38,6 +39,7 @@ class Mode:
             code = compile(module, self.edit.filename, "exec", flags=self.edit.flags, dont_inherit=True)
         except SyntaxError as exc:
             raise CompileError(exc) from exc
+        code = with_room(code)  # frames of the new code can grow on the next reload
         self.patcher.collect(code)
         return code
 

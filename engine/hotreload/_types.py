@@ -73,6 +73,7 @@ class ReloadResult:
     line_map: dict[int, int | None] = field(default_factory=dict)
     modules: list[str] = field(default_factory=list)  # every module namespace reloaded (a script can be two)
     mode: Mode = "diff"
+    frames: list[dict[str, Any]] = field(default_factory=list)  # frames that ran old code: moved or why not
 
     def counters(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in COUNTERS}
@@ -105,6 +106,7 @@ class ReloadResult:
             "lineMap": {str(k): v for k, v in self.line_map.items()},
             "modules": list(self.modules),
             "mode": self.mode,
+            "frames": list(self.frames),
         }
 
     def to_record(self) -> ReloadRecord:
@@ -125,5 +127,6 @@ class ReloadResult:
                 "lineMap": {str(k): v for k, v in self.line_map.items()},
                 "modules": list(self.modules),
                 "mode": self.mode,
+                "frames": list(self.frames),
             },
         )

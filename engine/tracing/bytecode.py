@@ -33,6 +33,7 @@ from typing import Any
 
 from bytecode import Bytecode, Instr, Label, TryBegin
 
+from ..framecode.room import with_room
 from ._codes import BreakpointConfig, CodeHooks, is_function, own_lines
 from ._threadtrace import ThreadTracer
 from .base import TraceCore
@@ -345,7 +346,7 @@ class BytecodeBackend:
         out.extend(pending)
         bc.clear()
         bc.extend(out)
-        return bc.to_code()
+        return with_room(bc.to_code())  # to_code() computes the stack size afresh: give the room back
 
     def _attach_old_frames(self, live_frames: list[FrameType]) -> None:
         """Frames already running code without the hooks they now need get `f_trace` instead.

@@ -1,0 +1,166 @@
+"""Edit and continue: after a reload, the frame the program is stopped in runs the new code from the matching
+statement (or keeps its old code and says why), and a stopped frame can be restarted. Real sessions, real
+files, real frames, on every supported Python."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dapper_tui.engine.breakpoints import BreakpointSpec
+
+PROGRAM = """
+    import calc
+
+    print("result", calc.total(5))
+    print("again", calc.total(5))
+    """
+
+CALC = """
+    def total(n):
+        acc = 0
+        for i in range(n):
+            acc += i  # loop
+        return acc - 1000  # ret
+    """
+
+
+def _stop_at(driver, marker: str, hit: str | None = None):
+    prog = driver.write("prog.py", PROGRAM)
+    calc = driver.write("calc.py", CALC)
+    line = driver.line_of(calc, marker)
+    spec = BreakpointSpec(line, hit_condition=hit) if hit else line
+    driver.session.set_breakpoints(str(calc), [spec])
+    driver.launch(prog)
+    driver.stopped()
+    return calc
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_the_stopped_frame_continues_in_the_new_code(driver) -> None:
+    calc = _stop_at(driver, "# ret")
+    _edit(calc, "return acc - 1000", "return acc + 1000")
+    result = driver.session.reload(str(calc))
+    assert result.ok, result.error
+    assert result.updatedFrameCodes == 1, result.warnings
+    assert result.frames and result.frames[0]["moved"] is True
+    name, line = driver.top()
+    assert line == driver.line_of(calc, "# ret")
+    assert "[old code]" not in name and not driver.session.stack()[0].old_code
+    driver.session.set_breakpoints(str(calc), [])
+    driver.session.continue_()
+    assert driver.finish().exit_code == 0
+    out = driver.output()
+    assert "result 1010" in out, out  # the stopped call answers with the new line
+    assert "again 1010" in out, out
+
+
+def test_a_frame_stopped_in_a_loop_runs_the_rest_of_the_loop_in_new_code(driver) -> None:
+    calc = _stop_at(driver, "# loop", hit="3")  # i == 2: 0 + 1 added by the old code
+    _edit(calc, "acc += i  # loop", "acc += i * 10  # loop")
+    result = driver.session.reload(str(calc))
+    assert result.ok and result.updatedFrameCodes == 1, result.warnings
+    driver.session.set_breakpoints(str(calc), [])
+    driver.session.continue_()
+    driver.finish()
+    out = driver.output()
+    assert "result -909" in out, out  # 1 + (2 + 3 + 4) * 10 - 1000
+    assert "again -900" in out, out
+
+
+def test_added_lines_and_a_new_local(driver) -> None:
+    calc = _stop_at(driver, "# ret")
+    _edit(calc, "    acc = 0\n", "    # a comment\n    # and another\n    acc = 0\n")
+    _edit(calc, "    return acc - 1000  # ret", "    bonus = 7  # new\n    return acc + bonus")
+    result = driver.session.reload(str(calc))
+    assert result.ok, result.error
+    assert result.updatedFrameCodes == 1, result.warnings
+    _, line = driver.top()
+    assert line == driver.line_of(calc, "# new")  # the edited statement, two lines further down
+    driver.session.set_breakpoints(str(calc), [])
+    driver.session.continue_()
+    driver.finish()
+    out = driver.output()
+    assert "result 17" in out, out
+    assert "again 17" in out, out
+
+
+def test_a_changed_loop_header_keeps_the_old_code_and_says_why(driver) -> None:
+    calc = _stop_at(driver, "# loop", hit="2")
+    _edit(calc, "for i in range(n):", "for i in range(n + 1):")
+    result = driver.session.reload(str(calc))
+    assert result.ok, result.error
+    assert result.updatedFrameCodes == 0
+    assert result.frames and result.frames[0]["moved"] is False
+    assert "loop" in result.frames[0]["reason"], result.frames
+    assert any("keeps its old code" in w for w in result.warnings), result.warnings
+    assert driver.session.stack()[0].old_code
+    driver.session.set_breakpoints(str(calc), [])
+    driver.session.continue_()
+    driver.finish()
+    out = driver.output()
+    assert "result -990" in out, out  # the stopped call finished on its old code
+    assert "again -985" in out, out  # the next call runs the new code
+
+
+def test_a_caller_frame_says_it_waits_for_its_call(driver) -> None:
+    prog = driver.write("prog.py", PROGRAM)
+    calc = driver.write(
+        "calc.py",
+        """
+        def inner(n):
+            return n  # in
+
+        def total(n):
+            acc = inner(n) - 1000
+            return acc
+        """,
+    )
+    driver.session.set_breakpoints(str(calc), [driver.line_of(calc, "# in")])
+    driver.launch(prog)
+    driver.stopped()
+    _edit(calc, "acc = inner(n) - 1000", "acc = inner(n) + 1000")
+    result = driver.session.reload(str(calc))
+    assert result.ok, result.error
+    reasons = {f["name"]: f["reason"] for f in result.frames}
+    assert "waiting for the call" in reasons.get("total", ""), result.frames
+
+
+def test_restart_frame_runs_the_function_again_from_its_first_line(driver) -> None:
+    calc = _stop_at(driver, "# loop", hit="4")
+    _edit(calc, "acc += i  # loop", "acc += 100  # loop")
+    result = driver.session.reload(str(calc))
+    assert result.ok
+    frame_id = driver.session.stack()[0].id
+    line = driver.session.restart_frame(frame_id)
+    assert line == driver.line_of(calc, "acc = 0")
+    ev = driver.stopped()
+    assert ev.reason == "restart"
+    assert driver.value("n") == "5"
+    driver.session.set_breakpoints(str(calc), [])
+    driver.session.continue_()
+    driver.finish()
+    out = driver.output()
+    assert "result -500" in out, out  # one call, run again from the top in the new code
+    assert out.count("result") == 1
+
+
+def test_restart_refuses_a_caller_frame_with_the_reason(driver) -> None:
+    prog = driver.write("prog.py", PROGRAM)
+    calc = driver.write("calc.py", "def inner(n):\n    return n  # in\n\n\ndef total(n):\n    return inner(n)\n")
+    driver.session.set_breakpoints(str(calc), [driver.line_of(calc, "# in")])
+    driver.launch(prog)
+    driver.stopped()
+    caller = driver.session.stack()[1]
+    try:
+        driver.session.restart_frame(caller.id)
+    except ValueError as exc:
+        assert "waiting for a call" in str(exc)
+    else:
+        raise AssertionError("a caller frame was restarted")
+    driver.session.continue_()
+    assert driver.finish().exit_code == 0
