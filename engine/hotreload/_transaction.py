@@ -191,9 +191,9 @@ class Transaction:
             )
             if opts.updateFrameCode:
                 self.warn(
-                    "updateFrameCode: 0 frames updated, because CPython 3.11-3.13 cannot replace the code of a "
-                    "frame that is already running (frame.f_code is read-only), so those frames finish on "
-                    "their old code and their next calls run the new code"
+                    "updateFrameCode: 0 frames updated: a running frame moves into the new code only when a "
+                    "debug session holds it stopped at the start of a line, so these finish on their old code "
+                    "and their next calls run the new code"
                 )
         if self.patcher.rebuilds and not opts.rebindFrameLocals:
             self.warn("rebindFrameLocals is off: frame locals may still hold the old classes")

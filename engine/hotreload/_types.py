@@ -16,9 +16,10 @@ class ReloadOptions:
     """The seed's options (names and defaults kept) plus our ``mode``.
 
     - ``invalidatePycache``: delete the cached bytecode of exactly the reloaded file (every optimization level).
-    - ``updateFrameCode``: CPython 3.11-3.13 cannot replace the code of a frame (``f_code`` is read-only, and a
-      generator that has not started already owns its frame and code), so no frame's code is ever replaced and
-      ``updatedFrameCodes`` stays 0. With this option on, the result names the frames that keep running old code.
+    - ``updateFrameCode``: a frame the debug session holds stopped at the start of a line, whose function the
+      reload changed, continues in the new code at the matching statement when that is safe
+      (``engine/framecode``); ``updatedFrameCodes`` counts those frames, and ``frames`` reports every frame
+      that runs old code, moved or not, with the reason. Off: every running frame keeps its old code.
     - ``rebindFrameLocals``: locals of the stopped frames that hold a replaced object (a rebuilt class, a
       re-decorated function) are rewritten to the new object.
     - ``patchClassInstances``: live instances of a rebuilt class move to the new class (``__class__``).

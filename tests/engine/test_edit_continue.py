@@ -151,7 +151,9 @@ def test_restart_frame_runs_the_function_again_from_its_first_line(driver) -> No
 
 def test_restart_refuses_a_caller_frame_with_the_reason(driver) -> None:
     prog = driver.write("prog.py", PROGRAM)
-    calc = driver.write("calc.py", "def inner(n):\n    return n  # in\n\n\ndef total(n):\n    return inner(n)\n")
+    calc = driver.write(
+        "calc.py", "def inner(n):\n    return n  # in\n\n\ndef total(n):\n    return inner(n)\n"
+    )
     driver.session.set_breakpoints(str(calc), [driver.line_of(calc, "# in")])
     driver.launch(prog)
     driver.stopped()
@@ -164,3 +166,42 @@ def test_restart_refuses_a_caller_frame_with_the_reason(driver) -> None:
         raise AssertionError("a caller frame was restarted")
     driver.session.continue_()
     assert driver.finish().exit_code == 0
+
+
+def test_the_scripts_own_top_level_continues_in_the_new_code(driver) -> None:
+    prog = driver.write(
+        "prog.py",
+        """
+        x = 1
+        print("a", x)  # stop
+        print("b", x * 2)  # edit
+        """,
+    )
+    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "# stop")])
+    driver.launch(prog)
+    driver.stopped()
+    _edit(prog, 'print("b", x * 2)', 'print("b", x * 30)')
+    result = driver.session.reload(str(prog))
+    assert result.ok, result.error
+    assert result.updatedFrameCodes == 1, result.warnings
+    driver.session.set_breakpoints(str(prog), [])
+    driver.session.continue_()
+    driver.finish()
+    out = driver.output()
+    assert "a 1" in out and "b 30" in out, out
+    assert out.count("a 1") == 1, out  # the statements before the stop did not run again
+
+
+def test_update_frame_code_off_keeps_the_old_code(driver) -> None:
+    calc = _stop_at(driver, "# ret")
+    _edit(calc, "return acc - 1000", "return acc + 1000")
+    result = driver.session.reload(str(calc), {"updateFrameCode": False})
+    assert result.ok and result.updatedFrameCodes == 0
+    assert result.frames == [
+        {"name": "total", "line": 6, "moved": False, "newLine": None, "reason": "updateFrameCode is off"}
+    ]
+    driver.session.set_breakpoints(str(calc), [])
+    driver.session.continue_()
+    driver.finish()
+    out = driver.output()
+    assert "result -990" in out and "again 1010" in out, out
