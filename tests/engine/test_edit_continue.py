@@ -205,3 +205,26 @@ def test_update_frame_code_off_keeps_the_old_code(driver) -> None:
     driver.finish()
     out = driver.output()
     assert "result -990" in out and "again 1010" in out, out
+
+
+def test_stepping_and_breakpoints_work_in_the_moved_frame(driver) -> None:
+    calc = _stop_at(driver, "acc = 0")
+    _edit(calc, "    acc = 0\n", "    acc = 0\n    acc = acc + 50  # added\n")
+    result = driver.session.reload(str(calc))
+    assert result.ok and result.updatedFrameCodes == 1, result.warnings
+    driver.session.step_over()
+    driver.stopped()
+    assert driver.top()[1] == driver.line_of(calc, "# added")
+    driver.session.step_over()
+    driver.stopped()
+    assert driver.value("acc") == "50"
+    # a breakpoint set now, further down the moved frame's new code, hits in this same call
+    driver.session.set_breakpoints(str(calc), [driver.line_of(calc, "# ret")])
+    driver.session.continue_()
+    driver.stopped()
+    assert driver.top()[1] == driver.line_of(calc, "# ret")
+    assert driver.value("acc") == "60"
+    driver.session.set_breakpoints(str(calc), [])
+    driver.session.continue_()
+    driver.finish()
+    assert "result -940" in driver.output()
