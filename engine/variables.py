@@ -123,7 +123,8 @@ class VariableStore:
 
     def scopes(self, frame: FrameType) -> list[Scope]:
         locals_ref = self._add(_Container("locals", None, frame))
-        scopes = [Scope("Locals", locals_ref, named=len(frame.f_locals))]
+        named = sum(not str(k).startswith(".dapper") for k in frame.f_locals)
+        scopes = [Scope("Locals", locals_ref, named=named)]
         if frame.f_globals is not frame.f_locals:
             scopes.append(Scope("Globals", self._add(_Container("globals", None, frame)), expensive=True))
         return scopes
@@ -153,6 +154,7 @@ class VariableStore:
                 (k, v)
                 for k, v in list(ns.items())
                 if not (module_level and (k.startswith("__") or isinstance(v, ModuleType)))
+                and not k.startswith(".dapper")  # the hidden local of a 3.11 frame moved into new code
             ]
             if module_level:
                 items.sort(key=lambda kv: kv[0])

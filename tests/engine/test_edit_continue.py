@@ -228,3 +228,18 @@ def test_stepping_and_breakpoints_work_in_the_moved_frame(driver) -> None:
     driver.session.continue_()
     driver.finish()
     assert "result -940" in driver.output()
+
+
+def test_the_variables_of_a_moved_frame_are_the_new_codes(driver) -> None:
+    calc = _stop_at(driver, "# ret")
+    _edit(calc, "    return acc - 1000  # ret", "    extra = acc * 2  # new\n    return acc + extra")
+    result = driver.session.reload(str(calc))
+    assert result.ok and result.updatedFrameCodes == 1, result.warnings
+    top = driver.session.stack()[0]
+    [scope] = [s for s in driver.session.scopes(top.id) if s.name == "Locals"]
+    names = [v.name for v in driver.session.variables(scope.reference)]
+    assert sorted(names) == ["acc", "i", "n"], names  # nothing hidden, nothing stale; `extra` not yet bound
+    driver.session.set_breakpoints(str(calc), [])
+    driver.session.continue_()
+    driver.finish()
+    assert "result 30" in driver.output()
