@@ -4,6 +4,7 @@ files, real frames, on every supported Python."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from dapper_tui.engine.breakpoints import BreakpointSpec
@@ -243,3 +244,51 @@ def test_the_variables_of_a_moved_frame_are_the_new_codes(driver) -> None:
     driver.session.continue_()
     driver.finish()
     assert "result 30" in driver.output()
+
+
+def test_every_stopped_thread_in_the_function_moves(driver) -> None:
+    prog = driver.write(
+        "prog.py",
+        """
+        import threading
+        import work
+
+        ready = threading.Barrier(2)
+        results = {}
+        threads = [threading.Thread(target=work.run, args=(name, ready, results)) for name in "ab"]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        print("results", sorted(results.items()))
+        """,
+    )
+    work = driver.write(
+        "work.py",
+        """
+        import time
+
+        def run(name, ready, results):
+            ready.wait()
+            total = 0
+            for i in range(200):
+                time.sleep(0.002)
+                total += 1  # count
+            results[name] = total
+        """,
+    )
+    driver.session.set_breakpoints(str(work), [BreakpointSpec(driver.line_of(work, "# count"), hit_condition="50")])
+    driver.launch(prog)
+    driver.stopped()
+    _edit(work, "total += 1  # count", "total += 1000  # count")
+    result = driver.session.reload(str(work))
+    assert result.ok, result.error
+    names = [(f["name"], f["moved"], f["reason"]) for f in result.frames]
+    assert result.updatedFrameCodes == 2, names  # the stopped thread and the one parked beside it
+    driver.session.set_breakpoints(str(work), [])
+    driver.session.continue_()
+    driver.finish()
+    out = driver.output()
+    assert "results [('a'," in out, out
+    values = [int(v) for v in re.findall(r"'[ab]', (\d+)", out)]
+    assert len(values) == 2 and all(v > 1000 for v in values), out  # both threads ran the rest of their loops in the new code
