@@ -16,6 +16,7 @@ from ..framecode.room import with_room
 from ._compare import same_code, unchanged
 from ._diff import Diff, Item, diff_items, strip_decorators
 from ._edit import Edit
+from ._enums import is_enum, patch_enum
 from ._patcher import MISSING, Patcher
 from ._resolve import CompileError, Target
 
@@ -191,14 +192,36 @@ class DiffMode(Mode):
                 p.note(r.changed, name)
                 p.replaced[id(live)] = (live, ns[name])
             return
-        if needs_rebuild(live, old_it, it):
+        rebuild = needs_rebuild(live, old_it, it)
+        if is_enum(live) and (rebuild or old_it is None):
+            if self._apply_enum(live, it, old_it, ns):
+                return
+            rebuild = True  # a different kind of enum now: the new class is in the namespace
+        elif rebuild:
             exec(self.compile_nodes([it.node]), ns)
+        if rebuild:
             p.rebuilt(live, ns[name], name + ".")
             p.patched_classes.add(id(live))
             p.note(r.changed, name)
             return
         body = self.class_body(it.node, ns)  # type: ignore[arg-type]
         p.patch_class(live, body, old_it.body if old_it else None, it.body or [], name, ns)
+
+    def _apply_enum(self, live: type, it: Item, old_it: Item | None, ns: dict[str, Any]) -> bool:
+        """Patch the live enum to the state of the one the new source builds; False (that enum is bound in
+        the namespace then) when it must be rebuilt instead."""
+        name = it.name or ""
+        scratch: dict[str, Any] = {}  # the new enum is only the new state of the live one
+        exec(self.compile_nodes([it.node]), ns, scratch)
+        new = scratch[name]
+        grafted = patch_enum(self.patcher, live, new, name)  # type: ignore[arg-type]
+        if grafted is None:
+            ns[name] = new
+            return False
+        self.patcher.patch_class(live, grafted[1], old_it.body if old_it else None, it.body or [], name, ns)
+        if old_it is None and id(live) in self.patcher.patched_classes:
+            self.patcher.note(self.result.changed, name)
+        return True
 
     def class_body(self, node: ast.ClassDef, ns: dict[str, Any]) -> dict[str, Any]:
         """The namespace of a class body, run without creating the class (no metaclass, no __init_subclass__)."""
@@ -278,8 +301,7 @@ class ModuleMode(Mode):
                 old_it is not None and it is not None and not old_it.same(it)
             )
         if p.update_function(old, new):
-            ns[name] = old
-            self.discarded[id(new)] = old
+            self._keep(ns, name, old, new)
         else:
             p.replaced[id(old)] = (old, new)
         if edited:
@@ -293,15 +315,27 @@ class ModuleMode(Mode):
             old_it is None
             and tuple(b.__qualname__ for b in old.__bases__) != tuple(b.__qualname__ for b in new.__bases__)
         )
+        body, kept = dict(vars(new)), {}  # kept: id(member of the new enum) -> the live member
+        if is_enum(old) and (rebuild or old_it is None):
+            grafted = patch_enum(p, old, new, name)  # the new enum is only the new state of the live one
+            rebuild = grafted is None
+            if grafted is not None:
+                kept, body = grafted
         if rebuild:
             p.rebuilt(old, new, name + ".")
             p.patched_classes.add(id(old))
             p.note(self.result.changed, name)
             return
-        body = dict(vars(new))
         p.patch_class(old, body, old_it.body if old_it else None, it.body if it and it.body else [], name, ns)
         if old_it is None and id(old) in p.patched_classes:
             p.note(self.result.changed, name)
+        self._keep(ns, name, old, new)
+        for key, value in list(ns.items()):  # `DEFAULT = Color.RED` was run again: it names the kept member
+            if kept.get(id(value), value) is not value:
+                ns[key] = kept[id(value)]
+
+    def _keep(self, ns: dict[str, Any], name: str, old: Any, new: Any) -> None:
+        """The module keeps ``old`` (patched) where the re-run bound ``new``."""
         ns[name] = old
         self.discarded[id(new)] = old
 

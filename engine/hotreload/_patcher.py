@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._compare import Compare, same_code, unchanged
 from ._diff import Diff, Item, diff_items, iter_codes
+from ._enums import is_enum, patch_enum
 from ._index import INDEX
 from ._journal import Journal
 from ._report import note, warn
@@ -343,8 +344,13 @@ class Patcher:
         self, cls: type, name: str, old_val: type, new_val: type, qual: str, ns: dict[str, Any]
     ) -> None:
         same_header = old_val.__bases__ == new_val.__bases__ and type(old_val) is type(new_val)
-        if same_header and not hasattr(old_val, "__dataclass_fields__"):
+        inner: dict[str, Any] | None = None
+        if is_enum(old_val) and same_header:
+            grafted = patch_enum(self, old_val, new_val, qual)  # type: ignore[arg-type]
+            inner = grafted[1] if grafted is not None else None
+        elif same_header and not hasattr(old_val, "__dataclass_fields__"):
             inner = {k: v for k, v in vars(new_val).items()}
+        if inner is not None:
             fix_class_cells(inner, old_val)
             for k, v in inner.items():
                 if k in CLASS_SKIP:
