@@ -12,6 +12,7 @@ import itertools
 import os
 import sys
 import threading
+import time
 import traceback
 from collections import deque
 from collections.abc import Callable
@@ -120,6 +121,7 @@ class DebugSession:
         self._pause = False
         self._into = False  # a step-into is under way: new user code must report its lines
         self._terminate = False
+        self._terminated_at: dict[int, float] = {}  # thread -> when the end was raised in it
         self._run_gen = 0
         self._in_debugger: set[int] = set()  # threads running evaluate/commands: never stop them
         self._frame_ids: dict[int, tuple[FrameType, int, int]] = {}
@@ -191,8 +193,8 @@ class DebugSession:
         if ident in self._in_debugger:
             return True
         if self._terminate:
-            if is_own_file(frame.f_code.co_filename):
-                return True
+            if is_own_file(frame.f_code.co_filename) or not self._terminate_now(ident):
+                return True  # the end is on its way up this thread: let its `finally` blocks run
             raise _Terminate(1)
         if self._suspend:
             self._park_quietly(frame)
@@ -378,7 +380,7 @@ class DebugSession:
                 if self._run_gen != gen or self._terminate:
                     break
                 self._cv.wait()
-        if self._terminate:
+        if self._terminate and self._terminate_now(ident):
             raise _Terminate(1)
 
     def _on_thread(self, thread_id: int, fn: Callable[[], Any], timeout: float = 30.0) -> Any:
@@ -403,6 +405,7 @@ class DebugSession:
         self.exit_code = None
         with self._cv:  # nothing of a previous run (a terminated stop, a step) leaks into this one
             self._terminate = False
+            self._terminated_at.clear()
             self._suspend = self._pause = self._into = False
             self._steps.clear()
             self._stops.clear()
@@ -581,6 +584,16 @@ class DebugSession:
         if self.state == "stopped":
             self.continue_()
         return bp
+
+    def _terminate_now(self, ident: int) -> bool:
+        """Raise the end in this thread now? Once, then again only if the thread is still running a second
+        later (it caught it): the program's cleanup (`finally`, `with`) must not be cut short by a line event."""
+        now = time.monotonic()
+        last = self._terminated_at.get(ident)
+        if last is not None and now - last < 1.0:
+            return False
+        self._terminated_at[ident] = now
+        return True
 
     def terminate(self, wait: float = 2.0) -> None:
         if self.state not in ("running", "stopped"):
