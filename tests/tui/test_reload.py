@@ -164,7 +164,7 @@ async def test_reload_key_while_running_is_pending_until_the_next_stop(tmp_path:
         assert log.records[1].outcome == "applied", log.records
 
 
-async def test_frames_running_replaced_code_are_marked_old_and_show_their_source(tmp_path: Path) -> None:
+async def test_the_stopped_frame_continues_in_the_edited_code(tmp_path: Path) -> None:
     main, calc = program(tmp_path)
     inside = line_of(calc, "return n * 2")
     app = make_app(main, {calc: [inside]})
@@ -173,18 +173,46 @@ async def test_frames_running_replaced_code_are_marked_old_and_show_their_source
         edit(calc, "return n * 2", "return n * 5")
         await pilot.press("R")
         await wait_until(pilot, lambda: len(app.main.reload_log.records) == 1)
+        record = app.main.reload_log.records[0]
+        assert record.outcome == "applied"
+        assert record.counters["updatedFrameCodes"] == 1
+        assert not app.main.stack.frames()[0].old_code
+        await press_and_stop(pilot, "c", inside)  # the breakpoint still hits in the new code
+        await pilot.press("c")
+        await wait_until(pilot, lambda: "second 50" in app.main.output.text)
+        assert "first 50" in app.main.output.text  # the call stopped during the edit answered with it
+
+
+LOOP = """
+def price(n):
+    total = 0
+    for i in range(n):
+        total += 2  # loop
+    return total
+"""
+
+
+async def test_frames_running_replaced_code_are_marked_old_and_show_their_source(tmp_path: Path) -> None:
+    main = write(tmp_path, "main.py", MAIN)
+    calc = write(tmp_path, "calc.py", LOOP)
+    inside = line_of(calc, "# loop")
+    app = make_app(main, {calc: [inside]})
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_stopped(pilot, inside)
+        edit(calc, "range(n)", "range(n + 1)")  # the running loop's header: this frame cannot move
+        await pilot.press("R")
+        await wait_until(pilot, lambda: len(app.main.reload_log.records) == 1)
         assert app.main.reload_log.records[0].outcome == "applied"
         await wait_until(pilot, lambda: app.main.stack.frames()[0].old_code, what="the old-code mark")
         top = app.main.stack.frames()[0]
         assert "[old code]" in str(app.main.stack._frame_nodes[top.id].label)
         await pilot.press("o")
         await wait_until(pilot, lambda: app.main.source.old_code)
-        assert any("n * 2" in line for line in app.main.source.lines)
+        assert any("range(n):" in line for line in app.main.source.lines)
         assert "(old code" in app.main.source.border_title
-        await press_and_stop(pilot, "c", inside)  # the breakpoint still hits in the new code
-        assert not app.main.stack.frames()[0].old_code
+        app.session.set_breakpoints(str(calc), [])
         await pilot.press("c")
-        await wait_until(pilot, lambda: "second 50" in app.main.output.text)
+        await wait_until(pilot, lambda: "second 22" in app.main.output.text)
         assert "first 20" in app.main.output.text
 
 
