@@ -72,6 +72,7 @@ CAPABILITIES: dict[str, Any] = {
     "supportsDelayedStackTraceLoading": True,
     "supportsValueFormattingOptions": False,
     "exceptionBreakpointFilters": EXCEPTION_FILTERS,
+    "supportsRestartFrame": True,
     "supportsHotReload": True,
 }
 
@@ -621,6 +622,19 @@ class DapAdapter:
 
     def on_stepOut(self, args: dict[str, Any]) -> Any:
         self._resume(args, self.session.step_out)
+
+    def on_restartFrame(self, args: dict[str, Any]) -> Any:
+        """Run the frame's function again from its first line (in its current code, so after a reload in the
+        new code). Answered on the reader thread: the engine's `stopped` (reason "restart") is held back until
+        this response is out, as the spec asks (response first, then the stop)."""
+        frame_id = _arg(args, "frameId", int)
+        self._require_stopped()
+        try:
+            self.session.restart_frame(frame_id)
+        except KeyError:
+            raise RequestError(f"unknown frame {frame_id} (the program moved on?)") from None
+        except (ValueError, RuntimeError) as exc:
+            raise RequestError(str(exc)) from None
 
     def on_pause(self, args: dict[str, Any]) -> Any:
         _int(args, "threadId")
