@@ -24,10 +24,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from .keys import KEYS
+from .keys import KEYS, RESTART_FRAME
 from .panes.breakpoints import BreakpointsPane
 from .panes.output import OutputPane
-from .panes.reload_log import ReloadLogPane
+from .panes.reload_log import ReloadLogPane, kept_frames
 from .panes.source_view import Marker, SourceView
 from .panes.sources import SourcesPane
 from .panes.stack import StackPane
@@ -100,7 +100,11 @@ class DebuggerScreen(Screen[None]):
 
     ALLOW_IN_MAXIMIZED_VIEW = "Footer, StatusLine"
 
-    BINDINGS = [Binding(k.keys, k.action, k.description, show=k.show, key_display=k.display) for k in KEYS]
+    BINDINGS = [
+        Binding(k.keys, k.action, k.description, show=k.show, key_display=k.display)
+        for k in KEYS
+        if k.pane is None  # a pane's own keys are bound in that pane
+    ]
 
     def __init__(self, app: DebuggerApp) -> None:
         super().__init__()
@@ -297,7 +301,14 @@ class DebuggerScreen(Screen[None]):
         record = _record_of(ev.result)
         self.reload_log.add_record(record)
         if record.ok:
-            self.dapp.notify(f"reloaded {record.module or self.display_path(record.path)}", timeout=3)
+            note = f"reloaded {record.module or self.display_path(record.path)}"
+            kept = kept_frames(record)
+            if kept:
+                note += (
+                    f"; {kept[0].get('name')} keeps its old code"
+                    f" ({RESTART_FRAME.display} on the call stack restarts it)"
+                )
+            self.dapp.notify(note, timeout=6 if kept else 3, markup=False)
             if self.source.path and not self.source.old_code:
                 self.source.show_file(self.source.path, current_line=self.source.current_line, reload=True)
             if self.session.state == "stopped":
@@ -561,6 +572,47 @@ class DebuggerScreen(Screen[None]):
             )
             self._from_thread(self.reload_log.add_record, record)
 
+    # -- restart frame ------------------------------------------------------------------------------------
+    def restart_frame(self, frame: Any) -> None:
+        """Run `frame`'s function again from its first line; a refusal is a notification with the reason."""
+        if self.session.state != "stopped":
+            self.dapp.notify(f"the program is {self.session.state}, not stopped", severity="warning")
+            return
+        self._restart_frame(frame.id, frame.name)
+
+    @work(thread=True, exclusive=True, group="restart-frame")
+    def _restart_frame(self, frame_id: int, name: str) -> None:
+        refused = True
+        try:
+            line = self.session.restart_frame(frame_id)  # the stop arrives as a Stopped("restart") event
+        except KeyError:
+            text = f"{name} is gone: the program moved on"
+        except (ValueError, RuntimeError) as exc:
+            text = str(exc)
+        except Exception as exc:
+            text = f"{type(exc).__name__}: {exc}"
+        else:
+            text, refused = f"{name} restarted at line {line}", False
+
+        def show() -> None:
+            severity = "warning" if refused else "information"
+            self.dapp.notify(text, title="Restart frame", severity=severity, markup=False)
+
+        self._from_thread(show)
+
+    def on_reload_log_pane_restart_requested(self, event: ReloadLogPane.RestartRequested) -> None:
+        wanted = event.frame  # by name and line: a frame kept may be in another file than the one reloaded
+        for frame in self.stack.frames():
+            if frame.old_code and frame.name == wanted.get("name") and frame.line == wanted.get("line"):
+                self.restart_frame(frame)  # its stop selects it (selecting it here could land after that)
+                return
+        self.dapp.notify(
+            f"{wanted.get('name')} (line {wanted.get('line')}) is no longer on the call stack with its old code",
+            title="Restart frame",
+            severity="warning",
+            markup=False,
+        )
+
     # -- actions (the key table) --------------------------------------------------------------------------
     def _command(self, name: str) -> None:
         if self.session.state != "stopped":
@@ -659,6 +711,13 @@ class DebuggerScreen(Screen[None]):
 
     def action_frame_down(self) -> None:
         self.stack.move_selection(-1)
+
+    def action_restart_frame(self) -> None:
+        frame = self.stack.selected_frame
+        if frame is None:
+            self.dapp.notify("select a frame in the call stack first", severity="warning")
+            return
+        self.restart_frame(frame)
 
     def action_open_old_code(self) -> None:
         frame = self.stack.selected_frame

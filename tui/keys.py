@@ -2,6 +2,8 @@
 
 VS Code habits (F5, F10, F11, Shift+F11, F9) and pudb habits (c, n, s, r, b, u, d) both work. Shift+F11 arrives
 as F23 in xterm-like terminals; Ctrl+Alt+R arrives as Ctrl+R where the terminal sends Alt as an ESC prefix.
+A key with a `pane` is bound in that pane only (the footer shows it while the pane has focus); the palette still
+has it, acting on that pane's selection.
 """
 
 from __future__ import annotations
@@ -18,7 +20,19 @@ class Key:
     show: bool = True
     display: str | None = None  # how the footer and the help screen spell the keys
     palette: bool = True
+    pane: str | None = None  # bound only in this pane (its name in the help screen); None: everywhere
 
+
+CALL_STACK = "Call stack"
+
+RESTART_FRAME = Key(
+    "a",
+    "restart_frame",
+    "Restart frame",
+    "Restart the selected frame: run it again from its first line",
+    display="a",
+    pane=CALL_STACK,
+)
 
 KEYS: tuple[Key, ...] = (
     Key("f5,c", "continue", "Continue", "Run until the next breakpoint or the end", display="F5 / c"),
@@ -63,6 +77,7 @@ KEYS: tuple[Key, ...] = (
     Key("w", "add_watch", "Watch", "Add a watch expression", display="w"),
     Key("u", "frame_up", "Up", "Select the caller's frame", show=False, display="u"),
     Key("d", "frame_down", "Down", "Select the callee's frame", show=False, display="d"),
+    RESTART_FRAME,
     Key("o", "open_old_code", "Old code", "Show the source an old-code frame is running", show=False),
     Key(
         "l",
@@ -84,7 +99,7 @@ PANE_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Source view", "↑ ↓ PgUp PgDn Home End", "Move the cursor line"),
     ("Source view", "click in the gutter", "Toggle a breakpoint on that line"),
     ("Source view", "Enter", "Run to the cursor line"),
-    ("Call stack", "Enter / click", "Select a frame: its source, variables and watches"),
+    (CALL_STACK, "Enter / click", "Select a frame: its source, variables and watches"),
     ("Loaded sources", "Enter / click", "Show the file in the source view"),
     ("Variables", "Enter / click", "Expand; on 'more…' load the next page"),
     ("Variables", "=", "Set the value of the selected variable"),
@@ -93,6 +108,7 @@ PANE_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Breakpoints", "Delete", "Remove the breakpoint"),
     ("Breakpoints", "B", "Edit condition / hit count / log message"),
     ("Reload log", "↑ ↓", "Select a reload: its details show below"),
+    ("Reload log", "a", "Restart the frame the selected reload left on its old code"),
     ("Anywhere", "Tab / Shift+Tab", "Move between panes"),
     ("Anywhere", "Ctrl+P", "Command palette"),
 )

@@ -71,6 +71,25 @@ class Terminal:
         self.tmux("send-keys", "-l", text)
         time.sleep(0.1)
 
+    def footer(self) -> str:
+        lines = [line for line in self.screen().splitlines() if line.strip()]
+        return lines[-1] if lines else ""
+
+    def focus_pane_with_key(self, keys: str, rounds: int = 24) -> None:
+        """Shift+Tab through the panes until the focused pane's own keys, which come first in the footer, are
+        exactly `keys` (e.g. "a Restart frame"). Each press waits a moment for the footer to follow."""
+        footers = []
+        for _ in range(rounds):
+            self.keys("BTab", delay=0)
+            deadline = time.monotonic() + 0.6
+            while time.monotonic() < deadline:
+                footer = self.footer()
+                if footer.split("  F5 / c")[0].strip() == keys:
+                    return
+                time.sleep(0.05)
+            footers.append(footer[:40])
+        raise AssertionError(f"no pane showed {keys!r} in the footer: {footers}\n{self.screen()}")
+
     def exit_status(self, timeout: float = 20.0) -> int:
         status = self.tmp / "exit-status"
         deadline = time.monotonic() + timeout
@@ -178,5 +197,61 @@ def test_output_below_sys_stdout_goes_to_the_output_pane(term: Terminal) -> None
         line = next(line for line in lines if text in line)
         assert line.lstrip().startswith(("│", "┃", "▌", "|")) or "│" in line.split(text)[0], screen
     assert not any(line.startswith(("FROM-A-SHELL", "RAW-FD-ONE", "CHILD-STDERR")) for line in lines), screen
+    term.keys("q")
+    assert term.exit_status() == 0
+
+
+def _remember_breakpoint(tmp: Path, program: Path, path: Path, line: int) -> None:
+    """A breakpoint remembered from an earlier session of the project (how a user's breakpoints come back)."""
+    env_before = os.environ.get("XDG_STATE_HOME")
+    os.environ["XDG_STATE_HOME"] = str(tmp / "state")
+    try:
+        from dapper_tui.engine.persist import ProjectState
+
+        state = ProjectState.load(program)
+        state.breakpoints = {str(path.resolve()): [{"line": line}]}
+        state.save()
+    finally:
+        if env_before is None:
+            os.environ.pop("XDG_STATE_HOME", None)
+        else:
+            os.environ["XDG_STATE_HOME"] = env_before
+
+
+def test_reload_then_restart_the_frame_from_the_call_stack(term: Terminal) -> None:
+    """Stop in a function, change its loop header (the frame cannot continue in that code), reload with R,
+    restart the frame with the call stack's key, continue: the call answers once, from the new code."""
+    main = term.tmp / "main.py"
+    calc = term.tmp / "calc.py"
+    main.write_text('import calc\n\nprint("result", calc.total(4))\nprint("done")\n')
+    calc.write_text(
+        "def total(n):\n"
+        "    acc = 0  # first line\n"
+        "    for i in range(n):\n"
+        "        acc += i  # loop line\n"
+        "    return acc\n"
+    )
+    loop = line_of(calc, "# loop line")
+    _remember_breakpoint(term.tmp, main, calc, loop)
+    term.start("--no-stop-on-entry", "main.py")
+    term.wait_for(f"Breakpoint at calc.py:{loop}")
+    term.keys("b")  # the breakpoint off (the cursor is on the stopped line): the restarted loop runs through
+    term.wait_for("F9 / b: add")  # the Breakpoints pane is empty
+    calc.write_text(
+        calc.read_text().replace("range(n)", "range(n + 1)").replace("acc += i ", "acc += i * 100 ")
+    )
+    term.keys("R")
+    # the reload log offers the restart: the stopped frame keeps its old code (a changed loop header)
+    term.wait_for("keeps its old code")
+    term.wait_for("[old code]")  # on the call stack
+    term.focus_pane_with_key("a Restart frame")  # the call stack (the reload log adds its f Scope filter)
+    term.keys("a")
+    screen = term.wait_for("Frame restarted")
+    assert f"total  calc.py:{line_of(calc, '# first line')}" in screen, screen
+    term.keys("c")
+    screen = term.wait_for("The program exited with code 0")
+    screen = term.wait_for("done")  # the Output pane may repaint a frame after the dialog
+    assert "result 1000" in screen, screen  # total(4) in the new code: 0 + 100 + 200 + 300 + 400
+    assert screen.count("result ") == 1, screen  # once: not the old loop's 6 as well
     term.keys("q")
     assert term.exit_status() == 0

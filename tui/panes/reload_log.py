@@ -1,5 +1,6 @@
 """The reload log: one row per reload (time, module, outcome, counters, changed definitions, warnings,
-duration). Selecting a row shows its details below; a failure is red, with its message and a hint."""
+duration). Selecting a row shows its details below; a failure is red, with its message and a hint. A reload
+that left a frame on its old code offers to restart it (the Restart frame key, here or on the call stack)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import DataTable, Static
+
+from ..keys import CALL_STACK, RESTART_FRAME
 
 _OUTCOME_STYLE = {
     "applied": "bold green",
@@ -45,6 +49,14 @@ def _changed(record: Any) -> str:
     return " ".join(parts) or "-"
 
 
+def kept_frames(record: Any) -> list[dict[str, Any]]:
+    """The frames a reload left running their old code ({name, line, moved, newLine, reason}), innermost
+    first; none for a record that does not list frames (a failure, the agent's, a pending save)."""
+    detail = getattr(record, "detail", None) or {}
+    frames = detail.get("frames") or []
+    return [f for f in frames if isinstance(f, dict) and not f.get("moved")]
+
+
 class ReloadLogPane(Vertical):
     ALLOW_MAXIMIZE = True
     DEFAULT_CSS = """
@@ -55,8 +67,24 @@ class ReloadLogPane(Vertical):
     ReloadLogPane .failed { color: $error; }
     """
 
-    BINDINGS = [Binding("f", "cycle_scope", "Scope filter", key_display="f")]
+    BINDINGS = [
+        Binding("f", "cycle_scope", "Scope filter", key_display="f"),
+        Binding(
+            RESTART_FRAME.keys,
+            "restart_frame",
+            RESTART_FRAME.description,
+            key_display=RESTART_FRAME.display,
+        ),
+    ]
     SCOPES: tuple[str | None, ...] = (None, "debugger", "agent")
+
+    class RestartRequested(Message):
+        """Restart the frame a reload left on its old code (found on the call stack by the screen)."""
+
+        def __init__(self, path: str, frame: dict[str, Any]) -> None:
+            super().__init__()
+            self.path = path
+            self.frame = frame
 
     def __init__(self, *, id: str | None = None, clock: Any = None) -> None:
         super().__init__(id=id)
@@ -148,10 +176,35 @@ class ReloadLogPane(Vertical):
                 text.append(f"{label}: {', '.join(names)}\n")
         for w in r.warnings:
             text.append(f"warning: {w}\n", style="yellow")
+        key = RESTART_FRAME.display or RESTART_FRAME.keys
+        for f in kept_frames(r):
+            text.append("restart: ", style="bold cyan")
+            text.append(
+                f"{f.get('name')} (line {f.get('line')}) runs its old code; press {key} here, or on it in the "
+                f"{CALL_STACK}, to run it again from its first line in the new code\n",
+                style="cyan",
+            )
         if r.duration_ms:
             text.append(f"duration: {r.duration_ms:.1f} ms\n", style="dim")
         self.detail_text = text.plain
         self.query_one("#reload-detail", Static).update(text)
+        self.refresh_bindings()  # the restart key shows only for a reload that left a frame on old code
+
+    def selected_record(self) -> Any:
+        row = self.table.cursor_row
+        return self.records[self._shown[row]] if 0 <= row < len(self._shown) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "restart_frame":
+            record = self.selected_record()
+            return record is not None and bool(kept_frames(record))
+        return True
+
+    def action_restart_frame(self) -> None:
+        record = self.selected_record()
+        kept = kept_frames(record) if record is not None else []
+        if kept:
+            self.post_message(self.RestartRequested(record.path, kept[0]))
 
     detail_text = ""
 

@@ -1,5 +1,6 @@
 """The call stack: threads by name, each with its frames (innermost first). Library frames are hidden unless
-the user shows them; frames still running code that a reload replaced are marked "old code"."""
+the user shows them; frames still running code that a reload replaced are marked "old code". The pane's own
+keys (Restart frame) act on the selected frame, through the screen's action of the same name."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import os
 from typing import Any
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
+
+from ..keys import CALL_STACK, KEYS
 
 
 class StackPane(Tree[Any]):
@@ -17,6 +21,12 @@ class StackPane(Tree[Any]):
     StackPane { border: round $primary 40%; background: $surface; }
     StackPane:focus { border: round $accent; }
     """
+
+    BINDINGS = [
+        Binding(k.keys, f"screen.{k.action}", k.description, show=k.show, key_display=k.display)
+        for k in KEYS
+        if k.pane == CALL_STACK
+    ]
 
     class FrameSelected(Message):
         def __init__(self, frame: Any) -> None:  # engine.session.FrameInfo

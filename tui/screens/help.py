@@ -28,7 +28,7 @@ class HelpScreen(ModalScreen[None]):
             table: DataTable[str] = DataTable(cursor_type="row", id="help-table")
             table.add_columns("where", "keys", "what")
             for key in KEYS:
-                table.add_row("debugger", key.display or key.keys, key.help)
+                table.add_row(key.pane or "debugger", key.display or key.keys, key.help)
             for where, keys, what in PANE_KEYS:
                 table.add_row(where, keys, what)
             yield table
