@@ -7,6 +7,7 @@ is a ``Refused`` with a sentence a user can act on.
 
 from __future__ import annotations
 
+import bisect
 import dis
 import inspect
 import sys
@@ -19,6 +20,7 @@ from . import _pad311
 from ._memory import NULL, FrameMemory, LayoutError, slot_names, unsupported
 from ._shape import Shape, shape_of
 from ._stack import Instruction, StackShapeError, analyse, max_depth
+from ._unbound import empty_reads
 
 Via = Literal["line", "hook"]  # a line event's callback (any version) / the 3.11 breakpoint hook's call
 _PY311 = sys.version_info[:2] == (3, 11)
@@ -134,15 +136,45 @@ def _prologue_end(instrs: dict[int, Instruction]) -> int:
     return min(resumes) if resumes else -1
 
 
-def _new_line(old_text: str, new_text: str, old_line: int, new_shape: Shape) -> int | None:
-    from dapper_tui.engine.hotreload import remap_lines
+def _new_line(old_text: str, new_text: str, old_line: int, old_shape: Shape, new_shape: Shape) -> int:
+    """The new line the frame continues at: the statement matching the one it is stopped at.
 
-    mapped = remap_lines(old_text, new_text, range(old_line, old_line + 200))
-    for line in range(old_line, old_line + 200):
-        target = mapped.get(line)
-        if target is not None and new_shape.starts(target):
-            return target
-    return None
+    An unchanged line maps to itself. A stop inside an edited block continues at the same offset when the
+    block kept its number of lines, and at the first statement of the new block when the stop was the block's
+    first statement (nothing of it ran yet); otherwise statements of the block already ran, and which new ones
+    correspond to them cannot be told: refused. A deleted stop line continues at the next statement.
+    """
+    from dapper_tui.engine.hotreload._diff import matched_lines
+
+    old_lines, new_lines = old_text.splitlines(), new_text.splitlines()
+    pairs = matched_lines(old_lines, new_lines)
+    s = old_line - 1
+    to_new = dict(pairs)
+    if s in to_new:
+        return _statement_from(to_new[s] + 1, new_shape, len(new_lines))
+    k = bisect.bisect_left([i for i, _ in pairs], s)
+    prev_old, prev_new = pairs[k - 1] if k > 0 else (-1, -1)
+    next_old, next_new = pairs[k] if k < len(pairs) else (len(old_lines), len(new_lines))
+    old_size, new_size = next_old - prev_old - 1, next_new - prev_new - 1
+    if new_size == 0 or old_size == new_size:
+        return _statement_from(
+            prev_new + 1 + (s - prev_old - 1 if new_size else 0) + 1, new_shape, len(new_lines)
+        )
+    ran = [line for line in range(prev_old + 2, old_line) if old_shape.starts(line)]
+    if ran:
+        raise Refused(
+            f"line {old_line} is in an edited block whose lines {ran[0]}-{ran[-1]} already ran: "
+            "which new statements match them cannot be told"
+        )
+    return _statement_from(prev_new + 2, new_shape, len(new_lines))
+
+
+def _statement_from(line: int, shape: Shape, last: int) -> int:
+    """The first line from ``line`` on where a statement starts (skipping blank and comment lines)."""
+    for candidate in range(line, last + 1):
+        if shape.starts(candidate):
+            return candidate
+    raise Refused("no statement follows it in the new code")
 
 
 def _slots(memory: FrameMemory, new_code: CodeType, restart: bool) -> tuple[list[Any], list[str]]:
@@ -266,10 +298,11 @@ def plan_move(
     old_shape, new_shape = shape_of(old_text), shape_of(new_text)
     if not old_shape.starts(old_line):
         raise Refused(f"line {old_line} is inside a statement that spans several lines")
-    line = _new_line(old_text, new_text, old_line, new_shape)
-    if line is None:
-        raise Refused(f"line {old_line} has no matching statement in the new code")
-    if position.depth and old_shape.blocks.get(old_line) != new_shape.blocks.get(line):
+    line = _new_line(old_text, new_text, old_line, old_shape, new_shape)
+    loop_head = position.ins.opname in _LOOP_HEAD and old_shape.headers.get(
+        old_line
+    ) != new_shape.headers.get(line)
+    if position.depth and (loop_head or old_shape.blocks.get(old_line) != new_shape.blocks.get(line)):
         raise Refused(
             f"line {old_line} is inside a loop, `with` or `except` block that the edit changed "
             "(its header or its nesting), so the values the block holds cannot be carried over"
@@ -281,6 +314,15 @@ def plan_move(
     names = slot_names(frame.f_code)
     stack = memory.read(len(names) + position.depth)[len(names) :]
     slots, warnings = _slots(memory, new_code, restart=False)
+    names_new = slot_names(new_code)
+    empty = {name for name, value in zip(names_new, slots, strict=True) if value is NULL}
+    unbound = empty_reads(new_code, target.offset, empty)
+    if unbound:
+        listed = ", ".join(sorted(unbound))
+        raise Refused(
+            f"the new code reads {listed} after line {line}, but assigns it only before that line, "
+            "so in this frame it would have no value: restart the frame to run the new code from the top"
+        )
     plan = _finish(memory, new_code, target, via, line, old_line, slots, stack, capacity, prepare)
     plan.warnings.extend(warnings)
     return plan

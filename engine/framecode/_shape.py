@@ -24,7 +24,8 @@ class Shape:
     """For every line where a statement starts: the blocks around it, outermost first, as (kind, header)."""
 
     blocks: dict[int, tuple[tuple[str, str], ...]] = field(default_factory=dict)
-    headers: dict[int, str] = field(default_factory=dict)  # line of a compound statement -> its kind
+    # line of a `for`/`with` statement -> (kind, header): a frame stopped on a loop's own line holds its iterator
+    headers: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def starts(self, line: int) -> bool:
         return line in self.blocks
@@ -52,7 +53,7 @@ def shape_of(source: str) -> Shape:
             shape.blocks.setdefault(stmt.lineno, chain)
             kind = _HOLDING.get(type(stmt))
             if kind is not None:
-                shape.headers[stmt.lineno] = kind
+                shape.headers[stmt.lineno] = (kind, _header(stmt))
                 inner = (*chain, (kind, _header(stmt)))
                 visit(stmt.body, inner)
                 visit(getattr(stmt, "orelse", []), chain)  # a loop's else runs after the iterator is gone

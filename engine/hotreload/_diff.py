@@ -245,6 +245,15 @@ def strip_decorators(node: ast.stmt) -> ast.stmt:
 # --- line re-mapping --------------------------------------------------------------------------------------
 
 
+def matched_lines(old_lines: list[str], new_lines: list[str]) -> list[tuple[int, int]]:
+    """(old index, new index) of the lines the edit kept (0-based, in order; whitespace normalised)."""
+    a = [s.strip() for s in old_lines]
+    b = [s.strip() for s in new_lines]
+    pairs: list[tuple[int, int]] = []
+    _match(a, b, 0, len(a), 0, len(b), pairs)
+    return pairs
+
+
 def remap_lines(old_source: str, new_source: str, lines: Iterable[int]) -> dict[int, int | None]:
     """Where each old line (1-based) is in the new source; None when its line was deleted.
 

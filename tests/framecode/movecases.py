@@ -960,6 +960,8 @@ def reason_key(reason: str) -> str:
         "no matching statement",
         "spans several lines",
         "middle of an expression",
+        "already ran",
+        "no value",
     ):
         if key in reason:
             return key

@@ -83,13 +83,7 @@ REFUSED = {  # (edit, stop) -> what the reason must say; every other pair moves
     ("loop header", "loop"): LOOP_BLOCK,
     ("with header", "with"): LOOP_BLOCK,
 }
-KNOWN_BUGS = {
-    ("loop header", "loop header"): (
-        "engine bug: a frame stopped on a `for` header after the loop started holds the old header's iterator, "
-        "but the header's own change is not checked (only the blocks around the line): the frame moves and "
-        "runs the rest of the loop over the old range, where a stop in the body is refused"
-    ),
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}  # (edit, stop) -> an engine bug that case shows
 EXPECTED_REFUSAL = {("loop header", "loop header"): "loop"}
 
 
@@ -178,8 +172,8 @@ EXCEPT_HEADER = Case(
     None,
     LOOP_BLOCK,
 )
-# A local added above the stop and used below it: the frame never ran its assignment. Moving is fine if the
-# function then fails with UnboundLocalError (3.11 does); refusing is fine too. 3.12+ crash (KNOWN_UNBOUND).
+# A local added above the stop and used below it: the frame never ran its assignment, so it must be refused
+# (3.12+ read such a local without a check: moving would crash the interpreter).
 ADDED_ABOVE = Case(
     _n + 3, "a local added above the stop, used below it", ADDED_ABOVE_OLD, ADDED_ABOVE_NEW, 3, 1, 4
 )
@@ -241,40 +235,24 @@ def test_refusals_say_why_and_the_frame_finishes_its_old_code(
     _assert_outcome(case, outcomes[case.id])
 
 
-@pytest.mark.xfail(
-    sys.version_info >= (3, 12),
-    strict=True,
-    reason="engine bug (3.12+): the new code reads the added local with LOAD_FAST (no NULL check, the compiler "
-    "proved it bound), the moved frame never assigned it: the interpreter reads NULL and crashes",
-)
 def test_a_local_added_above_the_stop_fails_cleanly_or_is_refused(outcomes: dict[int, ChildResult]) -> None:
     got = outcomes[ADDED_ABOVE.id]
-    assert got.outcome != "crashed", f"the program crashed\n{got.detail}"
-    if got.outcome == "refused":
-        assert "k" in got.reason and got.result == _old_result(ADDED_ABOVE), got
-    else:
-        assert got.outcome == "moved" and got.line == ADDED_ABOVE.target, got
-        assert got.result == ["error", "NameError"], got  # UnboundLocalError: `k` was never assigned
+    assert got.outcome == "refused", f"expected a refusal, got {got}\n{got.detail}"
+    assert "reads k" in got.reason and "no value" in got.reason, got.reason
+    assert got.result == _old_result(ADDED_ABOVE), got
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: the edited stop line maps to the blank line above it (the same offset in the edited "
-    "region), which starts no statement; the frame then continues at the next unchanged line, after the edit",
-)
 def test_an_edited_stop_line_with_a_blank_line_above_runs(outcomes: dict[int, ChildResult]) -> None:
     _assert_outcome(BLANK_ABOVE, outcomes[BLANK_ABOVE.id])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: a deleted stop line maps into its edited region by offset, clamped to the region's last "
-    "line: the edited line above it, which already ran, runs again (acc + 10, then + 20)",
-)
 def test_a_deleted_stop_line_does_not_run_the_line_above_again(outcomes: dict[int, ChildResult]) -> None:
     got = outcomes[RERUN.id]
-    assert got.outcome != "crashed", got.detail
-    assert (got.outcome, got.line, got.result) == ("moved", 4, ["ok", 14, []]), got  # 4 + 10, then return
+    # the diff sees one edited block (the `+ 10` line that ran, and the deleted stop line): which new line
+    # matches the stop cannot be told, so the frame keeps its old code rather than run `+ 20` after `+ 10`
+    assert got.outcome == "refused", got
+    assert "already ran" in got.reason, got.reason
+    assert got.result == _old_result(RERUN), got
 
 
 def test_the_oracle_agrees_with_hand_worked_numbers() -> None:

@@ -23,11 +23,11 @@ from .movecases import PRELUDE, describe, generate, run_batches, run_hybrid, run
 
 SEED = 20250611
 CASES = 300
-MIN_MOVED = 0.60  # measured: 94% on 3.11, 71% on 3.12 and 3.13 (22% crash there: KNOWN_UNBOUND)
-REFUSALS = {"block that the edit changed", "same block depth", "bigger frame"}
+MIN_MOVED = 0.60  # measured: 211 of 300 (70%) moved on 3.11, 3.12 and 3.13; the rest refused, 0 crashed
+REFUSALS = {"block that the edit changed", "same block depth", "bigger frame", "already ran", "no value"}
 
 
-@pytest.mark.slow  # about 3 s on 3.11; 10 s on 3.12 and 3.13, where a fifth of the cases crash a child
+@pytest.mark.slow  # about 3 to 4 s a Python
 def test_random_edits_move_or_refuse_and_never_crash() -> None:
     version = sys.version_info[:2]
     tally = run_random(sys.executable, version, SEED, CASES)
