@@ -20,7 +20,7 @@ from . import framecode
 from .framecode import Refused, Via
 from .framecode._memory import FrameMemory, slot_names
 from .framecode.room import with_room
-from .sources import canonical, is_own_file
+from .sources import canonical
 
 if TYPE_CHECKING:
     from .session import DebugSession
