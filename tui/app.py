@@ -837,6 +837,7 @@ class DebuggerApp(App[int]):
             from dapper_tui.engine.persist import ProjectState
 
             self.project = ProjectState.load(target.program or os.getcwd())
+            self.project.follow(self.session)  # a reload that moves breakpoints saves them at once
             self.initial_watches = list(self.project.watches)
 
     # -- wiring -------------------------------------------------------------------------------------------

@@ -37,3 +37,49 @@ def test_a_corrupt_state_file_starts_empty(tmp_path, monkeypatch):
     state.file.parent.mkdir(parents=True)
     state.file.write_text("{not json")
     assert ProjectState.load(script).specs() == {}
+
+
+MOVED = """\
+def total(items):
+    result = 0
+    for item in items:
+        result += item
+    return result  # the statement
+
+
+print("first", total([1, 2]))
+print("second", total([3, 4]))
+"""
+
+
+def test_a_breakpoint_a_reload_moves_is_saved_at_its_new_line(driver, tmp_path, monkeypatch):
+    """The state file follows a hot reload at once (not only when the front end saves on exit), and the next
+    session stops on the same statement."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    prog = driver.write("prog.py", MOVED)
+    line = driver.line_of(prog, "# the statement")
+    state = ProjectState.load(prog)
+    state.follow(driver.session)
+    driver.session.set_breakpoints(str(prog), [BreakpointSpec(line, condition="result > 0")])
+    # what a front end does when the user sets a breakpoint
+    state.remember(driver.session.breakpoint_list(), ["result"])
+    driver.launch(prog)
+    driver.stopped()
+    assert driver.top() == ("total", line)
+    prog.write_text(MOVED.replace("    result = 0\n", "    # two lines\n    # above it\n    result = 0\n"))
+    assert driver.session.reload(str(prog)).ok
+
+    saved = ProjectState.load(prog)
+    assert saved.specs() == {str(prog.resolve()): [BreakpointSpec(line + 2, condition="result > 0")]}
+    assert saved.watches == ["result"]  # a reload saves breakpoints only
+    assert driver.finish().exit_code == 0
+
+    second = DebugSession()
+    try:
+        for path, specs in saved.specs().items():
+            second.set_breakpoints(path, specs)
+        [bp] = second.breakpoint_list()
+        assert bp.verified and bp.line == line + 2
+        assert prog.read_text().splitlines()[bp.line - 1].strip() == "return result  # the statement"
+    finally:
+        second.close()
