@@ -62,6 +62,8 @@ class BreakpointConfig:
         )
         self.stems = frozenset(os.path.splitext(os.path.basename(p))[0] for p in self.lines)
         self.mtimes = {p: _mtime(p) for p in self.lines}
+        # a reload of any file may put new code objects on functions that function breakpoints name
+        self.reloads = _reload_count() if self.names else 0
 
     @property
     def empty(self) -> bool:
@@ -83,7 +85,8 @@ class BreakpointConfig:
           code may need hooks now, and nothing else knows them all (the index misses closures made since the
           last reload that have reached the oldest GC generation, see hotreload/_index.py).
         - Saved but never reloaded: its functions still run the code they had, nothing to find.
-        A change of function breakpoint names concerns every function of every file: one heap scan.
+        A change of function breakpoint names concerns every function of every file: one heap scan; so does a
+        reload while there are function breakpoints (it may have given the functions they name new code objects).
 
         Known gap: saves are told by the file's mtime, so a file saved and then given new breakpoint lines
         before it is reloaded is taken for reloaded at that refresh (its functions come from the index), and
@@ -98,7 +101,8 @@ class BreakpointConfig:
                 reloaded.add(p)
             elif self.lines.get(p) != old.lines.get(p):
                 attached.add(p)
-        return Changes(frozenset(reloaded), frozenset(attached), self.names != old.names)
+        every_file = self.names != old.names or (bool(self.names) and self.reloads != old.reloads)
+        return Changes(frozenset(reloaded), frozenset(attached), every_file)
 
     def may_hold(self, fullname: str) -> bool:
         """Might the module `fullname` hold breakpoints (cheap, before looking for its file)?"""
@@ -112,6 +116,12 @@ def _mtime(path: str) -> float:
         return os.stat(path).st_mtime
     except OSError:
         return -1.0
+
+
+def _reload_count() -> int:
+    """How many hot reloads succeeded so far (0 if hot reload was never imported)."""
+    module = sys.modules.get(__name__.rsplit(".", 2)[0] + ".hotreload._telemetry")
+    return module.telemetry()[module.SUCCEEDED] if module is not None else 0
 
 
 def _reload_index() -> Any:
