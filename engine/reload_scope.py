@@ -3,6 +3,9 @@
 A save while the program is stopped reloads at once. A save while it runs is recorded as pending and applied
 at the next stop (a reload needs a stopped program: frames must not move under the patch). A save whose text
 did not change is recorded as skipped. Every outcome becomes a ReloadRecord in the one reload log.
+
+`start_watching` registers the scope with a front end's coordinator (the TUI's, the `--plain` console's) and
+`watch_source_folder` adds the folder of a program file loaded from elsewhere.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ class DebuggerReloadScope:
         self.auto_on_save = auto_on_save
         self._pending: dict[str, Path] = {}
         self._lock = threading.Lock()
+        self._applied = threading.Condition(self._lock)  # notified when saves pending at a stop are applied
+        self._applying = 0
         self._known: dict[str, bytes] = {}  # last source we saw reloaded (or first seen), by path
         session.subscribe(self._on_event)
 
@@ -56,6 +61,8 @@ class DebuggerReloadScope:
         if state == "running":
             with self._lock:
                 self._pending[p] = Path(p)
+            if self.session.state == "stopped":  # it stopped meanwhile, and that stop did not see this save
+                self.session.threads.spawn_internal(self._apply_pending, "reload-pending")
             return _record("pending", p, "saved while the program runs: it will reload at the next stop")
         if state != "stopped":
             return _record(
@@ -87,10 +94,43 @@ class DebuggerReloadScope:
     def _apply_pending(self) -> None:
         with self._lock:
             pending, self._pending = list(self._pending.values()), {}
-        for path in pending:
-            record = self.reload(path)
-            if self.publisher is not None:
-                self.publisher.publish(record)
+            self._applying += 1
+        try:
+            for path in pending:
+                record = self.reload(path)
+                if self.publisher is not None:
+                    self.publisher.publish(record)
+        finally:
+            with self._lock:
+                self._applying -= 1
+                self._applied.notify_all()
+
+    def settle(self, timeout: float = 30.0) -> bool:
+        """Wait until the saves that were pending when the program stopped are applied (a front end that prompts
+        after a stop waits for them, so that the reload's outcome comes before the prompt). Returns False on
+        timeout."""
+
+        def settled() -> bool:
+            return not self._applying and not (self._pending and self.session.state == "stopped")
+
+        with self._applied:
+            return self._applied.wait_for(settled, timeout)
+
+
+def start_watching(coordinator: Any, session: DebugSession, roots: list[str]) -> DebuggerReloadScope:
+    """Register the debugger's scope for `session` with the coordinator, watching `roots`, and start watching
+    (returns once the watcher listens). Returns the scope."""
+    scope = DebuggerReloadScope(session, coordinator)
+    coordinator.add_scope(scope, [Path(r) for r in roots])
+    coordinator.start()
+    return scope
+
+
+def watch_source_folder(coordinator: Any, scope: DebuggerReloadScope | None, path: str) -> None:
+    """A program file loaded from outside the watched folders (a package beside the script, the folder of a
+    `-m` module): watch its folder too, so that saving it reloads it like any other."""
+    if scope is not None and is_user_file(path):
+        coordinator.add_roots(scope, [Path(path).parent])
 
 
 def _record(outcome: Any, path: str, message: str, hint: str | None = None) -> ReloadRecord:

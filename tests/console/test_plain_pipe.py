@@ -26,6 +26,7 @@ def test_scripted_session_through_a_pipe(tmp_path: Path) -> None:
     )
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")  # the console keeps the project's breakpoints there
     commands = (
         "\n".join(["b 2", "c", "p x", "n", "p y", "help reload", "restart", "c", "p x + 1", "c", "q"]) + "\n"
     )

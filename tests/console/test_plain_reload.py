@@ -1,0 +1,228 @@
+"""`dapper-tui --plain` after a hot reload and across runs: breakpoints keep firing in reloaded functions, a
+save reloads (at once when stopped, at the next stop while running), and breakpoints come back on the next run
+at the lines the code has moved them to."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+PROGRAM = """
+    import shapes
+
+    def main():
+        for i in range(4):
+            print("area", shapes.area(i))
+
+    main()
+    """
+SHAPES = """
+    def area(n):
+        k = n * 10                               # k line
+        return k
+    """
+# two lines added above the breakpoint line, which moves from 2 to 4; the new code returns n * 100
+SHAPES_EDITED = """
+    def area(n):
+        print("new code")
+        n = n * 10
+        k = n * 10                               # k line
+        return k
+    """
+
+
+def _write(tmp_path: Path) -> tuple[Path, Path]:
+    prog = tmp_path / "prog.py"
+    prog.write_text(textwrap.dedent(PROGRAM).lstrip())
+    shapes = tmp_path / "shapes.py"
+    shapes.write_text(textwrap.dedent(SHAPES).lstrip())
+    return prog, shapes
+
+
+def _edit(path: Path, text: str) -> None:
+    path.write_text(textwrap.dedent(text).lstrip())
+
+
+@pytest.mark.parametrize(
+    ("command", "stop", "n"),
+    [
+        # the line breakpoint moved with its line (2 -> 4): the new code's first lines ran, n is 1 * 10
+        ("b shapes.py:2", r"\[Breakpoint at shapes\.py:4\]\n.*\n-> k = n \* 10", 10),
+        # the function breakpoint stops at the new code's first line
+        ("b area", r"\[Function breakpoint area\]\n.*\n-> print\(\"new code\"\)", 1),
+    ],
+    ids=["line", "function"],
+)
+def test_a_breakpoint_in_a_reloaded_function_keeps_firing(terminal, tmp_path: Path, command, stop, n) -> None:
+    _prog, shapes = _write(tmp_path)
+    t = terminal("prog.py")
+    t.expect(r"\[Entry\]")
+    t.prompt()
+    t.send(command)
+    t.expect(r"Breakpoint 1 at")
+    t.prompt()
+    t.send("c")
+    t.expect(r"\[(Function b|B)reakpoint.*\]")
+    t.expect(r"-> k = n \* 10")
+    t.prompt()
+    _edit(shapes, SHAPES_EDITED)
+    t.send("reload shapes.py")
+    t.expect(r"reloaded shapes")
+    t.prompt()
+    t.send("c")  # the running call finishes on its old code; the next call runs the new code, and stops
+    t.expect(r"area 0\n")
+    t.expect(stop)
+    t.prompt()
+    t.send("p n")
+    t.expect(rf"\b{n}\n")  # the second call
+    t.prompt()
+    t.send("q")
+    assert t.close() == 0
+
+
+def test_a_save_while_stopped_reloads_and_prints_the_result(terminal, tmp_path: Path) -> None:
+    _prog, shapes = _write(tmp_path)
+    t = terminal("prog.py")
+    t.expect(r"\[Entry\]")
+    t.prompt()
+    t.send("b shapes.py:2")
+    t.expect(r"Breakpoint 1 at")
+    t.prompt()
+    t.send("c")
+    t.expect(r"\[Breakpoint at shapes\.py:2\]")
+    t.prompt()
+    _edit(shapes, SHAPES_EDITED)  # no command: the save itself reloads
+    t.expect(r"breakpoint 1 changed: shapes\.py:4")
+    t.expect(r"reloaded shapes; changed area")
+    t.send("p area.__code__.co_firstlineno, area(1)")
+    t.expect(r"\(1, 100\)")
+    t.prompt()
+    # after `restart` (a fresh engine session) saves still reload
+    t.send("restart")
+    t.expect(r"\[Entry\]")
+    t.prompt()
+    t.send("c")
+    t.expect(r"\[Breakpoint at shapes\.py:4\]")
+    t.prompt()
+    _edit(shapes, SHAPES_EDITED.replace("n * 10\n", "n * 7\n", 1))
+    t.expect(r"reloaded shapes; changed area")
+    t.send("p area(1)")
+    t.expect(r"\b70\n")
+    t.prompt()
+    t.send("q")
+    assert t.close() == 0
+
+
+WAITING = """
+    import os
+    import time
+
+    import shapes
+
+    print("waiting for go")
+    while not os.path.exists("go"):
+        time.sleep(0.02)
+    print("area", shapes.area(3))                # stop here
+    """
+
+
+def test_a_save_while_running_is_applied_at_the_next_stop(terminal, tmp_path: Path) -> None:
+    _prog, shapes = _write(tmp_path)
+    _edit(tmp_path / "prog.py", WAITING)
+    t = terminal("prog.py")
+    t.expect(r"\[Entry\]")
+    t.prompt()
+    t.send("b 9")
+    t.expect(r"Breakpoint 1 at .*prog\.py:9")
+    t.prompt()
+    t.send("c")
+    t.expect(r"waiting for go\n")
+    _edit(shapes, SHAPES_EDITED)
+    t.expect(r"shapes\.py: saved while the program runs: it will reload at the next stop")
+    (tmp_path / "go").write_text("")
+    t.expect(r"\[Breakpoint at prog\.py:9\]")
+    t.expect(r"reloaded shapes; changed area")
+    t.prompt()  # the prompt comes after the reload it waited for
+    t.send("c")
+    t.expect(r"new code\narea 300\n")
+    t.expect(r"exited with code 0")
+    t.send("q")
+    assert t.close() == 0
+
+
+def test_breakpoints_come_back_on_the_next_run(terminal, tmp_path: Path) -> None:
+    _write(tmp_path)
+    first = terminal("prog.py")
+    first.expect(r"\[Entry\]")
+    first.prompt()
+    first.send("b shapes.py:2, n == 2")
+    first.expect(r"Breakpoint 1 at")
+    first.prompt()
+    first.send("b main")
+    first.expect(r"Breakpoint 2 at function main")
+    first.prompt()
+    first.send("q")
+    assert first.close() == 0
+
+    second = terminal("prog.py")
+    second.expect(r"breakpoints kept from the last session: shapes\.py:2, function main")
+    second.expect(r"\[Entry\]")
+    second.prompt()
+    second.send("c")
+    second.expect(r"\[Function breakpoint main\]")
+    second.prompt()
+    second.send("c")
+    second.expect(r"\[Breakpoint at shapes\.py:2\]")
+    second.prompt()
+    second.send("p n")
+    second.expect(r"\b2\n")  # the condition came back too
+    second.prompt()
+    second.send("cl")
+    second.expect("deleted all breakpoints")
+    second.prompt()
+    second.send("q")
+    assert second.close() == 0
+
+    third = terminal("prog.py")
+    third.expect(r"\[Entry\]")
+    third.prompt()
+    third.send("c")
+    third.expect(r"exited with code 0")
+    third.send("q")
+    assert third.close() == 0
+
+
+def test_a_breakpoint_moved_by_a_reload_comes_back_at_its_new_line(terminal, tmp_path: Path) -> None:
+    _prog, shapes = _write(tmp_path)
+    first = terminal("prog.py")
+    first.expect(r"\[Entry\]")
+    first.prompt()
+    first.send("b shapes.py:2")
+    first.expect(r"Breakpoint 1 at")
+    first.prompt()
+    first.send("c")
+    first.expect(r"\[Breakpoint at shapes\.py:2\]")
+    first.prompt()
+    _edit(shapes, SHAPES_EDITED)
+    first.send("reload shapes.py")
+    first.expect(r"reloaded shapes")
+    first.prompt()
+    first.proc.kill()  # no clean exit: the reload itself saved the moved breakpoint
+    first.proc.wait()
+    [saved] = json.loads(next((tmp_path / "state" / "dapper-tui").glob("*.json")).read_text())[
+        "breakpoints"
+    ].values()
+    assert saved == [{"line": 4}]
+
+    second = terminal("prog.py")
+    second.expect(r"\[Entry\]")
+    second.prompt()
+    second.send("c")
+    second.expect(r"\[Breakpoint at shapes\.py:4\]")
+    second.expect(r"-> k = n \* 10")
+    second.prompt()
+    second.send("q")
+    assert second.close() == 0
