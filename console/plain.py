@@ -65,6 +65,7 @@ HELP: dict[str, tuple[str, str]] = {
     "threads": ("threads", "list the program's threads"),
     "reload": ("reload [file]", "hot-reload a file (default: the current one); saving it does too"),
     "restart": ("restart", "run the program again from the start"),
+    "rf": ("rf", "restart frame: run the selected frame's function again from its first line (in new code)"),
     "pause": ("pause", "stop the running program (Ctrl-C does this too)"),
     "q": ("q", "quit (ends the program)"),
     "help": ("help [command]", "this list"),
@@ -78,6 +79,7 @@ ALIASES = {
     "step": "s",
     "return": "r",
     "until": "unt",
+    "restart_frame": "rf",
     "where": "w",
     "bt": "w",
     "up": "u",
@@ -387,6 +389,17 @@ class PlainConsole(InspectionCommands):
 
     def cmd_restart(self, arg: str) -> None:
         self._launch(stop_on_entry=True)
+
+    def cmd_rf(self, arg: str) -> None:
+        f = self._need_stopped()
+        self._begin_wait()
+        try:
+            self.session.restart_frame(f.id)
+        except ValueError as exc:
+            with self._settled:
+                self._waiting_for = None
+            raise Problem(str(exc)) from None
+        self._wait()
 
     def cmd_pause(self, arg: str) -> None:
         if self.session.state != "running":

@@ -226,3 +226,36 @@ def test_a_breakpoint_moved_by_a_reload_comes_back_at_its_new_line(terminal, tmp
     second.prompt()
     second.send("q")
     assert second.close() == 0
+
+
+def test_restart_frame_runs_the_function_again_in_the_new_code(terminal, tmp_path: Path) -> None:
+    _prog, shapes = _write(tmp_path)
+    t = terminal("prog.py")
+    t.expect(r"\[Entry\]")
+    t.prompt()
+    t.send("b shapes.py:2")
+    t.expect(r"Breakpoint 1 at")
+    t.prompt()
+    t.send("c")
+    t.expect(r"\[Breakpoint at shapes\.py:2\]")
+    t.prompt()
+    t.send("u")  # a caller frame cannot be restarted: the reason comes back
+    t.prompt()
+    t.send("rf")
+    t.expect(r"waiting for a call")
+    t.prompt()
+    t.send("d")
+    t.prompt()
+    _edit(shapes, SHAPES_EDITED)
+    t.expect(r"reloaded shapes")
+    t.send("rf")
+    t.expect(r"-> print\(\"new code\"\)")  # stopped again at the new code's first line
+    t.prompt()
+    t.send("cl")
+    t.prompt()
+    t.send("c")
+    t.expect(r"new code\n")
+    t.expect(r"area 0\n")
+    t.expect(r"area 100\n")  # the next call: new code too
+    t.send("q")
+    t.close()
