@@ -7,27 +7,13 @@ write-through proxy of the fast locals, so there is no snapshot dict to refresh.
 
 from __future__ import annotations
 
-import ctypes
+from . import _cpython312
 
 VERSION = (3, 13)
 OWNED_BY_THREAD = 0
 
 
-class InterpreterFrame(ctypes.Structure):
-    _fields_ = [
-        ("code", ctypes.c_void_p),  # f_executable
-        ("previous", ctypes.c_void_p),
-        ("f_funcobj", ctypes.c_void_p),
-        ("f_globals", ctypes.c_void_p),
-        ("f_builtins", ctypes.c_void_p),
-        ("f_locals", ctypes.c_void_p),
-        ("frame_obj", ctypes.c_void_p),
-        ("instr", ctypes.c_void_p),  # instr_ptr
-        ("stacktop", ctypes.c_int),
-        ("return_offset", ctypes.c_uint16),
-        ("owner", ctypes.c_char),
-        ("localsplus", ctypes.c_void_p * 1),
-    ]
-
+# The same fields in the same places as 3.12's: ``code`` is ``f_executable`` and ``instr`` is ``instr_ptr`` here.
+InterpreterFrame = _cpython312.InterpreterFrame
 
 FUNC_FIELD = "f_funcobj"

@@ -11,8 +11,8 @@ import dis
 from dataclasses import dataclass
 from types import CodeType
 
-_JUMPS = frozenset(getattr(dis, "hasjump", ())) | frozenset(dis.hasjrel) | frozenset(dis.hasjabs)
-_NO_FALL_THROUGH = frozenset(
+JUMPS = frozenset(getattr(dis, "hasjump", ())) | frozenset(dis.hasjrel) | frozenset(dis.hasjabs)
+NO_FALL_THROUGH = frozenset(
     dis.opmap[name]
     for name in (
         "RETURN_VALUE",
@@ -78,11 +78,11 @@ def analyse(code: CodeType) -> dict[int, Instruction]:
         ins = instrs[n]
         if d < 0:
             raise StackShapeError(f"negative depth at offset {offset}")
-        if ins.opcode in _JUMPS:
+        if ins.opcode in JUMPS:
             reach(_target(ins), d + _effect(ins, True))
-            if ins.opcode not in _NO_FALL_THROUGH and n + 1 < len(instrs):
+            if ins.opcode not in NO_FALL_THROUGH and n + 1 < len(instrs):
                 reach(instrs[n + 1].offset, d + _effect(ins, False))
-        elif ins.opcode not in _NO_FALL_THROUGH and n + 1 < len(instrs):
+        elif ins.opcode not in NO_FALL_THROUGH and n + 1 < len(instrs):
             reach(instrs[n + 1].offset, d + _effect(ins, None))
     out: dict[int, Instruction] = {}
     for ins in instrs:

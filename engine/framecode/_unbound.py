@@ -12,22 +12,12 @@ from __future__ import annotations
 import dis
 from types import CodeType
 
+from ._stack import JUMPS, NO_FALL_THROUGH
+
 # LOAD_FAST_AND_CLEAR saves a local around an inlined comprehension and puts it back after: an empty one would
 # come back empty where the compiler expects it bound, so it counts as a read too.
 _READS = frozenset({"LOAD_FAST", "LOAD_FAST_LOAD_FAST", "LOAD_CLOSURE", "LOAD_FAST_AND_CLEAR"})
 _STORES = frozenset({"STORE_FAST", "STORE_FAST_STORE_FAST"})
-_JUMPS = frozenset(getattr(dis, "hasjump", ())) | frozenset(dis.hasjrel) | frozenset(dis.hasjabs)
-_NO_FALL_THROUGH = frozenset(
-    {
-        "RETURN_VALUE",
-        "RETURN_CONST",
-        "RAISE_VARARGS",
-        "RERAISE",
-        "JUMP_FORWARD",
-        "JUMP_BACKWARD",
-        "JUMP_BACKWARD_NO_INTERRUPT",
-    }
-)
 
 
 def _names(ins: dis.Instruction) -> tuple[str, ...]:
@@ -75,9 +65,9 @@ def empty_reads(code: CodeType, start: int, empty: set[str]) -> set[str]:
             after = maybe - set(_names(ins))
         elif ins.opname == "DELETE_FAST":
             after = maybe | set(_names(ins))
-        if ins.opcode in _JUMPS:
+        if ins.opcode in JUMPS:
             target = getattr(ins, "jump_target", None)
             work.append((int(target if target is not None else ins.argval), after))
-        if ins.opname not in _NO_FALL_THROUGH and n + 1 < len(instrs):
+        if ins.opcode not in NO_FALL_THROUGH and n + 1 < len(instrs):
             work.append((instrs[n + 1].offset, after))
     return found
