@@ -35,6 +35,7 @@ class Stopped(Event):
     hit_breakpoint_ids: tuple[int, ...] = ()
     all_threads_stopped: bool = True
     post_mortem: bool = False  # the thread is dead-ended on an uncaught exception
+    old_code: bool = False  # the frame runs code a reload replaced: its line is one of the old text
 
 
 @dataclass(frozen=True)

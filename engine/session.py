@@ -37,6 +37,7 @@ from .events import (
 )
 from .frame_edit import FrameEditor
 from .framecode import Refused, room
+from .old_lines import OldLines
 from .programio import ProgramIO
 from .sources import Source, canonical, is_own_file, is_user_file, loaded_sources
 from .threads import DebuggeeThreads, ThreadInfo
@@ -106,6 +107,7 @@ class DebugSession:
         self.backend = make_backend(self)
         self.vars = VariableStore()
         self.editor = FrameEditor(self)  # edit and continue: frames follow a reload; restart frame
+        self.old_lines = OldLines(self.editor.old_source)  # breakpoint lines in code a reload replaced
         self.target: launch.LaunchTarget | None = None
         self.state: State = "idle"
         self.exit_code: int | None = None
@@ -212,8 +214,11 @@ class DebugSession:
             if bp is not None and self._bp_passes(bp, frame):
                 self._stop(frame, "function breakpoint", bp)
                 return True
-        bps = self.breakpoints.by_path.get(canonical(frame.f_code.co_filename))
+        path = canonical(frame.f_code.co_filename)
+        bps = self.breakpoints.by_path.get(path)
         if bps:
+            if path in self.old_lines.paths:  # a reloaded file: old code counts lines in its old text
+                line = self.old_lines.current_line(frame.f_code, path, line) or 0
             bp = bps.get(line)
             if bp is not None:
                 if self._bp_passes(bp, frame):
@@ -316,13 +321,16 @@ class DebugSession:
             return
         self._wake_other_threads(ident)
         self._announce_new_sources()
+        top, top_line = stop.frames[0]
+        old_code = self.editor.runs_old_code(top)  # its line is one of the old text it runs
         event = Stopped(
             reason=reason,  # type: ignore[arg-type]
             thread_id=ident,
-            description=_describe(reason, bp, text),
+            description=_describe(reason, bp, text, top_line if old_code else None),
             text=text,
             hit_breakpoint_ids=(bp.id,) if bp is not None else (),
             post_mortem=post_mortem,
+            old_code=old_code,
         )
         self.stop_event = event
         self._emit(event)
@@ -782,8 +790,10 @@ class DebugSession:
             with self._cv:
                 state = self.state
                 frames = [f for stop in self._stops.values() for f, _ in stop.frames]
+            before = self.old_lines.text_of(path)  # the text of the code this reload may leave running
             result = reload_file(path, opts, frames=frames, state=state, allow=_is_program_source)
             if result.ok:
+                self.old_lines.reloaded(path, before, result.line_map)
                 for reason, bp in self.breakpoints.remap(path, result.line_map):
                     self._emit(BreakpointChanged(reason, bp))  # type: ignore[arg-type]
                 self._refresh_tracing()
@@ -873,7 +883,10 @@ def _exc_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _describe(reason: str, bp: Breakpoint | None, text: str) -> str:
+def _describe(reason: str, bp: Breakpoint | None, text: str, old_line: int | None = None) -> str:
+    """The stop in words; ``old_line``: the frame runs code a reload replaced, at this line of its old text."""
+    if old_line is not None:
+        return f"{_describe(reason, bp, text)} (old code: line {old_line} of the source it runs)"
     if reason == "exception":
         return f"Exception: {text}"
     if bp is not None and bp.function:

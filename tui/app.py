@@ -332,30 +332,60 @@ class DebuggerScreen(Screen[None]):
         self.sources.show_sources(self.dapp.loaded_sources(), self.display_path)
         self._refresh_breakpoints()
         frame = self.stack.selected_frame
-        # a refresh (after a reload, an evaluation...) leaves the file the user is reading in the view
+        # a refresh (after a reload, an evaluation...) leaves the file the user is reading in the view, and
+        # for a frame on old code the text it shows (the old one, or the new file just reloaded)
         move = not keep_frame or frame is None or self.source.path == frame.path
-        self.show_frame(frame, move_source=move)
+        self.show_frame(frame, move_source=move, old_text=not keep_frame or self.source.old_code)
 
-    def show_frame(self, frame: Any, *, move_source: bool = True) -> None:
+    def show_frame(self, frame: Any, *, move_source: bool = True, old_text: bool = True) -> None:
         if frame is None:
             self.variables.show_frame(None)
             self.watches.show_values({})
             return
         if move_source and frame.path and not frame.path.startswith("<"):
-            self.source.show_file(frame.path, current_line=frame.line, title=self.display_path(frame.path))
-            self._refresh_markers()
+            self._show_frame_source(frame, old_text)
         self.variables.show_frame(frame.id, module_level=frame.name == "<module>")
         self.evaluate_watches(frame.id)
+
+    def _show_frame_source(self, frame: Any, old_text: bool) -> None:
+        """The frame's file with the frame's line marked. A frame still running code that a reload replaced
+        is at a line of the text that code was compiled from: that text is shown, with the arrow on its line;
+        or (`old_text` off, or that text was not kept) the new file, with no arrow: none of its lines is the
+        frame's."""
+        title = self.display_path(frame.path)
+        text = self._old_source(frame) if frame.old_code and old_text else None
+        if text:
+            self.source.show_file(frame.path, current_line=frame.line, title=title, text=text, old_code=True)
+        elif frame.old_code:
+            self.source.show_file(frame.path, current_line=None, title=title, note=self._old_code_note(frame))
+        else:
+            self.source.show_file(frame.path, current_line=frame.line, title=title)
+        self._refresh_markers()
+
+    def _old_source(self, frame: Any) -> str | None:
+        """The text the old code of this frame was compiled from (None: not kept, or the frame is gone)."""
+        try:
+            return self.session.editor.old_source(self.session.frame(frame.id).f_code)
+        except KeyError:
+            return None
+
+    @staticmethod
+    def _old_code_note(frame: Any) -> str:
+        return f"{frame.name} runs old code at line {frame.line} of its old text (o shows it)"
 
     def on_stack_pane_frame_selected(self, event: StackPane.FrameSelected) -> None:
         self.show_frame(event.frame)
 
     def on_sources_pane_source_selected(self, event: SourcesPane.SourceSelected) -> None:
-        current = None
+        current, note = None, ""
         frame = self.stack.selected_frame
         if frame is not None and frame.path == event.path:
-            current = frame.line
-        self.source.show_file(event.path, current_line=current, title=self.display_path(event.path))
+            if frame.old_code:  # its line is one of the old text, not of this file
+                note = self._old_code_note(frame)
+            else:
+                current = frame.line
+        title = self.display_path(event.path)
+        self.source.show_file(event.path, current_line=current, title=title, note=note)
         self._refresh_markers()
         self.source.focus()
 
@@ -724,20 +754,10 @@ class DebuggerScreen(Screen[None]):
         if frame is None or not frame.old_code:
             self.dapp.notify("the selected frame runs current code", severity="information")
             return
-        try:
-            from dapper_tui.engine.hotreload import source_of
-
-            text = source_of(self.session.frame(frame.id).f_code)
-        except Exception as exc:
-            self.dapp.notify(f"old source unavailable: {exc}", severity="warning")
-            return
-        if not text:
+        if not self._old_source(frame):
             self.dapp.notify("the old source was not kept", severity="warning")
             return
-        self.source.show_file(
-            frame.path, current_line=frame.line, title=self.display_path(frame.path), text=text, old_code=True
-        )
-        self._refresh_markers()
+        self._show_frame_source(frame, old_text=True)
 
     def action_toggle_library(self) -> None:
         self.show_library = not self.show_library

@@ -54,6 +54,7 @@ class BreakpointConfig:
     """What the breakpoints ask for: lines per canonical file, and function names (last dotted part)."""
 
     def __init__(self, core: Any = None) -> None:
+        self.old_lines = getattr(core, "old_lines", None)  # session.OldLines: breakpoint lines in old code
         table = getattr(core, "breakpoints", None)
         by_path = getattr(table, "by_path", None) or {}
         self.lines: dict[str, frozenset[int]] = {p: frozenset(b) for p, b in by_path.items() if b}
@@ -69,9 +70,20 @@ class BreakpointConfig:
     def empty(self) -> bool:
         return not self.lines and not self.names
 
-    def lines_of(self, code: CodeType) -> frozenset[int] | None:
+    def lines_of(self, code: CodeType, as_run: CodeType | None = None) -> frozenset[int] | None:
+        """The breakpoint lines of `code`, numbered as in the text it was compiled from: for code that a reload
+        replaced (still run by frames that were not moved into the new code), the breakpoints' lines mapped
+        back to its old text. `as_run`: the code object frames run, when it is a backend's copy of `code` with
+        hooks (the copy is what a reload marks old)."""
         filename = code.co_filename
-        return self.lines.get(canonical(filename)) if filename[:1] != "<" else None
+        if filename[:1] == "<":
+            return None
+        path = canonical(filename)
+        lines = self.lines.get(path)
+        old = self.old_lines
+        if lines and old is not None and path in old.paths:
+            return old.old_lines(as_run or code, path, lines)  # type: ignore[no-any-return]
+        return lines
 
     def changes(self, old: BreakpointConfig) -> Changes:
         """Which files' functions must be looked at again since `old`, and how to find them.

@@ -372,7 +372,7 @@ class BytecodeBackend:
             orig, hooked = (
                 (entry[1], entry[2]) if entry is not None and entry[0] is code else (code, frozenset())
             )
-            bps = self._config.lines_of(orig)
+            bps = self._config.lines_of(orig, code)
             needs_lines = bool(bps and (own_lines(orig) & bps) - hooked)
             pending = self._nested_pending(code) if code.co_name == "<module>" else {}
             if not needs_lines and not pending and not (raises and self.core.wants_raises(code)):
@@ -418,7 +418,7 @@ class BytecodeBackend:
         """Does a frame running this code miss hooks for some of the current breakpoint lines?"""
         entry = self._orig.get(id(code))
         orig, hooked = (entry[1], entry[2]) if entry is not None and entry[0] is code else (code, frozenset())
-        bps = self._config.lines_of(orig)
+        bps = self._config.lines_of(orig, code)
         return bool(bps and (own_lines(orig) & bps) - hooked)
 
     def _nested_pending(self, code: CodeType) -> dict[int, CodeType]:
@@ -427,10 +427,16 @@ class BytecodeBackend:
         Codes that already have live functions (found by the heap scan, and patched there) are left out.
         """
         out: dict[int, CodeType] = {}
+        old = self._config.old_lines
         stack = [c for c in code.co_consts if isinstance(c, CodeType)]
         while stack:
             c = stack.pop()
             orig = self._original(c)
+            if old is not None and old.is_old(c):
+                # Code a reload replaced (an old module body still running): a patched copy would not be known
+                # for old code, and its hooks would count lines as new code does. Its functions keep the hooks
+                # they had; a breakpoint set since, on a line without one, does not stop them.
+                continue
             if is_function(c):
                 target = self.prepare(orig)
                 if target is not c and id(orig) not in self._seen:

@@ -102,8 +102,10 @@ class SourceView(ScrollView, can_focus=True):
         text: str | None = None,
         old_code: bool = False,
         reload: bool = False,
+        note: str = "",
     ) -> None:
-        """Show `path` (or `text`, the source an old frame runs) with `current_line` marked."""
+        """Show `path` (or `text`, the source an old frame runs) with `current_line` marked; `note` goes under
+        the view until the next call."""
         if path != self.path or text is not None or reload or old_code != self.old_code:
             if text is None and path is not None:
                 try:
@@ -120,6 +122,7 @@ class SourceView(ScrollView, can_focus=True):
             self.old_code = old_code
         self.title = title or self.title
         self.border_title = self.title + ("  (old code: the source this frame runs)" if old_code else "")
+        self.border_subtitle = note
         self.current_line = current_line
         if current_line:
             self.cursor_line = current_line
