@@ -62,9 +62,15 @@ class InspectionCommands:
         f = self._frame()
         if f is None:
             return
-        self.out.say(f"> {f.path}:{f.line} in {f.name}()", "location")
-        linecache.checkcache(f.path)
-        text = linecache.getline(f.path, f.line).rstrip()
+        old = self.session.old_source(f.id) if f.old_code else None
+        where = " (old code: a line of the source it runs; the file has changed since)" if old else ""
+        self.out.say(f"> {f.path}:{f.line} in {f.name}(){where}", "location")
+        if old is not None:
+            lines = old.splitlines()
+            text = lines[f.line - 1] if 0 < f.line <= len(lines) else ""
+        else:
+            linecache.checkcache(f.path)
+            text = linecache.getline(f.path, f.line).rstrip()
         if text:
             self.out.say(f"-> {text.strip()}", "current")
 
@@ -85,6 +91,8 @@ class InspectionCommands:
         lines = []
         for i, f in enumerate(self.frames):
             text = f"{'>' if i == self.cur else ' '} {f.path}:{f.line} in {f.name}()"
+            if f.old_code:
+                text += "  [old code: a line of the source it runs]"
             lines.append(self.out.colour(text, "location") if i == self.cur else text)
         self.out.say("\n".join(lines))
 

@@ -818,10 +818,14 @@ class DebugSession:
         result.updatedFrameCodes = sum(r.moved for r in reports)
         result.frames = [r.to_dict() for r in reports]
         result.warnings.extend(r.sentence() for r in reports if not r.moved)
-        if any(not r.moved for r in reports):
+        if any(not r.moved and not r.reason.startswith("it is waiting") for r in reports):
             result.hint = (result.hint + " " if result.hint else "") + (
                 "A frame that keeps its old code can be restarted in the new code (Restart Frame)."
             )
+
+    def old_source(self, frame_id: int) -> str | None:
+        """The text a frame that runs replaced (old) code was compiled from; None for a frame on current code."""
+        return self.editor.old_source(self.frame(frame_id).f_code)
 
     def restart_frame(self, frame_id: int) -> int:
         """Drop the frame and run its function again from its first line, in its current code, with its

@@ -259,3 +259,41 @@ def test_restart_frame_runs_the_function_again_in_the_new_code(terminal, tmp_pat
     t.expect(r"area 100\n")  # the next call: new code too
     t.send("q")
     t.close()
+
+
+def test_an_old_code_frame_shows_the_line_it_really_runs(terminal, tmp_path: Path) -> None:
+    prog = tmp_path / "prog.py"
+    prog.write_text("import loop\n\nprint('total', loop.total(3))\n")
+    loop = tmp_path / "loop.py"
+    loop.write_text(
+        "def total(n):\n    acc = 0\n    for i in range(n):\n        acc += i  # body\n    return acc\n"
+    )
+    t = terminal("prog.py")
+    t.expect(r"\[Entry\]")
+    t.prompt()
+    t.send("b loop.py:4")
+    t.expect(r"Breakpoint 1 at")
+    t.prompt()
+    t.send("c")
+    t.expect(r"\[Breakpoint at loop\.py:4\]")
+    t.prompt()
+    # two lines above and a changed loop header: the frame keeps its old code (line 4 of the old text)
+    loop.write_text(
+        "# one\n# two\ndef total(n):\n    acc = 0\n    for i in range(n + 1):\n        acc += i  # body\n    return acc\n"
+    )
+    t.expect(r"keeps its old code")
+    t.prompt()
+    t.send("w")
+    t.expect(r"loop\.py:4 in total\(\)  \[old code")
+    t.prompt()
+    t.send("u")
+    t.prompt()
+    t.send("d")  # the location line shows the old text's line 4, not the new file's
+    t.expect(r"-> acc \+= i  # body")
+    t.prompt()
+    t.send("cl")
+    t.prompt()
+    t.send("c")
+    t.expect(r"total 3\n")
+    t.send("q")
+    t.close()
