@@ -211,6 +211,7 @@ class DapAdapter:
         self._launch_args: dict[str, Any] | None = None
         self._target: LaunchTarget | None = None
         self._stop_on_entry = False
+        self._old_texts: dict[str, int] = {}  # text an old-code frame runs -> its sourceReference
         self._configured = False
         self._started = False
         self._terminated_sent = False
@@ -661,7 +662,18 @@ class DapAdapter:
         if not frames and self.session.state == "stopped":
             frames = self.session.stack(ident, just_my_code=False)
         chosen = frames[start : start + levels] if levels > 0 else frames[start:]
-        return {"stackFrames": [f.to_dict() for f in chosen], "totalFrames": len(frames)}
+        return {"stackFrames": [self._frame_dict(f) for f in chosen], "totalFrames": len(frames)}
+
+    def _frame_dict(self, frame: Any) -> dict[str, Any]:
+        """A frame that runs old code points at the text it runs (a sourceReference), so the client draws its
+        line in that text, never on the edited file's line of the same number."""
+        d = frame.to_dict()
+        old = self.session.old_source(frame.id) if frame.old_code else None
+        if old is not None:
+            ref = self._old_texts.setdefault(old, len(self._old_texts) + 1)
+            name = os.path.basename(frame.path)
+            d["source"] = {"name": f"{name} (old code)", "sourceReference": ref, "origin": "old code"}
+        return d
 
     def on_scopes(self, args: dict[str, Any]) -> Any:
         frame_id = _arg(args, "frameId", int)
@@ -759,7 +771,10 @@ class DapAdapter:
         source = _opt(args, "source", dict, {})
         path = source.get("path")
         if not isinstance(path, str) or not path:
-            ref = _int(args, "sourceReference", 0)
+            ref = _int(args, "sourceReference", 0) or _int(source, "sourceReference", 0)
+            for text, known in self._old_texts.items():
+                if known == ref:
+                    return {"content": text, "mimeType": "text/x-python"}
             raise RequestError(f"unknown sourceReference {ref}" if ref else "missing argument 'source.path'")
         if not os.path.isfile(path):
             raise RequestError(f"{path}: no such file")

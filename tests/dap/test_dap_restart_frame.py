@@ -59,6 +59,11 @@ def test_restart_after_a_reload_runs_the_function_again_in_the_new_code(
     assert "Restart Frame" in (body["hint"] or ""), body
     old = dap.top_frame(tid)
     assert old["name"] == "total [old code]"
+    # its line is a line of the text it runs, served by reference (the file on disk has changed)
+    ref = old["source"]["sourceReference"]
+    assert ref and "path" not in old["source"], old["source"]
+    text = dap.request("source", {"source": {"sourceReference": ref}, "sourceReference": ref})["content"]
+    assert "acc += i  " in text.splitlines()[old["line"] - 1] and "range(n):" in text
 
     mark = dap.mark()
     seq = dap.send("restartFrame", {"frameId": old["id"]})
