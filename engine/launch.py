@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import builtins
+import importlib.machinery
+import importlib.util
 import os
 import runpy
 import sys
@@ -31,6 +33,27 @@ class LaunchTarget:
     @property
     def title(self) -> str:
         return os.path.basename(self.program) if self.program else f"-m {self.module}"
+
+    def own_code(self) -> list[str]:
+        """Where the launched module's own code lives: its top-level package's folders (or the module's file).
+        `-m pyflakes` debugs pyflakes: its files are the program's own code even inside site-packages.
+        Found without importing anything, as `-m` would find it (the working folder first)."""
+        if not self.module:
+            return []
+        top = self.module.partition(".")[0]
+        spec = importlib.machinery.PathFinder.find_spec(top, [self.cwd or os.getcwd()])
+        if spec is None:
+            try:
+                spec = importlib.util.find_spec(top)
+            except (ImportError, ValueError):
+                return []
+        if spec is None:
+            return []
+        if spec.submodule_search_locations:
+            return [p for p in spec.submodule_search_locations if os.path.isdir(p)]
+        if spec.has_location and spec.origin and os.path.isfile(spec.origin):
+            return [spec.origin]
+        return []
 
     def check(self) -> str | None:
         """A clear message when the target cannot be launched at all."""

@@ -39,7 +39,7 @@ from .frame_edit import FrameEditor
 from .framecode import Refused, room
 from .old_lines import OldLines
 from .programio import ProgramIO
-from .sources import Source, canonical, is_own_file, is_user_file, loaded_sources
+from .sources import Source, canonical, is_own_file, is_user_file, loaded_sources, set_user_roots
 from .threads import DebuggeeThreads, ThreadInfo
 from .tracing import make_backend
 from .variables import Scope, Variable, VariableStore
@@ -258,6 +258,8 @@ class DebugSession:
     def _step_done(self, step: _Step, frame: FrameType) -> bool:
         if not self._is_shown(frame.f_code.co_filename):
             return False
+        if step.reason == "entry" and frame.f_globals.get("__name__") != "__main__":
+            return False  # `-m pkg` runs pkg/__init__.py first: the entry is the launched module's first line
         if step.mode == "into":
             return True
         if frame is step.frame:
@@ -428,6 +430,7 @@ class DebugSession:
             self.exit_code = 2
             self._emit(Exited(2, error=problem))
             return
+        set_user_roots(target.own_code())  # `-m pkg`: pkg is the program's own code, even in site-packages
         self._install()
         self._modules_before = set(sys.modules)
         self.state = "running"
@@ -463,6 +466,7 @@ class DebugSession:
         self.threads.uninstall()
         room.uninstall()
         self.editor.forget()
+        set_user_roots(())
         if self._saved_hooks:
             (sys.breakpointhook,) = self._saved_hooks
 
@@ -682,12 +686,14 @@ class DebugSession:
             if stop is None:
                 return []
             result = []
+            # The frame a breakpoint stopped in is shown even in library code: the user asked to stop there.
+            shown = stop.frames[0][0] if stop.frames and stop.reason not in ("suspended", "exception") else None
             for frame, line in stop.frames:
                 path = frame.f_code.co_filename
                 if is_own_file(path):
                     continue
                 user = is_user_file(path)
-                if jmc and not user:
+                if jmc and not user and frame is not shown:
                     continue
                 fid = self._frame_id(frame, line, thread_id)  # type: ignore[arg-type]
                 result.append(

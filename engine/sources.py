@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import sysconfig
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -38,6 +39,25 @@ def _library_roots() -> tuple[str, ...]:
 
 
 _LIBRARY_ROOTS = _library_roots()
+_user_dirs: tuple[str, ...] = ()  # folders (ending in os.sep) that count as the program's own code
+_user_files: frozenset[str] = frozenset()  # and files
+
+
+def set_user_roots(roots: Iterable[str]) -> None:
+    """Count these folders and files as the program's own code even where they are library code (the package
+    of `-m some.installed.package`). Replaces the roots set before; an empty list goes back to the default."""
+    global _user_dirs, _user_files
+    paths = {canonical(r) for r in roots}
+    dirs = tuple(sorted(p + os.sep for p in paths if os.path.isdir(p)))
+    files = frozenset(p for p in paths if not os.path.isdir(p))
+    if (dirs, files) != (_user_dirs, _user_files):
+        _user_dirs, _user_files = dirs, files
+        is_user_file.cache_clear()
+
+
+def user_roots() -> tuple[str, ...]:
+    """The folders and files set_user_roots counts as the program's own code."""
+    return (*_user_dirs, *sorted(_user_files))
 
 
 @lru_cache(maxsize=16384)
@@ -48,6 +68,8 @@ def is_user_file(filename: str) -> bool:
     path = canonical(filename)
     if path.startswith(_PACKAGE_ROOTS):
         return False
+    if path in _user_files or (_user_dirs and path.startswith(_user_dirs)):
+        return True
     return not path.startswith(_LIBRARY_ROOTS)
 
 
