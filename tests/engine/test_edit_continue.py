@@ -277,7 +277,9 @@ def test_every_stopped_thread_in_the_function_moves(driver) -> None:
             results[name] = total
         """,
     )
-    driver.session.set_breakpoints(str(work), [BreakpointSpec(driver.line_of(work, "# count"), hit_condition="50")])
+    driver.session.set_breakpoints(
+        str(work), [BreakpointSpec(driver.line_of(work, "# count"), hit_condition="50")]
+    )
     driver.launch(prog)
     driver.stopped()
     _edit(work, "total += 1  # count", "total += 1000  # count")
@@ -291,4 +293,6 @@ def test_every_stopped_thread_in_the_function_moves(driver) -> None:
     out = driver.output()
     assert "results [('a'," in out, out
     values = [int(v) for v in re.findall(r"'[ab]', (\d+)", out)]
-    assert len(values) == 2 and all(v > 1000 for v in values), out  # both threads ran the rest of their loops in the new code
+    assert len(values) == 2 and all(v > 1000 for v in values), (
+        out
+    )  # both threads ran the rest of their loops in the new code
