@@ -931,11 +931,17 @@ class DebuggerApp(App[int]):
             self._start_watching()
 
     def loaded_sources(self) -> list[Any]:
-        """The program's loaded sources: modules it imported (the app's own process had others before)."""
+        """The program's loaded sources: modules it imported (the app's own process had others before), and
+        those of the package `-m` launched (`-m rich` runs rich, which the app had imported)."""
+        from dapper_tui.engine.sources import user_roots
+
+        launched = user_roots()
         return [
             s
             for s in self.session.loaded_sources()
-            if s.module == "__main__" or s.module not in self._preloaded
+            if s.module == "__main__"
+            or s.module not in self._preloaded
+            or (launched and s.path.startswith(launched))
         ]
 
     def _write_probe(self, probe: str) -> None:
