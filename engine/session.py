@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from types import CodeType, FrameType, TracebackType
 from typing import Any, Literal
 
-from . import launch
+from . import forking, launch
 from .breakpoints import Breakpoint, BreakpointSpec, BreakpointTable, check_hit_condition, format_log_message
 from .evaluate import evaluate, set_local, set_member
 from .events import (
@@ -448,6 +448,7 @@ class DebugSession:
         self.threads.install()
         self.io.install()
         self.backend.install()
+        forking.detach_in_child(self)  # a forked child lets go of the debugger and runs on by itself
         from .hotreload import track_sources
 
         track_sources()  # the first reload of a file must know the source its module ran from

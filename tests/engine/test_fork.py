@@ -1,0 +1,163 @@
+"""`os.fork()` under the debugger: the child lets go of the debugger and runs on (engine/forking.py).
+
+The child's output reaches the front end through descriptors 1 and 2 (as under the TUI, whose descriptors are
+pipes to the Output pane): the tests capture them the same way, with the engine's DescriptorCapture.
+The programs wait for their children with a deadline and say how many hung, so a regression fails, not hangs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+
+import pytest
+from conftest import Driver
+from dapper_tui.engine.events import Stopped
+from dapper_tui.engine.fdcapture import DescriptorCapture
+
+FORKS = """
+import os, signal, sys, time
+
+
+def never_called():
+    return 0  # never
+
+
+def wait(pid):
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.005)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return "hung"
+
+
+results = []
+for i in range(20):
+    pid = os.fork()
+    if pid == 0:
+        print(f"child {i} runs")  # child line
+        os._exit(0)
+    results.append(wait(pid))
+print("hung", results.count("hung"), "exit codes", sorted(set(map(str, results))))
+"""
+
+
+@contextlib.contextmanager
+def descriptors_to(d: Driver) -> Iterator[None]:
+    """Descriptors 1 and 2 go to the driver's events, as the TUI sends them to the Output pane. (In the test's
+    body: pytest points descriptor 1 back at its own file when the call phase starts.)"""
+    capture = DescriptorCapture(d.events.put)
+    capture.start()
+    try:
+        yield
+    finally:
+        capture.stop()
+
+
+def _output_until(d: Driver, text: str, timeout: float = 5.0) -> str:
+    """The program's stdout (both streams' pipe included) once `text` is in it; the pipe lags a little."""
+    deadline = time.monotonic() + timeout
+    out = d.output()
+    while text not in out and time.monotonic() < deadline:
+        time.sleep(0.02)
+        out = d.output()
+    return out
+
+
+@pytest.mark.parametrize("where", ["child line", "never", "none"])
+def test_twenty_forks_finish_and_the_children_are_heard(driver: Driver, where: str) -> None:
+    """A breakpoint on a line only the children run (a child used to stop there and wait for ever, and its
+    parent with it), one in code nobody runs, or none: 20 of 20 children run, print and exit."""
+    d = driver
+    prog = d.write("forks.py", FORKS)
+    if where != "none":
+        d.session.set_breakpoints(str(prog), [d.line_of(prog, f"# {where}")])
+    with descriptors_to(d):
+        d.launch(prog)
+        exited = d.finish(timeout=60)
+        out = _output_until(d, "child 19 runs")
+    assert exited.exit_code == 0
+    assert "hung 0 exit codes ['0']" in out
+    assert all(f"child {i} runs" in out for i in range(20)), out
+    assert not any(isinstance(e, Stopped) for e in d.seen)
+
+
+STEP_OVER_FORK = """
+import os, sys, time
+
+pid = os.fork()  # fork here
+if pid == 0:
+    print("child after the step")  # child line
+    sys.exit(7)
+deadline = time.monotonic() + 5
+while time.monotonic() < deadline:
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    time.sleep(0.01)
+else:
+    os.kill(pid, 9)
+    status = "hung"
+print("parent got", os.waitstatus_to_exitcode(status) if status != "hung" else status)  # parent line
+"""
+
+
+def test_stepping_over_a_fork_stops_the_parent_only(driver: Driver) -> None:
+    """A step under way at the fork goes on in the parent; the child, which ends with sys.exit(7) in the
+    program's main thread, does not stop, and exits with the program's code instead of returning into the
+    debugger."""
+    d = driver
+    prog = d.write("step.py", STEP_OVER_FORK)
+    d.session.set_breakpoints(str(prog), [d.line_of(prog, "# fork here"), d.line_of(prog, "# parent line")])
+    with descriptors_to(d):
+        d.launch(prog)
+        d.stopped()
+        assert d.top() == ("<module>", d.line_of(prog, "# fork here"))
+        d.session.step_over()
+        d.stopped()
+        assert d.top() == ("<module>", d.line_of(prog, "pid == 0"))
+        d.session.continue_()
+        d.stopped()
+        assert d.top() == ("<module>", d.line_of(prog, "# parent line"))
+        assert d.value("status") != "'hung'"
+        assert d.finish().exit_code == 0
+        out = _output_until(d, "parent got")
+    assert "child after the step" in out
+    assert "parent got 7" in out
+
+
+POOL = """
+import multiprocessing as mp
+import sys
+
+
+def square(x):
+    return x * x  # worker line
+
+
+if __name__ == "__main__":
+    ctx = mp.get_context(sys.argv[1])
+    with ctx.Pool(2) as pool:
+        result = pool.map(square, range(10))
+    print("result", result)
+"""
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_multiprocessing_pool_map(driver: Driver, method: str) -> None:
+    """With a breakpoint in the function only the workers run: fork workers let go of the debugger, spawn
+    workers are new interpreters; both give the right result."""
+    d = driver
+    prog = d.write(f"pool_{method}.py", POOL)
+    d.session.set_breakpoints(str(prog), [d.line_of(prog, "# worker line")])
+    with descriptors_to(d):
+        d.launch(prog, method)
+        exited = d.finish(timeout=60)
+        out = _output_until(d, "result")
+    assert exited.exit_code == 0, out
+    assert f"result {[x * x for x in range(10)]}" in out
