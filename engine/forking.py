@@ -18,8 +18,8 @@ the child is let go of, completely, the way `debugpy` with `subProcess: false` o
 - tracing off: the backend is uninstalled (sys.monitoring events cleared, callbacks unregistered, tool id
   freed; on 3.11 the original code objects are put back, the hooks already running find no backend and do
   nothing, `sys.settrace` is off), so the child never stops;
-- `breakpoint()`, `Thread.start`, the exception hooks, the import hooks (room to grow, source tracking) are
-  the ones from before the session;
+- `Thread.start`, the exception hooks and the import hooks (room to grow, source tracking) are the ones
+  from before the session (exception hooks the program set are kept); `breakpoint()` does nothing;
 - every lock of the engine (the session's, its parts', its modules') is made anew, unheld;
 - the program's output: `sys.stdout`/`sys.stderr` become line-buffered files on descriptors 1 and 2, which the
   child shares with its parent. Under the TUI those are the pipes to the Output pane (engine/fdcapture.py), so
@@ -44,7 +44,7 @@ import traceback
 import weakref
 from typing import Any, TextIO
 
-from .events import Event, Exited, Output
+from .events import Event, Exited
 
 _PACKAGE = __name__.rpartition(".")[0]  # the engine package: its objects' locks are made anew in a child
 _LOCKS: tuple[type, ...] = (
@@ -84,7 +84,7 @@ def _detach(session: Any) -> None:
     for step in (
         lambda: _forget_stops(session),
         lambda: _streams(session, out, err),
-        lambda: _listeners(session, out, err),
+        lambda: _listeners(session),
         lambda: _tracing_off(session),
         lambda: _hooks_off(session),
     ):
@@ -132,14 +132,13 @@ def _streams(session: Any, out: TextIO, err: TextIO) -> None:
     session.io._saved = None
 
 
-def _listeners(session: Any, out: TextIO, err: TextIO) -> None:
-    """The front end is not in the child: what the engine still reports goes to the descriptors, and the end of
-    the program ends the child."""
+def _listeners(session: Any) -> None:
+    """The front end is not in the child: the end of the program ends the child. Nothing else the engine
+    reports is for anyone there: the traceback of an uncaught exception is printed by the exception hook,
+    as Python does (the engine's own hooks are gone, see `_hooks_off`)."""
 
     def listener(event: Event) -> None:
-        if isinstance(event, Output):
-            (err if event.category == "stderr" else out).write(event.text)
-        elif isinstance(event, Exited):
+        if isinstance(event, Exited):
             _exit_child(event.exit_code)
 
     session._listeners[:] = [listener]
@@ -185,17 +184,29 @@ def _free_monitoring_tool() -> None:
 
 
 def _hooks_off(session: Any) -> None:
+    """`Thread.start` and the exception hooks as they were before the session, but those the program has set
+    since (it runs on in the child); `breakpoint()` does nothing: it asks the debugger to stop, and the
+    debugger is not in the child."""
     threads = session.threads
     threads.on_start = threads.on_exit = threads.on_uncaught = None
+    hooks = sys.excepthook, threading.excepthook
     threads.uninstall()
-    if session._saved_hooks and sys.breakpointhook == session._breakpointhook:
-        (sys.breakpointhook,) = session._saved_hooks
+    if hooks[0] != threads._sys_excepthook:
+        sys.excepthook = hooks[0]
+    if hooks[1] != threads._threading_excepthook:
+        threading.excepthook = hooks[1]
+    if sys.breakpointhook == session._breakpointhook:
+        sys.breakpointhook = _no_breakpoint
     from .framecode import room
 
     room.uninstall()
     sources = sys.modules.get(f"{_PACKAGE}.hotreload._sources")
     if sources is not None:
         sources.track_sources(False)
+
+
+def _no_breakpoint(*args: Any, **kwargs: Any) -> None:
+    return None
 
 
 # -- locks --------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import Driver
-from dapper_tui.engine.events import Stopped
+from dapper_tui.engine.events import Output, Stopped
 from dapper_tui.engine.fdcapture import DescriptorCapture
 
 FORKS = """
@@ -161,3 +161,33 @@ def test_multiprocessing_pool_map(driver: Driver, method: str) -> None:
         out = _output_until(d, "result")
     assert exited.exit_code == 0, out
     assert f"result {[x * x for x in range(10)]}" in out
+
+
+CHILD_FAILS = """
+import os
+
+pid = os.fork()
+if pid == 0:
+    breakpoint()
+    print("child after breakpoint()")
+    raise ValueError("boom in the child")
+_, status = os.waitpid(pid, 0)
+print("child exit code", os.waitstatus_to_exitcode(status))
+"""
+
+
+def test_a_child_ignores_breakpoint_calls_and_reports_its_uncaught_exception(driver: Driver) -> None:
+    """In the child, `breakpoint()` does nothing and an uncaught exception is printed once (by the exception
+    hook, from the program's frames on) and ends the child with code 1, as Python would; nothing stops."""
+    d = driver
+    prog = d.write("fails.py", CHILD_FAILS)
+    with descriptors_to(d):
+        d.launch(prog)
+        assert d.finish(timeout=30).exit_code == 0
+        out = _output_until(d, "child exit code")
+        err = "".join(e.text for e in d.seen if isinstance(e, Output) and e.category == "stderr")
+    assert "child after breakpoint()" in out
+    assert "child exit code 1" in out
+    assert err.count("ValueError: boom in the child") == 1, err
+    assert "engine" not in err.replace(str(prog), "")
+    assert not any(isinstance(e, Stopped) for e in d.seen)
