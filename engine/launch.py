@@ -41,7 +41,7 @@ class LaunchTarget:
         if not self.module:
             return []
         top = self.module.partition(".")[0]
-        spec = importlib.machinery.PathFinder.find_spec(top, [self.cwd or os.getcwd()])
+        spec = importlib.machinery.PathFinder.find_spec(top, [self.cwd or os.getcwd(), *sys.path])
         if spec is None:
             try:
                 spec = importlib.util.find_spec(top)
