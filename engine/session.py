@@ -688,7 +688,9 @@ class DebugSession:
                 return []
             result = []
             # The frame a breakpoint stopped in is shown even in library code: the user asked to stop there.
-            shown = stop.frames[0][0] if stop.frames and stop.reason not in ("suspended", "exception") else None
+            shown = (
+                stop.frames[0][0] if stop.frames and stop.reason not in ("suspended", "exception") else None
+            )
             for frame, line in stop.frames:
                 path = frame.f_code.co_filename
                 if is_own_file(path):
