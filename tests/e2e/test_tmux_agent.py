@@ -42,6 +42,21 @@ def _wait(socket: str, text: str, timeout: float = 20.0) -> str:
         time.sleep(0.1)
 
 
+def _send(socket: str, message: str) -> None:
+    """Type a message into the composer and send it once it shows there: under load the app may still be
+    mounting the composer when the first keys arrive, and keys sent then are lost."""
+    for _ in range(5):
+        _tmux(socket, "send-keys", message)
+        try:
+            _wait(socket, message, timeout=5.0)
+        except AssertionError:
+            _tmux(socket, "send-keys", "C-u")  # clear whatever part arrived, then type it again
+            continue
+        _tmux(socket, "send-keys", "Enter")
+        return
+    raise AssertionError(f"{message!r} never showed in the composer")
+
+
 def test_agent_console_edit_a_tool_and_call_it_again(tmp_path: Path) -> None:
     project = tmp_path / "agent"
     subprocess.run([str(COMMAND), "agent", "init", str(project)], check=True, capture_output=True)
@@ -51,11 +66,11 @@ def test_agent_console_edit_a_tool_and_call_it_again(tmp_path: Path) -> None:
     _tmux(socket, "new-session", "-d", "-x", "150", "-y", "40", f"{env} {COMMAND} agent {project}")
     try:
         _wait(socket, "revision 1")
-        _tmux(socket, "send-keys", '/call shout {"text": "one"}', "Enter")
+        _send(socket, '/call shout {"text": "one"}')
         _wait(socket, "✓ ONE!")
         (project / "src/tools/shout.py").write_text(TOOL.replace('"!"', '"!!!"'))
         _wait(socket, "revision 2")
-        _tmux(socket, "send-keys", '/call shout {"text": "two"}', "Enter")
+        _send(socket, '/call shout {"text": "two"}')
         screen = _wait(socket, "✓ TWO!!!")
         assert "✓ ONE!" in screen  # the history stayed
         assert "r1 tool shout" in screen and "r2 tool shout" in screen
