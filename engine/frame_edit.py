@@ -51,6 +51,11 @@ class FrameReport:
         return f"{self.name} (line {self.line}) keeps its old code: {self.reason}"
 
 
+def _is_old_frame_warning(text: str) -> bool:
+    """The reload's own words for old-code frames, replaced by the per-frame reports."""
+    return text.startswith("updateFrameCode:") or "frame(s) keep running their old code" in text
+
+
 def _line_callbacks() -> dict[CodeType, Via]:
     """The tracing callbacks a parked frame can return to at a clean line boundary."""
     from .tracing import settrace
@@ -146,6 +151,25 @@ class FrameEditor:
                     reason = f"it is waiting for the call on line {line} to return"
                 reports.append(FrameReport(name, line, False, reason=reason))
         return reports
+
+    def report_into(self, result: Any, enabled: bool) -> None:
+        """Move the reloaded file's stopped frames, and put what happened to every old-code frame into the
+        reload's result: the counter, the frames, a warning for each that kept its old code."""
+        from .hotreload._sources import previous_source
+
+        real = result.reloadedPath or ""
+        text, _ = previous_source(canonical(real), set())  # exactly the text the reload compiled
+        if text is None:
+            return
+        reports = self.after_reload(real, text, enabled)
+        result.warnings = [w for w in result.warnings if not _is_old_frame_warning(w)]
+        result.updatedFrameCodes = sum(r.moved for r in reports)
+        result.frames = [r.to_dict() for r in reports]
+        result.warnings.extend(r.sentence() for r in reports if not r.moved)
+        if any(not r.moved and not r.reason.startswith("it is waiting") for r in reports):
+            result.hint = (result.hint + " " if result.hint else "") + (
+                "A frame that keeps its old code can be restarted in the new code (Restart Frame)."
+            )
 
     def _move(self, frame: FrameType, via: Via, new_text: str) -> FrameReport:
         name, line = frame.f_code.co_qualname, frame.f_lineno

@@ -806,31 +806,13 @@ class DebugSession:
                 for reason, bp in self.breakpoints.remap(path, result.line_map):
                     self._emit(BreakpointChanged(reason, bp))  # type: ignore[arg-type]
                 self._refresh_tracing()
-                self._move_frames(result, opts.updateFrameCode)
+                self.editor.report_into(result, opts.updateFrameCode)
                 with self._cv:  # the frames' line numbers are unchanged; a new stop id refreshes views
                     self.vars.clear()
         if result.ok:
             self._emit(LoadedSource("changed", canonical(path), result.reloadedModule))
         self._emit(Reloaded(result))
         return result
-
-    def _move_frames(self, result: Any, enabled: bool) -> None:
-        """Edit and continue: the stopped frames of the reloaded file continue in its new code where safe."""
-        from .hotreload._sources import previous_source
-
-        real = result.reloadedPath or ""
-        text, _ = previous_source(canonical(real), set())
-        if text is None:
-            return
-        reports = self.editor.after_reload(real, text, enabled)
-        result.warnings = [w for w in result.warnings if not _is_old_frame_warning(w)]
-        result.updatedFrameCodes = sum(r.moved for r in reports)
-        result.frames = [r.to_dict() for r in reports]
-        result.warnings.extend(r.sentence() for r in reports if not r.moved)
-        if any(not r.moved and not r.reason.startswith("it is waiting") for r in reports):
-            result.hint = (result.hint + " " if result.hint else "") + (
-                "A frame that keeps its old code can be restarted in the new code (Restart Frame)."
-            )
 
     def old_source(self, frame_id: int) -> str | None:
         """The text a frame that runs replaced (old) code was compiled from; None for a frame on current code."""
@@ -852,10 +834,6 @@ class DebugSession:
         self.stop_event = event
         self._emit(event)
         return line
-
-
-def _is_old_frame_warning(text: str) -> bool:
-    return text.startswith("updateFrameCode:") or "frame(s) keep running their old code" in text
 
 
 def _is_program_source(real: str) -> bool:
