@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         from dapper_tui.console.plain import run_plain
 
         return run_plain(target, stop_on_entry=ns.stop_on_entry, just_my_code=not ns.all_code)
-    from dapper_tui.tui.app import run_app
+    from dapper_tui.tui.run import run_app
 
     return run_app(target, agent_dir=ns.agent, stop_on_entry=ns.stop_on_entry, just_my_code=not ns.all_code)
 
