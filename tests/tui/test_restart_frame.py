@@ -111,7 +111,7 @@ async def test_reload_then_restart_from_the_call_stack_runs_the_new_code_once(tm
         await wait_until(pilot, lambda: app.main.variables.find("n") is not None, what="the locals")
         assert app.main.variables.find("acc") is None  # the body starts over; n keeps its value
 
-        app.main.toggle_breakpoint(str(calc.resolve()), loop)  # off, as a click in the gutter does
+        app.main.bp_editor.toggle(str(calc.resolve()), loop)  # off, as a click in the gutter does
         await pilot.press("c")
         await wait_until(pilot, lambda: "again 1000" in app.main.output.text, what="the new code's output")
         out = app.main.output.text
@@ -137,7 +137,7 @@ async def test_the_reload_log_restarts_the_frame_it_left_on_old_code(tmp_path: P
             lambda: app.main.stop_gen > gen and app.main.source.current_line == line_of(calc, "# first line"),
             what="the restart",
         )
-        app.main.toggle_breakpoint(str(calc.resolve()), loop)
+        app.main.bp_editor.toggle(str(calc.resolve()), loop)
         await pilot.press("c")
         await wait_until(pilot, lambda: "again 1000" in app.main.output.text, what="the new code's output")
         assert app.main.output.text.count("result") == 1, app.main.output.text
@@ -155,7 +155,7 @@ async def test_a_frame_that_cannot_restart_says_why(tmp_path: Path) -> None:
         assert "cannot restart total" in _toasts(app)
         assert app.session.state == "stopped"
         assert app.main.stack.frames()[0].line == inner  # nothing moved
-        app.main.toggle_breakpoint(str(calc.resolve()), inner)
+        app.main.bp_editor.toggle(str(calc.resolve()), inner)
         await pilot.press("c")
         await wait_until(pilot, lambda: "again 5" in app.main.output.text, what="the program's end")
 

@@ -137,6 +137,11 @@ class SourceView(ScrollView, can_focus=True):
         self.markers = {m.line: m for m in markers}
         self.refresh()
 
+    def go_to_line(self, line: int) -> None:
+        """Put the cursor on `line`, scrolled to the middle of the view."""
+        self.cursor_line = max(1, min(line, max(1, len(self.lines))))
+        self._center(self.cursor_line)
+
     def _center(self, line: int) -> None:
         height = self.scrollable_content_region.height or self.size.height
         self.scroll_to(y=max(0, line - 1 - height // 2), animate=False)

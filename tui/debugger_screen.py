@@ -1,0 +1,557 @@
+"""The debugger's main screen: every pane, the debugger keys, and the glue between them and the session.
+
+Engine events are shown by `EngineEventView` and breakpoints edited by `BreakpointEditor`; evaluation runs on
+the stopped thread, so watches and `e` run in thread workers and never freeze the UI.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from .breakpoint_edit import BreakpointEditor
+from .engine_events import EngineEventView
+from .keys import KEYS
+from .panes.breakpoints import BreakpointsPane
+from .panes.output import OutputPane
+from .panes.reload_log import ReloadLogPane
+from .panes.source_view import SourceView
+from .panes.sources import SourcesPane
+from .panes.stack import StackPane
+from .panes.variables import VariablesPane
+from .panes.watches import WatchesPane
+
+if TYPE_CHECKING:
+    from .app import DebuggerApp
+
+
+class StatusLine(Static):
+    DEFAULT_CSS = """
+    StatusLine { dock: top; height: 1; padding: 0 1; background: $panel; }
+    """
+
+
+class DebuggerScreen(Screen[None]):
+    """The main screen: every pane, the debugger keys, and the glue between them and the session."""
+
+    DEFAULT_CSS = """
+    DebuggerScreen #body { height: 1fr; }
+    DebuggerScreen #left { width: 30%; min-width: 24; }
+    DebuggerScreen #center { width: 1fr; }
+    DebuggerScreen #right { width: 32%; min-width: 24; }
+    DebuggerScreen StackPane { height: 2fr; }
+    DebuggerScreen SourcesPane { height: 1fr; }
+    DebuggerScreen BreakpointsPane { height: 1fr; }
+    DebuggerScreen SourceView { height: 2fr; }
+    DebuggerScreen AgentPane { height: 2fr; }
+    DebuggerScreen OutputPane { height: 1fr; }
+    DebuggerScreen VariablesPane { height: 2fr; }
+    DebuggerScreen WatchesPane { height: 1fr; }
+    DebuggerScreen ReloadLogPane { height: 1fr; }
+    """
+
+    ALLOW_IN_MAXIMIZED_VIEW = "Footer, StatusLine"
+
+    BINDINGS = [
+        Binding(k.keys, k.action, k.description, show=k.show, key_display=k.display)
+        for k in KEYS
+        if k.pane is None  # a pane's own keys are bound in that pane
+    ]
+
+    def __init__(self, app: DebuggerApp) -> None:
+        super().__init__()
+        self.dapp = app
+        self.session = app.session
+        self.show_library = not app.just_my_code
+        self.stop_gen = 0
+        self.watch_gen = 0
+        self.quiet_exits = 0
+        self.events = EngineEventView(self)
+        self.bp_editor = BreakpointEditor(self)
+
+    # -- layout -------------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield StackPane(id="stack")
+                yield SourcesPane(id="sources")
+                yield BreakpointsPane(id="breakpoints")
+            with Vertical(id="center"):
+                yield SourceView(id="source")
+                if self.dapp.agent_dir:
+                    from .agent.pane import AgentPane
+
+                    yield AgentPane(self.dapp.agent_dir, coordinator=self.dapp.coordinator)
+                yield OutputPane(id="output")
+            with Vertical(id="right"):
+                yield VariablesPane(id="variables")
+                yield WatchesPane(id="watches")
+                yield ReloadLogPane(id="reload-log", clock=self.dapp.reload_clock)
+        yield Footer()
+
+    @property
+    def stack(self) -> StackPane:
+        return self.query_one(StackPane)
+
+    @property
+    def sources(self) -> SourcesPane:
+        return self.query_one(SourcesPane)
+
+    @property
+    def source(self) -> SourceView:
+        return self.query_one(SourceView)
+
+    @property
+    def variables(self) -> VariablesPane:
+        return self.query_one(VariablesPane)
+
+    @property
+    def watches(self) -> WatchesPane:
+        return self.query_one(WatchesPane)
+
+    @property
+    def breakpoints(self) -> BreakpointsPane:
+        return self.query_one(BreakpointsPane)
+
+    @property
+    def output(self) -> OutputPane:
+        return self.query_one(OutputPane)
+
+    @property
+    def reload_log(self) -> ReloadLogPane:
+        return self.query_one(ReloadLogPane)
+
+    @property
+    def agent(self) -> Any:
+        """The agent pane, when the app runs with --agent DIR."""
+        found = self.query("#agent")
+        return found.first() if found else None
+
+    def _focus_within(self, widget: Any) -> bool:
+        node = self.dapp.focused
+        while node is not None:
+            if node is widget:
+                return True
+            node = node.parent
+        return False
+
+    def display_path(self, path: str | None) -> str:
+        return self.dapp.display_path(path)
+
+    # -- start --------------------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.variables.session = self.session
+        self.watches.session = self.session
+        self.watches.set_expressions(self.dapp.initial_watches)
+        target = self.dapp.target
+        if target.program and os.path.isfile(target.program):
+            self.source.show_file(target.program, title=self.display_path(target.program))
+            self.source.focus()
+        self.bp_editor.refresh()
+        self.set_status("starting", "")
+        probe = os.environ.get("DAPPER_TUI_FIRST_PAINT_FILE")
+        if probe:
+            self.call_after_refresh(self.dapp._write_probe, probe)
+        # the program starts once the screen is painted: the first paint never waits for the program's stop
+        self.call_after_refresh(self.dapp.launch)
+
+    # -- status -------------------------------------------------------------------------------------------
+    def set_status(self, state: str, detail: str, style: str = "") -> None:
+        colors = {"running": "green", "stopped": "yellow", "exited": "cyan", "starting": "dim"}
+        text = Text()
+        text.append(f" {self.dapp.target.title} ", style="bold reverse")
+        text.append(f"  {state}", style=f"bold {colors.get(state, '')}")
+        if detail:
+            text.append(f"  {detail}", style=style)
+        self.query_one(StatusLine).update(text)
+        self.state_text = text.plain
+
+    state_text = ""
+
+    def show_running(self) -> None:
+        self.set_status("running", "F6 / p pauses")
+
+    # -- the stopped view ---------------------------------------------------------------------------------
+    def refresh_stop_view(self, keep_frame: bool = False) -> None:
+        s = self.session
+        if s.state != "stopped":
+            return
+        selected = self.stack.selected_frame.id if keep_frame and self.stack.selected_frame else None
+        stopped_tid = s.stop_event.thread_id if s.stop_event else None
+        jmc = not self.show_library
+        threads = []
+        for t in s.thread_list():
+            frames = s.stack(t.id, just_my_code=jmc) if t.stopped else []
+            threads.append((t.id, t.name, frames))
+        self.stack.show_stack(threads, stopped_tid, select=selected)
+        self.sources.show_sources(self.dapp.loaded_sources(), self.display_path)
+        self.bp_editor.refresh()
+        frame = self.stack.selected_frame
+        # a refresh (after a reload, an evaluation...) leaves the file the user is reading in the view, and
+        # for a frame on old code the text it shows (the old one, or the new file just reloaded)
+        move = not keep_frame or frame is None or self.source.path == frame.path
+        self.show_frame(frame, move_source=move, old_text=not keep_frame or self.source.old_code)
+
+    def show_frame(self, frame: Any, *, move_source: bool = True, old_text: bool = True) -> None:
+        if frame is None:
+            self.variables.show_frame(None)
+            self.watches.show_values({})
+            return
+        if move_source and frame.path and not frame.path.startswith("<"):
+            self._show_frame_source(frame, old_text)
+        self.variables.show_frame(frame.id, module_level=frame.name == "<module>")
+        self.evaluate_watches(frame.id)
+
+    def _show_frame_source(self, frame: Any, old_text: bool) -> None:
+        """The frame's file with the frame's line marked. A frame still running code that a reload replaced
+        is at a line of the text that code was compiled from: that text is shown, with the arrow on its line;
+        or (`old_text` off, or that text was not kept) the new file, with no arrow: none of its lines is the
+        frame's."""
+        title = self.display_path(frame.path)
+        text = self._old_source(frame) if frame.old_code and old_text else None
+        if text:
+            self.source.show_file(frame.path, current_line=frame.line, title=title, text=text, old_code=True)
+        elif frame.old_code:
+            self.source.show_file(frame.path, current_line=None, title=title, note=self._old_code_note(frame))
+        else:
+            self.source.show_file(frame.path, current_line=frame.line, title=title)
+        self.bp_editor.refresh_markers()
+
+    def _old_source(self, frame: Any) -> str | None:
+        """The text the old code of this frame was compiled from (None: not kept, or the frame is gone)."""
+        try:
+            return self.session.editor.old_source(self.session.frame(frame.id).f_code)
+        except KeyError:
+            return None
+
+    @staticmethod
+    def _old_code_note(frame: Any) -> str:
+        return f"{frame.name} runs old code at line {frame.line} of its old text (o shows it)"
+
+    def on_stack_pane_frame_selected(self, event: StackPane.FrameSelected) -> None:
+        self.show_frame(event.frame)
+
+    def on_sources_pane_source_selected(self, event: SourcesPane.SourceSelected) -> None:
+        current, note = None, ""
+        frame = self.stack.selected_frame
+        if frame is not None and frame.path == event.path:
+            if frame.old_code:  # its line is one of the old text, not of this file
+                note = self._old_code_note(frame)
+            else:
+                current = frame.line
+        title = self.display_path(event.path)
+        self.source.show_file(event.path, current_line=current, title=title, note=note)
+        self.bp_editor.refresh_markers()
+        self.source.focus()
+
+    # -- watches and evaluate -----------------------------------------------------------------------------
+    def evaluate_watches(self, frame_id: int | None = None) -> None:
+        if frame_id is None:
+            frame = self.stack.selected_frame
+            frame_id = frame.id if frame is not None else None
+        if frame_id is None or not self.watches.expressions:
+            self.watches.show_values({})
+            return
+        self.watch_gen += 1
+        self._evaluate_watches(frame_id, list(self.watches.expressions), self.watch_gen)
+
+    @work(thread=True, exclusive=True, group="watches")
+    def _evaluate_watches(self, frame_id: int, expressions: list[str], gen: int) -> None:
+        values: dict[str, Any] = {}
+        for expr in expressions:
+            try:
+                values[expr] = self.session.evaluate(expr, frame_id)
+            except Exception as exc:
+                values[expr] = f"{type(exc).__name__}: {exc}"
+        self._from_thread(self._show_watch_values, values, gen)
+
+    def _show_watch_values(self, values: dict[str, Any], gen: int) -> None:
+        if gen == self.watch_gen and self.session.state == "stopped":
+            self.watches.show_values(values)
+
+    def _from_thread(self, fn: Any, *args: Any) -> None:
+        try:
+            self.dapp.call_from_thread(fn, *args)
+        except RuntimeError:  # the app is closing
+            pass
+
+    @work(thread=True, group="evaluate")
+    def _evaluate(self, expression: str, frame_id: int | None) -> None:
+        try:
+            var = self.session.evaluate(expression, frame_id)
+            result = var.value if var.type != "statement" else "(statement ran)"
+            text = f"» {expression}\n{result}\n"
+            error = False
+        except Exception as exc:
+            text = f"» {expression}\n{type(exc).__name__}: {exc}\n"
+            error = True
+
+        def show() -> None:
+            self.output.append(text, "stderr" if error else "console")
+            self.dapp.notify(text.strip(), title="evaluate", severity="error" if error else "information")
+            self.refresh_stop_view(keep_frame=True)
+
+        self._from_thread(show)
+
+    # -- breakpoints (the editor does the work) ----------------------------------------------------------
+    def on_source_view_gutter_clicked(self, event: SourceView.GutterClicked) -> None:
+        self.bp_editor.toggle(event.path, event.line)
+
+    def on_source_view_run_to_line(self, event: SourceView.RunToLine) -> None:
+        if self.session.state != "stopped":
+            self.dapp.notify("the program is not stopped", severity="warning")
+            return
+        self.session.run_to_line(event.path, event.line)
+
+    def on_breakpoints_pane_show(self, event: BreakpointsPane.Show) -> None:
+        self.bp_editor.show(event.bp)
+
+    def on_breakpoints_pane_remove(self, event: BreakpointsPane.Remove) -> None:
+        self.bp_editor.remove(event.bp)
+
+    def on_breakpoints_pane_edit(self, event: BreakpointsPane.Edit) -> None:
+        self.bp_editor.edit_condition(event.bp.path, event.bp.line)
+
+    # -- variables ----------------------------------------------------------------------------------------
+    def on_variables_pane_set_value_requested(self, event: VariablesPane.SetValueRequested) -> None:
+        from .screens.prompt import PromptScreen
+
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                self.session.set_variable(event.parent_ref, event.name, text)
+            except Exception as exc:
+                self.dapp.notify(f"{type(exc).__name__}: {exc}", title="set value", severity="error")
+                return
+            self.refresh_stop_view(keep_frame=True)
+
+        self.dapp.push_screen(
+            PromptScreen(f"New value for {event.name} (a Python expression)", value=event.current), done
+        )
+
+    def on_watches_pane_changed(self, event: WatchesPane.Changed) -> None:
+        self.dapp.remember()
+        self.evaluate_watches()
+
+    # -- hot reload ---------------------------------------------------------------------------------------
+    def request_reload(self, path: str) -> None:
+        from dapper_tui.reload.record import ReloadRecord
+
+        if self.session.state == "running":
+            if path not in self.dapp.pending:
+                self.dapp.pending.add(path)
+                self.reload_log.add_record(
+                    ReloadRecord(
+                        scope="debugger",
+                        outcome="pending",
+                        path=path,
+                        message="the program is running: reloaded at the next stop",
+                    )
+                )
+            return
+        self._reload(path)
+
+    @work(thread=True, group="reload")
+    def _reload(self, path: str) -> None:
+        try:
+            self.session.reload(path, None)  # the result arrives as a Reloaded event
+        except Exception as exc:
+            from dapper_tui.reload.record import ReloadRecord
+
+            record = ReloadRecord(
+                scope="debugger", outcome="failed", path=path, message=f"{type(exc).__name__}: {exc}"
+            )
+            self._from_thread(self.reload_log.add_record, record)
+
+    # -- restart frame ------------------------------------------------------------------------------------
+    def restart_frame(self, frame: Any) -> None:
+        """Run `frame`'s function again from its first line; a refusal is a notification with the reason."""
+        if self.session.state != "stopped":
+            self.dapp.notify(f"the program is {self.session.state}, not stopped", severity="warning")
+            return
+        self._restart_frame(frame.id, frame.name)
+
+    @work(thread=True, exclusive=True, group="restart-frame")
+    def _restart_frame(self, frame_id: int, name: str) -> None:
+        refused = True
+        try:
+            line = self.session.restart_frame(frame_id)  # the stop arrives as a Stopped("restart") event
+        except KeyError:
+            text = f"{name} is gone: the program moved on"
+        except (ValueError, RuntimeError) as exc:
+            text = str(exc)
+        except Exception as exc:
+            text = f"{type(exc).__name__}: {exc}"
+        else:
+            text, refused = f"{name} restarted at line {line}", False
+
+        def show() -> None:
+            severity = "warning" if refused else "information"
+            self.dapp.notify(text, title="Restart frame", severity=severity, markup=False)
+
+        self._from_thread(show)
+
+    def on_reload_log_pane_restart_requested(self, event: ReloadLogPane.RestartRequested) -> None:
+        wanted = event.frame  # by name and line: a frame kept may be in another file than the one reloaded
+        for frame in self.stack.frames():
+            if frame.old_code and frame.name == wanted.get("name") and frame.line == wanted.get("line"):
+                self.restart_frame(frame)  # its stop selects it (selecting it here could land after that)
+                return
+        self.dapp.notify(
+            f"{wanted.get('name')} (line {wanted.get('line')}) is no longer on the call stack with its old code",
+            title="Restart frame",
+            severity="warning",
+            markup=False,
+        )
+
+    # -- actions (the key table) --------------------------------------------------------------------------
+    def _command(self, name: str) -> None:
+        if self.session.state != "stopped":
+            self.dapp.notify(f"the program is {self.session.state}, not stopped", severity="warning")
+            return
+        try:
+            getattr(self.session, name)()
+        except RuntimeError as exc:
+            self.dapp.notify(str(exc), severity="warning")
+
+    def action_continue(self) -> None:
+        self._command("continue_")
+
+    def action_step_over(self) -> None:
+        self._command("step_over")
+
+    def action_step_in(self) -> None:
+        self._command("step_in")
+
+    def action_step_out(self) -> None:
+        self._command("step_out")
+
+    def action_pause(self) -> None:
+        if self.session.state == "running":
+            self.session.pause()
+        else:
+            self.dapp.notify(f"the program is {self.session.state}", severity="warning")
+
+    def action_toggle_breakpoint(self) -> None:
+        self.bp_editor.toggle_at_cursor()
+
+    def action_edit_condition(self) -> None:
+        self.bp_editor.edit_at_cursor()
+
+    def action_add_function_breakpoint(self) -> None:
+        self.bp_editor.add_function_breakpoint()
+
+    def action_hot_reload(self) -> None:
+        agent = self.agent
+        if agent is not None and self._focus_within(agent):
+            self.dapp.notify("replacing the agent's capsule…")
+            self.run_worker(agent.force_reload(), group="agent-reload")
+            return
+        if self.source.path is None:
+            self.dapp.notify("no file in the source view", severity="warning")
+            return
+        self.request_reload(self.source.path)
+
+    def action_evaluate(self) -> None:
+        from .screens.prompt import PromptScreen
+
+        if self.session.state != "stopped":
+            self.dapp.notify("evaluate needs a stopped program", severity="warning")
+            return
+        frame = self.stack.selected_frame
+        where = frame.name if frame is not None else "the top frame"
+
+        def done(text: str | None) -> None:
+            if text:
+                self._evaluate(text, frame.id if frame is not None else None)
+
+        self.dapp.push_screen(
+            PromptScreen(f"Evaluate in {where}", placeholder="expression or statement"), done
+        )
+
+    def action_add_watch(self) -> None:
+        from .screens.prompt import PromptScreen
+
+        def done(text: str | None) -> None:
+            if text and text.strip():
+                self.watches.add_expression(text.strip())
+
+        self.dapp.push_screen(PromptScreen("Watch expression", placeholder="e.g. len(cart.items)"), done)
+
+    def action_frame_up(self) -> None:
+        self.stack.move_selection(+1)
+
+    def action_frame_down(self) -> None:
+        self.stack.move_selection(-1)
+
+    def action_restart_frame(self) -> None:
+        frame = self.stack.selected_frame
+        if frame is None:
+            self.dapp.notify("select a frame in the call stack first", severity="warning")
+            return
+        self.restart_frame(frame)
+
+    def action_open_old_code(self) -> None:
+        frame = self.stack.selected_frame
+        if frame is None or not frame.old_code:
+            self.dapp.notify("the selected frame runs current code", severity="information")
+            return
+        if not self._old_source(frame):
+            self.dapp.notify("the old source was not kept", severity="warning")
+            return
+        self._show_frame_source(frame, old_text=True)
+
+    def action_toggle_library(self) -> None:
+        self.show_library = not self.show_library
+        self.dapp.notify("library frames shown" if self.show_library else "library frames hidden", timeout=2)
+        self.refresh_stop_view(keep_frame=True)
+
+    def action_toggle_maximize(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+        elif self.focused is not None:
+            self.maximize(self.focused)
+
+    def action_toggle_raised(self) -> None:
+        filters = set(self.session.exception_filters)
+        filters ^= {"raised"}
+        self.session.set_exception_breakpoints(filters)
+        self.dapp.notify("stop on: " + ", ".join(sorted(filters)) + " exceptions", timeout=3)
+
+    @work(thread=True, exclusive=True, group="restart")
+    def _restart(self) -> None:
+        self._from_thread(self.output.append, "[restarting]\n", "console")
+        self.dapp.pending.take()
+        self.session.restart(stop_on_entry=self.dapp.stop_on_entry)
+
+    def action_restart(self) -> None:
+        if self.session.state in ("running", "stopped"):
+            self.quiet_exits += 1  # the program is ended to restart it: no "exited" dialog for that
+        self._restart()
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        self.dapp.push_screen(HelpScreen())
+
+    def action_quit_debugger(self) -> None:
+        from .screens.confirm import ConfirmScreen
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.dapp.exit(self.session.exit_code or 0)
+
+        question = "Quit dapper-tui?"
+        if self.session.state in ("running", "stopped"):
+            question = "Quit dapper-tui? The program is still running and will be ended."
+        self.dapp.push_screen(ConfirmScreen(question), done)
