@@ -28,6 +28,7 @@ from .panes.sources import SourcesPane
 from .panes.stack import StackPane
 from .panes.variables import VariablesPane
 from .panes.watches import WatchesPane
+from .reload_commands import ReloadCommands
 
 if TYPE_CHECKING:
     from .app import DebuggerApp
@@ -76,6 +77,7 @@ class DebuggerScreen(Screen[None]):
         self.quiet_exits = 0
         self.events = EngineEventView(self)
         self.bp_editor = BreakpointEditor(self)
+        self.reloads = ReloadCommands(self)
 
     # -- layout -------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -272,13 +274,13 @@ class DebuggerScreen(Screen[None]):
                 values[expr] = self.session.evaluate(expr, frame_id)
             except Exception as exc:
                 values[expr] = f"{type(exc).__name__}: {exc}"
-        self._from_thread(self._show_watch_values, values, gen)
+        self.from_thread(self._show_watch_values, values, gen)
 
     def _show_watch_values(self, values: dict[str, Any], gen: int) -> None:
         if gen == self.watch_gen and self.session.state == "stopped":
             self.watches.show_values(values)
 
-    def _from_thread(self, fn: Any, *args: Any) -> None:
+    def from_thread(self, fn: Any, *args: Any) -> None:
         try:
             self.dapp.call_from_thread(fn, *args)
         except RuntimeError:  # the app is closing
@@ -300,7 +302,7 @@ class DebuggerScreen(Screen[None]):
             self.dapp.notify(text.strip(), title="evaluate", severity="error" if error else "information")
             self.refresh_stop_view(keep_frame=True)
 
-        self._from_thread(show)
+        self.from_thread(show)
 
     # -- breakpoints (the editor does the work) ----------------------------------------------------------
     def on_source_view_gutter_clicked(self, event: SourceView.GutterClicked) -> None:
@@ -343,76 +345,9 @@ class DebuggerScreen(Screen[None]):
         self.dapp.remember()
         self.evaluate_watches()
 
-    # -- hot reload ---------------------------------------------------------------------------------------
-    def request_reload(self, path: str) -> None:
-        from dapper_tui.reload.record import ReloadRecord
-
-        if self.session.state == "running":
-            if path not in self.dapp.pending:
-                self.dapp.pending.add(path)
-                self.reload_log.add_record(
-                    ReloadRecord(
-                        scope="debugger",
-                        outcome="pending",
-                        path=path,
-                        message="the program is running: reloaded at the next stop",
-                    )
-                )
-            return
-        self._reload(path)
-
-    @work(thread=True, group="reload")
-    def _reload(self, path: str) -> None:
-        try:
-            self.session.reload(path, None)  # the result arrives as a Reloaded event
-        except Exception as exc:
-            from dapper_tui.reload.record import ReloadRecord
-
-            record = ReloadRecord(
-                scope="debugger", outcome="failed", path=path, message=f"{type(exc).__name__}: {exc}"
-            )
-            self._from_thread(self.reload_log.add_record, record)
-
-    # -- restart frame ------------------------------------------------------------------------------------
-    def restart_frame(self, frame: Any) -> None:
-        """Run `frame`'s function again from its first line; a refusal is a notification with the reason."""
-        if self.session.state != "stopped":
-            self.dapp.notify(f"the program is {self.session.state}, not stopped", severity="warning")
-            return
-        self._restart_frame(frame.id, frame.name)
-
-    @work(thread=True, exclusive=True, group="restart-frame")
-    def _restart_frame(self, frame_id: int, name: str) -> None:
-        refused = True
-        try:
-            line = self.session.restart_frame(frame_id)  # the stop arrives as a Stopped("restart") event
-        except KeyError:
-            text = f"{name} is gone: the program moved on"
-        except (ValueError, RuntimeError) as exc:
-            text = str(exc)
-        except Exception as exc:
-            text = f"{type(exc).__name__}: {exc}"
-        else:
-            text, refused = f"{name} restarted at line {line}", False
-
-        def show() -> None:
-            severity = "warning" if refused else "information"
-            self.dapp.notify(text, title="Restart frame", severity=severity, markup=False)
-
-        self._from_thread(show)
-
+    # -- hot reload and restart frame (the commands do the work) ----------------------------------------
     def on_reload_log_pane_restart_requested(self, event: ReloadLogPane.RestartRequested) -> None:
-        wanted = event.frame  # by name and line: a frame kept may be in another file than the one reloaded
-        for frame in self.stack.frames():
-            if frame.old_code and frame.name == wanted.get("name") and frame.line == wanted.get("line"):
-                self.restart_frame(frame)  # its stop selects it (selecting it here could land after that)
-                return
-        self.dapp.notify(
-            f"{wanted.get('name')} (line {wanted.get('line')}) is no longer on the call stack with its old code",
-            title="Restart frame",
-            severity="warning",
-            markup=False,
-        )
+        self.reloads.restart_logged_frame(event.frame)
 
     # -- actions (the key table) --------------------------------------------------------------------------
     def _command(self, name: str) -> None:
@@ -460,7 +395,7 @@ class DebuggerScreen(Screen[None]):
         if self.source.path is None:
             self.dapp.notify("no file in the source view", severity="warning")
             return
-        self.request_reload(self.source.path)
+        self.reloads.request(self.source.path)
 
     def action_evaluate(self) -> None:
         from .screens.prompt import PromptScreen
@@ -499,7 +434,7 @@ class DebuggerScreen(Screen[None]):
         if frame is None:
             self.dapp.notify("select a frame in the call stack first", severity="warning")
             return
-        self.restart_frame(frame)
+        self.reloads.restart_frame(frame)
 
     def action_open_old_code(self) -> None:
         frame = self.stack.selected_frame
@@ -530,7 +465,7 @@ class DebuggerScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="restart")
     def _restart(self) -> None:
-        self._from_thread(self.output.append, "[restarting]\n", "console")
+        self.from_thread(self.output.append, "[restarting]\n", "console")
         self.dapp.pending.take()
         self.session.restart(stop_on_entry=self.dapp.stop_on_entry)
 

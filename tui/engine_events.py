@@ -114,7 +114,7 @@ class EngineEventView:
         s.set_status("stopped", detail, style)
         s.refresh_stop_view()
         for path in s.dapp.pending.take():
-            s.request_reload(path)
+            s.reloads.request(path)
 
     @handle.register
     def _continued(self, ev: Continued) -> None:
