@@ -21,6 +21,7 @@ from textual.screen import Screen
 from .debugger_screen import DebuggerScreen
 from .engine_events import EngineEvent, EventQueue
 from .keys import KEYS
+from .panes import PANES_CSS
 
 
 class ReloadRecordPosted(Message):
@@ -35,6 +36,7 @@ class DebuggerApp(App[int]):
     """dapper-tui's full-screen debugger for one LaunchTarget."""
 
     TITLE = "dapper-tui"
+    CSS_PATH = PANES_CSS
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {lambda: _prompts_provider()}
 

@@ -16,6 +16,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Footer
 
+from ..panes import PANES_CSS
 from ..panes.reload_log import ReloadLogPane
 from .heap import settle_after_startup
 from .pane import AgentPane
@@ -30,6 +31,7 @@ class RecordPosted(Message):
 
 class AgentConsoleApp(App[int]):
     TITLE = "dapper-tui agent"
+    CSS_PATH = PANES_CSS
     COMMANDS = App.COMMANDS | {PromptsProvider}
     CSS = """
     #agent-main { height: 1fr; }

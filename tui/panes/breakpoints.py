@@ -12,11 +12,6 @@ from textual.widgets.option_list import Option
 
 
 class BreakpointsPane(OptionList):
-    DEFAULT_CSS = """
-    BreakpointsPane { border: round $primary 40%; background: $surface; }
-    BreakpointsPane:focus { border: round $accent; }
-    """
-
     BINDINGS = [
         Binding("delete,backspace", "remove", "Remove breakpoint", show=False),
         Binding("B", "edit", "Edit condition", show=False),

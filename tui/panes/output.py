@@ -12,8 +12,7 @@ MAX_LINES = 10_000
 
 class OutputPane(RichLog):
     DEFAULT_CSS = """
-    OutputPane { border: round $primary 40%; background: $surface; scrollbar-size-vertical: 1; }
-    OutputPane:focus { border: round $accent; }
+    OutputPane { scrollbar-size-vertical: 1; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:

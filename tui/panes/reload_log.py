@@ -60,8 +60,7 @@ def kept_frames(record: Any) -> list[dict[str, Any]]:
 class ReloadLogPane(Vertical):
     ALLOW_MAXIMIZE = True
     DEFAULT_CSS = """
-    ReloadLogPane { border: round $primary 40%; background: $surface; height: 1fr; }
-    ReloadLogPane:focus-within { border: round $accent; }
+    ReloadLogPane { height: 1fr; }
     ReloadLogPane > DataTable { height: 1fr; min-height: 3; background: $surface; }
     ReloadLogPane > #reload-detail-scroll { height: auto; max-height: 7; border-top: solid $primary 30%; }
     ReloadLogPane .failed { color: $error; }

@@ -34,12 +34,9 @@ class Marker:
 class SourceView(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     SourceView {
-        background: $surface;
-        border: round $primary 40%;
         border-title-color: $text;
         scrollbar-size: 1 1;
     }
-    SourceView:focus { border: round $accent; }
     SourceView > .source-view--gutter { color: $text-muted; }
     SourceView > .source-view--current { background: $warning 30%; }
     SourceView > .source-view--cursor { background: $accent 25%; }

@@ -11,11 +11,6 @@ from textual.widgets.option_list import Option
 
 
 class SourcesPane(OptionList):
-    DEFAULT_CSS = """
-    SourcesPane { border: round $primary 40%; background: $surface; }
-    SourcesPane:focus { border: round $accent; }
-    """
-
     class SourceSelected(Message):
         def __init__(self, path: str) -> None:
             super().__init__()

@@ -17,11 +17,6 @@ from ..keys import CALL_STACK, KEYS
 
 
 class StackPane(Tree[Any]):
-    DEFAULT_CSS = """
-    StackPane { border: round $primary 40%; background: $surface; }
-    StackPane:focus { border: round $accent; }
-    """
-
     BINDINGS = [
         Binding(k.keys, f"screen.{k.action}", k.description, show=k.show, key_display=k.display)
         for k in KEYS

@@ -47,11 +47,6 @@ def var_label(var: Any, *, name: str | None = None) -> Text:
 class VarTree(Tree[VarNode]):
     """A tree of engine variables that loads children on expand, page by page."""
 
-    DEFAULT_CSS = """
-    VarTree { border: round $primary 40%; background: $surface; }
-    VarTree:focus { border: round $accent; }
-    """
-
     def __init__(self, label: str, *, id: str | None = None) -> None:
         super().__init__(label, id=id)
         self.show_root = False
