@@ -62,7 +62,7 @@ async def main() -> None:
         screen = app.main
         await _wait(pilot, lambda: app.session.state == "stopped" and screen.source.current_line == line)
         screen.watches.set_expressions(["len(self.items)", "self.owner.title()"])
-        screen.evaluate_watches()
+        screen.evaluation.watches()
         await _wait(pilot, lambda: len(screen.watches.values) == 2)
         node = screen.variables.find("self")
         node.expand()

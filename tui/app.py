@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -146,10 +145,6 @@ class DebuggerApp(App[int]):
             or s.module not in self._preloaded
             or (launched and s.path.startswith(launched))
         ]
-
-    def _write_probe(self, probe: str) -> None:
-        with open(probe, "w") as f:
-            f.write(repr(time.time()))
 
     @work(thread=True, group="watch")
     def _start_watching(self) -> None:

@@ -1,12 +1,14 @@
 """The debugger's main screen: every pane, the debugger keys, and the glue between them and the session.
 
-Engine events are shown by `EngineEventView` and breakpoints edited by `BreakpointEditor`; evaluation runs on
-the stopped thread, so watches and `e` run in thread workers and never freeze the UI.
+The screen owns one helper a concept: `EngineEventView` shows engine events, `BreakpointEditor` edits
+breakpoints, `Evaluation` runs watches and `e` in the stopped frame, `ReloadCommands` asks for reloads and frame
+restarts. Pane messages and keys arrive here and are handed to them.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -19,6 +21,7 @@ from textual.widgets import Footer, Static
 
 from .breakpoint_edit import BreakpointEditor
 from .engine_events import EngineEventView
+from .evaluation import Evaluation
 from .keys import KEYS
 from .panes.breakpoints import BreakpointsPane
 from .panes.output import OutputPane
@@ -32,6 +35,12 @@ from .reload_commands import ReloadCommands
 
 if TYPE_CHECKING:
     from .app import DebuggerApp
+
+
+def _write_first_paint_time(probe: str) -> None:
+    """The time of the first paint, for the start-up benchmark (DAPPER_TUI_FIRST_PAINT_FILE)."""
+    with open(probe, "w") as f:
+        f.write(repr(time.time()))
 
 
 class StatusLine(Static):
@@ -73,11 +82,11 @@ class DebuggerScreen(Screen[None]):
         self.session = app.session
         self.show_library = not app.just_my_code
         self.stop_gen = 0
-        self.watch_gen = 0
         self.quiet_exits = 0
         self.events = EngineEventView(self)
         self.bp_editor = BreakpointEditor(self)
         self.reloads = ReloadCommands(self)
+        self.evaluation = Evaluation(self)
 
     # -- layout -------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -162,7 +171,7 @@ class DebuggerScreen(Screen[None]):
         self.set_status("starting", "")
         probe = os.environ.get("DAPPER_TUI_FIRST_PAINT_FILE")
         if probe:
-            self.call_after_refresh(self.dapp._write_probe, probe)
+            self.call_after_refresh(_write_first_paint_time, probe)
         # the program starts once the screen is painted: the first paint never waits for the program's stop
         self.call_after_refresh(self.dapp.launch)
 
@@ -211,7 +220,7 @@ class DebuggerScreen(Screen[None]):
         if move_source and frame.path and not frame.path.startswith("<"):
             self._show_frame_source(frame, old_text)
         self.variables.show_frame(frame.id, module_level=frame.name == "<module>")
-        self.evaluate_watches(frame.id)
+        self.evaluation.watches(frame.id)
 
     def _show_frame_source(self, frame: Any, old_text: bool) -> None:
         """The frame's file with the frame's line marked. A frame still running code that a reload replaced
@@ -255,54 +264,12 @@ class DebuggerScreen(Screen[None]):
         self.bp_editor.refresh_markers()
         self.source.focus()
 
-    # -- watches and evaluate -----------------------------------------------------------------------------
-    def evaluate_watches(self, frame_id: int | None = None) -> None:
-        if frame_id is None:
-            frame = self.stack.selected_frame
-            frame_id = frame.id if frame is not None else None
-        if frame_id is None or not self.watches.expressions:
-            self.watches.show_values({})
-            return
-        self.watch_gen += 1
-        self._evaluate_watches(frame_id, list(self.watches.expressions), self.watch_gen)
-
-    @work(thread=True, exclusive=True, group="watches")
-    def _evaluate_watches(self, frame_id: int, expressions: list[str], gen: int) -> None:
-        values: dict[str, Any] = {}
-        for expr in expressions:
-            try:
-                values[expr] = self.session.evaluate(expr, frame_id)
-            except Exception as exc:
-                values[expr] = f"{type(exc).__name__}: {exc}"
-        self.from_thread(self._show_watch_values, values, gen)
-
-    def _show_watch_values(self, values: dict[str, Any], gen: int) -> None:
-        if gen == self.watch_gen and self.session.state == "stopped":
-            self.watches.show_values(values)
-
     def from_thread(self, fn: Any, *args: Any) -> None:
+        """Call `fn(*args)` on the app's loop, from a worker thread (nothing, once the app is closing)."""
         try:
             self.dapp.call_from_thread(fn, *args)
-        except RuntimeError:  # the app is closing
+        except RuntimeError:
             pass
-
-    @work(thread=True, group="evaluate")
-    def _evaluate(self, expression: str, frame_id: int | None) -> None:
-        try:
-            var = self.session.evaluate(expression, frame_id)
-            result = var.value if var.type != "statement" else "(statement ran)"
-            text = f"» {expression}\n{result}\n"
-            error = False
-        except Exception as exc:
-            text = f"» {expression}\n{type(exc).__name__}: {exc}\n"
-            error = True
-
-        def show() -> None:
-            self.output.append(text, "stderr" if error else "console")
-            self.dapp.notify(text.strip(), title="evaluate", severity="error" if error else "information")
-            self.refresh_stop_view(keep_frame=True)
-
-        self.from_thread(show)
 
     # -- breakpoints (the editor does the work) ----------------------------------------------------------
     def on_source_view_gutter_clicked(self, event: SourceView.GutterClicked) -> None:
@@ -323,27 +290,13 @@ class DebuggerScreen(Screen[None]):
     def on_breakpoints_pane_edit(self, event: BreakpointsPane.Edit) -> None:
         self.bp_editor.edit_condition(event.bp.path, event.bp.line)
 
-    # -- variables ----------------------------------------------------------------------------------------
+    # -- variables and watches (evaluation does the work) -------------------------------------------------
     def on_variables_pane_set_value_requested(self, event: VariablesPane.SetValueRequested) -> None:
-        from .screens.prompt import PromptScreen
-
-        def done(text: str | None) -> None:
-            if not text:
-                return
-            try:
-                self.session.set_variable(event.parent_ref, event.name, text)
-            except Exception as exc:
-                self.dapp.notify(f"{type(exc).__name__}: {exc}", title="set value", severity="error")
-                return
-            self.refresh_stop_view(keep_frame=True)
-
-        self.dapp.push_screen(
-            PromptScreen(f"New value for {event.name} (a Python expression)", value=event.current), done
-        )
+        self.evaluation.set_value(event.parent_ref, event.name, event.current)
 
     def on_watches_pane_changed(self, event: WatchesPane.Changed) -> None:
         self.dapp.remember()
-        self.evaluate_watches()
+        self.evaluation.watches()
 
     # -- hot reload and restart frame (the commands do the work) ----------------------------------------
     def on_reload_log_pane_restart_requested(self, event: ReloadLogPane.RestartRequested) -> None:
@@ -398,30 +351,10 @@ class DebuggerScreen(Screen[None]):
         self.reloads.request(self.source.path)
 
     def action_evaluate(self) -> None:
-        from .screens.prompt import PromptScreen
-
-        if self.session.state != "stopped":
-            self.dapp.notify("evaluate needs a stopped program", severity="warning")
-            return
-        frame = self.stack.selected_frame
-        where = frame.name if frame is not None else "the top frame"
-
-        def done(text: str | None) -> None:
-            if text:
-                self._evaluate(text, frame.id if frame is not None else None)
-
-        self.dapp.push_screen(
-            PromptScreen(f"Evaluate in {where}", placeholder="expression or statement"), done
-        )
+        self.evaluation.ask_and_evaluate()
 
     def action_add_watch(self) -> None:
-        from .screens.prompt import PromptScreen
-
-        def done(text: str | None) -> None:
-            if text and text.strip():
-                self.watches.add_expression(text.strip())
-
-        self.dapp.push_screen(PromptScreen("Watch expression", placeholder="e.g. len(cart.items)"), done)
+        self.evaluation.add_watch()
 
     def action_frame_up(self) -> None:
         self.stack.move_selection(+1)
