@@ -3,6 +3,14 @@ answered by the front end.
 
 sys.stdout/sys.stderr/sys.stdin are process-wide, so they are replaced by proxies that look at the calling
 thread: a debuggee thread's writes become Output events, every other thread writes where it wrote before.
+
+Under a full-screen front end descriptors 1 and 2 are a terminal of the program's own (`terminal`, see
+engine/fdcapture.py): then the program's sys.stdout and sys.stderr are terminals too (`isatty()` is true,
+`fileno()` is 1 or 2). Their text still goes straight to the front end as events, not through the
+pseudo-terminal, so a `print` is shown before the stop, the input prompt or the exit that follows it, with no
+hand-over to wait for. What was written to the descriptors before (a child process, `os.write`) is handed on
+first, so the two ways keep the program's order (but for bytes written an instant before, which can still be
+in the kernel's pseudo-terminal buffers).
 """
 
 from __future__ import annotations
@@ -12,20 +20,21 @@ import queue
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .events import Event, InputRequested, Output
 from .threads import DebuggeeThreads
 
+if TYPE_CHECKING:
+    from .fdcapture import DescriptorCapture
+
 
 class _OutProxy(io.TextIOBase):
-    def __init__(
-        self, category: str, original: TextIO, threads: DebuggeeThreads, emit: Callable[[Event], None]
-    ):
+    def __init__(self, category: str, original: TextIO, threads: DebuggeeThreads, program: ProgramIO):
         self._category = category
         self._original = original
         self._threads = threads
-        self._emit = emit
+        self._program = program
         self.last_prompt = ""
 
     def write(self, s: str) -> int:
@@ -34,7 +43,10 @@ class _OutProxy(io.TextIOBase):
         if threading.get_ident() in self._threads.idents:
             if s:
                 self.last_prompt = s.rsplit("\n", 1)[-1]
-                self._emit(Output(self._category, s))  # type: ignore[arg-type]
+                terminal = self._program.terminal
+                if terminal is not None:  # what went to the descriptors first is shown first
+                    terminal.drain()
+                self._program._emit(Output(self._category, s))  # type: ignore[arg-type]
             return len(s)
         return self._original.write(s)
 
@@ -49,7 +61,9 @@ class _OutProxy(io.TextIOBase):
         return True
 
     def isatty(self) -> bool:
-        return False
+        if threading.get_ident() in self._threads.idents:
+            return self._program.terminal is not None
+        return self._original.isatty()
 
     @property
     def encoding(self) -> str:  # type: ignore[override]
@@ -57,7 +71,9 @@ class _OutProxy(io.TextIOBase):
 
     def fileno(self) -> int:
         if threading.get_ident() in self._threads.idents:
-            raise io.UnsupportedOperation("the debuggee's output is captured by dapper-tui")
+            if self._program.terminal is None:
+                raise io.UnsupportedOperation("the debuggee's output is captured by dapper-tui")
+            return 1 if self._category == "stdout" else 2
         return self._original.fileno()
 
     def __getattr__(self, name: str) -> Any:
@@ -96,14 +112,16 @@ class ProgramIO:
         self._saved: tuple[Any, Any, Any] | None = None
         self._stdout: _OutProxy | None = None
         self.waiting = threading.Event()
+        # The program's own terminal on descriptors 1 and 2, set by a front end that made one; None: no terminal.
+        self.terminal: DescriptorCapture | None = None
 
     def install(self) -> None:
         if self._saved is not None:
             return
         self._saved = (sys.stdout, sys.stderr, sys.stdin)
-        self._stdout = _OutProxy("stdout", sys.stdout, self._threads, self._emit)
+        self._stdout = _OutProxy("stdout", sys.stdout, self._threads, self)
         sys.stdout = self._stdout  # type: ignore[assignment]
-        sys.stderr = _OutProxy("stderr", sys.stderr, self._threads, self._emit)  # type: ignore[assignment]
+        sys.stderr = _OutProxy("stderr", sys.stderr, self._threads, self)  # type: ignore[assignment]
         sys.stdin = _InProxy(sys.stdin, self._threads, self)  # type: ignore[assignment]
 
     def uninstall(self) -> None:
@@ -112,6 +130,11 @@ class ProgramIO:
         sys.stdout, sys.stderr, sys.stdin = self._saved
         self._saved = None
         self._answers.put(None)
+
+    def set_terminal_size(self, columns: int, lines: int) -> None:
+        """The size the program's terminal reports (the front end's output view); nothing without one."""
+        if self.terminal is not None:
+            self.terminal.resize(columns, lines)
 
     def wait_input(self) -> str:
         prompt = self._stdout.last_prompt if self._stdout else ""

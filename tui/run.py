@@ -13,8 +13,9 @@ from .app import DebuggerApp
 
 @contextlib.contextmanager
 def _program_descriptors_captured(app: DebuggerApp) -> Iterator[None]:
-    """Whatever the program writes to descriptors 1 and 2 (child processes, C code, os.write) goes to the
-    Output pane; the app draws on duplicates of the terminal's descriptors. Only on a terminal."""
+    """The program gets a terminal of its own on descriptors 1 and 2, which the Output pane shows, and
+    /dev/null on 0; the app reads keys from and draws on duplicates of the terminal's descriptors. Only on a
+    terminal."""
     if not (os.isatty(1) and os.isatty(2)):
         yield
         return
@@ -22,13 +23,19 @@ def _program_descriptors_captured(app: DebuggerApp) -> Iterator[None]:
 
     capture = DescriptorCapture(app._post_event)
     capture.start()
-    saved = sys.__stdout__, sys.__stderr__
-    # Textual draws on sys.__stderr__ and sizes the screen from sys.__stdout__.
-    sys.__stdout__, sys.__stderr__ = capture.terminal_out, capture.terminal_err  # type: ignore[misc]
+    app.session.io.terminal = capture
+    saved = sys.__stdin__, sys.__stdout__, sys.__stderr__
+    # Textual reads keys from sys.__stdin__, draws on sys.__stderr__ and sizes the screen from sys.__stdout__.
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = (  # type: ignore[misc]
+        capture.terminal_in,
+        capture.terminal_out,
+        capture.terminal_err,
+    )
     try:
         yield
     finally:
-        sys.__stdout__, sys.__stderr__ = saved  # type: ignore[misc]
+        sys.__stdin__, sys.__stdout__, sys.__stderr__ = saved  # type: ignore[misc]
+        app.session.io.terminal = None
         capture.stop()
 
 
