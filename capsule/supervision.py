@@ -1,0 +1,124 @@
+"""Crash supervision: a current generation whose process exits on its own (``os._exit``, a segfault).
+
+The exit is reported with a ``failed`` record and the generation is replaced by a new one started from the same
+files. Turns pinned to the dead one go on with the replacement when its surface is identical (same tool sources,
+environment and venv); otherwise their next call is an error result and the next turn uses the replacement.
+Three exits in a row, each within ``QUICK_EXIT_S`` of starting, stop the restarts until the next save.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from dapper_tui.capsule.generation import Generation, GenerationState, signal_name
+from dapper_tui.reload.record import ReloadRecord
+
+QUICK_EXIT_S = 10.0  # a generation that exits sooner than this after starting counts towards a crash loop
+QUICK_EXITS_MAX = 3
+
+
+async def route(gen: Generation, wait_s: float) -> tuple[Generation | None, str]:
+    """The generation a call pinned to ``gen`` goes to: ``gen``, or the identical replacement of a dead one.
+
+    Without one, the second item says why. A replacement still starting is waited for up to ``wait_s``.
+    """
+    while gen.state == GenerationState.EXITED:
+        if gen.replaced_by is not None:
+            gen = gen.replaced_by
+            continue
+        dead = f"capsule generation {gen.number} {gen.exit_text} before this call"
+        successor = gen.successor
+        if successor is None:
+            return None, f"{dead}; {gen.why_not_replaced or 'no capsule is running'}"
+        if not successor.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(successor), wait_s)
+            except TimeoutError:
+                return None, f"{dead}; its replacement did not start in time"
+            continue
+        return None, f"{dead}; {gen.why_not_replaced or 'no capsule is running'}"
+    return gen, ""
+
+
+class Supervisor:
+    """Watches generations' processes and keeps the exited ones until a build gives them a replacement."""
+
+    def __init__(self, on_exit: Callable[[Generation, int], None]) -> None:
+        self._on_exit = on_exit
+        self.quick_exits = 0
+        self.exited: list[Generation] = []  # exited generations still waiting for their replacement
+        self._watchers: set[asyncio.Task[None]] = set()
+
+    def watch(self, gen: Generation) -> None:
+        """Notice when ``gen``'s process exits without the manager asking it to."""
+
+        async def watch() -> None:
+            await gen.conn.closed.wait()
+            await self.settle(gen)
+
+        task = asyncio.get_running_loop().create_task(watch())
+        self._watchers.add(task)
+        task.add_done_callback(self._watchers.discard)
+
+    async def settle(self, gen: Generation) -> None:
+        """``gen``'s stdout ended: wait for its exit status, then handle the exit (once)."""
+        proc = gen.conn.proc
+        try:
+            code = await asyncio.wait_for(proc.wait(), 5.0)
+        except TimeoutError:  # stdout closed but the process lives on: it is no capsule any more
+            gen.conn.kill()
+            code = await proc.wait()
+        self._on_exit(gen, code)
+
+    def crashed(self, gen: Generation, revision: int, tools_dir: Path) -> tuple[ReloadRecord, bool]:
+        """The current generation ``gen`` exited: its record, and whether to start a replacement."""
+        loop = asyncio.get_running_loop()
+        quick = loop.time() - gen.started_at < QUICK_EXIT_S
+        self.quick_exits = self.quick_exits + 1 if quick else 0
+        gen.successor = loop.create_future()
+        self.exited.append(gen)
+        code = gen.exit_code
+        detail = {"event": "exited", "exited_generation": gen.number, "exit_code": code, "pid": gen.pid}
+        if (name := signal_name(code)) is not None:
+            detail["signal"] = name
+        record = ReloadRecord(
+            scope="agent",
+            outcome="failed",
+            path=str(tools_dir),
+            message=f"capsule process {gen.exit_text}; starting a new one",
+            counters={"revision": revision, "generation": gen.number},
+            detail=detail,
+        )
+        if self.quick_exits < QUICK_EXITS_MAX:
+            return record, True
+        record.message = (
+            f"capsule process {gen.exit_text}; not starting a new one: the last {self.quick_exits} "
+            f"generations each stopped within {QUICK_EXIT_S:g} s of starting"
+        )
+        record.hint = "fix the tools and save, or reload"
+        self.resolve(None, "it stopped too often; fix the tools and save")
+        return record, False
+
+    def resolve(self, new: Generation | None, why: str = "") -> None:
+        """A build ended: generations that exited get ``new`` as their replacement when it is identical."""
+        waiting, self.exited = self.exited, []
+        for dead in waiting:
+            if new is not None and new.signature == dead.signature:
+                dead.replaced_by = new
+                new.pins += dead.pins  # the turns pinned to it now hold the replacement
+                dead.pins = 0
+            else:
+                dead.why_not_replaced = why or (
+                    f"generation {new.number if new else 0} replaced it with a different surface "
+                    "(tools, environment or venv changed), so this turn cannot go on with it; the next turn will"
+                )
+            if dead.successor is not None and not dead.successor.done():
+                dead.successor.set_result(dead.replaced_by)
+
+    async def close(self) -> None:
+        self.resolve(None, "the agent is closing")
+        for task in list(self._watchers):
+            task.cancel()
+        await asyncio.gather(*self._watchers, return_exceptions=True)
