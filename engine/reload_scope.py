@@ -4,6 +4,11 @@ A save while the program is stopped reloads at once. A save while it runs is rec
 at the next stop (a reload needs a stopped program: frames must not move under the patch). A save whose text
 did not change is recorded as skipped. Every outcome becomes a ReloadRecord in the one reload log.
 
+Library files (site-packages) are the user's too once they look at them: at each stop the package folders of
+the library files the program is stopped in, or that hold a breakpoint, are watched as well. A save of one
+reloads it only when the user opted in (`--reload-libraries`); otherwise it is logged as skipped, saying why.
+The standard library and dapper-tui's own files are never claimed.
+
 `start_watching` registers the scope with a front end's coordinator (the TUI's, the `--plain` console's) and
 `watch_source_folder` adds the folder of a program file loaded from elsewhere.
 """
@@ -18,7 +23,16 @@ from dapper_tui.reload.record import ReloadRecord
 
 from .events import Event, Reloaded, Stopped
 from .session import DebugSession
-from .sources import canonical, is_user_file, loaded_sources
+from .sources import (
+    RELOAD_LIBRARIES_ENV,
+    canonical,
+    is_user_file,
+    loaded_sources,
+    module_of_file,
+    reload_libraries,
+    source_kind,
+    watch_root,
+)
 
 
 class Publisher(Protocol):
@@ -39,14 +53,18 @@ class DebuggerReloadScope:
         self._applied = threading.Condition(self._lock)  # notified when saves pending at a stop are applied
         self._applying = 0
         self._known: dict[str, bytes] = {}  # last source we saw reloaded (or first seen), by path
+        self.coordinator: Any = None  # set by start_watching: library folders are added to it at stops
         session.subscribe(self._on_event)
 
     # -- ReloadScope ------------------------------------------------------------------------------------------
     def claims(self, path: Path) -> bool:
         p = canonical(str(path))
-        if not p.endswith((".py", ".pyw")) or not is_user_file(p):
+        if not p.endswith((".py", ".pyw")):
             return False
-        return any(src.path == p for src in loaded_sources())
+        kind = source_kind(p)
+        if kind == "program":
+            return any(src.path == p for src in loaded_sources())
+        return kind == "library" and module_of_file(p) is not None
 
     def apply(self, paths: list[Path]) -> list[ReloadRecord]:
         records = []
@@ -57,6 +75,14 @@ class DebuggerReloadScope:
     # -- the work ---------------------------------------------------------------------------------------------
     def reload(self, path: Path | str, options: dict[str, Any] | None = None) -> ReloadRecord:
         p = canonical(str(path))
+        if source_kind(p) == "library" and not reload_libraries():
+            return _record(
+                "skipped",
+                p,
+                "library module: saved, not reloaded; saves of library files are not watched unless "
+                f"--reload-libraries is given (or {RELOAD_LIBRARIES_ENV}=1)",
+                "Reload it explicitly (R, or `reload` in --plain), or start dapper-tui with --reload-libraries.",
+            )
         state = self.session.state
         if state == "running":
             with self._lock:
@@ -90,6 +116,21 @@ class DebuggerReloadScope:
         if isinstance(event, Stopped) and self._pending:
             # This runs on the stopping debuggee thread: the reload must run on a thread of ours.
             self.session.threads.spawn_internal(self._apply_pending, "reload-pending")
+        if isinstance(event, Stopped) and self.coordinator is not None:
+            thread_id = event.thread_id
+            self.session.threads.spawn_internal(lambda: self._watch_libraries(thread_id), "reload-watch-lib")
+
+    def _watch_libraries(self, thread_id: int | None) -> None:
+        """Watch the package folders of the library files the user is looking at: those the program is stopped
+        in and those that hold a breakpoint (a save of one is then reloaded, or logged as skipped)."""
+        try:
+            paths = {f.path for f in self.session.stack(thread_id) if f.path}
+        except Exception:  # the program moved on meanwhile
+            paths = set()
+        paths |= {bp.path for bp in self.session.breakpoint_list() if bp.path}
+        roots = {watch_root(p) for p in paths if source_kind(p) == "library"}
+        if roots:
+            self.coordinator.add_roots(self, [Path(r) for r in sorted(roots)])
 
     def _apply_pending(self) -> None:
         with self._lock:
@@ -121,6 +162,7 @@ def start_watching(coordinator: Any, session: DebugSession, roots: list[str]) ->
     """Register the debugger's scope for `session` with the coordinator, watching `roots`, and start watching
     (returns once the watcher listens). Returns the scope."""
     scope = DebuggerReloadScope(session, coordinator)
+    scope.coordinator = coordinator
     coordinator.add_scope(scope, [Path(r) for r in roots])
     coordinator.start()
     return scope
@@ -135,12 +177,5 @@ def watch_source_folder(coordinator: Any, scope: DebuggerReloadScope | None, pat
 
 def _record(outcome: Any, path: str, message: str, hint: str | None = None) -> ReloadRecord:
     return ReloadRecord(
-        scope="debugger", outcome=outcome, path=path, module=_module_of(path), message=message, hint=hint
+        scope="debugger", outcome=outcome, path=path, module=module_of_file(path), message=message, hint=hint
     )
-
-
-def _module_of(path: str) -> str | None:
-    for src in loaded_sources():
-        if src.path == path:
-            return src.module
-    return None

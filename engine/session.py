@@ -791,8 +791,13 @@ class DebugSession:
 
     # -- hot reload ---------------------------------------------------------------------------------------
     def reload(self, path: str, options: Any = None) -> Any:
-        """Hot-reload a loaded source while stopped (see engine/hotreload). Returns a ReloadResult."""
+        """Hot-reload a loaded source while stopped (see engine/hotreload). Returns a ReloadResult. The program's
+        own files and loaded library files reload (a library one with a warning); the standard library and
+        dapper-tui's own modules are refused, with the reason."""
         from .hotreload import ReloadOptions, reload_file
+        from .hotreload._report import definitions, warn, warn_stale_imports
+        from .hotreload._resolve import Rejected, resolve
+        from .sources import library_reload_warning, source_kind
 
         opts = options if isinstance(options, ReloadOptions) else ReloadOptions.from_dict(options)
         with self._reloading:
@@ -800,8 +805,15 @@ class DebugSession:
                 state = self.state
                 frames = [f for stop in self._stops.values() for f, _ in stop.frames]
             before = self.old_lines.text_of(path)  # the text of the code this reload may leave running
-            result = reload_file(path, opts, frames=frames, state=state, allow=_is_program_source)
+            try:
+                defined = definitions([t.ns for t in resolve(path, frames)[1]])
+            except Rejected:
+                defined = {}  # reload_file says why
+            result = reload_file(path, opts, frames=frames, state=state, allow=_may_reload)
             if result.ok:
+                if source_kind(result.reloadedPath) == "library":
+                    warn(result, library_reload_warning())
+                warn_stale_imports(result, defined, sys.modules)
                 self.old_lines.reloaded(path, before, result.line_map)
                 for reason, bp in self.breakpoints.remap(path, result.line_map):
                     self._emit(BreakpointChanged(reason, bp))  # type: ignore[arg-type]
@@ -836,11 +848,16 @@ class DebugSession:
         return line
 
 
-def _is_program_source(real: str) -> bool:
-    """May a reload patch this file? Only the program's own loaded sources: never the standard library,
-    site-packages or the debugger's own modules, even though they are in sys.modules too (the same rule as
-    the reload-on-save scope's)."""
-    return is_user_file(real) and any(src.path == real for src in loaded_sources())
+def _may_reload(real: str) -> bool:
+    """May a reload patch this loaded file? Never the standard library or the debugger's own modules, even though
+    they are in sys.modules too: raises the refusal with its reason."""
+    from .hotreload._resolve import Rejected
+    from .sources import module_of_file, reload_refusal
+
+    refusal = reload_refusal(real, module_of_file(real))
+    if refusal is not None:
+        raise Rejected(*refusal)
+    return True
 
 
 def _stack(frame: FrameType | None) -> list[tuple[FrameType, int]]:

@@ -8,6 +8,7 @@ import sysconfig
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 _ENGINE_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 _PACKAGE_ROOTS = tuple(
@@ -108,3 +109,104 @@ def loaded_sources(*, include_library: bool = False, modules: dict | None = None
         if path not in result or name == "__main__":
             result[path] = Source(module=name, path=path, user=user)
     return sorted(result.values(), key=lambda s: (not s.user, s.module != "__main__", s.module))
+
+
+# -- what a reload may patch ----------------------------------------------------------------------------------
+
+Kind = Literal["program", "library", "stdlib", "dapper-tui"]
+RELOAD_LIBRARIES_ENV = "DAPPER_TUI_RELOAD_LIBRARIES"
+
+
+def _site_roots() -> tuple[str, ...]:
+    roots = set()
+    for key in ("purelib", "platlib"):
+        try:
+            roots.add(os.path.realpath(sysconfig.get_paths()[key]) + os.sep)
+        except KeyError:
+            pass
+    for p in sys.path:
+        if "site-packages" in p or "dist-packages" in p:
+            roots.add(os.path.realpath(p) + os.sep)
+    return tuple(sorted(roots))
+
+
+_SITE_ROOTS = _site_roots()
+
+
+def source_kind(filename: str) -> Kind:
+    """Whose file this is: the program's own, an installed library's (site-packages, or anything else outside the
+    program that is not the standard library), the standard library's, or dapper-tui's."""
+    path = canonical(filename)
+    if is_own_file(path):
+        return "dapper-tui"
+    if is_user_file(path):
+        return "program"
+    if path.startswith(_SITE_ROOTS) or not path.startswith(_LIBRARY_ROOTS):
+        return "library"
+    return "stdlib"
+
+
+def reload_libraries() -> bool:
+    """Do saves of library files reload them? Only when the user opted in (`--reload-libraries`, or the
+    environment variable set to 1)."""
+    return os.environ.get(RELOAD_LIBRARIES_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def reload_refusal(filename: str, module: str | None = None) -> tuple[str, str] | None:
+    """Why a loaded file must never be reloaded (error, hint), or None when it may be."""
+    name = module or os.path.basename(filename)
+    kind = source_kind(filename)
+    if kind == "stdlib":
+        return (
+            f"refused: standard library module ({name}) — reloading it would affect the debugger itself, "
+            "which runs in the same process",
+            "Restart the program to run changed standard library code.",
+        )
+    if kind == "dapper-tui":
+        return (
+            f"refused: dapper-tui's own module ({name}) — the debugger cannot reload itself",
+            "Restart dapper-tui to run its changed code.",
+        )
+    return None
+
+
+def library_reload_warning() -> str:
+    """The warning an applied reload of a library module carries."""
+    if reload_libraries():
+        return "library module: reloaded; saves of library files reload them (--reload-libraries)"
+    return (
+        "library module: reloaded on request; saves of library files are not watched unless --reload-libraries "
+        f"is given (or {RELOAD_LIBRARIES_ENV}=1)"
+    )
+
+
+def module_file(name: str) -> str | None:
+    """The source file of the loaded module `name` (`rich.console`), or None when no such module is loaded or it
+    has no Python source."""
+    mod = sys.modules.get(name)
+    file = getattr(mod, "__file__", None) if mod is not None else None
+    if not isinstance(file, str) or not file.endswith((".py", ".pyw")) or not os.path.isfile(file):
+        return None
+    return canonical(file)
+
+
+def module_of_file(filename: str) -> str | None:
+    """The name of a loaded module whose source is `filename` (`__main__` first), or None."""
+    path = canonical(filename)
+    names = [
+        name
+        for name, mod in list(sys.modules.items())
+        if isinstance(file := getattr(mod, "__file__", None), str) and canonical(file) == path
+    ]
+    return "__main__" if "__main__" in names else next(iter(names), None)
+
+
+def watch_root(filename: str) -> str:
+    """The folder to watch for saves of a library file: its top-level package's folder under site-packages (a
+    single-file module: the file itself), else its own folder."""
+    path = canonical(filename)
+    for root in _SITE_ROOTS:
+        if path.startswith(root):
+            first = path[len(root) :].split(os.sep, 1)[0]
+            return root + first
+    return os.path.dirname(path)

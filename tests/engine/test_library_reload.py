@@ -1,0 +1,164 @@
+"""Hot reload of library files (a real pip-installed package in site-packages): an explicit reload of a loaded one
+works, with a warning; a save reloads it only with the opt-in, and says why otherwise; the standard library is
+refused with the reason; a reload that removes a function another module imported by name warns."""
+
+from __future__ import annotations
+
+import json
+import queue
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dapper_tui.engine.reload_scope import start_watching
+from dapper_tui.engine.sources import RELOAD_LIBRARIES_ENV, source_kind
+from dapper_tui.reload.coordinator import ReloadCoordinator
+from dapper_tui.reload.record import ReloadRecord
+from installed_packages import installed, unique_name
+
+UTIL = """\
+    def louder(word):
+        big = word.upper()               # lib line
+        return big + "?"
+    """
+
+
+@pytest.fixture
+def lib(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A fresh installed package per test (the tests edit its files); yields its name and util.py."""
+    name = unique_name("dapper_libreload")
+    with installed(tmp_path_factory.mktemp("wheels"), {name: {"__init__.py": "", "util.py": UTIL}}) as dirs:
+        yield name, dirs[name] / "util.py"
+
+
+def _stop_in_library(driver, name: str, util: Path) -> None:
+    prog = driver.write("prog.py", f"from {name}.util import louder\nprint(louder('a'))\nprint(louder('b'))\n")
+    driver.session.set_breakpoints(str(util), [driver.line_of(util, "lib line")])
+    driver.launch(prog)
+    driver.stopped()
+    assert driver.top() == ("louder", driver.line_of(util, "lib line"))
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_explicit_reload_of_a_loaded_library_module_works_with_a_warning(driver, lib, monkeypatch):
+    monkeypatch.delenv(RELOAD_LIBRARIES_ENV, raising=False)
+    name, util = lib
+    assert "site-packages" in str(util) and source_kind(str(util)) == "library"
+    _stop_in_library(driver, name, util)
+    _edit(util, 'return big + "?"', 'return big + "!"')
+    result = driver.session.reload(str(util))
+    assert result.ok, result.error
+    assert result.reloadedModule == f"{name}.util" and result.changed == ["louder"]
+    assert any(
+        w.startswith("library module: reloaded on request; saves of library files are not watched unless")
+        for w in result.warnings
+    ), result.warnings
+    assert "--reload-libraries" in result.to_record().warnings[-1]
+    driver.session.set_breakpoints(str(util), [])
+    assert driver.finish().exit_code == 0
+    # the frame stopped in louder('a') finishes on its old code; the next call runs the new one
+    assert driver.output().splitlines() == ["A?", "B!"]
+
+
+def test_standard_library_and_dapper_tui_modules_are_refused_with_the_reason(driver):
+    import dapper_tui.engine.sources as own
+
+    prog = driver.write("prog.py", "import json\nbreakpoint()\nprint(json.dumps(1))\n")
+    driver.launch(prog)
+    driver.stopped()
+    dumps = json.dumps.__code__
+    result = driver.session.reload(json.__file__)
+    assert not result.ok
+    assert result.error.startswith(
+        "refused: standard library module (json) — reloading it would affect the debugger itself"
+    ), result.error
+    own_result = driver.session.reload(own.__file__)
+    assert not own_result.ok and "refused: dapper-tui's own module (dapper_tui.engine.sources)" in (
+        own_result.error or ""
+    )
+    assert json.dumps.__code__ is dumps
+    assert driver.finish().exit_code == 0
+
+
+def test_removing_a_function_another_module_imported_by_name_warns(driver):
+    a = driver.write("a.py", "def helper():\n    return 1\n\n\ndef other():\n    return 2\n")
+    driver.write("b.py", "from a import helper, other\n\n\ndef use():\n    return helper() + other()\n")
+    prog = driver.write("prog.py", "import a, b\nbreakpoint()\nprint(b.use())\n")
+    driver.launch(prog)
+    driver.stopped()
+    a.write_text("def other():\n    return 3\n")
+    result = driver.session.reload(str(a))
+    assert result.ok, result.error
+    stale = [w for w in result.warnings if w.startswith("b.helper still refers to a.helper")]
+    assert len(stale) == 1, result.warnings
+    assert "removed" in stale[0]
+    assert not any(w.startswith("b.other") for w in result.warnings)  # changed in place, not removed
+    assert driver.finish().exit_code == 0
+    assert driver.output().splitlines() == ["4"]  # b.helper is the old function: 1 + the new other()
+
+
+class _Saves:
+    """The reload scope of a session on a real coordinator (watchfiles), as the TUI and `--plain` run it."""
+
+    def __init__(self, driver) -> None:
+        self.coordinator = ReloadCoordinator(debounce_ms=20)
+        self.records: queue.Queue[ReloadRecord] = queue.Queue()
+        self.coordinator.subscribe(self.records.put)
+        self.scope = start_watching(self.coordinator, driver.session, [str(driver.tmp)])
+
+    def watching(self, folder: Path, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while folder.resolve() not in self.coordinator._roots():
+            assert time.monotonic() < deadline, f"{folder} never watched: {self.coordinator._roots()}"
+            time.sleep(0.05)
+        while not self.coordinator.watching:
+            time.sleep(0.05)
+
+    def next(self, timeout: float = 10.0) -> ReloadRecord:
+        return self.records.get(timeout=timeout)
+
+
+def test_save_of_a_library_file_without_the_opt_in_is_not_reloaded_and_says_why(driver, lib, monkeypatch):
+    monkeypatch.delenv(RELOAD_LIBRARIES_ENV, raising=False)
+    name, util = lib
+    saves = _Saves(driver)
+    try:
+        _stop_in_library(driver, name, util)
+        saves.watching(util.parent)
+        _edit(util, 'return big + "?"', 'return big + "!"')
+        record = saves.next()
+        assert (record.outcome, record.path, record.module) == ("skipped", str(util), f"{name}.util")
+        assert record.message.startswith("library module: saved, not reloaded; saves of library files are not")
+        assert "--reload-libraries" in record.message and record.hint
+        driver.session.set_breakpoints(str(util), [])
+        assert driver.finish().exit_code == 0
+        assert driver.output().splitlines() == ["A?", "B?"]  # the old code ran on
+    finally:
+        saves.coordinator.stop()
+
+
+def test_save_of_a_library_file_with_the_opt_in_reloads_it(driver, lib, monkeypatch):
+    monkeypatch.setenv(RELOAD_LIBRARIES_ENV, "1")
+    name, util = lib
+    saves = _Saves(driver)
+    try:
+        _stop_in_library(driver, name, util)
+        saves.watching(util.parent)
+        _edit(util, 'return big + "?"', 'return big + "!"')
+        record = saves.next()
+        assert (record.outcome, record.path) == ("applied", str(util)), record
+        assert record.changed == ["louder"]
+        assert "library module: reloaded; saves of library files reload them (--reload-libraries)" in (
+            record.warnings
+        )
+        driver.session.set_breakpoints(str(util), [])
+        assert driver.finish().exit_code == 0
+        assert driver.output().splitlines() == ["A?", "B!"]
+    finally:
+        saves.coordinator.stop()
