@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from .debugger_screen import DebuggerScreen
-from .engine_events import EngineEvent, EventQueue
+from .engine_events import EngineEvent, EventQueue, Launched
 from .keys import KEYS
 from .panes import PANES_CSS
 
@@ -129,6 +129,7 @@ class DebuggerApp(App[int]):
             self.main.bp_editor.refresh()
         self._preloaded = set(sys.modules)
         self.session.launch(self.target, stop_on_entry=self.stop_on_entry)
+        self.events.post(Launched())
         if self.auto_reload:
             self._start_watching()
 
@@ -179,6 +180,16 @@ class DebuggerApp(App[int]):
             self.project.remember(self.session.breakpoint_list(), self.main.watches.expressions)
         except OSError as exc:
             self.notify(f"could not save breakpoints: {exc}", severity="warning")
+
+    async def action_quit(self) -> None:
+        """Textual's Ctrl+Q (and the palette's Quit) ask first, as q does; Ctrl+Q on that question quits."""
+        main = self.main
+        if main is None:
+            self.exit()
+        elif main.quit_question is not None and self.screen is main.quit_question:
+            main.quit_question.dismiss(True)
+        else:
+            main.action_quit_debugger()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

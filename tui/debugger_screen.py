@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from .breakpoint_edit import BreakpointEditor
-from .engine_events import EngineEventView
+from .engine_events import EngineEventView, Launched
 from .evaluation import Evaluation
 from .keys import KEYS
 from .panes.breakpoints import BreakpointsPane
@@ -35,6 +35,7 @@ from .reload_commands import ReloadCommands
 
 if TYPE_CHECKING:
     from .app import DebuggerApp
+    from .screens.confirm import ConfirmScreen
 
 
 def _write_first_paint_time(probe: str) -> None:
@@ -83,6 +84,7 @@ class DebuggerScreen(Screen[None]):
         self.show_library = not app.just_my_code
         self.stop_gen = 0
         self.quiet_exits = 0
+        self.quit_question: ConfirmScreen | None = None  # the last "Quit dapper-tui?" asked
         self.events = EngineEventView(self)
         self.bp_editor = BreakpointEditor(self)
         self.reloads = ReloadCommands(self)
@@ -189,7 +191,9 @@ class DebuggerScreen(Screen[None]):
     state_text = ""
 
     def show_running(self) -> None:
-        self.set_status("running", "F6 / p pauses")
+        """The status while the program runs (from its start, not only after a stop)."""
+        if self.session.state == "running":
+            self.set_status("running", "F6 / p / Ctrl+C pauses")
 
     # -- the stopped view ---------------------------------------------------------------------------------
     def refresh_stop_view(self, keep_frame: bool = False) -> None:
@@ -330,6 +334,21 @@ class DebuggerScreen(Screen[None]):
         else:
             self.dapp.notify(f"the program is {self.session.state}", severity="warning")
 
+    def action_interrupt(self) -> None:
+        """Ctrl+C: pauses the running program, as in a terminal; otherwise copies the selected text, if any."""
+        state = self.session.state
+        if state == "running":
+            self.session.pause()
+            return
+        selection = self.get_selected_text()
+        if selection:
+            self.dapp.copy_to_clipboard(selection)
+            self.dapp.notify("copied the selected text", timeout=2)
+        elif state == "stopped":
+            self.dapp.notify("the program is already stopped (F5 continues, q quits)", timeout=3)
+        else:
+            self.dapp.notify(f"the program is {state} (Ctrl+T restarts, q quits)", timeout=3)
+
     def action_toggle_breakpoint(self) -> None:
         self.bp_editor.toggle_at_cursor()
 
@@ -390,9 +409,6 @@ class DebuggerScreen(Screen[None]):
         elif self.focused is not None:
             self.maximize(self.focused)
 
-    def action_toggle_output(self) -> None:
-        self.output.toggle_full_screen()
-
     def action_toggle_raised(self) -> None:
         filters = set(self.session.exception_filters)
         filters ^= {"raised"}
@@ -404,6 +420,7 @@ class DebuggerScreen(Screen[None]):
         self.from_thread(self.output.append, "[restarting]\n", "console")
         self.dapp.pending.take()
         self.session.restart(stop_on_entry=self.dapp.stop_on_entry)
+        self.dapp.events.post(Launched())
 
     def action_restart(self) -> None:
         if self.session.state in ("running", "stopped"):
@@ -425,4 +442,5 @@ class DebuggerScreen(Screen[None]):
         question = "Quit dapper-tui?"
         if self.session.state in ("running", "stopped"):
             question = "Quit dapper-tui? The program is still running and will be ended."
-        self.dapp.push_screen(ConfirmScreen(question), done)
+        self.quit_question = ConfirmScreen(question)
+        self.dapp.push_screen(self.quit_question, done)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import singledispatchmethod
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,12 @@ from .panes.reload_log import kept_frames
 
 if TYPE_CHECKING:
     from .debugger_screen import DebuggerScreen
+
+
+@dataclass(frozen=True)
+class Launched(Event):
+    """The app launched or restarted the program: queued behind whatever the launch itself posted (an exit, a
+    stop at entry), so the status says "running" only while it does."""
 
 
 class EngineEvent(Message):
@@ -115,6 +122,10 @@ class EngineEventView:
         s.refresh_stop_view()
         for path in s.dapp.pending.take():
             s.reloads.request(path)
+
+    @handle.register
+    def _launched(self, ev: Launched) -> None:
+        self.screen.show_running()
 
     @handle.register
     def _continued(self, ev: Continued) -> None:

@@ -46,6 +46,15 @@ KEYS: tuple[Key, ...] = (
         display="Shift+F11 / r",
     ),
     Key("f6,p", "pause", "Pause", "Pause the running program", display="F6 / p"),
+    Key(
+        "ctrl+c",
+        "interrupt",
+        "Interrupt",
+        "Pause the running program (when stopped: copy the selection)",
+        show=False,
+        display="Ctrl+C",
+        palette=False,
+    ),
     Key("f9,b", "toggle_breakpoint", "Break", "Toggle a breakpoint on the cursor line", display="F9 / b"),
     Key(
         "B",
@@ -89,10 +98,18 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("x", "toggle_raised", "Raised", "Also stop on raised exceptions (not only uncaught)", show=False),
     Key("z", "toggle_maximize", "Zoom", "Maximize the focused pane, or restore the layout", show=False),
-    Key("O", "toggle_output", "Output", "The program's output full-screen, or the layout back", show=False),
     Key("ctrl+t", "restart", "Restart", "Restart the program", show=False, display="Ctrl+T"),
     Key("?", "help", "Help", "Show every key", display="?"),
     Key("q", "quit_debugger", "Quit", "Quit (asks first)", display="q"),
+    Key(
+        "ctrl+q",
+        "quit_debugger",
+        "Quit",
+        "Quit (asks first, as q does)",
+        show=False,
+        display="Ctrl+Q",
+        palette=False,
+    ),
 )
 
 # Keys that belong to one pane (shown in the help screen; bound in the pane itself).
