@@ -37,6 +37,7 @@ from .events import (
 )
 from .frame_edit import FrameEditor
 from .framecode import Refused, room
+from .importlock import ImportLockStops, holds_import_lock
 from .old_lines import OldLines
 from .programio import ProgramIO
 from .sources import Source, canonical, is_own_file, is_user_file, loaded_sources, set_user_roots
@@ -99,6 +100,8 @@ class _Stop:
 class DebugSession:
     def __init__(self, on_event: Callable[[Event], None] | None = None, *, just_my_code: bool = True) -> None:
         self._listeners: list[Callable[[Event], None]] = [on_event] if on_event else []
+        self._import_lock = ImportLockStops()  # stops skipped because the thread held the import lock
+        self.subscribe(self._import_lock.on_event)
         self.just_my_code = just_my_code
         self.threads = DebuggeeThreads()
         self.debuggee_idents = self.threads.idents  # read by the tracing callbacks
@@ -306,6 +309,11 @@ class DebugSession:
         with self._cv:
             if self._suspend:  # another thread stopped first: join it quietly
                 stop = None
+            elif not post_mortem and self._import_lock.skip(ident, frame, _describe(reason, bp, text)):
+                stop = None  # parked holding the import lock, it would block every import: step on instead
+                self._steps[ident] = _Step("into", frame)
+                self._into = True
+                self.backend.watch_frames([f for f, _ in frames or _stack(frame)])
             else:
                 self._suspend = True
                 self._pause = False
@@ -328,7 +336,9 @@ class DebugSession:
         event = Stopped(
             reason=reason,  # type: ignore[arg-type]
             thread_id=ident,
-            description=_describe(reason, bp, text, top_line if old_code else None),
+            description=self._import_lock.describe(
+                ident, _describe(reason, bp, text, top_line if old_code else None)
+            ),
             text=text,
             hit_breakpoint_ids=(bp.id,) if bp is not None else (),
             post_mortem=post_mortem,
@@ -347,8 +357,8 @@ class DebugSession:
     def _park_quietly(self, frame: FrameType, frames: list[tuple[FrameType, int]] | None = None) -> None:
         ident = _get_ident()
         with self._cv:
-            if not self._suspend or ident in self._stops:
-                return
+            if not self._suspend or ident in self._stops or holds_import_lock(frame):
+                return  # holding the import lock, it parks at its first line after
             self._stops[ident] = _Stop(frames if frames is not None else _stack(frame), "suspended")
         self._park(ident)
 
