@@ -38,6 +38,7 @@ from .events import (
 from .frame_edit import FrameEditor
 from .framecode import Refused, room
 from .importlock import ImportLockStops, holds_import_lock
+from .main_thread import MainThreadRunner, ProgramRun
 from .old_lines import OldLines
 from .programio import ProgramIO
 from .sources import Source, canonical, is_own_file, is_user_file, loaded_sources, set_user_roots
@@ -98,7 +99,13 @@ class _Stop:
 
 
 class DebugSession:
-    def __init__(self, on_event: Callable[[Event], None] | None = None, *, just_my_code: bool = True) -> None:
+    def __init__(
+        self,
+        on_event: Callable[[Event], None] | None = None,
+        *,
+        just_my_code: bool = True,
+        runner: MainThreadRunner | None = None,
+    ) -> None:
         self._listeners: list[Callable[[Event], None]] = [on_event] if on_event else []
         self._import_lock = ImportLockStops()  # stops skipped because the thread held the import lock
         self.subscribe(self._import_lock.on_event)
@@ -134,7 +141,12 @@ class DebugSession:
         self._pending_func: dict[FrameType, Breakpoint] = {}
         self._last_raise: int | None = None
         self._stop_on_entry = False
-        self._main_thread: threading.Thread | None = None
+        # Where the program runs: the interpreter's main thread when a front end serves it (`runner`), else a
+        # thread of its own (the engine's tests, an embedding that keeps its main thread).
+        self.runner = runner
+        if runner is not None:
+            runner.on_interrupt = self.pause  # Ctrl+C / kill -INT pauses
+        self._main_thread: threading.Thread | ProgramRun | None = None
         self._modules_before: set[str] = set()
         self._installed = False
         self._announced: set[str] = set()  # loaded sources already told to the front end
@@ -444,6 +456,9 @@ class DebugSession:
         self._install()
         self._modules_before = set(sys.modules)
         self.state = "running"
+        if self.runner is not None:
+            self._main_thread = self.runner.submit(self._main)
+            return
         t = threading.Thread(target=self._main, name="MainThread (program)", daemon=True)
         self._main_thread = t
         t.start()
@@ -627,8 +642,16 @@ class DebugSession:
             self._cv.notify_all()
         self.io.send(None)
         self.backend.watch_frames(self._program_frames())
-        if self._main_thread is not None:
-            self._main_thread.join(wait)
+        main = self._main_thread
+        if main is None:
+            return
+        main.join(min(wait, 0.5))
+        ident = main.ident
+        # No line event came: blocked in a call (sleep, accept, a lock). A signal gets it out, once.
+        blocked = main.is_alive() and ident is not None and ident not in self._stops
+        if blocked and self.runner is not None and self._terminate_now(ident):  # type: ignore[arg-type]
+            self.runner.interrupt(_Terminate(1))
+        main.join(max(0.0, wait - 0.5))
 
     def restart(self, *, stop_on_entry: bool = False) -> None:
         """End the program if it runs, forget the modules it imported, and launch it again."""
@@ -871,11 +894,15 @@ def _may_reload(real: str) -> bool:
 
 
 def _stack(frame: FrameType | None) -> list[tuple[FrameType, int]]:
+    """The frames from `frame` down to the program's first (the front end's own frames below it are cut)."""
     out = []
-    while frame is not None:
+    while frame is not None and frame.f_code is not _LAUNCH_CODE:
         out.append((frame, frame.f_lineno))
         frame = frame.f_back
     return out
+
+
+_LAUNCH_CODE = launch.run.__code__
 
 
 def _tb_stack(tb: TracebackType | None) -> list[tuple[FrameType, int]]:

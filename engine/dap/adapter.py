@@ -38,6 +38,7 @@ from ..events import (
     ThreadEvent,
 )
 from ..launch import LaunchTarget
+from ..main_thread import MainThreadRunner
 from ..session import DebugSession
 from .protocol import FrameError, MessageWriter
 
@@ -203,10 +204,16 @@ def _int(args: dict[str, Any], name: str, default: int | None = None) -> int | N
 
 
 class DapAdapter:
-    def __init__(self, writer: MessageWriter, *, log: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        writer: MessageWriter,
+        *,
+        log: Callable[[str], None] | None = None,
+        runner: MainThreadRunner | None = None,
+    ) -> None:
         self.writer = writer
         self.log = log or (lambda text: print(text, file=sys.__stderr__, flush=True))
-        self.session = DebugSession(self._on_event)
+        self.session = DebugSession(self._on_event, runner=runner)  # runner: the program gets the main thread
         self.done = threading.Event()  # set when the client disconnected: the connection ends
         self._launch_args: dict[str, Any] | None = None
         self._target: LaunchTarget | None = None

@@ -21,6 +21,7 @@ import sys
 import threading
 from collections.abc import Callable
 
+from ..main_thread import MainThreadRunner
 from .adapter import DapAdapter
 from .protocol import MessageReader, MessageWriter
 
@@ -29,13 +30,14 @@ def serve(
     read_some: Callable[[], bytes],
     write_all: Callable[[bytes], None],
     readable: Callable[[float], bool] | None = None,
+    runner: MainThreadRunner | None = None,
 ) -> int:
     """Serve one client until it disconnects or its stream ends. Returns the exit code.
 
     ``readable(timeout)``: whether ``read_some`` has bytes within ``timeout`` seconds (see MessageReader)."""
     writer = MessageWriter(write_all)
     reader = MessageReader(read_some, readable)
-    adapter = DapAdapter(writer)
+    adapter = DapAdapter(writer, runner=runner)
     modules_before = set(sys.modules)
     try:
         while not adapter.done.is_set():
@@ -80,7 +82,7 @@ def _write_fd(fd: int) -> Callable[[bytes], None]:
     return write_all
 
 
-def serve_stdio() -> int:
+def serve_stdio(runner: MainThreadRunner | None = None) -> int:
     try:
         sys.stdout.flush()
     except (OSError, ValueError):
@@ -92,7 +94,7 @@ def serve_stdio() -> int:
     os.close(devnull)
     os.dup2(2, 1)
     try:
-        return serve(lambda: os.read(in_fd, 65536), _write_fd(out_fd), _readable(in_fd))
+        return serve(lambda: os.read(in_fd, 65536), _write_fd(out_fd), _readable(in_fd), runner)
     finally:
         for fd in (in_fd, out_fd):
             try:
@@ -101,7 +103,9 @@ def serve_stdio() -> int:
                 pass
 
 
-def serve_tcp(port: int, *, once: bool = False, host: str = "127.0.0.1") -> int:
+def serve_tcp(
+    port: int, *, once: bool = False, host: str = "127.0.0.1", runner: MainThreadRunner | None = None
+) -> int:
     listener = socket.create_server((host, port))
     actual = listener.getsockname()[1]
     print(f"dapper-tui dap: listening on {host}:{actual}", file=sys.stderr, flush=True)
@@ -116,7 +120,7 @@ def serve_tcp(port: int, *, once: bool = False, host: str = "127.0.0.1") -> int:
                     with lock:
                         conn.sendall(data)
 
-                serve(lambda conn=conn: conn.recv(65536), send, _readable(conn))
+                serve(lambda conn=conn: conn.recv(65536), send, _readable(conn), runner)
                 try:
                     conn.shutdown(socket.SHUT_RDWR)
                 except OSError:
@@ -140,13 +144,39 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Serve on a thread of its own: the program being debugged gets the main thread (see main_thread.py)."""
     ns = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    runner = MainThreadRunner()
+    codes: list[int] = []
+
+    def serve_clients() -> None:
+        try:
+            if ns.port is not None:
+                codes.append(serve_tcp(ns.port, once=ns.once, host=ns.host, runner=runner))
+            else:
+                codes.append(serve_stdio(runner))
+        finally:
+            runner.close()
+
+    server = threading.Thread(target=serve_clients, name="dapper-tui dap")
+    server.start()
     try:
-        code = serve_tcp(ns.port, once=ns.once, host=ns.host) if ns.port is not None else serve_stdio()
-    except KeyboardInterrupt:
-        code = 0
+        runner.serve()
+    except KeyboardInterrupt:  # Ctrl+C with no program running ends the server, as before
+        _flush()
+        os._exit(0)
+    server.join()
+    code = codes[0] if codes else 1
     _exit_if_stuck(code)
     return code
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
 
 
 def _exit_if_stuck(code: int) -> None:
