@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 USAGE = """\
@@ -28,6 +29,11 @@ def _parser() -> argparse.ArgumentParser:
         help="stop at the program's first line, as pudb does (default); --no-stop-on-entry runs to a breakpoint",
     )
     p.add_argument("--all-code", action="store_true", help="show and step into library code too")
+    p.add_argument(
+        "--reload-libraries",
+        action="store_true",
+        help="a save of a loaded library file (site-packages) reloads it too (DAPPER_TUI_RELOAD_LIBRARIES=1)",
+    )
     p.add_argument("--version", action="store_true")
     return p
 
@@ -51,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE, file=sys.stderr)
         return 2
     ns.module, ns.program, ns.args = module, program, args
+    if ns.reload_libraries:
+        from dapper_tui.engine.sources import RELOAD_LIBRARIES_ENV
+
+        os.environ[RELOAD_LIBRARIES_ENV] = "1"
 
     from dapper_tui.engine.launch import LaunchTarget
 

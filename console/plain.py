@@ -33,9 +33,10 @@ from dapper_tui.engine.events import (
     Stopped,
 )
 from dapper_tui.engine.launch import LaunchTarget
+from dapper_tui.engine.main_thread import MainThreadRunner
 from dapper_tui.engine.persist import ProjectState
 from dapper_tui.engine.session import DebugSession
-from dapper_tui.engine.sources import canonical, is_user_file
+from dapper_tui.engine.sources import canonical, is_user_file, module_file
 from dapper_tui.reload.record import ReloadRecord
 
 from .breakpoints import ConsoleBreakpoints
@@ -44,7 +45,7 @@ from .terminal import ConsoleCompleter, Terminal
 from .watching import SaveWatcher
 
 HELP: dict[str, tuple[str, str]] = {
-    "b": ("b [file:]line [, cond] | b func", "set a breakpoint (no argument: list them)"),
+    "b": ("b [file|module:]line [, cond] | b func", "set a breakpoint (no argument: list them)"),
     "cl": ("cl [n | file:line]", "clear a breakpoint by number or place, or all of them"),
     "c": ("c", "continue (start the program if it has not started)"),
     "n": ("n", "next line, stepping over calls"),
@@ -104,11 +105,12 @@ class PlainConsole(InspectionCommands):
         interactive: bool | None = None,
         persist: bool = True,
         watch: bool = True,
+        runner: MainThreadRunner | None = None,
     ) -> None:
         self.target = target
         self.events: queue.Queue[Event | None] = queue.Queue()
         # The callback runs on debuggee threads: the queue's own method (stdlib, never shown or stepped into).
-        self.session = DebugSession(self.events.put, just_my_code=just_my_code)
+        self.session = DebugSession(self.events.put, just_my_code=just_my_code, runner=runner)
         interactive = sys.stdin.isatty() and sys.stdout.isatty() if interactive is None else interactive
         self.out = Terminal(interactive)
         state = ProjectState.load(target.program or os.getcwd()) if persist else None
@@ -293,7 +295,7 @@ class PlainConsole(InspectionCommands):
             file = getattr(sys.modules.get(name), "__file__", None)
             if isinstance(file, str) and is_user_file(file):
                 sys.modules.pop(name, None)
-        self.session = DebugSession(self.events.put, just_my_code=old.just_my_code)
+        self.session = DebugSession(self.events.put, just_my_code=old.just_my_code, runner=old.runner)
         self.session.set_exception_breakpoints(set(old.exception_filters))
         self.bps.attach(self.session)
         self._watch()
@@ -428,11 +430,13 @@ class PlainConsole(InspectionCommands):
         base = os.path.dirname(self.target.program) if self.target.program else os.getcwd()
         if not os.path.isabs(name):
             candidates = [os.path.join(base, name), os.path.join(os.getcwd(), name)]
-            candidates += [s.path for s in self.session.loaded_sources() if s.path.endswith(os.sep + name)]
+            loaded = self.session.loaded_sources(include_library=True)
+            candidates += [s.path for s in loaded if s.path.endswith(os.sep + name)]
+            candidates.append(module_file(name) or "")  # a loaded module by name: rich.console
         for c in candidates:
             if os.path.isfile(c):
                 return canonical(c)
-        raise Problem(f"{name}: no such file")
+        raise Problem(f"{name}: no such file, and no loaded module of that name")
 
     def cmd_b(self, arg: str) -> None:
         if not arg:
@@ -496,9 +500,30 @@ class _Record(Event):
 
 
 def run_plain(target: LaunchTarget, *, stop_on_entry: bool = False, just_my_code: bool = True) -> int:
-    """The `--plain` console. Returns the program's exit code (0 when it did not finish)."""
-    console = PlainConsole(target, just_my_code=just_my_code)
-    return console.run(stop_on_entry)
+    """The `--plain` console. Returns the program's exit code (0 when it did not finish).
+
+    The console reads commands on a thread of its own: the program gets the main thread (its signal handlers,
+    `threading.main_thread()`), and Ctrl+C while it runs pauses it."""
+    runner = MainThreadRunner()
+    console = PlainConsole(target, just_my_code=just_my_code, runner=runner)
+    codes: list[int] = []
+
+    def run() -> None:
+        try:
+            codes.append(console.run(stop_on_entry))
+        finally:
+            runner.close()
+
+    thread = threading.Thread(target=run, name="dapper-tui console")
+    thread.start()
+    while True:
+        try:
+            runner.serve()
+            break
+        except KeyboardInterrupt:  # Ctrl+C with no program running: the prompt has its own Ctrl+C
+            continue
+    thread.join()
+    return codes[0] if codes else 1
 
 
 __all__ = ["PlainConsole", "run_plain"]

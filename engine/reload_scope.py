@@ -118,19 +118,26 @@ class DebuggerReloadScope:
             self.session.threads.spawn_internal(self._apply_pending, "reload-pending")
         if isinstance(event, Stopped) and self.coordinator is not None:
             thread_id = event.thread_id
+            with self._lock:
+                self._applying += 1  # `settle` waits for the folders too
             self.session.threads.spawn_internal(lambda: self._watch_libraries(thread_id), "reload-watch-lib")
 
     def _watch_libraries(self, thread_id: int | None) -> None:
         """Watch the package folders of the library files the user is looking at: those the program is stopped
         in and those that hold a breakpoint (a save of one is then reloaded, or logged as skipped)."""
         try:
-            paths = {f.path for f in self.session.stack(thread_id) if f.path}
-        except Exception:  # the program moved on meanwhile
-            paths = set()
-        paths |= {bp.path for bp in self.session.breakpoint_list() if bp.path}
-        roots = {watch_root(p) for p in paths if source_kind(p) == "library"}
-        if roots:
-            self.coordinator.add_roots(self, [Path(r) for r in sorted(roots)])
+            try:
+                paths = {f.path for f in self.session.stack(thread_id) if f.path}
+            except Exception:  # the program moved on meanwhile
+                paths = set()
+            paths |= {bp.path for bp in self.session.breakpoint_list() if bp.path}
+            roots = {watch_root(p) for p in paths if source_kind(p) == "library"}
+            if roots:
+                self.coordinator.add_roots(self, [Path(r) for r in sorted(roots)])
+        finally:
+            with self._lock:
+                self._applying -= 1
+                self._applied.notify_all()
 
     def _apply_pending(self) -> None:
         with self._lock:
@@ -147,8 +154,9 @@ class DebuggerReloadScope:
                 self._applied.notify_all()
 
     def settle(self, timeout: float = 30.0) -> bool:
-        """Wait until the saves that were pending when the program stopped are applied (a front end that prompts
-        after a stop waits for them, so that the reload's outcome comes before the prompt). Returns False on
+        """Wait until the saves that were pending when the program stopped are applied, and the library folders
+        that stop brought in are watched (a front end that prompts after a stop waits for them, so that the
+        reload's outcome comes before the prompt, and a save right after it is seen). Returns False on
         timeout."""
 
         def settled() -> bool:

@@ -1,0 +1,120 @@
+"""`dapper-tui --plain` and library files (a real pip-installed package): `b module.name:LINE` and
+`b /path/in/site-packages.py:LINE` stop there, `reload` of the library module works with a warning, a save of it
+without the opt-in is not reloaded and says why, and `reload json` is refused with the reason."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from installed_packages import installed, unique_name
+
+UTIL = """\
+    def louder(word):
+        big = word.upper()               # lib line
+        return big + "?"
+    """
+
+
+@pytest.fixture
+def lib(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    name = unique_name("dapper_plainlib")
+    with installed(tmp_path_factory.mktemp("wheels"), {name: {"__init__.py": "", "util.py": UTIL}}) as dirs:
+        yield name, dirs[name] / "util.py"
+
+
+def _program(tmp_path: Path, name: str) -> None:
+    (tmp_path / "prog.py").write_text(
+        f"import json\nfrom {name}.util import louder\nprint(louder('a'))\nprint(louder('b'))\n"
+    )
+
+
+def test_breakpoint_by_module_name_reload_and_save_of_a_library_file(terminal, tmp_path: Path, lib) -> None:
+    name, util = lib
+    _program(tmp_path, name)
+    t = terminal("prog.py")
+    t.expect(r"\[Entry\]")
+    t.prompt()
+    t.send(f"b {name}.nothere:2")
+    t.expect(rf"{name}\.nothere: no such file, and no loaded module of that name")
+    t.prompt()
+    t.send("n")
+    t.prompt()
+    t.send("n")  # the library is imported now
+    t.prompt()
+    t.send(f"b {name}.util:2")
+    t.expect(rf"Breakpoint 1 at {re.escape(str(util))}:2")
+    t.prompt()
+    t.send("c")
+    t.expect(r"\[Breakpoint at util\.py:2\]")
+    t.expect(r"-> big = word\.upper\(\)")
+    t.prompt()
+
+    util.write_text(util.read_text().replace('return big + "?"', 'return big + "!"'))
+    t.send(f"reload {name}.util")
+    t.expect(rf"reloaded {name}\.util; changed louder")
+    t.expect(r"warning: library module: reloaded on request; saves of library files are not watched unless")
+    t.prompt()
+
+    # a save of the library file: watched (the program is stopped in it), not reloaded, and the console says why
+    util.write_text(util.read_text().replace('return big + "!"', 'return big + "#"'))
+    t.expect(r"util\.py: library module: saved, not reloaded; saves of library files are not watched unless")
+    t.send("reload json")
+    t.expect(r"refused: standard library module \(json\) — reloading it would affect the debugger itself")
+    t.prompt()
+    t.send("cl")
+    t.prompt()
+    t.send("c")
+    t.expect(r"The program exited with code 0")
+    t.expect(r"\(dapper:exited\) ")
+    t.send("q")
+    assert t.close() == 0
+    out = t.text
+    # louder('a') was stopped: it finished on its old code; louder('b') ran the reloaded code, not the saved one
+    assert "A?\n" in out and "B!\n" in out and "B#" not in out
+
+
+def test_breakpoint_by_site_packages_path_set_before_the_import(terminal, tmp_path: Path, lib) -> None:
+    name, util = lib
+    _program(tmp_path, name)
+    t = terminal("prog.py")
+    t.expect(r"\[Entry\]")
+    t.prompt()
+    t.send(f"b {util}:2")
+    t.expect(rf"Breakpoint 1 at {re.escape(str(util))}:2")
+    t.prompt()
+    t.send("c")
+    t.expect(r"\[Breakpoint at util\.py:2\]")
+    t.prompt()
+    t.send("p word")
+    t.expect(r"'a'")
+    t.prompt()
+    t.send("q")
+    t.close()
+
+
+def test_with_reload_libraries_a_save_of_a_library_file_reloads_it(terminal, tmp_path: Path, lib) -> None:
+    name, util = lib
+    _program(tmp_path, name)
+    t = terminal("--reload-libraries", "prog.py")
+    t.expect(r"\[Entry\]")
+    t.prompt()
+    t.send(f"b {util}:2")
+    t.expect(r"Breakpoint 1 at")
+    t.prompt()
+    t.send("c")
+    t.expect(r"\[Breakpoint at util\.py:2\]")
+    t.prompt()
+    util.write_text(util.read_text().replace('return big + "?"', 'return big + "!"'))
+    t.expect(rf"reloaded {name}\.util; changed louder")
+    t.expect(r"warning: library module: reloaded; saves of library files reload them \(--reload-libraries\)")
+    t.send("cl")
+    t.prompt()
+    t.send("c")
+    t.expect(r"The program exited with code 0")
+    t.expect(r"\(dapper:exited\) ")
+    t.send("q")
+    assert t.close() == 0
+    assert "A?\n" in t.text and "B!\n" in t.text
