@@ -409,6 +409,9 @@ class DebuggerScreen(Screen[None]):
         elif self.focused is not None:
             self.maximize(self.focused)
 
+    def action_toggle_output(self) -> None:
+        self.output.toggle_full_screen()
+
     def action_toggle_raised(self) -> None:
         filters = set(self.session.exception_filters)
         filters ^= {"raised"}

@@ -98,6 +98,7 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("x", "toggle_raised", "Raised", "Also stop on raised exceptions (not only uncaught)", show=False),
     Key("z", "toggle_maximize", "Zoom", "Maximize the focused pane, or restore the layout", show=False),
+    Key("O", "toggle_output", "Output", "The program's output full-screen, or the layout back", show=False),
     Key("ctrl+t", "restart", "Restart", "Restart the program", show=False, display="Ctrl+T"),
     Key("?", "help", "Help", "Show every key", display="?"),
     Key("q", "quit_debugger", "Quit", "Quit (asks first)", display="q"),
