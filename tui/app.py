@@ -49,6 +49,7 @@ class DebuggerApp(App[int]):
         persist: bool = True,
         auto_reload: bool = True,
         reload_clock: Any = None,
+        runner: Any = None,
     ) -> None:
         super().__init__()
         from dapper_tui.engine.session import DebugSession
@@ -62,7 +63,7 @@ class DebuggerApp(App[int]):
         self.auto_reload = auto_reload
         self.reload_clock = reload_clock
         self.pending = PendingSaves()
-        self.session = DebugSession(self._post_event, just_my_code=just_my_code)
+        self.session = DebugSession(self._post_event, just_my_code=just_my_code, runner=runner)
         self.main: DebuggerScreen | None = None
         self.project: Any = None
         self.initial_watches: list[str] = []
