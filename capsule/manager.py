@@ -24,57 +24,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from dapper_tui.capsule import venv as venvs
+from dapper_tui.capsule.build import Attempt, BuildRequest
 from dapper_tui.capsule.connection import CapsuleError
 from dapper_tui.capsule.generation import ENDED, Generation, GenerationState
-from dapper_tui.capsule.instant_rows import agent_record, apply_instant_row, restart_record
+from dapper_tui.capsule.instant_rows import apply_instant_row, restart_record
 from dapper_tui.capsule.project import AgentConfig, AgentProject, Row
 from dapper_tui.capsule.prompts import render_identity, scan_prompts
 from dapper_tui.capsule.spawn import Spare, Spawner, StartFailed, Starting
 from dapper_tui.capsule.supervision import Supervisor, route
-from dapper_tui.capsule.surface import Surface, diff, script_hashes, script_meta, script_sources, tool_hashes
+from dapper_tui.capsule.surface import Surface, script_hashes, script_meta, script_sources
 from dapper_tui.capsule.venv import needs_install
 from dapper_tui.capsule.venv_switch import VenvSwitch
 from dapper_tui.reload.record import ReloadRecord
 
 __all__ = ["CapsuleManager", "Generation", "GenerationState", "Surface"]
 
-
-@dataclass(frozen=True)
-class BuildRequest:
-    """What the next generation is built for: the rows that changed, their paths, the generation it replaces."""
-
-    rows: frozenset[Row]
-    paths: tuple[str, ...]
-    restart_of: int | None = None  # the build replaces a generation that exited on its own
-
-    @property
-    def row_names(self) -> list[str]:
-        return sorted(r.value for r in self.rows)
-
-
-@dataclass(frozen=True)
-class _Attempt:
-    """One run of a build: its request, the surface it started from, and when it started."""
-
-    request: BuildRequest
-    old: Surface
-    started: float
-
-    @property
-    def paths(self) -> list[Path]:
-        return [Path(p) for p in self.request.paths]
-
-    @property
-    def duration_ms(self) -> float:
-        return (time.perf_counter() - self.started) * 1000
+_NOT_STARTED = "new capsule did not start"
 
 
 class CapsuleManager:
@@ -93,7 +65,7 @@ class CapsuleManager:
         self._on_record = on_record
         self._generation_counter = 0
         self._build: asyncio.Task[None] | None = None
-        self._request = BuildRequest(frozenset(), ())
+        self._request = BuildRequest.of((), ())
         self._build_record: ReloadRecord | None = None
         self._retiring: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -214,7 +186,7 @@ class CapsuleManager:
     async def start(self) -> ReloadRecord:
         """Start the first generation (a failure leaves a surface without tools, and a failed record)."""
         rows = {Row.TOOLS, Row.REQUIREMENTS} if needs_install(self.project) else {Row.TOOLS}
-        self._request = BuildRequest(frozenset(rows), (str(self.project.tools_dir),))
+        self._request = BuildRequest.of(rows, [self.project.tools_dir])
         self._build_record = None
         self._build = asyncio.get_running_loop().create_task(self._replace())
         await self._build
@@ -257,28 +229,11 @@ class CapsuleManager:
                     timestamp=time.time(),
                 )
                 self._on_record(superseded)
-            rows = rows | self._request.rows
-            paths = [*[Path(p) for p in self._request.paths], *paths]
-            restart_of = restart_of or self._request.restart_of
-        request = self._request = BuildRequest(
-            frozenset(rows), tuple(sorted({str(p) for p in paths})), restart_of
-        )
-        what = ", ".join(request.row_names)
-        if restart_of is not None:
-            what += f"; replaces generation {restart_of}, which exited"
-        record = ReloadRecord(
-            scope="agent",
-            outcome="pending",
-            path=request.paths[0],
-            message=f"starting a new capsule generation ({what})",
-            counters={"revision": self.surface.revision, "generation": self.surface.generation_number},
-            detail={
-                "rows": request.row_names,
-                "paths": list(request.paths),
-                **({"restart_of": restart_of} if restart_of is not None else {}),
-            },
-        )
-        self._build_record = record
+            request = self._request.folded(rows, paths, restart_of)
+        else:
+            request = BuildRequest.of(rows, paths, restart_of)
+        self._request = request
+        record = self._build_record = request.pending_record(self.surface)
         self._build = asyncio.get_running_loop().create_task(self._replace())
         return record
 
@@ -293,14 +248,8 @@ class CapsuleManager:
         while self._build is not None and not self._build.done():
             await asyncio.wait({self._build})  # a superseded build ends cancelled; the next one is waited for
 
-    def _stays(self, old: Surface) -> str:
-        gen = old.generation
-        if gen is not None and gen.state == GenerationState.EXITED:
-            return f"generation {gen.number} {gen.exit_text}; no capsule is running"
-        return f"generation {old.generation_number} stays current"
-
     async def _replace(self) -> None:
-        attempt = _Attempt(self._request, self.surface, time.perf_counter())
+        attempt = Attempt(self._request, self.surface, time.perf_counter())
         venv_before = self._venv.choice()
         starting = Starting()
         failed_stage = ""
@@ -310,21 +259,14 @@ class CapsuleManager:
                 failed_stage = "install"
                 tail = "\n".join(installed.output.strip().splitlines()[-12:])
                 hint = "fix requirements.txt and save again (log: data/logs/install.log)"
-                self._fail(attempt, "install", "pip install -r requirements.txt failed", tail, hint)
+                self._finish(attempt.failed("install", "pip install -r requirements.txt failed", tail, hint))
                 return
             try:
                 gen, warm = await self._start_generation(python, starting)
             except StartFailed as exc:
                 failed_stage = "start"
-                failed = {"failed_generation": exc.number}
-                self._fail(
-                    attempt,
-                    "start",
-                    "new capsule did not start",
-                    exc.detail,
-                    "fix the file and save again",
-                    failed,
-                )
+                hint, detail = "fix the file and save again", {"failed_generation": exc.number}
+                self._finish(attempt.failed("start", _NOT_STARTED, exc.detail, hint, detail))
                 return
             self._make_current(attempt, gen, warm, installed)
             starting = Starting()  # it is a generation now: nothing left to abandon
@@ -336,7 +278,7 @@ class CapsuleManager:
         except Exception as exc:  # anything unexpected is a failed reload, never a silent one
             await starting.abandon()
             failed_stage = "start"
-            self._fail(attempt, "start", "new capsule did not start", f"{type(exc).__name__}: {exc}")
+            self._finish(attempt.failed("start", _NOT_STARTED, f"{type(exc).__name__}: {exc}"))
         finally:
             if failed_stage:
                 self._venv.restore(venv_before)
@@ -344,29 +286,6 @@ class CapsuleManager:
             self._prune()
             if not self._closed:
                 self._spawner.prepare_spare()
-
-    def _fail(
-        self,
-        attempt: _Attempt,
-        stage: str,
-        what: str,
-        why: str,
-        hint: str | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> None:
-        """A build that did not become current: the old generation stays, and a ``failed`` record says why."""
-        old = attempt.old
-        self._finish(
-            agent_record(
-                "failed",
-                attempt.paths,
-                f"{what}; {self._stays(old)}\n{why}",
-                hint=hint,
-                duration_ms=attempt.duration_ms,
-                counters={"revision": old.revision, "generation": old.generation_number},
-                detail={"rows": attempt.request.row_names, "stage": stage, **(detail or {})},
-            )
-        )
 
     async def _start_generation(self, python: str, starting: Starting) -> tuple[Generation, bool]:
         """A capsule process on ``python`` that answered with its tools; True when it was the warm spare."""
@@ -389,7 +308,7 @@ class CapsuleManager:
         return gen, warm
 
     def _make_current(
-        self, attempt: _Attempt, gen: Generation, warm: bool, installed: venvs.InstallResult | None
+        self, attempt: Attempt, gen: Generation, warm: bool, installed: venvs.InstallResult | None
     ) -> None:
         gen.venv_lock = self._venv.hold(gen.venv)
         self._live.append(gen)
@@ -406,53 +325,12 @@ class CapsuleManager:
             )
         )
         self._supervisor.resolve(gen)
-        self._finish(self._applied_record(attempt, gen, warm, installed))
+        self._finish(attempt.applied(self.surface, warm, installed, self.project.root))
         previous = attempt.old.generation
         if previous is not None and previous.state != GenerationState.EXITED:
             task = asyncio.get_running_loop().create_task(self._retire(previous))
             self._retiring.add(task)
             task.add_done_callback(self._retiring.discard)
-
-    def _applied_record(
-        self, attempt: _Attempt, gen: Generation, warm: bool, installed: venvs.InstallResult | None
-    ) -> ReloadRecord:
-        old, request = attempt.old, attempt.request
-        previous = old.generation
-        added, changed, removed = diff(tool_hashes(old.tools), tool_hashes(gen.tools))
-        env_changed: list[str] = []
-        if previous is not None:
-            e_added, e_changed, e_removed = diff(previous.env_hash, gen.env_hash)
-            env_changed = e_added + e_changed + e_removed
-        message = f"generation {gen.number} current ({len(gen.tools)} tools)"
-        if request.restart_of is not None:
-            message += f"; replaces generation {request.restart_of}, which exited"
-        if Row.ENV in request.rows:
-            message += "; environment reloaded" + (
-                f" ({', '.join(env_changed)} changed)" if env_changed else ""
-            )
-        if Row.REQUIREMENTS in request.rows and installed is not None:
-            where = os.path.relpath(installed.venv or "", self.project.root)
-            message += f"; requirements installed into a new venv ({where}, now .venv)"
-        return agent_record(
-            "applied",
-            attempt.paths,
-            message,
-            added=added,
-            changed=changed,
-            removed=removed,
-            counters={"revision": self.surface.revision, "generation": gen.number},
-            duration_ms=attempt.duration_ms,
-            detail={
-                "rows": request.row_names,
-                "warm_spare": warm,
-                "pid": gen.pid,
-                "python": gen.python,
-                "venv": gen.venv,
-                "env_keys_changed": env_changed,
-                "previous_generation": previous.number if previous else 0,
-                **({"restart_of": request.restart_of} if request.restart_of is not None else {}),
-            },
-        )
 
     def _finish(self, record: ReloadRecord) -> None:
         self._last_record = record
