@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import signal
 import textwrap
+import time
 from pathlib import Path
 
 PROGRAM = """
@@ -119,7 +121,7 @@ def test_step_next_display_args_and_threads(terminal, tmp_path: Path) -> None:
     t.send("!n = 5")  # written into the running frame: area(2) returns 50
     t.prompt()
     t.send("threads")
-    t.expect(r"\* \d+\s+MainThread \(program\)\s+stopped")
+    t.expect(r"\* \d+\s+MainThread\s+stopped")
     t.prompt()
     t.send("n")
     t.expect(r"\[Step\]")
@@ -246,3 +248,33 @@ def test_history_outlives_the_session(terminal, tmp_path: Path) -> None:
     second.prompt()
     second.send("q")
     assert second.close() == 0
+
+
+SIGNALS = """
+    import signal, threading, time
+    print("main thread:", threading.current_thread() is threading.main_thread())
+    got = []
+    signal.signal(signal.SIGUSR1, lambda signum, frame: got.append(signum))
+    signal.raise_signal(signal.SIGUSR1)
+    print("handled:", got == [signal.SIGUSR1])
+    n = 0
+    while True:
+        n += 1  # spin
+        time.sleep(0.01)
+    """
+
+
+def test_the_program_has_the_main_thread_and_sigint_pauses_it(terminal, tmp_path: Path) -> None:
+    (tmp_path / "sig.py").write_text(textwrap.dedent(SIGNALS).lstrip())
+    t = terminal("--no-stop-on-entry", "sig.py")
+    t.expect(r"\(dapper:idle\) ")
+    t.send("c")
+    t.expect(r"main thread: True")
+    t.expect(r"handled: True")
+    time.sleep(0.3)
+    t.proc.send_signal(signal.SIGINT)  # what Ctrl+C on the controlling terminal sends
+    t.expect(r"sig\.py:\d+ in <module>")
+    t.prompt()
+    t.send("p n > 0")
+    t.expect(r"True")
+    assert "KeyboardInterrupt" not in t.text
