@@ -210,3 +210,36 @@ def watch_root(filename: str) -> str:
             first = path[len(root) :].split(os.sep, 1)[0]
             return root + first
     return os.path.dirname(path)
+
+
+def find_source(text: str, base: str | None = None) -> str:
+    """The file `text` names: a loaded module (`rich.console`), a path (relative to `base`), or the name of a
+    loaded file (`console.py`, when only one is loaded). Raises ValueError saying why nothing matches."""
+    name = text.strip()
+    if not name:
+        raise ValueError("type a module name (rich.console) or a file path")
+    path = os.path.expanduser(name)
+    if os.sep in path or path.endswith((".py", ".pyw")):
+        full = path if os.path.isabs(path) else os.path.join(base or os.getcwd(), path)
+        if os.path.isfile(full):
+            if not full.endswith((".py", ".pyw")):
+                raise ValueError(f"{name}: not a Python source file (.py)")
+            return canonical(full)
+        same = sorted(
+            {s.path for s in loaded_sources(include_library=True) if s.name == os.path.basename(path)}
+        )
+        if len(same) == 1 and os.sep not in path:
+            return same[0]
+        if same and os.sep not in path:
+            raise ValueError(
+                f"{name}: {len(same)} loaded files have that name; give the module name or a path"
+            )
+        raise ValueError(f"{name}: no such file")
+    found = module_file(name)
+    if found is not None:
+        return found
+    if name in sys.modules:
+        raise ValueError(f"{name} has no Python source file (a built-in, frozen or C extension module)")
+    raise ValueError(
+        f"{name}: no loaded module of that name (a module is listed once the program imports it)"
+    )

@@ -358,6 +358,18 @@ class DebuggerScreen(Screen[None]):
     def action_add_function_breakpoint(self) -> None:
         self.bp_editor.add_function_breakpoint()
 
+    def action_open_source(self) -> None:
+        from .screens.open_source import OpenSourceScreen
+
+        names = sorted({s.module for s in self.session.loaded_sources(include_library=True)})
+        program = self.dapp.target.program
+        screen = OpenSourceScreen(names, os.path.dirname(program) if program else None)
+        self.dapp.push_screen(screen, self._open_source)
+
+    def _open_source(self, path: str | None) -> None:
+        if path:  # as if it were picked in the loaded sources pane
+            self.sources.post_message(SourcesPane.SourceSelected(path))
+
     def action_hot_reload(self) -> None:
         agent = self.agent
         if agent is not None and self._focus_within(agent):

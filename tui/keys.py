@@ -72,6 +72,14 @@ KEYS: tuple[Key, ...] = (
         show=False,
         display="F",
     ),
+    Key(
+        "m",
+        "open_source",
+        "Open",
+        "Open a loaded module or a file by name or path (library code too), to set breakpoints in it",
+        show=False,
+        display="m",
+    ),
     Key("R", "hot_reload", "Reload", "Hot-reload the file shown in the source view", display="R"),
     Key(
         "ctrl+alt+r,ctrl+r",
