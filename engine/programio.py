@@ -9,8 +9,8 @@ engine/fdcapture.py): then the program's sys.stdout and sys.stderr are terminals
 `fileno()` is 1 or 2). Their text still goes straight to the front end as events, not through the
 pseudo-terminal, so a `print` is shown before the stop, the input prompt or the exit that follows it, with no
 hand-over to wait for. What was written to the descriptors before (a child process, `os.write`) is handed on
-first, so the two ways keep the program's order (but for bytes written an instant before, which can still be
-in the kernel's pseudo-terminal buffers).
+first after a pause in the program's writes (see `hand_on_descriptor_output`), so the two ways keep the
+program's order; not for descriptor writes in the middle of a burst of prints.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import io
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -27,6 +28,8 @@ from .threads import DebuggeeThreads
 
 if TYPE_CHECKING:
     from .fdcapture import DescriptorCapture
+
+_PAUSE = 0.001  # seconds without a write after which the program's descriptors are looked at
 
 
 class _OutProxy(io.TextIOBase):
@@ -43,9 +46,7 @@ class _OutProxy(io.TextIOBase):
         if threading.get_ident() in self._threads.idents:
             if s:
                 self.last_prompt = s.rsplit("\n", 1)[-1]
-                terminal = self._program.terminal
-                if terminal is not None:  # what went to the descriptors first is shown first
-                    terminal.drain()
+                self._program.hand_on_descriptor_output()
                 self._program._emit(Output(self._category, s))  # type: ignore[arg-type]
             return len(s)
         return self._original.write(s)
@@ -114,6 +115,7 @@ class ProgramIO:
         self.waiting = threading.Event()
         # The program's own terminal on descriptors 1 and 2, set by a front end that made one; None: no terminal.
         self.terminal: DescriptorCapture | None = None
+        self._last_write = 0.0
 
     def install(self) -> None:
         if self._saved is not None:
@@ -130,6 +132,20 @@ class ProgramIO:
         sys.stdout, sys.stderr, sys.stdin = self._saved
         self._saved = None
         self._answers.put(None)
+
+    def hand_on_descriptor_output(self) -> None:
+        """Before the program's text is handed on: what it wrote to its terminal's descriptors since its last
+        text (a child process, `os.write`), so the Output pane has the program's order. Looked for only after
+        a pause in the program's writes, which a child process always makes: looking costs system calls, and
+        the app's thread, busy with a print loop's output, would take the interpreter at each one."""
+        terminal = self.terminal
+        if terminal is None:
+            return
+        now = time.monotonic()
+        quiet = now - self._last_write
+        self._last_write = now
+        if quiet >= _PAUSE:
+            terminal.drain()
 
     def set_terminal_size(self, columns: int, lines: int) -> None:
         """The size the program's terminal reports (the front end's output view); nothing without one."""
