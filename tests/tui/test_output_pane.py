@@ -92,7 +92,7 @@ async def test_long_lines_wrap_at_the_width_and_again_after_a_resize() -> None:
         wider = pane.scrollable_content_region.width
         assert wider > width
         assert rows(pane)[1:3] == [line[:wider], line[wider:]]
-        assert pane.text == f"short\n{line}\n\tindented\n"
+        assert pane.text == f"short\n{line}\n        indented\n"
 
 
 async def test_only_the_last_lines_are_kept_and_a_burst_is_quick() -> None:
@@ -111,3 +111,28 @@ async def test_only_the_last_lines_are_kept_and_a_burst_is_quick() -> None:
         assert len(pane.lines) == MAX_LINES and pane.lines[-1].text.rstrip() == "one more"
         assert pane.is_vertical_scroll_end  # it follows the end
         assert took < 5.0, f"{3 * MAX_LINES} lines took {took:.2f} s"
+
+
+async def test_a_line_written_bit_by_bit_wraps_as_the_whole_line_would() -> None:
+    app = OneOutputPane()
+    async with app.run_test(size=(30, 20)) as pilot:
+        pane = app.query_one(OutputPane)
+        width = pane.scrollable_content_region.width
+        expected = ""
+        for i in range(60):  # progress dots, a row at a time and across rows
+            pane.append("." * 3 + str(i % 10))
+            expected += "." * 3 + str(i % 10)
+        await pilot.pause()
+        assert rows(pane) == [expected[i : i + width] for i in range(0, len(expected), width)]
+        pane.append("\rSTART\x1b[5Gx")  # back over the first row only
+        expected = "STARx" + expected[5:]
+        await pilot.pause()
+        assert rows(pane) == [expected[i : i + width] for i in range(0, len(expected), width)]
+        pane.append(f"\x1b[{width + 3}G\x1b[K!")  # erase from the second row on, then write
+        expected = expected[: width + 2] + "!"
+        await pilot.pause()
+        assert rows(pane) == [expected[:width], expected[width:]]
+        pane.append("\t|\n")  # a tab stop, then the line ends
+        await pilot.pause()
+        assert pane.text.endswith(expected + " " * (8 - (len(expected) % 8)) + "|\n")
+        assert rows(pane)[0] == expected[:width]

@@ -4,7 +4,7 @@ input(), shown as a terminal shows them.
 The program's output is a terminal's (engine/fdcapture.py), so it is read like one: ANSI colours and styles
 (SGR, decoded by Rich's AnsiDecoder, which `Text.from_ansi` uses, with its state kept per stream across
 writes), `\\r` back to the start of the line (a progress bar rewritten in place shows its last state), `\\b`,
-erase in line (`ESC [ K`) and cursor to column (`ESC [ G`); other escapes are dropped, never drawn. Long lines
+tab stops every 8 columns, erase in line (`ESC [ K`) and cursor to column (`ESC [ G`); other escapes are dropped, never drawn. Long lines
 wrap at the pane's width, character by character as in a terminal, and wrap again when the pane is resized
 (`O` shows it full-screen). The unfinished last line is shown as it is written.
 """
@@ -27,7 +27,7 @@ MAX_LINES = 10_000
 
 # What moves the cursor or erases; SGR and everything else is left to the AnsiDecoder (which drops what it
 # does not style with).
-_CONTROL = re.compile(r"[\r\n\b]|\x1b\[([0-9;]*)([KG])")
+_CONTROL = re.compile(r"[\r\n\b\t]|\x1b\[([0-9;]*)([KG])")
 # A complete escape sequence: CSI, OSC (ended by BEL or ST), or a two-character one.
 _ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[ -Z\\-~])")
 
@@ -50,6 +50,8 @@ class OutputPane(ScrollView, can_focus=True):
         self._strips: list[Strip] = []  # the finished lines, wrapped
         self._counts: list[int] = []  # how many strips each finished line took
         self._tail: list[Strip] = []  # the cursor's line, wrapped
+        self._tail_starts: list[int] = []  # where in the cursor's line each of its strips starts
+        self._changed = 0  # the cursor's line is as wrapped in `_tail` before this offset
         self._record: list[str] = []  # the finished lines as plain text, the last ~1 MB (`text`)
         self._recorded = 0
 
@@ -86,12 +88,13 @@ class OutputPane(ScrollView, can_focus=True):
             pos = match.end()
             char = match.group()
             if char == "\n":
-                self._lines.append(self._line)
-                self._line, self._col = Text(), 0
+                self._new_line()
             elif char == "\r":
                 self._col = 0
             elif char == "\b":
                 self._col = max(0, self._col - 1)
+            elif char == "\t":
+                self._col = (self._col // 8 + 1) * 8
             else:
                 self._escape(match.group(1), match.group(2))
         self._put(decoder, text[pos:], base)
@@ -103,16 +106,21 @@ class OutputPane(ScrollView, can_focus=True):
         if self._line.plain:
             following = self.is_vertical_scroll_end
             done = len(self._lines)
-            self._lines.append(self._line)
-            self._line, self._col = Text(), 0
+            self._new_line()
             self._show(done, following)
 
     def clear(self) -> None:
         self._record, self._recorded = [], 0
         self._lines.clear()
         self._line, self._col = Text(), 0
-        self._strips, self._counts, self._tail = [], [], []
+        self._strips, self._counts = [], []
+        self._tail, self._tail_starts, self._changed = [], [], 0
         self._update_size()
+
+    def _new_line(self) -> None:
+        self._lines.append(self._line)
+        self._line, self._col = Text(), 0
+        self._tail, self._tail_starts, self._changed = [], [], 0
 
     def _put(self, decoder: AnsiDecoder, chunk: str, base: str) -> None:
         """Write `chunk` (no cursor movements in it) at the cursor, over what is there."""
@@ -128,6 +136,7 @@ class OutputPane(ScrollView, can_focus=True):
         if base:
             piece.stylize_before(base)
         line, col, end = self._line, self._col, self._col + len(piece)
+        self._changed = min(self._changed, col, len(line))
         if col >= len(line):
             if col > len(line):
                 line.append(" " * (col - len(line)))
@@ -145,6 +154,7 @@ class OutputPane(ScrollView, can_focus=True):
             return
         how = params.split(";")[0] or "0"  # erase in line: 0 to its end, 1 to the cursor, 2 all of it
         line = self._line
+        self._changed = min(self._changed, self._col) if how == "0" else 0
         if how == "0":
             self._line = line[: self._col]
         elif how == "1":
@@ -174,7 +184,7 @@ class OutputPane(ScrollView, can_focus=True):
             done = max(0, done - excess)
         if self._width:
             self._wrap_finished(done)
-            self._tail = self._wrap(self._line) if self._line.plain else []
+            self._wrap_tail()
         self._update_size()
         if following:
             self.scroll_end(animate=False, immediate=False, x_axis=False)
@@ -185,23 +195,37 @@ class OutputPane(ScrollView, can_focus=True):
 
     def _wrap_finished(self, start: int) -> None:
         for line in self._lines[start:]:
-            strips = self._wrap(line)
+            strips, _ = self._wrap(line)
             self._strips.extend(strips)
             self._counts.append(len(strips))
 
-    def _wrap(self, line: Text) -> list[Strip]:
-        width = self._width
-        if "\t" in line.plain:
-            line = line.copy()
-            line.expand_tabs()
+    def _wrap_tail(self) -> None:
+        """Wrap the cursor's line again from the first of its rows that changed: a line a program keeps adding
+        to (progress dots) costs its last row, not its whole length, at each write."""
+        starts, changed = self._tail_starts, self._changed
+        keep = 0
+        while keep + 1 < len(starts) and starts[keep + 1] <= changed:
+            keep += 1
+        start = starts[keep] if starts else 0
+        strips, new_starts = self._wrap(self._line, start) if len(self._line) > start else ([], [])
+        self._tail = self._tail[:keep] + strips
+        self._tail_starts = starts[:keep] + new_starts
+        self._changed = len(self._line)
+
+    def _wrap(self, line: Text, start: int = 0) -> tuple[list[Strip], list[int]]:
+        """`line` from offset `start` (where a row starts) in rows of the pane's width, and where each row
+        starts in `line`."""
+        if start:
+            line = line[start:]
         plain = line.plain
-        pieces = [line] if cell_len(plain) <= width else line.divide(_fold_offsets(plain, width))
+        folds = _fold_offsets(plain, self._width) if cell_len(plain) > self._width else []
+        pieces = line.divide(folds) if folds else [line]
         console = self.app.console
         strips = []
         for piece in pieces:
             segments = [s for s in piece.render(console, end="") if s.text]
             strips.append(Strip(segments, Segment.get_line_length(segments)))
-        return strips
+        return strips, [start] + [start + fold for fold in folds]
 
     def on_resize(self, event: Any) -> None:
         width = self.scrollable_content_region.width
@@ -209,6 +233,7 @@ class OutputPane(ScrollView, can_focus=True):
             following = self.is_vertical_scroll_end
             self._width = width
             self._strips, self._counts = [], []
+            self._tail, self._tail_starts, self._changed = [], [], 0
             self._wrap_finished(0)
             self._show(len(self._lines), following)
         self._tell_program_size()
