@@ -136,3 +136,26 @@ async def test_a_line_written_bit_by_bit_wraps_as_the_whole_line_would() -> None
         await pilot.pause()
         assert pane.text.endswith(expected + " " * (8 - (len(expected) % 8)) + "|\n")
         assert rows(pane)[0] == expected[:width]
+
+
+async def test_output_can_be_selected_with_the_mouse() -> None:
+    app = OneOutputPane()
+    async with app.run_test(size=(40, 12)) as pilot:
+        pane = app.query_one(OutputPane)
+        pane.append("first line\n\x1b[31msecond\x1b[0m line\nthird\n")
+        await pilot.pause()
+        inside = pane.content_region.offset - pane.region.offset
+        await pilot.mouse_down(pane, offset=(inside.x + 3, inside.y + 1))
+        await pilot.hover(pane, offset=(inside.x + 5, inside.y + 2))
+        await pilot.mouse_up(pane, offset=(inside.x + 5, inside.y + 2))
+        await pilot.pause()
+        assert app.screen.get_selected_text() == "ond line\nthird"
+        selected = app.screen.get_component_rich_style("screen--selection").bgcolor
+        drawn = [
+            "".join(s.text for s in pane.render_line(y) if s.style and s.style.bgcolor == selected)
+            for y in range(3)
+        ]
+        assert drawn == ["", "ond line", "third"]
+        pane.text_select_all()
+        await pilot.pause()
+        assert app.screen.get_selected_text() == "first line\nsecond line\nthird"

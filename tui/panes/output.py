@@ -4,9 +4,10 @@ input(), shown as a terminal shows them.
 The program's output is a terminal's (engine/fdcapture.py), so it is read like one: ANSI colours and styles
 (SGR, decoded by Rich's AnsiDecoder, which `Text.from_ansi` uses, with its state kept per stream across
 writes), `\\r` back to the start of the line (a progress bar rewritten in place shows its last state), `\\b`,
-tab stops every 8 columns, erase in line (`ESC [ K`) and cursor to column (`ESC [ G`); other escapes are dropped, never drawn. Long lines
-wrap at the pane's width, character by character as in a terminal, and wrap again when the pane is resized
-(`O` shows it full-screen). The unfinished last line is shown as it is written.
+tab stops every 8 columns, erase in line (`ESC [ K`) and cursor to column (`ESC [ G`); other escapes are
+dropped, never drawn. Long lines wrap at the pane's width, character by character as in a terminal, and wrap
+again when the pane is resized (`O` shows it full-screen). The unfinished last line is shown as it is written.
+Text can be selected with the mouse (and copied, as elsewhere in the app).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from rich.segment import Segment
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 
 _STYLES = {"stdout": "", "stderr": "red", "console": "italic cyan", "input": "bold green"}
@@ -254,9 +256,26 @@ class OutputPane(ScrollView, can_focus=True):
             strip = self._tail[index - len(strips)]
         else:
             strip = Strip.blank(0)
-        return strip.crop_extend(0, self.scrollable_content_region.width, self.rich_style).apply_style(
-            self.rich_style
-        )
+        selection = self.text_selection
+        span = selection.get_span(index) if selection is not None else None
+        if span is not None:
+            start, end = span
+            end = strip.cell_length if end == -1 else end
+            if start < end:
+                chosen = strip.crop(start, end)
+                style = self.screen.get_component_rich_style("screen--selection")
+                chosen = Strip(Segment.apply_style(chosen, post_style=style), chosen.cell_length)
+                strip = Strip.join([strip.crop(0, start), chosen, strip.crop(end)])
+        style = self.rich_style
+        width = self.scrollable_content_region.width
+        return strip.crop_extend(0, width, style).apply_style(style).apply_offsets(0, index)
+
+    # -- selecting text with the mouse --------------------------------------------------------------------------
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        return selection.extract("\n".join(strip.text for strip in self.lines)), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
 
     # -- full screen ------------------------------------------------------------------------------------------
     def toggle_full_screen(self) -> None:
