@@ -15,20 +15,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import termios
 
-# Run with `python -S -c`: reads the terminal's settings, then waits on the pipe (its descriptor is `%d`).
+# Run with `python -S -c`, formatted with the pipe's descriptor and the terminal's settings from before the app.
 _GUARD = r"""
 import os, termios
-attrs = termios.tcgetattr(0)
 if os.read(%d, 1) == b"":
     reset = ("\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?1016l\x1b[?2004l\x1b[?1004l\x1b[?2048l"
              "\x1b[<u\x1b[?7h\x1b[?25h\x1b[?1049l")
-    try:
-        fd = os.open("/dev/tty", os.O_WRONLY | os.O_NOCTTY)
-    except OSError:
-        fd = 1
-    os.write(fd, reset.encode())
-    termios.tcsetattr(0, termios.TCSANOW, attrs)
+    os.write(1, reset.encode())
+    termios.tcsetattr(0, termios.TCSANOW, %r)
 """
 
 
@@ -40,10 +36,14 @@ class TerminalGuard:
         self._proc: subprocess.Popen[bytes] | None = None
         if not (os.isatty(0) and os.isatty(1)):
             return
+        try:
+            before = termios.tcgetattr(0)  # now, before the app puts the terminal in raw mode
+        except termios.error:
+            return
         read, write = os.pipe()
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-S", "-c", _GUARD % read],
+                [sys.executable, "-S", "-c", _GUARD % (read, before)],
                 pass_fds=(read,),
                 start_new_session=True,
                 stdout=None,

@@ -88,7 +88,9 @@ def test_kill_int_pauses_the_running_program(term: Terminal, tmp_path: Path) -> 
 
 def test_a_killed_app_gives_the_terminal_back(term: Terminal, tmp_path: Path) -> None:
     (tmp_path / "loop.py").write_text(LOOP)
-    term.start("--no-stop-on-entry", "loop.py")
+    # the shell stays, as a user's would: a pane whose shell has ended keeps its last modes
+    command = f"TERM=xterm-256color {COMMAND} --no-stop-on-entry loop.py; sleep 60"
+    term.tmux("new-session", "-d", "-x", "160", "-y", "45", "-c", str(tmp_path), f"sh -c '{command}'")
     term.wait_for("running")
     assert term.tmux("display", "-p", "#{alternate_on} #{mouse_any_flag}").split() == ["1", "1"]
     os.kill(program_pid(term), signal.SIGKILL)
