@@ -72,8 +72,9 @@ def test_breakpoint_by_module_name_reload_and_save_of_a_library_file(terminal, t
     t.send("q")
     assert t.close() == 0
     out = t.text
-    # louder('a') was stopped: it finished on its old code; louder('b') ran the reloaded code, not the saved one
-    assert "A?\n" in out and "B!\n" in out and "B#" not in out
+    # louder('b') ran the reloaded code, not the later save (louder('a') was stopped in it: it finishes on the
+    # old code, or on the new one where edit and continue moved its frame, as on 3.11)
+    assert re.search(r"^A[?!]\nB!\n", out, re.M) and "B#" not in out
 
 
 def test_breakpoint_by_site_packages_path_set_before_the_import(terminal, tmp_path: Path, lib) -> None:
@@ -117,4 +118,4 @@ def test_with_reload_libraries_a_save_of_a_library_file_reloads_it(terminal, tmp
     t.expect(r"\(dapper:exited\) ")
     t.send("q")
     assert t.close() == 0
-    assert "A?\n" in t.text and "B!\n" in t.text
+    assert re.search(r"^A[?!]\nB!\n", t.text, re.M)

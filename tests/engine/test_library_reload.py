@@ -32,8 +32,16 @@ def lib(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
         yield name, dirs[name] / "util.py"
 
 
+def _write_program(driver, name: str) -> Path:
+    return driver.write(
+        "prog.py", f"from {name}.util import louder\nprint(louder('a'))\nprint(louder('b'))\n"
+    )
+
+
 def _stop_in_library(driver, name: str, util: Path) -> None:
-    prog = driver.write("prog.py", f"from {name}.util import louder\nprint(louder('a'))\nprint(louder('b'))\n")
+    prog = driver.tmp / "prog.py"
+    if not prog.exists():
+        _write_program(driver, name)
     driver.session.set_breakpoints(str(util), [driver.line_of(util, "lib line")])
     driver.launch(prog)
     driver.stopped()
@@ -62,8 +70,9 @@ def test_explicit_reload_of_a_loaded_library_module_works_with_a_warning(driver,
     assert "--reload-libraries" in result.to_record().warnings[-1]
     driver.session.set_breakpoints(str(util), [])
     assert driver.finish().exit_code == 0
-    # the frame stopped in louder('a') finishes on its old code; the next call runs the new one
-    assert driver.output().splitlines() == ["A?", "B!"]
+    # the next call runs the new code (the frame stopped in louder('a') finishes on the old code, or on the new
+    # one where edit and continue moved it)
+    assert driver.output().splitlines() in (["A?", "B!"], ["A!", "B!"])
 
 
 def test_standard_library_and_dapper_tui_modules_are_refused_with_the_reason(driver):
@@ -127,6 +136,7 @@ class _Saves:
 def test_save_of_a_library_file_without_the_opt_in_is_not_reloaded_and_says_why(driver, lib, monkeypatch):
     monkeypatch.delenv(RELOAD_LIBRARIES_ENV, raising=False)
     name, util = lib
+    _write_program(driver, name)  # before the watcher starts: its creation is no save to reload
     saves = _Saves(driver)
     try:
         _stop_in_library(driver, name, util)
@@ -134,7 +144,9 @@ def test_save_of_a_library_file_without_the_opt_in_is_not_reloaded_and_says_why(
         _edit(util, 'return big + "?"', 'return big + "!"')
         record = saves.next()
         assert (record.outcome, record.path, record.module) == ("skipped", str(util), f"{name}.util")
-        assert record.message.startswith("library module: saved, not reloaded; saves of library files are not")
+        assert record.message.startswith(
+            "library module: saved, not reloaded; saves of library files are not"
+        )
         assert "--reload-libraries" in record.message and record.hint
         driver.session.set_breakpoints(str(util), [])
         assert driver.finish().exit_code == 0
@@ -146,6 +158,7 @@ def test_save_of_a_library_file_without_the_opt_in_is_not_reloaded_and_says_why(
 def test_save_of_a_library_file_with_the_opt_in_reloads_it(driver, lib, monkeypatch):
     monkeypatch.setenv(RELOAD_LIBRARIES_ENV, "1")
     name, util = lib
+    _write_program(driver, name)  # before the watcher starts: its creation is no save to reload
     saves = _Saves(driver)
     try:
         _stop_in_library(driver, name, util)
@@ -159,6 +172,6 @@ def test_save_of_a_library_file_with_the_opt_in_reloads_it(driver, lib, monkeypa
         )
         driver.session.set_breakpoints(str(util), [])
         assert driver.finish().exit_code == 0
-        assert driver.output().splitlines() == ["A?", "B!"]
+        assert driver.output().splitlines() in (["A?", "B!"], ["A!", "B!"])
     finally:
         saves.coordinator.stop()
