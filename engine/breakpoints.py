@@ -42,10 +42,11 @@ class Breakpoint:
     condition: str | None = None
     hit_condition: str | None = None
     log_message: str | None = None
-    temporary: bool = False  # run-to-line: removed at its first stop
+    temporary: bool = False  # run-to-line: removed at the program's next stop, wherever it is
     function: str | None = None  # function breakpoints: "name", "Class.method" or "module.name"
     hits: int = 0
     requested_line: int | None = None
+    run: object = field(default=None, repr=False, compare=False)  # run-to-line: the program's run it is for
 
     def to_dict(self) -> dict[str, object]:
         d: dict[str, object] = {"id": self.id, "verified": self.verified}
@@ -189,16 +190,24 @@ class BreakpointTable:
                 self.by_path.pop(path, None)
         return result
 
-    def add_temporary(self, path: str, line: int) -> Breakpoint:
+    def add_temporary(self, path: str, line: int, run: object = None) -> Breakpoint:
+        """A run-to-line breakpoint for `run` (the program's run it belongs to). Replaces any earlier one."""
         path = canonical(path)
         valid = executable_lines(path)
         later = sorted(n for n in valid if n >= line)
         if not later:
             raise ValueError(f"{os.path.basename(path)}:{line}: no code at or after this line")
         bp = Breakpoint(
-            id=next(_ids), path=path, line=later[0], verified=True, temporary=True, requested_line=line
+            id=next(_ids),
+            path=path,
+            line=later[0],
+            verified=True,
+            temporary=True,
+            requested_line=line,
+            run=run,
         )
         with self.lock:
+            self.remove_temporaries()
             existing = self.by_path.setdefault(path, {})
             if bp.line not in existing:
                 existing[bp.line] = bp  # type: ignore[index]
@@ -206,12 +215,13 @@ class BreakpointTable:
 
     def remove_temporaries(self) -> None:
         with self.lock:
-            for path in list(self.by_path):
-                kept = {n: b for n, b in self.by_path[path].items() if not b.temporary}
-                if kept:
-                    self.by_path[path] = kept
-                else:
-                    del self.by_path[path]
+            for path, bps in list(self.by_path.items()):
+                if any(b.temporary for b in bps.values()):
+                    kept = {n: b for n, b in bps.items() if not b.temporary}
+                    if kept:
+                        self.by_path[path] = kept
+                    else:
+                        del self.by_path[path]
 
     def set_functions(self, names: Iterable[tuple[str, str | None, str | None]]) -> list[Breakpoint]:
         result = []

@@ -44,6 +44,7 @@ from .programio import ProgramIO
 from .sources import Source, canonical, is_own_file, is_user_file, loaded_sources, set_user_roots
 from .threads import DebuggeeThreads, ThreadInfo
 from .tracing import make_backend
+from .tracing._codes import COMPREHENSIONS, own_lines
 from .variables import Scope, Variable, VariableStore
 
 State = Literal["idle", "running", "stopped", "exited"]
@@ -236,6 +237,11 @@ class DebugSession:
                 line = self.old_lines.current_line(frame.f_code, path, line) or 0
             bp = bps.get(line)
             if bp is not None:
+                if bp.temporary and bp.run is not self._main_thread:  # a run-to-line of an earlier run
+                    self.breakpoints.remove_temporaries()
+                    return True
+                if frame.f_code.co_name in COMPREHENSIONS and _runs_in_maker(frame, line):
+                    return self.busy  # the frame that runs the line stops (once), not each iteration
                 if self._bp_passes(bp, frame):
                     self._stop(frame, "breakpoint", bp)
                 return True
@@ -247,12 +253,11 @@ class DebugSession:
         step = self._steps.get(ident)
         if step is None or step.frame is not frame or step.mode == "into" or ident in self._in_debugger:
             return
-        caller = frame.f_back
-        while caller is not None and not self._is_shown(caller.f_code.co_filename):
-            caller = caller.f_back
-        if caller is None:
+        callers = _stack(frame.f_back)  # never below the program's first frame (the front end's own)
+        shown = next((i for i, (f, _) in enumerate(callers) if self._is_shown(f.f_code.co_filename)), None)
+        if shown is None:
             return
-        self._stop(caller, step.reason, frames=_stack(caller))
+        self._stop(callers[shown][0], step.reason, frames=callers[shown:])
 
     def on_raise(self, frame: FrameType, exc: BaseException) -> None:
         if _get_ident() in self._in_debugger or isinstance(
@@ -336,8 +341,7 @@ class DebugSession:
                 stop = _Stop(stack, reason, post_mortem)
                 self._stops[ident] = stop
                 self.state = "stopped"
-                if bp is not None and bp.temporary:
-                    self.breakpoints.remove_temporaries()
+                self.breakpoints.remove_temporaries()  # a run-to-line ends at the next stop, wherever it is
         if stop is None:
             self._park_quietly(frame, frames)
             return
@@ -423,7 +427,12 @@ class DebugSession:
         with self._cv:
             stop = self._stops.get(thread_id)
             if stop is None:
-                raise RuntimeError("that thread is not stopped")
+                raise RuntimeError(
+                    "that thread is blocked in a call (sleep, a lock, I/O): its frames show, but expressions "
+                    "run only once it reaches its next line"
+                    if self._blocked(thread_id) is not None
+                    else "that thread is not stopped"
+                )
             stop.commands.append((fn, fut))
             self._cv.notify_all()
         return fut.result(timeout)
@@ -617,7 +626,11 @@ class DebugSession:
         self.backend.watch_frames(self._program_frames())
 
     def run_to_line(self, path: str, line: int) -> Breakpoint:
-        bp = self.breakpoints.add_temporary(path, line)
+        """Run on to `line` (or the next line with code after it): a hidden breakpoint that lasts until the
+        program's next stop, wherever that is, and never outlives this run of the program."""
+        if self.state not in ("running", "stopped"):
+            raise RuntimeError(f"run to line: the program is {self.state}, not running or stopped")
+        bp = self.breakpoints.add_temporary(path, line, run=self._main_thread)
         self._refresh_tracing()
         if self.state == "stopped":
             self.continue_()
@@ -706,10 +719,13 @@ class DebugSession:
 
     # -- inspection ---------------------------------------------------------------------------------------
     def thread_list(self) -> list[ThreadInfo]:
+        """The debuggee threads. While the program is stopped, every one of them is: those blocked in a call
+        (sleep, a lock, I/O) park as soon as it returns, and their frames show meanwhile."""
         with self._cv:
             stopped = set(self._stops)
+            every = self.state == "stopped"
         infos = self.threads.list()
-        return [ThreadInfo(t.id, t.name, t.id in stopped) for t in infos]
+        return [ThreadInfo(t.id, t.name, every or t.id in stopped) for t in infos]
 
     def stack(self, thread_id: int | None = None, *, just_my_code: bool | None = None) -> list[FrameInfo]:
         jmc = self.just_my_code if just_my_code is None else just_my_code
@@ -718,7 +734,9 @@ class DebugSession:
                 thread_id = self.stop_event.thread_id
             stop = self._stops.get(thread_id) if thread_id is not None else None
             if stop is None:
-                return []
+                stop = self._blocked(thread_id)
+                if stop is None:
+                    return []
             result = []
             # The frame a breakpoint stopped in is shown even in library code: the user asked to stop there.
             shown = (
@@ -744,6 +762,14 @@ class DebugSession:
                     )
                 )
             return result
+
+    def _blocked(self, thread_id: int | None) -> _Stop | None:
+        """A debuggee thread that has not parked although the program is stopped: it is blocked in a call
+        (`time.sleep`, `queue.get`, a lock, I/O) and parks when that returns. Its frames as they are now."""
+        if thread_id is None or self.state != "stopped" or thread_id not in self.debuggee_idents:
+            return None
+        frame = sys._current_frames().get(thread_id)
+        return _Stop(_stack(frame), "suspended") if frame is not None else None
 
     def _frame_id(self, frame: FrameType, line: int, thread_id: int) -> int:
         for fid, (f, _, _) in self._frame_ids.items():
@@ -903,6 +929,16 @@ def _stack(frame: FrameType | None) -> list[tuple[FrameType, int]]:
 
 
 _LAUNCH_CODE = launch.run.__code__
+
+
+def _runs_in_maker(frame: FrameType, line: int) -> bool:
+    """Is this comprehension frame's line also a line of the frame that made the comprehension (found up the
+    stack: a generator is run by whoever consumes it)? Then that frame is where the user sees the line."""
+    code = frame.f_code
+    maker = frame.f_back
+    while maker is not None and not any(c is code for c in maker.f_code.co_consts):
+        maker = maker.f_back
+    return maker is not None and line in own_lines(maker.f_code)
 
 
 def _tb_stack(tb: TracebackType | None) -> list[tuple[FrameType, int]]:

@@ -125,7 +125,7 @@ KEYS: tuple[Key, ...] = (
 PANE_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Source view", "↑ ↓ PgUp PgDn Home End", "Move the cursor line"),
     ("Source view", "click in the gutter", "Toggle a breakpoint on that line"),
-    ("Source view", "Enter", "Run to the cursor line"),
+    ("Source view", "Ctrl+F10 / t", "Run to the cursor line"),
     (CALL_STACK, "Enter / click", "Select a frame: its source, variables and watches"),
     ("Loaded sources", "Enter / click", "Show the file in the source view"),
     ("Variables", "Enter / click", "Expand; on 'more…' load the next page"),

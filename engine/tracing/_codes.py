@@ -38,6 +38,11 @@ def own_lines(code: CodeType) -> set[int]:
     return {line for _, _, line in code.co_lines() if line is not None}
 
 
+# Code objects a line runs in a frame of its own: their first line (and the line of the iterable) is also a line
+# of the code that makes and runs them, which is where the user sees it.
+COMPREHENSIONS = frozenset({"<genexpr>", "<listcomp>", "<setcomp>", "<dictcomp>"})
+
+
 def is_function(code: CodeType) -> bool:
     return bool(code.co_flags & 0x3)  # CO_OPTIMIZED | CO_NEWLOCALS: a function, not a module or class body
 

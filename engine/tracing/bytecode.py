@@ -34,7 +34,7 @@ from typing import Any
 from bytecode import Bytecode, Instr, Label, TryBegin
 
 from ..framecode.room import with_room
-from ._codes import BreakpointConfig, CodeHooks, is_function, own_lines
+from ._codes import COMPREHENSIONS, BreakpointConfig, CodeHooks, is_function, own_lines
 from ._threadtrace import ThreadTracer
 from .base import TraceCore
 
@@ -132,6 +132,12 @@ class BytecodeBackend:
 
     def thread_start(self) -> None:
         ident = _get_ident()
+        with self._lock:
+            # What is recorded for this ident belongs to a thread that has ended (idents are reused) or to an
+            # earlier run on this thread, which ended with `sys.settrace(None)`: it would keep tracing off here.
+            self._traced.discard(ident)
+            self._watched.pop(ident, None)
+            self._old_frames.pop(ident, None)
         if self.core.busy:  # pausing or stopping: a thread started now stops at its first line too
             self._eager.add(ident)
         if self._needs_trace(ident):
@@ -248,18 +254,22 @@ class BytecodeBackend:
         with self._lock:
             return self._patch_tree(code, config)
 
-    def _patch_tree(self, code: CodeType, config: BreakpointConfig) -> CodeType:
+    def _patch_tree(
+        self, code: CodeType, config: BreakpointConfig, parent: CodeType | None = None
+    ) -> CodeType:
         cached = self._cache.get(id(code))
         if cached is not None and cached[0] is code:
             return cached[1]
         consts: dict[int, CodeType] = {}
         for c in code.co_consts:
             if isinstance(c, CodeType):
-                nc = self._patch_tree(c, config)
+                nc = self._patch_tree(c, config, code)
                 if nc is not c:
                     consts[id(c)] = nc
         bps = config.lines_of(code)
         hook_lines = (own_lines(code) & bps) if bps else set()
+        if hook_lines and parent is not None and code.co_name in COMPREHENSIONS:
+            hook_lines -= own_lines(parent)  # the line stops once, in the frame that runs the comprehension
         entry = code.co_name in config.names and is_function(code)
         if hook_lines or entry:
             new = self._inject(code, hook_lines, entry, consts)
@@ -316,7 +326,9 @@ class BytecodeBackend:
                 and not (ins.name == "PRECALL" and prev_name == "KW_NAMES")
             )
             if hookable and not entry_done:  # before any label: once per call, not per loop iteration
-                out.extend(_call(_Active.entry_hook, line, line))
+                # On no line: a trace function's 'line' event for the first line (a step's) then comes after
+                # it, with the function breakpoint pending, rather than before it (which stopped twice).
+                out.extend(_call(_Active.entry_hook, line, None))
                 entry_done = True
                 lines = lines | {line}
             if hookable and line in lines:
@@ -554,7 +566,7 @@ class BytecodeBackend:
                     table.pop(ident, None)
 
 
-def _call(hook: Callable[[int], None], arg: int, line: int) -> list[Instr]:
+def _call(hook: Callable[[int], None], arg: int, line: int | None) -> list[Instr]:
     return [
         Instr("PUSH_NULL", lineno=line),
         Instr("LOAD_CONST", hook, lineno=line),

@@ -53,7 +53,7 @@ class MonitoringBackend:
             raise RuntimeError("sys.monitoring has no free tool id (another debugger is active?)")
         reg = mon.register_callback
         reg(self.tool, E.PY_START, self._py_start)
-        reg(self.tool, E.PY_RESUME, self._py_start)
+        reg(self.tool, E.PY_RESUME, self._py_resume)
         reg(self.tool, E.LINE, self._line)
         reg(self.tool, E.PY_RETURN, self._return)
         reg(self.tool, E.RAISE, self._raise)
@@ -181,11 +181,17 @@ class MonitoringBackend:
 
     # -- callbacks (hot) ---------------------------------------------------------------------------------
     def _py_start(self, code: CodeType, offset: int) -> object:
+        return self._started(code, True)
+
+    def _py_resume(self, code: CodeType, offset: int) -> object:
+        return self._started(code, False)  # a generator or coroutine resumed: not a new call
+
+    def _started(self, code: CodeType, call: bool) -> object:
         core = self.core
         if core.wants_code(code):
             self._enable_line(code)
-            if offset == 0 and _get_ident() in core.debuggee_idents:
-                core.on_start(_getframe(1))
+            if call and _get_ident() in core.debuggee_idents:
+                core.on_start(_getframe(2))
             if core.busy or self._bp.get(id(code), (code, 0))[1] & E.PY_START:
                 return None  # a function breakpoint, or stepping: keep reporting starts
         return None if core.busy else DISABLE

@@ -289,10 +289,10 @@ async def test_set_value_run_to_cursor_and_remove_from_the_breakpoints_pane(tmp_
         await wait_until(
             pilot, lambda: tree.find("price") is not None and "price = 42" in label(tree.find("price"))
         )
-        # Enter in the source view runs to the cursor line
+        # t (or Ctrl+F10) in the source view runs to the cursor line
         app.main.source.focus()
         app.main.source.cursor_line = line_of(prog, 'print("total"')
-        await press_and_stop(pilot, "enter", line_of(prog, 'print("total"'))
+        await press_and_stop(pilot, "t", line_of(prog, 'print("total"'))
         assert "total = 126" in label(tree.find("total"))
         # Delete in the breakpoints pane removes the breakpoint
         app.main.breakpoints.focus()

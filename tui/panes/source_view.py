@@ -1,7 +1,8 @@
 """The source view: one file, syntax highlighted, with the current line, breakpoint markers and a cursor.
 
 Lines are rendered on demand (Textual's line API), so a 10,000-line file costs only what is on screen. A click
-in the gutter toggles a breakpoint; Enter runs to the cursor line.
+in the gutter toggles a breakpoint; Ctrl+F10 (VS Code) or `t` (pudb) runs to the cursor line. Enter does not:
+it is the key that opened the file (from Loaded sources, say), and a second press would run the program on.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class SourceView(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", show=False),
         Binding("home", "cursor_to(1)", show=False),
         Binding("end", "cursor_to(-1)", show=False),
-        Binding("enter", "run_to_cursor", "Run to line", show=False),
+        Binding("ctrl+f10,t", "run_to_cursor", "Run to line", show=False),
     ]
 
     class GutterClicked(Message):
