@@ -63,7 +63,8 @@ class DebuggerApp(App[int]):
         self.auto_reload = auto_reload
         self.reload_clock = reload_clock
         self.pending = PendingSaves()
-        self.session = DebugSession(self._post_event, just_my_code=just_my_code, runner=runner)
+        self.events = EventQueue(self.post_message)  # engine events, from debuggee threads, drained in order
+        self.session = DebugSession(self.events.post, just_my_code=just_my_code, runner=runner)
         self.main: DebuggerScreen | None = None
         self.project: Any = None
         self.initial_watches: list[str] = []
@@ -77,7 +78,6 @@ class DebuggerApp(App[int]):
             lambda record: self.post_message(ReloadRecordPosted(record))
         )
         self._preloaded: set[str] = set()
-        self.events = EventQueue(self.post_message)
         self._base = os.path.dirname(target.program) if target.program else os.getcwd()
         if persist:
             from dapper_tui.engine.persist import ProjectState
@@ -87,11 +87,6 @@ class DebuggerApp(App[int]):
             self.initial_watches = list(self.project.watches)
 
     # -- wiring -------------------------------------------------------------------------------------------
-    def _post_event(
-        self, event: Any
-    ) -> None:  # debuggee threads (the session's and the descriptor capture's)
-        self.events.post(event)
-
     def get_default_screen(self) -> Screen[Any]:
         self.main = DebuggerScreen(self)
         return self.main

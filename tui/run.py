@@ -22,7 +22,7 @@ def _program_descriptors_captured(app: DebuggerApp) -> Iterator[None]:
         return
     from dapper_tui.engine.fdcapture import DescriptorCapture
 
-    capture = DescriptorCapture(app._post_event)
+    capture = DescriptorCapture(app.events.post)
     capture.start()
     app.session.io.terminal = capture
     saved = sys.__stdin__, sys.__stdout__, sys.__stderr__
