@@ -134,6 +134,7 @@ class DebugSession:
         self._pause = False
         self._into = False  # a step-into is under way: new user code must report its lines
         self._terminate = False
+        self._interruptible = False  # the program's code (or the wait for its threads) runs on the runner
         self._terminated_at: dict[int, float] = {}  # thread -> when the end was raised in it
         self._run_gen = 0
         self._in_debugger: set[int] = set()  # threads running evaluate/commands: never stop them
@@ -211,7 +212,7 @@ class DebugSession:
         if ident in self._in_debugger:
             return True
         if self._terminate:
-            if is_own_file(frame.f_code.co_filename) or not self._terminate_now(ident):
+            if self._in_engine(ident, frame) or not self._terminate_now(ident):
                 return True  # the end is on its way up this thread: let its `finally` blocks run
             raise _Terminate(1)
         if self._suspend:
@@ -270,6 +271,12 @@ class DebugSession:
         self._stop(frame, "exception", text=_exc_text(exc))
 
     # -- decisions ----------------------------------------------------------------------------------------
+    def _in_engine(self, ident: int, frame: FrameType) -> bool:
+        """Is this line the engine's, or one of a library the engine calls while the thread is parked or tells
+        the front end an event (threading's wait, the front end's writer)? The end is never raised there: a
+        parked thread raises it itself (`_park`)."""
+        return is_own_file(frame.f_code.co_filename) or ident in self._stops or ident in self.threads.quiet
+
     def _is_shown(self, filename: str) -> bool:
         if self.just_my_code:
             return is_user_file(filename)
@@ -416,8 +423,10 @@ class DebugSession:
                 if self._run_gen != gen or self._terminate:
                     break
                 self._cv.wait()
-        if self._terminate and self._terminate_now(ident):
-            raise _Terminate(1)
+            if self._terminate:
+                self._stops.pop(ident, None)  # no longer parked: a terminate may interrupt what it runs next
+                if self._terminate_now(ident):
+                    raise _Terminate(1)
 
     def _on_thread(self, thread_id: int, fn: Callable[[], Any], timeout: float = 30.0) -> Any:
         """Run fn on the stopped thread (evaluation must see that thread's state) and return its result."""
@@ -506,35 +515,60 @@ class DebugSession:
             (sys.breakpointhook,) = self._saved_hooks
 
     def _main(self) -> None:
+        """One run of the program. It ends with exactly one Exited, however the run ends: `terminate` raises
+        the end in this thread (at a line, or by interrupting a blocked call), and that may come just as the
+        program's own code returns."""
         self.threads.add_current()
         self.backend.thread_start()
         if self._stop_on_entry:
             self._steps[_get_ident()] = _Step("into", sys._getframe(), reason="entry")
             self._into = True
         self.backend.refresh([])
-        code = 0
+        code = 1
+        try:
+            code = self._run_to_end()
+        except _Terminate:  # a terminate's interrupt, come while the run was ending
+            code = 1
+        finally:
+            self.threads.discard_current()
+            with self._cv:
+                self.state = "exited"
+                self.exit_code = code
+                self._steps.clear()
+                self._stops.clear()
+                self.stop_event = None
+            self._emit(Exited(code))
+
+    def _run_to_end(self) -> int:
+        """Run the program's code, then wait for its threads as Python does at exit; the exit code. Until it
+        returns, `terminate` may interrupt this thread (a wait for a blocked thread ends with code 1)."""
+        with self._cv:
+            self._interruptible = True
+        try:
+            code = self._run_code()
+            self._join_program_threads()
+            return code
+        except _Terminate:
+            return 1
+        finally:
+            with self._cv:
+                self._interruptible = False
+
+    def _run_code(self) -> int:
         assert self.target is not None
         try:
             launch.run(self.target, prepare=getattr(self.backend, "prepare", None))
         except _Terminate:
-            code = 1
+            return 1
         except SystemExit as exc:
-            code = _exit_code(exc)
+            return _exit_code(exc)
         except BaseException as exc:
-            code = 1
             self._post_mortem(exc)
             self.threads.chain_excepthook(exc)  # then the program's own sys.excepthook, as Python would
+            return 1
         finally:
             sys.settrace(None)
-        self._join_program_threads()
-        self.threads.discard_current()
-        with self._cv:
-            self.state = "exited"
-            self.exit_code = code
-            self._steps.clear()
-            self._stops.clear()
-            self.stop_event = None
-        self._emit(Exited(code))
+        return 0
 
     def _join_program_threads(self) -> None:
         for t in threading.enumerate():
@@ -658,13 +692,21 @@ class DebugSession:
         main = self._main_thread
         if main is None:
             return
+        deadline = time.monotonic() + wait
         main.join(min(wait, 0.5))
-        ident = main.ident
-        # No line event came: blocked in a call (sleep, accept, a lock). A signal gets it out, once.
-        blocked = main.is_alive() and ident is not None and ident not in self._stops
-        if blocked and self.runner is not None and self._terminate_now(ident):  # type: ignore[arg-type]
-            self.runner.interrupt(_Terminate(1))
-        main.join(max(0.0, wait - 0.5))
+        while main.is_alive() and (left := deadline - time.monotonic()) > 0:
+            self._interrupt_blocked(main.ident)
+            main.join(min(left, 0.1))
+
+    def _interrupt_blocked(self, ident: int | None) -> None:
+        """The program's thread got no line event to end at: it is blocked in a call (sleep, accept, a lock, the
+        wait for the program's threads). A signal gets it out, as a line event would (once a second), and never
+        once the run is ending: that would cut short its Exited."""
+        with self._cv:
+            if self.runner is None or ident is None or not self._interruptible or ident in self._stops:
+                return
+            if self._terminate_now(ident):
+                self.runner.interrupt(_Terminate(1))
 
     def restart(self, *, stop_on_entry: bool = False) -> None:
         """End the program if it runs, forget the modules it imported, and launch it again."""

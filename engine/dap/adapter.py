@@ -535,13 +535,6 @@ class DapAdapter:
 
     def _terminate(self) -> None:
         self.session.terminate(wait=2.0)
-        main = self.session._main_thread
-        if self.session.state != "exited" and main is not None and not main.is_alive():
-            # Engine workaround: on 3.12+ a terminate while stopped can end the program's thread without an
-            # Exited event (the line hook raises again inside the engine's own frames). Report the end here.
-            self.log("dapper-tui dap: the program thread ended without an exit event; reporting it")
-            self.session.state = "exited"
-            self._on_event(Exited(1))
 
     # -- breakpoints --------------------------------------------------------------------------------------
     def on_setBreakpoints(self, args: dict[str, Any]) -> Any:
