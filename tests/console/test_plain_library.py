@@ -74,7 +74,7 @@ def test_breakpoint_by_module_name_reload_and_save_of_a_library_file(terminal, t
     out = t.text
     # louder('b') ran the reloaded code, not the later save (louder('a') was stopped in it: it finishes on the
     # old code, or on the new one where edit and continue moved its frame, as on 3.11)
-    assert re.search(r"^A[?!]\nB!\n", out, re.M) and "B#" not in out
+    assert re.search(r"A[?!]\nB!\n", out) and "B#" not in out
 
 
 def test_breakpoint_by_site_packages_path_set_before_the_import(terminal, tmp_path: Path, lib) -> None:
@@ -118,4 +118,4 @@ def test_with_reload_libraries_a_save_of_a_library_file_reloads_it(terminal, tmp
     t.expect(r"\(dapper:exited\) ")
     t.send("q")
     assert t.close() == 0
-    assert re.search(r"^A[?!]\nB!\n", t.text, re.M)
+    assert re.search(r"A[?!]\nB!\n", t.text)
