@@ -10,7 +10,10 @@ With ``--json`` every line is one JSON object with at least ``type``, ``thread``
 
 ``-m``: the thread is opened before the capsule starts, so the start's reload record is stored in it. When the
 tools cannot load at all (no capsule generation), the message is not sent and the exit status is 1; it is 1
-too when the turn has an ``error`` event.
+too when the turn has an ``error`` event. A notice outside the turn (a torn last record repaired, calls of an
+earlier session closed as interrupted) is printed but does not fail the command.
+
+``--list-threads`` lists every thread even when some are damaged; a damaged one says why (``damaged``).
 
 Stdin (the long-lived session): each line is exactly one message, taken literally (a backslash stays a
 backslash, and the JSON escapes inside ``/call`` arguments keep their JSON meaning). A line that starts with
@@ -57,7 +60,9 @@ class _Printer:
         self.errors = 0
 
     def __call__(self, event: Event) -> None:
-        if event.type == "error":
+        if (
+            event.type == "error" and event.turn is not None
+        ):  # a notice outside the turn (a repair) is no failure
             self.errors += 1
         if event.type == "assistant_delta" and (not self.deltas or not self.as_json):
             return
@@ -179,7 +184,8 @@ def _list_threads(args: argparse.Namespace) -> int:
         if args.json:
             _print({"type": "thread", "thread": info.id, "revision": None, **info.to_dict()})
         else:
-            print(f"{info.id}  {info.events:4d} events  {info.title}")
+            damaged = f"  [damaged: {info.damaged}]" if info.damaged else ""
+            print(f"{info.id}  {info.events:4d} events  {info.title}{damaged}")
     return 0
 
 

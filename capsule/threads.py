@@ -1,23 +1,40 @@
 """Append-only, crash-safe thread store: one JSONL file per thread in ``data/threads/``.
 
 Each event is one line, written with a single ``write`` on a file opened ``O_APPEND`` and flushed to the OS
-before ``append`` returns, so a ``kill -9`` loses at most the line being written. A writer opening a thread
-repairs a torn last line (no newline, or not JSON): the torn bytes are moved aside to ``<id>.jsonl.torn`` and
-the file is truncated to the end of the last good line; no earlier line is ever touched. Readers never repair
-and ignore a trailing partial line, so a second process can ``follow`` a thread live while it is written.
-No reload rewrites a thread. ``ThreadStore.list`` keeps what it learnt of each file and reads only the bytes
-appended since (nothing at all for a file whose size and mtime did not change), so polling it is cheap.
+before ``append`` returns, so a ``kill -9`` loses at most the line being written.
+
+One writer at a time, across processes: every append (and every repair) holds ``flock(LOCK_EX)`` on
+``<id>.jsonl.lock``. Under that lock a writer first reads what other processes appended since its last write
+(so ``seq`` numbers of one thread are distinct and in file order whichever process wrote them), and only
+under that lock can an unfinished last line be the remains of a writer that died: it is then moved aside to
+``<id>.jsonl.torn`` (the previous ``KEEP_TORN - 1`` torn tails are kept as ``.torn.1``, ``.torn.2``, ...) and
+the file is truncated to the end of the last good line; no complete line is ever touched. Readers never
+repair, never truncate, and ignore a trailing partial line, so a second process can ``follow`` or ``list`` a
+thread live while it is written.
+
+Every open writer also holds ``flock(LOCK_SH)`` on ``<id>.jsonl.live``. A writer that opens a thread no other
+live writer has open closes the calls an earlier, killed session left without a result: each gets a
+``tool_result`` with ``is_error`` and ``interrupted`` set, and an ``error`` event says so, so no call shows
+as running for ever.
+
+A line that is not a valid event (not JSON, not an object, a field of the wrong type, a number JSON allows
+but an event cannot hold) is kept on disk, never shown, and reported: ``ThreadInfo.damaged`` says which line
+and why. No reload rewrites a thread. ``ThreadStore.list`` keeps what it learnt of each file and reads only the
+bytes appended since (nothing at all for a file whose size and mtime did not change), so polling it is cheap.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
+import math
 import os
 import secrets
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,9 +49,11 @@ class ThreadInfo:
     updated: float
     events: int
     title: str
+    damaged: str = ""  # why some of the file cannot be shown ("": all of it can)
 
     def to_dict(self) -> dict[str, object]:
         return {
+            "damaged": self.damaged or None,
             "id": self.id,
             "path": str(self.path),
             "created": self.created,
@@ -44,10 +63,78 @@ class ThreadInfo:
         }
 
 
-def _parse_lines(data: bytes) -> tuple[list[Event], int]:
-    """Complete, valid lines of ``data`` as events, and the byte offset just past the last good line."""
-    events: list[Event] = []
-    good = 0
+KEEP_TORN = 3  # torn tails kept per thread: <id>.jsonl.torn (newest), .torn.1, .torn.2
+INTERRUPTED = "interrupted: the agent process stopped during this call"
+_INT_MAX = 2**63
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
+
+
+def _integer(raw: dict[str, object], name: str) -> str | None:
+    value = raw.get(name, 0)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f'"{name}" is {value!r:.40}, not an integer'
+    if not -_INT_MAX <= value < _INT_MAX:
+        return f'"{name}" is out of range ({len(str(value))} digits)'
+    return None
+
+
+def event_problem(raw: object) -> str | None:
+    """Why a decoded JSON value is not a storable event (``None``: it is one)."""
+    if not isinstance(raw, dict):
+        return f"not a JSON object ({_json_kind(raw)})"
+    kind = raw.get("type")
+    if not isinstance(kind, str) or not kind:
+        return '"type" is missing' if kind is None else f'"type" is a {_json_kind(kind)}, not a string'
+    for name in ("revision", "seq"):
+        problem = _integer(raw, name)
+        if problem:
+            return problem
+    ts = raw.get("ts", 0.0)
+    if isinstance(ts, bool) or not isinstance(ts, (int, float)) or not math.isfinite(ts):
+        return f'"ts" is {ts!r:.40}, not a finite number'
+    if not isinstance(raw.get("thread", ""), str):
+        return f'"thread" is a {_json_kind(raw["thread"])}, not a string'
+    if not isinstance(raw.get("turn"), (str, type(None))):
+        return f'"turn" is a {_json_kind(raw["turn"])}, not a string'
+    return None
+
+
+def parse_event(line: bytes) -> Event | str:
+    """The event one stored line holds, or why it holds none."""
+    try:
+        raw = json.loads(line)
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 (byte {exc.start})"
+    except json.JSONDecodeError as exc:
+        return f"not JSON ({exc.msg} at column {exc.colno})"
+    except (ValueError, RecursionError) as exc:
+        return f"not readable JSON ({type(exc).__name__}: {str(exc)[:80]})"
+    problem = event_problem(raw)
+    if problem:
+        return problem
+    return Event.from_dict(raw)
+
+
+@dataclass
+class _Parsed:
+    events: list[Event]
+    good: int  # byte offset just past the last complete line
+    lines: int  # complete lines
+    bad: list[tuple[int, str]]  # (line index, reason) of complete lines that are not events
+
+
+def _parse_lines(data: bytes) -> _Parsed:
+    """Complete lines of ``data``: the valid ones as events, the others with the reason they are not."""
+    parsed = _Parsed([], 0, 0, [])
     pos = 0
     while True:
         end = data.find(b"\n", pos)
@@ -55,14 +142,34 @@ def _parse_lines(data: bytes) -> tuple[list[Event], int]:
             break
         line = data[pos:end]
         if line.strip():
-            try:
-                events.append(Event.from_dict(json.loads(line)))
-            except (json.JSONDecodeError, UnicodeDecodeError, TypeError, ValueError):
-                # A bad line in the middle is kept on disk (never lost) but cannot be shown.
-                pass
+            event = parse_event(line)
+            if isinstance(event, Event):
+                parsed.events.append(event)
+            else:  # kept on disk (never lost) but cannot be shown
+                parsed.bad.append((parsed.lines, event))
+        parsed.lines += 1
         pos = end + 1
-        good = pos
-    return events, good
+        parsed.good = pos
+    return parsed
+
+
+def _side(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def writer_alive(path: Path) -> bool:
+    """Whether a process has ``path`` open for writing (holds its ``.live`` lock). Never creates a file."""
+    try:
+        fd = os.open(_side(path, ".live"), os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing releases the lock if it was taken
+    return False
 
 
 _CHECK = 64  # bytes before a scanned offset compared again before reading on from it
@@ -76,10 +183,20 @@ class _Scan:
     offset: int  # just past the last complete line read
     check: bytes  # the ``_CHECK`` bytes before ``offset``: the file must still hold them to read on
     events: int = 0
+    lines: int = 0
+    bad: int = 0
+    first_bad: str = ""
     created: float | None = None
     title: str | None = None
 
-    def add(self, events: list[Event]) -> None:
+    def add(self, parsed: _Parsed) -> None:
+        events = parsed.events
+        if parsed.bad:
+            if not self.bad:
+                index, reason = parsed.bad[0]
+                self.first_bad = f"line {self.lines + index + 1}: {reason}"
+            self.bad += len(parsed.bad)
+        self.lines += parsed.lines
         self.events += len(events)
         if events and self.created is None:
             self.created = events[0].ts
@@ -90,60 +207,132 @@ class _Scan:
 
 
 class ThreadWriter:
-    """The one writer of a thread file. Thread-safe."""
+    """A writer of a thread file; other processes may write the same thread (see the module docstring).
+    Thread-safe."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self.repaired_bytes = self._repair()
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        events, _ = _parse_lines(path.read_bytes())
-        self._seq = max((e.seq for e in events), default=0)
+        self._seq = 0
+        self._known = 0  # bytes of the file read or written by this writer (all complete lines)
+        self.repaired_bytes = 0
+        self.interrupted = 0  # calls of an earlier session closed with an "interrupted" result on opening
+        self._fd = self._lock_fd = self._live_fd = -1
+        try:
+            self._lock_fd = os.open(_side(path, ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+            self._live_fd = os.open(_side(path, ".live"), os.O_RDWR | os.O_CREAT, 0o644)
+            self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            with self._exclusive():
+                events = self._catch_up()
+                try:
+                    fcntl.flock(self._live_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    alone = True
+                except BlockingIOError:
+                    alone = False
+                if alone:
+                    self._close_interrupted(events)
+                fcntl.flock(self._live_fd, fcntl.LOCK_SH)
+        except BaseException:
+            self.close()
+            raise
 
-    def _repair(self) -> int:
-        if not self.path.exists():
-            return 0
-        data = self.path.read_bytes()
-        if not data:
-            return 0
-        _, good = _parse_lines(data)
-        tail = data[good:]
-        if not tail:
-            last = data[: good - 1].rsplit(b"\n", 1)[-1]
-            if not last.strip():
-                return 0
-            try:
-                json.loads(last)
-                return 0
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                # the last line has its newline but is not JSON: torn inside, move it aside too
-                good -= len(last) + 1
-                tail = data[good:]
-        torn = self.path.with_name(self.path.name + ".torn")
-        with open(torn, "ab") as fh:
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def _catch_up(self) -> list[Event]:
+        """Under the lock: read what others appended since this writer's last write, and repair a torn tail
+        (every writer that could be writing it is gone: it would hold the lock)."""
+        size = os.fstat(self._fd).st_size
+        if size < self._known:  # truncated by a repair elsewhere: read it all again (seq only grows)
+            self._known = 0
+        if size == self._known:
+            return []
+        with open(self.path, "rb") as fh:
+            fh.seek(self._known)
+            data = fh.read(size - self._known)
+        parsed = _parse_lines(data)
+        self._seq = max([self._seq, *(e.seq for e in parsed.events)])
+        good = parsed.good
+        if good < len(data):
+            self._move_aside(data[good:], self._known + good)
+        self._known += good
+        return parsed.events
+
+    def _move_aside(self, tail: bytes, keep: int) -> None:
+        torn = _side(self.path, ".torn")
+        for n in range(KEEP_TORN - 1, 0, -1):
+            older = _side(self.path, f".torn.{n - 1}") if n > 1 else torn
+            if older.exists():
+                os.replace(older, _side(self.path, f".torn.{n}"))
+        with open(torn, "wb") as fh:
             fh.write(tail + b"\n")
-        with open(self.path, "r+b") as fh:
-            fh.truncate(good)
-            fh.flush()
-            os.fsync(fh.fileno())
-        return len(tail)
+        os.ftruncate(self._fd, keep)
+        os.fsync(self._fd)
+        self.repaired_bytes += len(tail)
+
+    def _close_interrupted(self, events: list[Event]) -> None:
+        """Under the lock, no other writer alive: every call without a result gets an "interrupted" one."""
+        answered = {(e.turn, str(e.get("call_id"))) for e in events if e.type == "tool_result"}
+        open_calls = [
+            e for e in events if e.type == "tool_call" and (e.turn, str(e.get("call_id"))) not in answered
+        ]
+        for call in open_calls:
+            data = {
+                key: call.data[key] for key in ("tool", "call_id", "step", "generation") if key in call.data
+            }
+            data.update(result=INTERRUPTED, is_error=True, interrupted=True)
+            self._write(
+                Event(
+                    type="tool_result", thread=call.thread, revision=call.revision, turn=call.turn, data=data
+                )
+            )
+        if open_calls:
+            names = ", ".join(str(c.get("tool")) for c in open_calls)
+            self._write(
+                Event(
+                    type="error",
+                    thread=open_calls[-1].thread,
+                    revision=open_calls[-1].revision,
+                    data={
+                        "message": f"interrupted: {len(open_calls)} tool call(s) had no result when an earlier "
+                        f"session stopped ({names}); each is closed with an error result",
+                        "interrupted": [c.get("call_id") for c in open_calls],
+                    },
+                )
+            )
+        self.interrupted = len(open_calls)
+
+    def _write(self, event: Event) -> None:
+        self._seq += 1
+        event.seq = self._seq
+        line = json.dumps(event.to_dict(), ensure_ascii=False, default=str).encode() + b"\n"
+        view = memoryview(line)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+        self._known += len(line)
 
     def append(self, event: Event) -> Event:
         with self._lock:
-            self._seq += 1
-            event.seq = self._seq
-            line = json.dumps(event.to_dict(), ensure_ascii=False, default=str).encode() + b"\n"
-            view = memoryview(line)
-            while view:
-                written = os.write(self._fd, view)
-                view = view[written:]
+            if self._fd < 0:
+                raise ValueError(f"thread writer for {self.path.name} is closed")
+            with self._exclusive():
+                self._catch_up()
+                self._write(event)
         return event
 
     def close(self) -> None:
         with self._lock:
-            if self._fd >= 0:
-                os.close(self._fd)
-                self._fd = -1
+            for name in ("_fd", "_live_fd", "_lock_fd"):
+                fd = getattr(self, name)
+                if fd >= 0:
+                    os.close(fd)  # closing releases its locks
+                    setattr(self, name, -1)
 
 
 class ThreadStore:
@@ -171,8 +360,7 @@ class ThreadStore:
         path = self.path(thread_id)
         if not path.exists():
             return []
-        events, _ = _parse_lines(path.read_bytes())
-        return events
+        return _parse_lines(path.read_bytes()).events
 
     def list(self) -> list[ThreadInfo]:
         infos: list[ThreadInfo] = []
@@ -184,7 +372,12 @@ class ThreadStore:
                 except FileNotFoundError:
                     continue
                 seen.add(path)
-                scan = self._scan(path, (stat.st_ino, stat.st_size, stat.st_mtime_ns))
+                try:
+                    scan = self._scan(path, (stat.st_ino, stat.st_size, stat.st_mtime_ns))
+                except OSError as exc:  # a directory, no permission, an I/O error: this thread only
+                    self._scans.pop(path, None)
+                    scan = _Scan(key=(0, 0, 0), offset=0, check=b"")
+                    scan.first_bad = f"unreadable: {exc.strerror or exc}"
                 infos.append(
                     ThreadInfo(
                         id=path.stem,
@@ -193,11 +386,33 @@ class ThreadStore:
                         updated=stat.st_mtime,
                         events=scan.events,
                         title=scan.title or "",
+                        damaged=self._damage(path, stat.st_size, scan),
                     )
                 )
             for gone in set(self._scans) - seen:
                 del self._scans[gone]
         return sorted(infos, key=lambda i: i.created)
+
+    @staticmethod
+    def _damage(path: Path, size: int, scan: _Scan) -> str:
+        """Why part of the thread cannot be shown, or ``""``."""
+        if scan.first_bad and not scan.bad:  # unreadable
+            return scan.first_bad
+        problems = []
+        if scan.bad:
+            lines = "1 damaged line" if scan.bad == 1 else f"{scan.bad} damaged lines"
+            problems.append(f"{lines} kept on disk but not shown; {scan.first_bad}")
+        unfinished = size - scan.offset
+        if (unfinished or not size or not scan.events) and not writer_alive(path):
+            if unfinished:
+                problems.append(
+                    f"an unfinished last line ({unfinished} bytes): the next writer moves it to {path.name}.torn"
+                )
+            elif not size:
+                problems.append("empty file: no events")
+            elif not scan.bad:
+                problems.append("no events: only blank lines")
+        return "; ".join(problems)
 
     def _scan(self, path: Path, key: tuple[int, int, int]) -> _Scan:
         """The file's summary: cached when unchanged, read on from the last offset when appended to."""
@@ -223,8 +438,9 @@ class ThreadStore:
                 with open(path, "rb") as fh:
                     data = fh.read()
             base = 0
-        events, good = _parse_lines(data)
-        scan.add(events)
+        parsed = _parse_lines(data)
+        good = parsed.good
+        scan.add(parsed)
         scan.key = key
         scan.offset = base + good
         scan.check = data[max(0, good - _CHECK) : good] if good else scan.check
@@ -265,5 +481,5 @@ class ThreadStore:
                 data = fh.read()
         except FileNotFoundError:
             return offset, []
-        events, good = _parse_lines(data)
-        return offset + good, events
+        parsed = _parse_lines(data)
+        return offset + parsed.good, parsed.events
