@@ -22,10 +22,14 @@ The two breakpoints are in toolz/functoolz.py, on lines of functions the suite c
 is_arity) in branches it never takes. Every run must report the same pytest counts as the plain run and must
 never stop, or the mode is marked failed.
 
-Figures, per mode: the suite's time as pytest reports it on its closing line (wall clock, from the start of the
-test session, so interpreter and debugger start-up are not in it), and the CPU time (user + system) of the
-process that ran the suite, start-up included (for debugpy, its adapter process is not counted). Ratios are the
-median of the per-round ratios to the plain run of the same round.
+Figures, per mode, both CPU time (user + system, all threads) of the process that runs the suite, because this
+machine is shared and its wall clock swings with the load:
+- suite CPU: from pytest's session start to its finish, taken by a ten-line plugin (`-p dapper_bench_clock`,
+  on PYTHONPATH in every mode), so interpreter and debugger start-up are not in it;
+- process CPU: the whole process from spawn to exit, start-up included (for debugpy, its adapter process is
+  not counted).
+Ratios are the median of the per-round ratios to the plain run of the same round. The session's wall time is
+in the --json figures.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ import tarfile
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +56,22 @@ from run import INTERPRETERS, _DapClient, ensure_env
 
 HERE = Path(__file__).resolve().parent
 SDIST = HERE.parent / "tests" / "data" / "toolz-1.2.0.tar.gz"
-PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "toolz"]
+PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "dapper_bench_clock", "toolz"]
+CLOCK_PLUGIN = """\
+import os
+import time
+
+_start = []
+
+
+def pytest_sessionstart(session):
+    _start[:] = [time.process_time(), time.perf_counter()]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    with open(os.environ["DAPPER_BENCH_CLOCK"], "w") as f:
+        f.write(f"{time.process_time() - _start[0]} {time.perf_counter() - _start[1]}")
+"""
 MODES = ("plain", "pdb", "debugpy", "dapper")
 TITLES = {
     "plain": "plain pytest",
@@ -63,11 +83,15 @@ COUNT = re.compile(r"(\d+) (passed|failed|skipped|xfailed|xpassed|errors?|warnin
 CLOSING = re.compile(r" in ([\d.]+)s\b")
 
 
+Outcome = tuple[dict[str, int], float]  # pytest's counts, process CPU
+
+
 @dataclass
 class Run:
     counts: dict[str, int]
-    suite: float  # pytest's own figure, seconds
-    cpu: float  # user + system of the process that ran the suite
+    suite: float  # CPU seconds from pytest's session start to its finish
+    cpu: float  # CPU seconds of the process that ran the suite, from spawn to exit
+    wall: float  # wall seconds of the session
 
 
 @dataclass
@@ -78,12 +102,11 @@ class Cell:
     error: str | None = None
 
 
-def closing_line(output: str) -> tuple[dict[str, int], float]:
+def closing_line(output: str) -> dict[str, int]:
     lines = [ln for ln in output.splitlines() if CLOSING.search(ln) and COUNT.search(ln)]
     if not lines:
         raise RuntimeError(f"no pytest closing line in the output:\n{output[-1500:]}")
-    counts = {word.removesuffix("s"): int(n) for n, word in COUNT.findall(lines[-1])}
-    return counts, float(CLOSING.findall(lines[-1])[-1])
+    return {word.removesuffix("s"): int(n) for n, word in COUNT.findall(lines[-1])}
 
 
 def never_hit(root: Path) -> list[tuple[str, int]]:
@@ -206,14 +229,14 @@ def output_events(client: _DapClient) -> str:
         )
 
 
-def run_plain(py: Path, root: Path, bps: list[tuple[str, int]], env: dict[str, str]) -> Run:
+def run_plain(py: Path, root: Path, bps: list[tuple[str, int]], env: dict[str, str]) -> Outcome:
     proc = spawn([str(py), "-m", "pytest", *PYTEST_ARGS], cwd=root, env=env, stdout=subprocess.PIPE)
     stdout = Stdout(proc)
     _code, cpu = reap(proc)
-    return Run(*closing_line(stdout.text()), cpu)
+    return closing_line(stdout.text()), cpu
 
 
-def run_pdb(py: Path, root: Path, bps: list[tuple[str, int]], env: dict[str, str]) -> Run:
+def run_pdb(py: Path, root: Path, bps: list[tuple[str, int]], env: dict[str, str]) -> Outcome:
     commands = [a for path, line in bps for a in ("-c", f"b {path}:{line}")]
     proc = spawn(
         [str(py), "-m", "pdb", *commands, "-c", "c", "-m", "pytest", *PYTEST_ARGS],
@@ -231,10 +254,10 @@ def run_pdb(py: Path, root: Path, bps: list[tuple[str, int]], env: dict[str, str
         raise RuntimeError(f"pdb did not take both breakpoints:\n{out[:1500]}")
     if any(f"> {path}(" in out for path, _line in bps):
         raise RuntimeError(f"pdb stopped at a breakpoint:\n{out[-1500:]}")
-    return Run(*closing_line(out), cpu)
+    return closing_line(out), cpu
 
 
-def run_debugpy(py: Path, root: Path, bps: list[tuple[str, int]], env: dict[str, str]) -> Run:
+def run_debugpy(py: Path, root: Path, bps: list[tuple[str, int]], env: dict[str, str]) -> Outcome:
     port = free_port()
     proc = spawn(
         [
@@ -269,10 +292,10 @@ def run_debugpy(py: Path, root: Path, bps: list[tuple[str, int]], env: dict[str,
     out = stdout.text()
     if stops(client):
         raise RuntimeError(f"debugpy stopped: {stops(client)}")
-    return Run(*closing_line(out), cpu)
+    return closing_line(out), cpu
 
 
-def run_dapper(py: Path, root: Path, bps: list[tuple[str, int]], env: dict[str, str]) -> Run:
+def run_dapper(py: Path, root: Path, bps: list[tuple[str, int]], env: dict[str, str]) -> Outcome:
     log = tempfile.TemporaryFile()  # noqa: SIM115 - the server's stderr, read for its port
     proc = spawn(
         [str(py.parent / "dapper-tui"), "dap", "--port", "0", "--once"],
@@ -317,7 +340,19 @@ def run_dapper(py: Path, root: Path, bps: list[tuple[str, int]], env: dict[str, 
     _code, cpu = reap(proc)
     if exited["body"].get("exitCode") != 0:
         raise RuntimeError(f"the suite exited with {exited['body']} under dapper-tui:\n{out[-1500:]}")
-    return Run(*closing_line(out), cpu)
+    return closing_line(out), cpu
+
+
+def measure(runner: Callable[..., Outcome], py: Path, root: Path, bps: list, env: dict[str, str]) -> Run:
+    clock = root.parent / "clock"
+    clock.unlink(missing_ok=True)
+    counts, cpu = runner(
+        py, root, bps, {**env, "DAPPER_BENCH_CLOCK": str(clock), "PYTHONPATH": str(root.parent)}
+    )
+    if not clock.exists():
+        raise RuntimeError("the session clock plugin wrote nothing")
+    suite, wall = map(float, clock.read_text().split())
+    return Run(counts, suite, cpu, wall)
 
 
 RUNNERS = {"plain": run_plain, "pdb": run_pdb, "debugpy": run_debugpy, "dapper": run_dapper}
@@ -354,6 +389,7 @@ def main() -> None:
         with tarfile.open(SDIST) as tar:
             tar.extractall(work, filter="data")
         root = work / "toolz-1.2.0"
+        (work / "dapper_bench_clock.py").write_text(CLOCK_PLUGIN)
         bps = never_hit(root)
         for version in versions:
             py = ensure_suite_env(version)
@@ -370,7 +406,7 @@ def main() -> None:
                     if cell.error:
                         continue
                     try:
-                        run = RUNNERS[mode](py, root, bps, env)
+                        run = measure(RUNNERS[mode], py, root, bps, env)
                         if plain is not None and run.counts != plain.counts:
                             raise RuntimeError(f"counts {run.counts}, plain pytest {plain.counts}")
                     except Exception as exc:
@@ -389,9 +425,9 @@ def main() -> None:
                         cell.cpu_ratios.append(run.cpu / plain.cpu)
                 if r:
                     print(
-                        f"[{version}] round {r}/{args.runs}: "
+                        f"[{version}] round {r}/{args.runs} (suite CPU/process CPU): "
                         + ", ".join(
-                            f"{m} {cells[m].runs[-1].suite:.2f}s/{cells[m].runs[-1].cpu:.2f}s cpu"
+                            f"{m} {cells[m].runs[-1].suite:.2f}/{cells[m].runs[-1].cpu:.2f}s"
                             for m in modes
                             if cells[m].runs
                         ),
@@ -431,7 +467,9 @@ def print_table(results: dict[str, dict[str, Cell]], modes: list[str], runs: int
                     cells.append(f"{statistics.median(getattr(r, measure) for r in cell.runs):.2f} s")
                 else:
                     cells.append(f"{statistics.median(getattr(cell, measure + '_ratios')):.2f}x")
-            what = "suite time (pytest's)" if measure == "suite" else "process CPU, start-up included"
+            what = (
+                "suite CPU (session start to end)" if measure == "suite" else "process CPU, start-up included"
+            )
             print(f"| {TITLES[mode]} | {what} | " + " | ".join(cells) + " |")
     counts = {v: next((c.runs[0].counts for c in cs.values() if c.runs), {}) for v, cs in results.items()}
     print()
