@@ -16,12 +16,20 @@ drain_timeout = 30   # seconds an old capsule may take to finish in-flight tool 
 max_steps = 8
 """,
     ".env": """\
-# Environment of the tools' capsule. Values are treated as secrets: they are redacted from the thread and the
-# reload log. Saving this file reloads the environment and replaces the capsule.
+# Environment of the tools' capsule. Saving this file reloads the environment and replaces the capsule.
+# It holds credentials, so the project's .gitignore leaves it out of version control.
+#
+# Only secrets are redacted (replaced by [redacted] in the thread, capsule.log, the screen and error reports):
+# an entry is a secret when its value is at least 6 characters long and its name has a part KEY, TOKEN,
+# SECRET, PASSWORD, PASSWD, PASS, PASSPHRASE, AUTH, CREDENTIAL(S), PRIVATE, COOKIE or SESSION (split at _ - .
+# and camelCase: OPENAI_API_KEY and githubToken are secrets, KEYBOARD_LAYOUT is not), or when agent.toml lists
+# it under [env] secrets = [...]; [env] public = [...] exempts a name. A secret is also redacted JSON- and
+# repr()-escaped, base64-encoded and URL-quoted. Any other value (NOTES_FILE below) is shown as it is, and a
+# secret transformed any other way (hashed, hex-encoded, pieces of it returned separately) is not recognised.
 NOTES_FILE=notes.json
 # EXAMPLE_API_KEY=...
 """,
-    ".gitignore": ".venv\ndata/\n",
+    ".gitignore": ".venv\ndata/\n.env\n",
     "src/identity.md": """\
 You are {{name}}, a small note-taking agent.
 """,

@@ -13,8 +13,9 @@ A ``.env`` entry is a secret when its value is at least ``MIN_SECRET_LENGTH`` (6
       public = ["SESSION_DIR"]                 # never secrets, even when the name looks like one
 
 Plain settings (``NOTES_FILE=notes.json``, ``DEBUG=true``) are left alone, so a user message or a tool result
-that happens to contain ``true`` is not mangled. A secret is redacted in its raw form and in its JSON-escaped
-forms (a tool that returns ``json.dumps({"key": value})`` escapes quotes and backslashes in it).
+that happens to contain ``true`` is not mangled. A secret is redacted in every form ``secret_forms`` lists: raw,
+URL-quoted, base64 (alone or inside a longer base64 text such as an HTTP ``Basic`` credential), each also
+JSON-escaped and ``repr()``-escaped (a tool that returns ``json.dumps({"key": value})`` or prints a dict).
 
 ``Redactor`` has the interface the runtime uses (``add(env)``, ``redactor(value)`` on str/dict/list) and one
 more: ``text``/``bytes_`` for the log pump. Values added once stay redacted (an old key is still a secret).
@@ -23,10 +24,12 @@ more: ``text``/``bytes_`` for the log pump. Values added once stay redacted (an 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, quote_plus
 
 if TYPE_CHECKING:
     from dapper_tui.capsule.project import AgentProject
@@ -75,9 +78,39 @@ def is_secret(name: str, value: str, secrets: Iterable[str] = (), public: Iterab
     return name in set(secrets) or looks_secret(name)
 
 
+_MIN_CORE = 8  # characters: shorter base64 fragments would match ordinary text
+
+
+def _base64_forms(raw: bytes) -> set[str]:
+    """The value base64-encoded (standard and URL-safe, with and without padding) and, for a value inside a
+    longer base64 text, the characters that depend on the value alone at each of the three alignments."""
+    forms: set[str] = set()
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        whole = encode(raw).decode("ascii")
+        forms |= {whole, whole.rstrip("=")}
+        for pad in range(3):
+            encoded = encode(b"\0" * pad + raw).decode("ascii")
+            core = encoded[-(-8 * pad // 6) : 8 * (pad + len(raw)) // 6]
+            if len(core) >= _MIN_CORE:
+                forms.add(core)
+    return forms
+
+
 def secret_forms(value: str) -> set[str]:
-    """The value as it appears raw and inside JSON strings (escaped, with and without ``\\uXXXX``)."""
-    forms = {value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+    """Every form the value is redacted in: raw, URL-quoted (``%XX``, ``+`` for spaces), base64 (standard and
+    URL-safe, alone or inside a longer base64 text), and each of those as it appears inside a JSON string
+    (escaped, with and without ``\\uXXXX``) and inside ``repr()`` of a str or of bytes."""
+    raw = value.encode("utf-8", "surrogatepass")
+    bases = {value, quote(value, safe=""), quote(value), quote_plus(value), *_base64_forms(raw)}
+    forms: set[str] = set()
+    for base in bases:
+        forms |= {
+            base,
+            json.dumps(base)[1:-1],
+            json.dumps(base, ensure_ascii=False)[1:-1],
+            repr(base)[1:-1],
+            repr(base.encode("utf-8", "surrogatepass"))[2:-1],
+        }
     return {f for f in forms if f}
 
 
