@@ -277,3 +277,12 @@ def test_revision_numbers_are_not_reused_by_a_later_process(tmp_path: Path) -> N
         e["record"]["counters"]["revision"]: e["record"]["added"] for e in stored if e["type"] == "reload"
     }
     assert set(surfaces) == {r1, r2}
+
+
+def test_an_error_in_the_turn_still_exits_1(tmp_path: Path) -> None:
+    """Only a notice outside the turn (a repair) is not a failure; an error of the turn itself is."""
+    root = make_project(tmp_path / "agent")
+    done = run(str(root), "-m", "/call", "--json")
+    assert done.returncode == 1, done.stderr
+    errors = [e for e in json_lines(done.stdout) if e["type"] == "error"]
+    assert errors and errors[0]["turn"] and "needs a tool name" in errors[0]["message"]
