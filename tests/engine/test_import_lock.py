@@ -10,9 +10,20 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 
+import pytest
 from dapper_tui.engine.importlock import holds_import_lock
 from dapper_tui.engine.session import DebugSession
+
+
+@pytest.fixture(autouse=True)
+def _meta_path_back() -> Iterator[None]:
+    """The programs run in this process and put finders on sys.meta_path: later tests must not meet them."""
+    saved = list(sys.meta_path)
+    yield
+    sys.meta_path[:] = saved
+
 
 FINDER = """
     import sys

@@ -1,17 +1,28 @@
 """--all-code, a breakpoint in a `sys.meta_path` finder: the app stays alive. The stop is shown at the first line
-after the import (saying which breakpoint was skipped and why), and the keys that import screens the first time
-they are used (help, quit) answer."""
+after the import (saying which breakpoint was skipped and why), and the quit question (a screen imported the first
+time it is asked for) answers."""
 
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from dapper_tui.tui.screens.confirm import ConfirmScreen
 from tuihelpers import line_of, make_app, wait_stopped, wait_until, write
+
+
+@pytest.fixture(autouse=True)
+def _meta_path_back() -> Iterator[None]:
+    """The programs run in this process and put finders on sys.meta_path: later tests must not meet them."""
+    saved = list(sys.meta_path)
+    yield
+    sys.meta_path[:] = saved
+
 
 PROGRAM = """
 import sys
