@@ -61,6 +61,7 @@ class Generation:
     started_at: float = 0.0
     exit_code: int | None = None
     closing: bool = False  # the manager is closing or killing it: its exit is not a crash
+    ended_by: str = ""  # why the manager killed it while current ("tool X timed out after N s"): replaced
     # after an unexpected exit: resolves to the replacement when its surface is identical, else to None
     successor: asyncio.Future[Generation | None] | None = None
     replaced_by: Generation | None = None

@@ -225,7 +225,7 @@ class ToolHost:
         self, name: str, arguments: dict[str, Any] | None, meta: dict[str, Any] | None = None
     ) -> tuple[str, bool]:
         """Run a tool: ``(text, is_error)``. Errors come back as text the model can read, and so does a tool
-        that raises ``SystemExit`` or ``KeyboardInterrupt``: the capsule keeps serving. (``os._exit`` ends the
+        that raises ``SystemExit``, ``KeyboardInterrupt`` or ``GeneratorExit``: the capsule keeps serving. (``os._exit`` ends the
         process; the manager reports that and starts a new generation.)"""
         import inspect
 
@@ -248,12 +248,28 @@ class ToolHost:
             if inspect.iscoroutinefunction(func):
                 value = await func(**kwargs)
             else:
-                value = await anyio.to_thread.run_sync(lambda: func(**kwargs), abandon_on_cancel=True)
-        except (Exception, SystemExit, KeyboardInterrupt) as exc:
+                value = await anyio.to_thread.run_sync(_in_thread(func, kwargs), abandon_on_cancel=True)
+        except (Exception, SystemExit, KeyboardInterrupt, GeneratorExit) as exc:
+            if isinstance(exc, _ToolExit):
+                return str(exc), True
             if isinstance(exc, SystemExit):
                 return f"{name} raised SystemExit({exc.code!r}); the capsule keeps running", True
             return f"{type(exc).__name__}: {exc}", True
         return format_result(value), False
+
+
+class _ToolExit(Exception):
+    """A ``GeneratorExit`` (no ``Exception``) raised by a tool in a worker thread, carried back as one."""
+
+
+def _in_thread(func: Callable[..., Any], kwargs: dict[str, Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        try:
+            return func(**kwargs)
+        except GeneratorExit as exc:  # the worker thread machinery would not carry it back
+            raise _ToolExit(f"GeneratorExit: {exc}") from None
+
+    return run
 
 
 def _build_server(host: ToolHost, name: str, sessions: list[Any]) -> Any:
@@ -302,6 +318,22 @@ async def _watch_tools(host: ToolHost, sessions: list[Any]) -> None:
                 print(f"list_changed not sent: {exc}", file=sys.stderr)
 
 
+def _limit_address_space(megabytes: int) -> None:
+    """``RLIMIT_AS`` for this capsule and what it starts (agent.toml ``address_space_mb``; 0: none).
+
+    An allocation past it raises ``MemoryError`` in the tool (an error result); the capsule goes on.
+    """
+    if megabytes <= 0:
+        return
+    import resource
+
+    limit = megabytes * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dapper_tui.capsule.host")
     parser.add_argument("dir", type=Path)
@@ -323,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         args.generation = int(activation.get("generation", args.generation))
         if activation.get("status_file"):
             args.status_file = Path(activation["status_file"])
+        _limit_address_space(int(activation.get("address_space_mb") or 0))
     root = args.dir.resolve()
     os.environ["DAPPER_AGENT_DIR"] = str(root)
     os.environ["DAPPER_AGENT_DATA"] = str(root / "data")

@@ -12,6 +12,11 @@ The drain deadline applies to tool calls in flight only (a turn that merely has 
 on a slow model, keeps it): a call still running ``drain_timeout`` seconds into the drain gets its generation
 killed (whole process group), and the kill is reported with a record.
 
+Every tool call has a deadline, ``call_timeout`` (agent.toml): a call still running then is an error result
+("timed out after N s"), and its generation is killed and replaced as if it had crashed (a hung synchronous
+tool blocks its capsule; a stopped capsule answers nothing), so the turn goes on with the identical replacement.
+Whenever a generation ends, its whole process group and session end with it (``capsule/reaper.py``).
+
 A current generation whose process exits on its own is replaced (``capsule/supervision.py``). Requirements are
 installed into a venv per digest that ``DIR/.venv`` is switched to (``capsule/venv_switch.py``). Identity,
 prompts and scripts are applied in place (``capsule/instant_rows.py``).
@@ -37,6 +42,7 @@ from dapper_tui.capsule.generation import ENDED, Generation, GenerationState
 from dapper_tui.capsule.instant_rows import apply_instant_row, restart_record
 from dapper_tui.capsule.project import AgentConfig, AgentProject, Row
 from dapper_tui.capsule.prompts import render_identity, scan_prompts
+from dapper_tui.capsule.reaper import close_capsule, end_capsule
 from dapper_tui.capsule.spawn import Spare, Spawner, StartFailed, Starting
 from dapper_tui.capsule.supervision import Supervisor, route
 from dapper_tui.capsule.surface import Surface, script_hashes, script_meta, script_sources
@@ -71,9 +77,12 @@ class CapsuleManager:
         self._closed = False
         self._venv = VenvSwitch(project)
         self._spawner = Spawner(
-            project, self._venv.python, warm_spare=config.warm_spare if warm_spare is None else warm_spare
+            project,
+            self._venv.python,
+            warm_spare=config.warm_spare if warm_spare is None else warm_spare,
+            config=config,
         )
-        self._supervisor = Supervisor(self._on_exit)
+        self._supervisor = Supervisor(self._on_exit, config.crash_window)
         self._revision_waiters: list[tuple[int, asyncio.Future[Surface]]] = []
         self._live: list[Generation] = []
         self._last_record = ReloadRecord(scope="agent", outcome="skipped", path=str(project.root))
@@ -158,15 +167,28 @@ class CapsuleManager:
         gen.in_flight[key] = name
         gen.call_started[key] = asyncio.get_running_loop().time()
         try:
-            return await gen.conn.call_tool(name, arguments, meta)
+            return await asyncio.wait_for(gen.conn.call_tool(name, arguments, meta), self.config.call_timeout)
         except CapsuleError as exc:
             return await self._call_failed(gen, name, exc), True
+        except TimeoutError:
+            return await self._timed_out(gen, name), True
         finally:
             gen.in_flight.pop(key, None)
             gen.call_started.pop(key, None)
 
+    async def _timed_out(self, gen: Generation, name: str) -> str:
+        """A call outlived ``call_timeout``: kill its generation (a hung tool blocks it) and let it be replaced."""
+        what = f"tool {name} timed out after {self.config.call_timeout:g} s"
+        if gen.state not in ENDED and not gen.closing and not gen.ended_by:
+            gen.ended_by = what
+            end_capsule(gen.pid)
+            await self._supervisor.settle(gen)  # reported and replaced before the turn's next call routes
+        return f"{what}; capsule generation {gen.number} was killed, since a hung tool blocks it"
+
     async def _call_failed(self, gen: Generation, name: str, exc: CapsuleError) -> str:
         """The error result of a tool call whose capsule failed it."""
+        if gen.ended_by:
+            return f"capsule generation {gen.number} was killed during this call: {gen.ended_by}"
         if gen.state == GenerationState.KILLED:
             return f"capsule generation {gen.number}: killed at the drain deadline"
         if not gen.conn.closed.is_set() or gen.closing:
@@ -346,6 +368,7 @@ class CapsuleManager:
         gen.exit_code = code
         if gen.conn.proc.stdin is not None:
             gen.conn.proc.stdin.close()
+        end_capsule(gen.pid)  # what its tools started dies with it
         self._drop(gen)
         if not was_current:  # a draining generation: its in-flight calls already have their error results
             gen.why_not_replaced = f"the next turn uses generation {self.surface.generation_number}"
@@ -407,7 +430,7 @@ class CapsuleManager:
             await asyncio.sleep(0.02)
         if gen.state == GenerationState.DRAINING:
             gen.closing = True
-            await gen.conn.close(timeout=2.0)
+            await close_capsule(gen.conn)
             gen.state = GenerationState.CLOSED
         self._drop(gen)
         self._prune()
@@ -417,7 +440,7 @@ class CapsuleManager:
         hung = sorted(set(gen.in_flight.values()))
         gen.state = GenerationState.KILLED
         gen.closing = True
-        gen.conn.kill()
+        end_capsule(gen.pid)
         await gen.conn.close(timeout=2.0)
         self._drop(gen)
         what = f"tool {', '.join(hung)} still running"
@@ -448,7 +471,7 @@ class CapsuleManager:
             g.closing = True
             if g.state != GenerationState.KILLED:
                 g.state = GenerationState.CLOSED
-            await g.conn.close(timeout=2.0)
+            await close_capsule(g.conn)
             self._drop(g)
         await self._supervisor.close()
         await self._spawner.close_log()  # the last lines the capsules wrote reach the log

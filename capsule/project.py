@@ -21,8 +21,14 @@ DIR/
     [runtime]
     drain_timeout = 30            # seconds an old generation's in-flight tool call may run before a kill
     start_timeout = 30
+    call_timeout = 60             # seconds a tool call may run; then it is an error and its capsule is replaced
+    crash_window = 60             # three quick crashes, each within this many seconds of the last, stop restarts
     max_steps = 8
     warm_spare = true
+    log_max_bytes = 10000000      # data/logs/capsule.log is rotated at this size ...
+    log_keep = 3                  # ... keeping this many old ones (capsule.log.1 is the newest)
+    result_max_bytes = 100000     # a longer tool result is stored in data/tool-results/; the thread gets a preview
+    address_space_mb = 0          # RLIMIT_AS of each capsule process in MiB (0: no limit)
     [env]
     secrets = ["DATABASE_URL"]    # .env entries redacted whatever their name (see capsule/secrets.py)
     public = ["SESSION_DIR"]      # .env entries never redacted, even when the name looks secret
@@ -77,6 +83,12 @@ class AgentConfig:
     start_timeout: float = 30.0
     max_steps: int = 8
     warm_spare: bool = True
+    call_timeout: float = 60.0
+    crash_window: float = 60.0
+    log_max_bytes: int = 10_000_000
+    log_keep: int = 3
+    result_max_bytes: int = 100_000
+    address_space_mb: int = 0
     model_options: dict[str, Any] = field(default_factory=dict)
     env_secrets: tuple[str, ...] = ()
     env_public: tuple[str, ...] = ()
@@ -192,6 +204,8 @@ class AgentProject:
             except tomllib.TOMLDecodeError as exc:
                 raise ProjectError(f"{self.config_file}: {exc}") from exc
         runtime = raw.get("runtime", {})
+        if not isinstance(runtime, dict):
+            raise ProjectError(f"{self.config_file}: [runtime] must be a table")
         model = raw.get("model", "scripted")
         options: dict[str, Any] = {}
         if isinstance(model, dict):
@@ -206,7 +220,9 @@ class AgentProject:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ProjectError(f"{self.config_file}: [env] {key} must be a list of variable names")
             names[key] = tuple(value)
+        limits = self._limits(runtime)
         return AgentConfig(
+            **limits,
             name=str(raw.get("name", self.root.name)),
             model=str(model),
             drain_timeout=float(runtime.get("drain_timeout", 30.0)),
@@ -218,6 +234,29 @@ class AgentProject:
             env_public=names["public"],
             raw=raw,
         )
+
+    def _limits(self, runtime: dict[str, Any]) -> dict[str, Any]:
+        """The ``[runtime]`` bounds: each a number within its range, else a ``ProjectError`` naming the key."""
+        spec: dict[str, tuple[type, float, float]] = {
+            "call_timeout": (float, 0.01, 86_400),
+            "crash_window": (float, 0.0, 86_400),
+            "log_max_bytes": (int, 1_000, 2**40),
+            "log_keep": (int, 1, 100),
+            "result_max_bytes": (int, 1_000, 2**40),
+            "address_space_mb": (int, 0, 2**30),
+        }
+        defaults = AgentConfig()
+        limits: dict[str, Any] = {}
+        for key, (kind, low, high) in spec.items():
+            value = runtime.get(key, getattr(defaults, key))
+            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+                raise ProjectError(
+                    f"{self.config_file}: [runtime] {key} must be a number from {low:g} to {high:g}"
+                )
+            if kind is int and value != int(value):
+                raise ProjectError(f"{self.config_file}: [runtime] {key} must be a whole number")
+            limits[key] = kind(value)
+        return limits
 
     def env(self) -> dict[str, str]:
         if not self.env_file.exists():

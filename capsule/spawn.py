@@ -14,14 +14,15 @@ import asyncio
 import contextlib
 import json
 import os
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from dapper_tui.capsule import venv as venvs
 from dapper_tui.capsule.connection import CapsuleConnection, CapsuleError
-from dapper_tui.capsule.project import AgentProject
+from dapper_tui.capsule.logfile import RotatingLog
+from dapper_tui.capsule.project import AgentConfig, AgentProject
+from dapper_tui.capsule.reaper import close_capsule, end_capsule
 from dapper_tui.capsule.secrets import Redactor, pump_redacted
 from dapper_tui.capsule.surface import hash_text, spec_from_wire
 from dapper_tui.capsule.tools import ToolSpec
@@ -55,8 +56,8 @@ class Starting:
 
     async def abandon(self) -> None:
         if self.conn is not None:
-            self.conn.kill()
-            await self.conn.close(timeout=1.0)
+            end_capsule(self.conn.pid)
+            await close_capsule(self.conn, timeout=1.0)
         elif self.proc is not None:
             await discard(self.proc)
 
@@ -68,9 +69,7 @@ def startup_env(dotenv: dict[str, str]) -> dict[str, str]:
 
 async def discard(proc: Process) -> None:
     """Kill a capsule process that never became a generation (its whole process group) and reap it."""
-    if proc.returncode is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+    end_capsule(proc.pid)
     if proc.stdin is not None:
         proc.stdin.close()
     # read stdout to its end (the stderr pump reads the other pipe) so the transport closes now
@@ -92,8 +91,11 @@ def load_failure(status_file: Path) -> str:
 class Spawner:
     """Starts capsule processes for one project, keeps the warm spare, and pumps their stderr into the log."""
 
-    def __init__(self, project: AgentProject, python: Callable[[], str], *, warm_spare: bool) -> None:
+    def __init__(
+        self, project: AgentProject, python: Callable[[], str], *, warm_spare: bool, config: AgentConfig
+    ) -> None:
         self.project = project
+        self.config = config
         self.python = python  # the interpreter a new generation runs on now
         self.warm_spare = warm_spare
         self.spare: Spare | None = None
@@ -102,7 +104,7 @@ class Spawner:
         self.redactor = Redactor(project)
         self.redactor.add(project.env())
         self._pumps: set[asyncio.Task[None]] = set()
-        self._log_file = open(project.logs_dir / "capsule.log", "ab", buffering=0)  # noqa: SIM115
+        self._log_file = RotatingLog(project.logs_dir / "capsule.log", config.log_max_bytes, config.log_keep)
 
     def env(self) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
         """The capsule's environment, a hash per ``.env`` key, and the ``.env`` start-up variables."""
@@ -112,8 +114,7 @@ class Spawner:
         return env, {k: hash_text(v) for k, v in dotenv.items()}, startup_env(dotenv)
 
     def _write_log(self, data: bytes) -> None:
-        if not self._log_file.closed:
-            self._log_file.write(data)
+        self._log_file.write(data)
 
     async def spawn(self, python: str, startup: dict[str, str]) -> Process:
         proc = await asyncio.create_subprocess_exec(
@@ -186,14 +187,23 @@ class Spawner:
         status_file = self.project.logs_dir / f"capsule-{os.getpid()}-{number}.status.json"
         status_file.unlink(missing_ok=True)
         proc.stdin.write(
-            json.dumps({"env": env, "generation": number, "status_file": str(status_file)}).encode() + b"\n"
+            json.dumps(
+                {
+                    "env": env,
+                    "generation": number,
+                    "status_file": str(status_file),
+                    "address_space_mb": self.config.address_space_mb,
+                }
+            ).encode()
+            + b"\n"
         )
         conn = starting.conn = CapsuleConnection(proc)
         try:
             await conn.initialize(timeout=timeout)
             wire = await conn.list_tools(timeout=timeout)
         except (CapsuleError, TimeoutError, ConnectionError) as exc:
-            await conn.close(timeout=1.0)
+            end_capsule(proc.pid)
+            await close_capsule(conn, timeout=1.0)
             starting.conn = starting.proc = None
             raise StartFailed(number, load_failure(status_file) or str(exc) or type(exc).__name__) from exc
         finally:

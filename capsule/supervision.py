@@ -3,20 +3,50 @@
 The exit is reported with a ``failed`` record and the generation is replaced by a new one started from the same
 files. Turns pinned to the dead one go on with the replacement when its surface is identical (same tool sources,
 environment and venv); otherwise their next call is an error result and the next turn uses the replacement.
-Three exits in a row, each within ``QUICK_EXIT_S`` of starting, stop the restarts until the next save.
+The record names the cause (``detail["cause"]``):
+
+- ``crash``: the process exited, or died of a signal it raises itself (``SIGSEGV``, ``SIGABRT``, ...);
+- ``outside``: it was killed by a signal that ends a process from outside (``SIGKILL``, ``SIGTERM``, ``SIGINT``,
+  ``SIGHUP``, ``SIGQUIT``) that the manager did not send: another process, a user, the kernel's OOM killer.
+  The tools are not blamed, and such kills never count towards the crash-loop breaker;
+- ``timed_out``: the manager killed it because a tool call outlived ``call_timeout`` (see ``CapsuleManager.call``).
+
+The crash-loop breaker: three crashes in a row, each within ``QUICK_EXIT_S`` of its generation's start and
+within ``crash_window`` seconds (agent.toml) of the crash before, stop the restarts until the next save or the
+reload key. A crash later than ``crash_window`` after the previous one starts the count again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
 from dapper_tui.capsule.generation import Generation, GenerationState, signal_name
+from dapper_tui.capsule.reaper import end_capsule, exited
 from dapper_tui.reload.record import ReloadRecord
 
 QUICK_EXIT_S = 10.0  # a generation that exits sooner than this after starting counts towards a crash loop
 QUICK_EXITS_MAX = 3
+OUTSIDE_SIGNALS = frozenset({"SIGKILL", "SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"})
+
+
+def exit_cause(gen: Generation) -> str:
+    """``timed_out``, ``outside`` or ``crash``: why ``gen``'s process ended (see the module docstring)."""
+    if gen.ended_by:
+        return "timed_out"
+    if signal_name(gen.exit_code) in OUTSIDE_SIGNALS:
+        return "outside"
+    return "crash"
+
+
+def exit_summary(gen: Generation, cause: str) -> str:
+    if cause == "timed_out":
+        return f"killed: {gen.ended_by}"
+    if cause == "outside":
+        return f"killed from outside ({signal_name(gen.exit_code)})"
+    return gen.exit_text
 
 
 async def route(gen: Generation, wait_s: float) -> tuple[Generation | None, str]:
@@ -45,9 +75,11 @@ async def route(gen: Generation, wait_s: float) -> tuple[Generation | None, str]
 class Supervisor:
     """Watches generations' processes and keeps the exited ones until a build gives them a replacement."""
 
-    def __init__(self, on_exit: Callable[[Generation, int], None]) -> None:
+    def __init__(self, on_exit: Callable[[Generation, int], None], crash_window: float) -> None:
         self._on_exit = on_exit
+        self.crash_window = crash_window
         self.quick_exits = 0
+        self._last_crash = float("-inf")
         self.exited: list[Generation] = []  # exited generations still waiting for their replacement
         self._watchers: set[asyncio.Task[None]] = set()
 
@@ -55,7 +87,10 @@ class Supervisor:
         """Notice when ``gen``'s process exits without the manager asking it to."""
 
         async def watch() -> None:
-            await gen.conn.closed.wait()
+            # its stdout ends, or it exits while a child it started still holds stdout open
+            while not gen.conn.closed.is_set() and gen.conn.proc.returncode is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(gen.conn.closed.wait(), 0.2)
             await self.settle(gen)
 
         task = asyncio.get_running_loop().create_task(watch())
@@ -65,37 +100,53 @@ class Supervisor:
     async def settle(self, gen: Generation) -> None:
         """``gen``'s stdout ended: wait for its exit status, then handle the exit (once)."""
         proc = gen.conn.proc
-        try:
-            code = await asyncio.wait_for(proc.wait(), 5.0)
-        except TimeoutError:  # stdout closed but the process lives on: it is no capsule any more
-            gen.conn.kill()
-            code = await proc.wait()
+        # a process whose stdout closed but that lives on is no capsule any more: it is killed with the rest
+        await exited(proc, 5.0)
+        end_capsule(proc.pid)  # what its tools started ends with it (and lets go of its pipes)
+        code = await proc.wait()
         self._on_exit(gen, code)
+
+    def _count(self, gen: Generation, cause: str, now: float) -> None:
+        """Count a crash towards the breaker; outside kills and timeouts are no crash loop of the tools."""
+        if cause != "crash":
+            return
+        quick = now - gen.started_at < QUICK_EXIT_S
+        if not quick or now - self._last_crash > self.crash_window:
+            self.quick_exits = 0
+        self.quick_exits += quick
+        self._last_crash = now
 
     def crashed(self, gen: Generation, revision: int, tools_dir: Path) -> tuple[ReloadRecord, bool]:
         """The current generation ``gen`` exited: its record, and whether to start a replacement."""
         loop = asyncio.get_running_loop()
-        quick = loop.time() - gen.started_at < QUICK_EXIT_S
-        self.quick_exits = self.quick_exits + 1 if quick else 0
+        cause = exit_cause(gen)
+        self._count(gen, cause, loop.time())
         gen.successor = loop.create_future()
         self.exited.append(gen)
         code = gen.exit_code
-        detail = {"event": "exited", "exited_generation": gen.number, "exit_code": code, "pid": gen.pid}
+        detail = {
+            "event": "exited",
+            "cause": cause,
+            "exited_generation": gen.number,
+            "exit_code": code,
+            "pid": gen.pid,
+        }
         if (name := signal_name(code)) is not None:
             detail["signal"] = name
+        summary = exit_summary(gen, cause)
         record = ReloadRecord(
             scope="agent",
             outcome="failed",
             path=str(tools_dir),
-            message=f"capsule process {gen.exit_text}; starting a new one",
+            message=f"capsule process {summary}; starting a new one",
             counters={"revision": revision, "generation": gen.number},
             detail=detail,
         )
         if self.quick_exits < QUICK_EXITS_MAX:
             return record, True
         record.message = (
-            f"capsule process {gen.exit_text}; not starting a new one: the last {self.quick_exits} "
-            f"generations each stopped within {QUICK_EXIT_S:g} s of starting"
+            f"capsule process {summary}; not starting a new one: the last {self.quick_exits} generations each "
+            f"stopped within {QUICK_EXIT_S:g} s of starting, within {self.crash_window:g} s of each other"
         )
         record.hint = "fix the tools and save, or reload"
         self.resolve(None, "it stopped too often; fix the tools and save")

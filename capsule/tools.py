@@ -9,7 +9,7 @@ Parameters with defaults are optional. Arguments are validated against the schem
 Tool modules are compiled from their source every time a capsule starts, never from cached bytecode: a
 same-size save within the same second must not serve the old code (see "Known traps" in DESIGN.md).
 Files whose name starts with ``_`` are helpers: importable as ``agent_tools.<name>`` or relatively, never
-scanned for tools.
+scanned for tools. A tool file that imports across the runtime boundary (``capsule/boundary.py``) fails to load.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
+
+from dapper_tui.capsule.boundary import ImportGuard
 
 PACKAGE = "agent_tools"
 
@@ -358,12 +360,17 @@ def load_tools(tools_dir: Path, files: list[Path]) -> tuple[dict[str, Tool], lis
     import traceback
 
     install_tools_finder(tools_dir)
+    guard = ImportGuard(tools_dir, PACKAGE)
     tools: dict[str, Tool] = {}
     failures: list[LoadFailure] = []
     for file in files:
         name = module_name(tools_dir, file)
         try:
-            module = importlib.import_module(name)
+            with guard.watching() as crossed:
+                module = importlib.import_module(name)
+            if crossed:
+                failures.append(LoadFailure(str(file), ImportGuard.message(name, crossed)))
+                continue
         except BaseException as exc:
             # keep only the frames of the project's own tool files, not importlib's or ours
             te = traceback.TracebackException.from_exception(exc)

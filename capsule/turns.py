@@ -2,7 +2,8 @@
 
 A turn pins the surface it starts on (``manager.pin()``); its model requests use that surface's identity and
 tool declarations, and its tool calls go to that surface's capsule generation, even if a newer one becomes
-current meanwhile. Every event of the turn carries the pinned revision.
+current meanwhile. Every event of the turn carries the pinned revision. A result longer than
+``result_max_bytes`` is stored in ``data/`` and the thread gets a preview (``capsule/results.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from dapper_tui.capsule.events import Event
 from dapper_tui.capsule.manager import CapsuleManager
 from dapper_tui.capsule.models import Message, Model, ModelError
+from dapper_tui.capsule.results import cap_result
 
 
 def history_to_messages(events: list[Event]) -> list[Message]:
@@ -119,6 +121,8 @@ async def run_turn(
                     generation=surface.generation_number,
                 )
                 result, is_error = await manager.call(surface, call.name, call.arguments)
+                project, limit = manager.project, manager.config.result_max_bytes
+                result, stored = cap_result(project.root, project.data_dir, call.name, result, limit)
                 event(
                     "tool_result",
                     tool=call.name,
@@ -127,6 +131,7 @@ async def run_turn(
                     is_error=is_error,
                     step=step,
                     generation=surface.generation_number,
+                    **({"full_result": stored} if stored else {}),
                 )
                 messages.append(
                     {
