@@ -22,8 +22,8 @@ from .events import Event, Exited
 _BOOTSTRAP = "<frozen importlib._bootstrap>"
 
 _WHY = (
-    "in an import hook, where Python holds its import lock (a stop there would block every import, the "
-    "debugger's own too); stopped at the first line after it"
+    "where Python holds its import lock (a stop there would block every import, the debugger's own too); "
+    "stopped at the first line after it"
 )
 
 
@@ -71,10 +71,12 @@ class ImportLockStops:
         self._skipped.clear()
         if skipped is None:
             return description
-        said = f"stepped on: the next line was {_WHY}" if skipped == "Step" else f"skipped: it was {_WHY}"
-        if description in ("Step", skipped):
-            return f"{skipped} {said}"
-        return f"{description} ({skipped} {said})"
+        said = (
+            f"Step: on past an import hook, {_WHY}"
+            if skipped == "Step"
+            else f"{skipped} skipped: it was in an import hook, {_WHY}"
+        )
+        return said if description in ("Step", skipped) else f"{description} ({said})"
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, Exited):
