@@ -4,7 +4,7 @@
     python benchmarks/library_suite.py --python 3.12 --runs 3
 
 The suite is toolz 1.2.0's own (the sdist vendored in tests/data: 193 tests, one skipped), run as
-`python -m pytest -q -p no:cacheprovider toolz` in an unpacked copy, in the benchmark venvs of run.py
+`python -m pytest -q -p no:cacheprovider -p dapper_bench_clock toolz` in an unpacked copy, in the benchmark venvs of run.py
 (`benchmarks/.env-<version>/`, with pytest added on first use). Each round runs, in this order:
 
 - plain: `python -m pytest ...`;
@@ -132,11 +132,15 @@ def spawn(argv: list[str], **kwargs: object) -> subprocess.Popen:
 
 
 def end_spawned() -> None:
-    """A run that failed half-way leaves nothing behind."""
+    """A run leaves nothing behind: not when it failed half-way, nor a child that outlived it."""
     while SPAWNED:
         proc = SPAWNED.pop()
         if proc.returncode is None and proc.poll() is None:
             hung(proc)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def hung(proc: subprocess.Popen) -> RuntimeError:
@@ -211,6 +215,16 @@ def set_breakpoints(client: _DapClient, bps: list[tuple[str, int]]) -> None:
         got = [(b.get("verified"), b.get("line")) for b in r["body"]["breakpoints"]]
         if got != [(True, n) for n in lines]:
             raise RuntimeError(f"breakpoints not accepted as set in {path}: {r['body']}")
+
+
+def hang_up(client: _DapClient) -> None:
+    """Disconnect and close for real (the client's reader holds a file made from the socket)."""
+    try:
+        client.send("disconnect", {})
+        client.sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    client.sock.close()
 
 
 def stops(client: _DapClient) -> list[dict]:
@@ -288,7 +302,7 @@ def run_debugpy(py: Path, root: Path, bps: list[tuple[str, int]], env: dict[str,
     set_breakpoints(client, bps)
     client.response(client.send("configurationDone"))
     _code, cpu = reap(proc)
-    client.sock.close()  # its adapter, which holds the stdout pipe too, ends with the connection
+    hang_up(client)  # its adapter, which holds the stdout pipe too, ends with the connection
     out = stdout.text()
     if stops(client):
         raise RuntimeError(f"debugpy stopped: {stops(client)}")
@@ -335,8 +349,7 @@ def run_dapper(py: Path, root: Path, bps: list[tuple[str, int]], env: dict[str, 
             if time.monotonic() > proc.deadline:  # type: ignore[attr-defined]
                 raise hung(proc) from None
     out = output_events(client)
-    client.response(client.send("disconnect", {}))
-    client.sock.close()
+    hang_up(client)
     _code, cpu = reap(proc)
     if exited["body"].get("exitCode") != 0:
         raise RuntimeError(f"the suite exited with {exited['body']} under dapper-tui:\n{out[-1500:]}")
@@ -381,6 +394,14 @@ def main() -> None:
     args = ap.parse_args()
     versions = list(INTERPRETERS) if args.python == "all" else args.python.split(",")
     modes = ["plain", *(m for m in args.modes.split(",") if m and m != "plain")]
+    unknown = [m for m in modes if m not in RUNNERS] + [v for v in versions if v not in INTERPRETERS]
+    if args.runs < 1:
+        ap.error("--runs must be at least 1")
+    if unknown:
+        ap.error(
+            f"unknown mode or version: {', '.join(unknown)} (modes: {', '.join(MODES)}; versions: "
+            f"{', '.join(INTERPRETERS)})"
+        )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "PYTEST_"))}
     results: dict[str, dict[str, Cell]] = {}
     notes: list[str] = []
@@ -465,6 +486,8 @@ def print_table(results: dict[str, dict[str, Cell]], modes: list[str], runs: int
                     cells.append(cell.error.split(":")[0])
                 elif mode == "plain":
                     cells.append(f"{statistics.median(getattr(r, measure) for r in cell.runs):.2f} s")
+                elif not getattr(cell, measure + "_ratios"):
+                    cells.append("-")
                 else:
                     cells.append(f"{statistics.median(getattr(cell, measure + '_ratios')):.2f}x")
             what = (
