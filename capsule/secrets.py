@@ -178,6 +178,43 @@ class Redactor:
         return value
 
 
+class StreamRedactor:
+    """Redacts text that arrives in pieces (a model's streamed reply): a secret split across two pieces is still
+    seen whole. ``feed`` returns what is safe to show now and holds back only a tail that could be the start
+    of a secret; ``flush`` returns that tail, redacted, when the stream ends."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+        self._held = ""
+
+    def feed(self, piece: str) -> str:
+        text = self._held + piece
+        pattern = self.redactor._pattern
+        if pattern is None:
+            return text
+        # the tail that may still grow into a secret (or into a longer form of one found complete) waits
+        first = max(0, len(text) - self.redactor.longest + 1)
+        hold = next(
+            (i for i in range(first, len(text)) if any(v.startswith(text[i:]) for v in self.redactor.values)),
+            len(text),
+        )
+        shown: list[str] = []
+        pos = 0
+        for match in pattern.finditer(text):
+            if match.start() >= hold:
+                break
+            shown += [text[pos : match.start()], REDACTED]
+            pos = match.end()
+        end = max(hold, pos)
+        shown.append(text[pos:end])
+        self._held = text[end:]
+        return "".join(shown)
+
+    def flush(self) -> str:
+        held, self._held = self._held, ""
+        return self.redactor.text(held)
+
+
 async def pump_redacted(
     stream: asyncio.StreamReader,
     write: Callable[[bytes], object],

@@ -15,9 +15,10 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
-from capsule_helpers import make_project, write
+from capsule_helpers import ChatServer, make_project, write
 from dapper_tui.capsule.init import TEMPLATE
-from dapper_tui.capsule.secrets import Redactor
+from dapper_tui.capsule.runtime import AgentRuntime
+from dapper_tui.capsule.secrets import Redactor, StreamRedactor
 
 SECRET = '~~~tok\\en "q" w\u00f6/rd+ ~x?y&z=1>?'  # a backslash, quotes, non-ASCII, URL and base64 specials
 
@@ -135,3 +136,44 @@ def test_init_template_ignores_env_and_says_what_is_redacted(tmp_path: Path) -> 
     env = TEMPLATE[".env"]
     assert "Values are treated as secrets" not in env, "only some values are secrets"
     assert "KEY" in env and "TOKEN" in env and "[env]" in env
+
+
+def test_stream_redactor_sees_a_secret_split_across_pieces() -> None:
+    redact = Redactor()
+    redact.add({"API_TOKEN": SECRET})
+    forms = [form for name, form in FORMS.items() if "inside" not in name]
+    forms += [
+        "Basic " + base64.b64encode(prefix + SECRET.encode()).decode() for prefix in (b"u", b"u:", b"us:")
+    ]
+    for form in forms:
+        text = f"your token is {form}, keep it safe"
+        for size in (1, 3, 4, 7):
+            stream = StreamRedactor(redact)
+            shown = [stream.feed(text[i : i + size]) for i in range(0, len(text), size)] + [stream.flush()]
+            assert "".join(shown) == redact(text), (form, size)
+            assert not _leaks("".join(shown)) and "[redacted]" in "".join(shown)
+    stream = StreamRedactor(redact)
+    assert [stream.feed(p) for p in ("plain ", "text, ", "no hold")] == ["plain ", "text, ", "no hold"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="hook needed in capsule/runtime.py: _emit must pass assistant_delta text through a StreamRedactor "
+    "per (thread, turn, step); each delta is redacted on its own today",
+)
+async def test_a_streamed_reply_never_shows_a_secret_split_across_deltas(tmp_path: Path) -> None:
+    secret = "sk-test-secret-123456"
+    server = ChatServer(lambda body: {"text": f"the key in your .env is {secret}, isn't it"})
+    try:
+        root = make_project(tmp_path / "agent", model="openai:fake-model")
+        write(root / ".env", f"OPENAI_BASE_URL={server.url}\nOPENAI_API_KEY={secret}\n")
+        async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
+            shown: list[str] = []  # what the TUI and `agent --json` show, as it streams
+            rt.subscribe(lambda e: shown.append(e.data["text"]) if e.type == "assistant_delta" else None)
+            events = await rt.run(None, "what is my key?")
+    finally:
+        server.close()
+    final = next(e for e in events if e.type == "assistant").data["text"]
+    assert final == "the key in your .env is [redacted], isn't it", "the stored reply is redacted"
+    assert len(shown) > 3, "the reply did stream in pieces"
+    assert secret not in "".join(shown)
