@@ -13,6 +13,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 WRITER = textwrap.dedent(
     """
     import sys
@@ -148,3 +150,49 @@ def test_torn_tails_are_kept_for_the_last_few_repairs_only(tmp_path: Path) -> No
         True
     ] * KEEP_TORN
     assert [e.get("text") for e in store.read("t")] == [f"message {n}" for n in range(KEEP_TORN + 4)]
+
+
+@pytest.mark.slow
+def test_writers_killed_mid_append_while_another_process_opens_lose_no_acknowledged_record(
+    tmp_path: Path,
+) -> None:
+    """kill -9 of the writer at random moments (often inside a 256 KB write) while a second process keeps
+    opening the thread for writing: only the unacknowledged record being written may go (to ``.torn``)."""
+    import random
+    import signal
+
+    data = tmp_path / "data"
+    stop = tmp_path / "stop"
+    thread = "chaos"
+    (data / "threads").mkdir(parents=True)
+    (data / "threads" / f"{thread}.jsonl").touch()
+    opener = subprocess.Popen(
+        [sys.executable, "-c", OPENER, str(data), thread, str(stop)], stdout=subprocess.PIPE, text=True
+    )
+    acked: set[tuple[str, int]] = set()
+    rng = random.Random(13)
+    try:
+        for run in range(8):
+            writer = subprocess.Popen(
+                [sys.executable, "-c", WRITER, str(data), thread, "400", str(256 * 1024), f"run{run}"],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert writer.stdout is not None
+            first = writer.stdout.readline()  # the writer is appending
+            time.sleep(rng.uniform(0.0, 0.15))
+            writer.send_signal(signal.SIGKILL)
+            rest = first + writer.stdout.read()
+            writer.wait(10)
+            acked |= {(f"run{run}", int(line.split()[1])) for line in rest.splitlines()}
+    finally:
+        stop.touch()
+        out, _ = opener.communicate(timeout=60)
+    opens, _repairs = map(int, out.split())
+    stored = {
+        (e["tag"], e["i"]) for e in _stored(data / "threads" / f"{thread}.jsonl") if e.get("type") == "user"
+    }
+    lost = acked - stored
+    print(f"kill -9 runs: 8, acked records: {len(acked)}, lost: {len(lost)}, second-process opens: {opens}")
+    assert len(acked) > 8 and opens > 0
+    assert not lost
