@@ -188,6 +188,8 @@ class MonitoringBackend:
 
     def _started(self, code: CodeType, call: bool) -> object:
         core = self.core
+        if _get_ident() not in core.debuggee_idents:
+            return None  # the front end's threads (the app's own code): never turn line events on for them
         if core.wants_code(code):
             self._enable_line(code)
             if call and _get_ident() in core.debuggee_idents:
