@@ -66,9 +66,14 @@ class LaunchTarget:
 
 
 class _Saved:
+    """What a run changes in the process and the next run must find as a fresh process would: the arguments,
+    the import system (path, finders, path hooks), `__main__`, the working folder and the environment."""
+
     def __init__(self) -> None:
         self.argv = sys.argv[:]
         self.path = sys.path[:]
+        self.meta_path = sys.meta_path[:]
+        self.path_hooks = sys.path_hooks[:]
         self.main = sys.modules.get("__main__")
         self.cwd = os.getcwd()
         self.env = dict(os.environ)
@@ -76,6 +81,12 @@ class _Saved:
     def restore(self) -> None:
         sys.argv[:] = self.argv
         sys.path[:] = self.path
+        sys.meta_path[:] = self.meta_path
+        sys.path_hooks[:] = self.path_hooks
+        sys.path_importer_cache.clear()  # finders the program's path hooks made
+        if dict(os.environ) != self.env:
+            os.environ.clear()
+            os.environ.update(self.env)
         if self.main is not None:
             sys.modules["__main__"] = self.main
         try:
@@ -91,7 +102,7 @@ def run(target: LaunchTarget, prepare: Callable[[CodeType], CodeType] | None = N
     a module target's code reaches the backend through its import finder.
 
     Exceptions (SystemExit included) propagate to the caller. The process-wide state it changes (argv,
-    path, `__main__`, cwd) is put back afterwards.
+    the import system, `__main__`, cwd, the environment) is put back afterwards.
     """
     saved = _Saved()
     try:

@@ -11,9 +11,9 @@ import contextlib
 import re
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from conftest import Driver
 from dapper_tui.engine.events import Output, Stopped
 from dapper_tui.engine.fdcapture import DescriptorCapture
 
@@ -49,7 +49,7 @@ print("hung", results.count("hung"), "exit codes", sorted(set(map(str, results))
 
 
 @contextlib.contextmanager
-def descriptors_to(d: Driver) -> Iterator[None]:
+def descriptors_to(d: Any) -> Iterator[None]:
     """Descriptors 1 and 2 go to the driver's events, as the TUI sends them to the Output pane. (In the test's
     body: pytest points descriptor 1 back at its own file when the call phase starts.)"""
     capture = DescriptorCapture(d.events.put)
@@ -60,7 +60,7 @@ def descriptors_to(d: Driver) -> Iterator[None]:
         capture.stop()
 
 
-def _output_until(d: Driver, text: str, timeout: float = 5.0) -> str:
+def _output_until(d: Any, text: str, timeout: float = 5.0) -> str:
     """The program's stdout (both streams' pipe included) once `text` is in it; the pipe lags a little."""
     deadline = time.monotonic() + timeout
     out = d.output()
@@ -71,7 +71,7 @@ def _output_until(d: Driver, text: str, timeout: float = 5.0) -> str:
 
 
 @pytest.mark.parametrize("where", ["child line", "never", "none"])
-def test_twenty_forks_finish_and_the_children_are_heard(driver: Driver, where: str) -> None:
+def test_twenty_forks_finish_and_the_children_are_heard(driver: Any, where: str) -> None:
     """A breakpoint on a line only the children run (a child used to stop there and wait for ever, and its
     parent with it), one in code nobody runs, or none: 20 of 20 children run, print and exit."""
     d = driver
@@ -108,7 +108,7 @@ print("parent got", os.waitstatus_to_exitcode(status) if status != "hung" else s
 """
 
 
-def test_stepping_over_a_fork_stops_the_parent_only(driver: Driver) -> None:
+def test_stepping_over_a_fork_stops_the_parent_only(driver: Any) -> None:
     """A step under way at the fork goes on in the parent; the child, which ends with sys.exit(7) in the
     program's main thread, does not stop, and exits with the program's code instead of returning into the
     debugger."""
@@ -150,7 +150,7 @@ if __name__ == "__main__":
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
-def test_multiprocessing_pool_map(driver: Driver, method: str) -> None:
+def test_multiprocessing_pool_map(driver: Any, method: str) -> None:
     """With a breakpoint in the function only the workers run: fork workers let go of the debugger, spawn
     workers are new interpreters; both give the right result."""
     d = driver
@@ -177,7 +177,7 @@ print("child exit code", os.waitstatus_to_exitcode(status))
 """
 
 
-def test_a_child_ignores_breakpoint_calls_and_reports_its_uncaught_exception(driver: Driver) -> None:
+def test_a_child_ignores_breakpoint_calls_and_reports_its_uncaught_exception(driver: Any) -> None:
     """In the child, `breakpoint()` does nothing and an uncaught exception is printed once (by the exception
     hook, from the program's frames on) and ends the child with code 1, as Python would; nothing stops."""
     d = driver

@@ -124,3 +124,27 @@ def _serve(runner: MainThreadRunner, session: DebugSession, body: Callable[[], N
     sys.stdout.flush()
     if failure:
         raise failure[0]
+
+
+def test_a_restart_starts_with_the_import_system_and_environment_of_a_fresh_process(driver: Any) -> None:
+    d = driver
+    prog = d.write(
+        "finder.py",
+        """
+        import os, sys
+        print("finders:", sum(type(f).__name__ == "Finder" for f in sys.meta_path))
+        print("env:", os.environ.get("DAPPER_TEST_LEAK"))
+        class Finder:
+            def find_spec(self, name, path=None, target=None):
+                return None
+        sys.meta_path.insert(0, Finder())
+        os.environ["DAPPER_TEST_LEAK"] = "leaked"
+        """,
+    )
+    d.launch(prog)
+    d.finish()
+    d.session.restart()
+    d.finish()
+    assert d.output().count("finders: 0") == 2
+    assert d.output().count("env: None") == 2
+    assert "DAPPER_TEST_LEAK" not in __import__("os").environ
