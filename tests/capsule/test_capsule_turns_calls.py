@@ -13,9 +13,9 @@ from typing import Any
 
 from capsule_helpers import ChatServer, make_project, write
 from dapper_tui.capsule.runtime import AgentRuntime
+from dapper_tui.capsule.threads import INTERRUPTED
 
 CLI = [sys.executable, "-m", "dapper_tui.capsule.cli"]
-PLACEHOLDER = "no result: the agent process stopped during this call"
 
 
 async def test_scripted_message_with_ten_calls_runs_them_all_and_replies(tmp_path: Path) -> None:
@@ -75,7 +75,12 @@ def test_call_cut_off_by_kill_9_keeps_its_placeholder_when_a_later_turn_reuses_t
     )
     assert later.returncode == 0, later.stderr
     reused = [e for e in _thread_lines(root, thread) if e["type"] == "tool_result"]
-    assert [(e["call_id"], e["result"]) for e in reused] == [(cut["call_id"], "v1")], "the same call id"
+    # the cut-off call is closed by the next process to open the thread: an error result, in its own turn
+    assert [(e["call_id"], e["result"], e["turn"] == cut["turn"]) for e in reused] == [
+        (cut["call_id"], INTERRUPTED, True),
+        (cut["call_id"], "v1", False),
+    ], "the same call id"
+    assert reused[0]["is_error"] and reused[0]["interrupted"]
 
     # the next turn's model sees the cut-off call answered by the placeholder, the later one by its result
     server = ChatServer(lambda body: {"text": "seen"})
@@ -93,7 +98,7 @@ def test_call_cut_off_by_kill_9_keeps_its_placeholder_when_a_later_turn_reuses_t
     assert last.returncode == 0, last.stdout + last.stderr
     messages = server.requests[0]["messages"]
     answers = [m["content"] for m in messages if m["role"] == "tool" and m["tool_call_id"] == cut["call_id"]]
-    assert answers == [PLACEHOLDER, "v1"]
+    assert answers == [INTERRUPTED, "v1"]
     calls = [c["id"] for m in messages if m["role"] == "assistant" for c in m.get("tool_calls", [])]
     assert len(calls) == 2
 
