@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from dapper_tui.engine.breakpoints import BreakpointSpec, executable_lines
 from dapper_tui.engine.events import InputRequested, Output
+from dapper_tui.engine.tracing._codes import COMPREHENSIONS, own_lines
 
 BYTECODE = sys.version_info < (3, 12)
 
@@ -421,13 +422,15 @@ main()
 
 
 def _settrace_lines(path: str) -> list[int]:
-    """The 'line' events a plain settrace tracer sees in this file (the reference for where hooks fire)."""
+    """The 'line' events a plain settrace tracer sees in this file (the reference for where hooks fire), but
+    for a comprehension's lines that are also lines of the frame that runs it: those stop there, once."""
     lines: list[int] = []
 
     def tracer(frame, event, arg):
         if frame.f_code.co_filename != path:
             return None
-        if event == "line":
+        shared = frame.f_code.co_name in COMPREHENSIONS and frame.f_lineno in own_lines(frame.f_back.f_code)
+        if event == "line" and not shared:
             lines.append(frame.f_lineno)
         return tracer
 
