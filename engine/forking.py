@@ -98,15 +98,12 @@ def _detach(session: Any) -> None:
 def _forget_stops(session: Any) -> None:
     """No stop, step or pause carries over; a thread parked in the fork (`os.fork()` evaluated in the debug
     console) runs on; an uncaught exception is printed, not stopped at."""
-    session._steps.clear()
-    session._stops.clear()
+    session.parking.forget()
     session._pending_func.clear()
-    session._frame_ids.clear()
-    session._suspend = session._pause = session._into = False
     session.exception_filters = frozenset()
     session.stop_event = None
-    session.state = "running"
-    session._run_gen += 1
+    session.run.forked()
+    session.parking.wake_all()
 
 
 def _streams(session: Any, out: TextIO, err: TextIO) -> None:

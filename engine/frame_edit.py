@@ -126,8 +126,7 @@ class FrameEditor:
         """Move every parked frame of the reloaded file that still runs old code; report every old frame."""
         session = self.session
         real = canonical(path)
-        with session._cv:
-            stops = {ident: list(stop.frames) for ident, stop in session._stops.items()}
+        stops = session.parking.parked_frames()
         reports: list[FrameReport] = []
         for ident, frames in stops.items():
             parked = self.parked_frame(ident) if enabled else None
@@ -140,7 +139,7 @@ class FrameEditor:
                 elif parked is not None and parked[0] is frame:
                     if canonical(frame.f_code.co_filename) == real:
                         move = lambda f=frame, v=parked[1]: self._move(f, v, new_text)  # noqa: E731
-                        reports.append(session._on_thread(ident, move))
+                        reports.append(session.parking.run_on(ident, move))
                         continue
                     reason = "its file was not the one reloaded"
                 elif k == 0:
@@ -227,14 +226,8 @@ class FrameEditor:
         self._set_line(frame, plan.line)
 
     def _set_line(self, frame: FrameType, line: int) -> None:
-        session = self.session
-        with session._cv:
-            for stop in session._stops.values():
-                stop.frames = [(f, line if f is frame else n) for f, n in stop.frames]
-            for fid, (f, _, ident) in list(session._frame_ids.items()):
-                if f is frame:
-                    session._frame_ids[fid] = (f, line, ident)
-            session.vars.clear()
+        self.session.parking.frame_moved(frame, line)
+        self.session.vars.clear()
 
     # -- restart frame ----------------------------------------------------------------------------------------
     def restart(self, frame: FrameType, ident: int) -> int:
@@ -245,7 +238,7 @@ class FrameEditor:
                 "only the frame the program is stopped in can be restarted, at the start of a line "
                 "(this one is waiting for a call it made to return): step out to it first"
             )
-        return int(self.session._on_thread(ident, lambda: self._restart(frame, parked[1])))
+        return int(self.session.parking.run_on(ident, lambda: self._restart(frame, parked[1])))
 
     def _restart(self, frame: FrameType, via: Via) -> int:
         from .hotreload._sources import read_text

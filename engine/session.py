@@ -8,18 +8,14 @@ methods below, which may be called from any thread. Evaluation and variable writ
 
 from __future__ import annotations
 
-import itertools
 import os
 import sys
 import threading
 import time
 import traceback
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future
-from dataclasses import dataclass, field
 from types import CodeType, FrameType, TracebackType
-from typing import Any, Literal
+from typing import Any
 
 from . import forking, launch
 from .breakpoints import Breakpoint, BreakpointSpec, BreakpointTable, check_hit_condition, format_log_message
@@ -37,66 +33,26 @@ from .events import (
 )
 from .frame_edit import FrameEditor
 from .framecode import Refused, room
-from .importlock import ImportLockStops, holds_import_lock
+from .frames import FrameInfo, FrameTable, program_frames
+from .frames import program_stack as _stack
+from .importlock import ImportLockStops
 from .main_thread import MainThreadRunner, ProgramRun
 from .old_lines import OldLines
+from .parking import Parking, Step, StepMode, Stop
+from .parking import Terminate as _Terminate
 from .programio import ProgramIO
+from .runstate import Demand, Run, RunState
 from .sources import Source, canonical, is_own_file, is_user_file, loaded_sources, set_user_roots
 from .threads import DebuggeeThreads, ThreadInfo
 from .tracing import make_backend
 from .tracing._codes import COMPREHENSIONS, own_lines
 from .variables import Scope, Variable, VariableStore
 
-State = Literal["idle", "running", "stopped", "exited"]
-StepMode = Literal["into", "over", "out"]
+__all__ = ["DebugSession", "FrameInfo", "RunState", "StepMode"]
+
 _get_ident = threading.get_ident
 
-
-class _Terminate(SystemExit):
-    """Raised inside a debuggee thread to end the program (the user quit or restarted)."""
-
-
-@dataclass
-class FrameInfo:
-    id: int
-    name: str
-    path: str
-    line: int
-    user: bool
-    thread_id: int
-    old_code: bool = False  # still running code that a reload replaced
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "id": self.id,
-            "name": self.name,
-            "line": self.line,
-            "column": 1,
-            "source": {"path": self.path, "name": os.path.basename(self.path)},
-        }
-        if not self.user:
-            d["presentationHint"] = "subtle"
-        if self.old_code:
-            d["presentationHint"] = "label" if not self.user else "normal"
-            d["name"] = f"{self.name} [old code]"
-        return d
-
-
-@dataclass
-class _Step:
-    mode: StepMode
-    frame: FrameType
-    reason: str = "step"
-
-
-@dataclass
-class _Stop:
-    """A parked thread: its frames (innermost first) with the line each one is on."""
-
-    frames: list[tuple[FrameType, int]]
-    reason: str
-    post_mortem: bool = False
-    commands: deque[tuple[Callable[[], Any], Future]] = field(default_factory=deque)
+_END, _PARK, _PAUSE = Demand.END, Demand.PARK, Demand.PAUSE
 
 
 class DebugSession:
@@ -120,26 +76,21 @@ class DebugSession:
         self.editor = FrameEditor(self)  # edit and continue: frames follow a reload; restart frame
         self.old_lines = OldLines(self.editor.old_source)  # breakpoint lines in code a reload replaced
         self.target: launch.LaunchTarget | None = None
-        self.state: State = "idle"
         self.exit_code: int | None = None
         self.stop_event: Stopped | None = None  # the last stop, while stopped
 
-        self._cv = threading.Condition(threading.RLock())
+        self.run = Run()  # the run state; every change to it is one of its transitions
+        self.frames = FrameTable()  # the ids the front end names a stopped program's frames by
+        self.parking = Parking(self.run, self.frames, self.debuggee_idents)
+        self._cv = self.parking.cv
         # A reload runs on the caller's thread while the program is stopped; resuming waits for it to finish,
         # so the program never runs while its functions are being patched (an F5 right after a save).
         self._reloading = threading.Lock()
-        self._stops: dict[int, _Stop] = {}
-        self._steps: dict[int, _Step] = {}
-        self._suspend = False  # a thread stopped: every other debuggee thread parks at its next line
-        self._pause = False
-        self._into = False  # a step-into is under way: new user code must report its lines
-        self._terminate = False
+        # The parking's tables, read by the tracing callbacks without going through `parking`.
+        self._stops = self.parking.stops
+        self._steps = self.parking.steps
+        self._in_debugger = self.parking.in_debugger
         self._interruptible = False  # the program's code (or the wait for its threads) runs on the runner
-        self._terminated_at: dict[int, float] = {}  # thread -> when the end was raised in it
-        self._run_gen = 0
-        self._in_debugger: set[int] = set()  # threads running evaluate/commands: never stop them
-        self._frame_ids: dict[int, tuple[FrameType, int, int]] = {}
-        self._frame_id_seq = itertools.count(1)
         self._pending_func: dict[FrameType, Breakpoint] = {}
         self._last_raise: int | None = None
         self._stop_on_entry = False
@@ -154,6 +105,10 @@ class DebugSession:
         self._announced: set[str] = set()  # loaded sources already told to the front end
         self._saved_hooks: tuple[Any] | None = None
         self.exception_filters: frozenset[str] = frozenset({"uncaught"})
+
+    @property
+    def state(self) -> RunState:
+        return self.run.state
 
     # -- events -------------------------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[Event], None]) -> None:
@@ -178,7 +133,7 @@ class DebugSession:
     # -- TraceCore (called from tracing callbacks on debuggee threads) -------------------------------------
     @property
     def busy(self) -> bool:
-        return self._suspend or self._pause or bool(self._steps) or bool(self._pending_func)
+        return self.run.demand is not None or bool(self._steps) or bool(self._pending_func)
 
     @property
     def trace_raises(self) -> bool:
@@ -193,7 +148,8 @@ class DebugSession:
                 return True
         if self.breakpoints.functions and self.breakpoints.function_match(code, None) is not None:
             return True
-        if self._suspend or self._pause or self._into:
+        run = self.run
+        if run.demand is not None or run.into:
             return self._is_shown(filename)
         return False
 
@@ -211,16 +167,17 @@ class DebugSession:
         ident = _get_ident()
         if ident in self._in_debugger:
             return True
-        if self._terminate:
-            if self._in_engine(ident, frame) or not self._terminate_now(ident):
+        demand = self.run.demand
+        if demand is not None:
+            if demand is _PARK:
+                self.parking.park_quietly(frame)
+            elif demand is _PAUSE:
+                if self._is_shown(frame.f_code.co_filename):
+                    self._stop(frame, "pause")
+            elif self._in_engine(ident, frame) or not self.parking.terminate_now(ident):
                 return True  # the end is on its way up this thread: let its `finally` blocks run
-            raise _Terminate(1)
-        if self._suspend:
-            self._park_quietly(frame)
-            return True
-        if self._pause:
-            if self._is_shown(frame.f_code.co_filename):
-                self._stop(frame, "pause")
+            else:
+                raise _Terminate(1)
             return True
         step = self._steps.get(ident)
         if step is not None and self._step_done(step, frame):
@@ -282,7 +239,7 @@ class DebugSession:
             return is_user_file(filename)
         return not is_own_file(filename) and not filename.startswith("<frozen")
 
-    def _step_done(self, step: _Step, frame: FrameType) -> bool:
+    def _step_done(self, step: Step, frame: FrameType) -> bool:
         if not self._is_shown(frame.f_code.co_filename):
             return False
         if step.reason == "entry" and frame.f_globals.get("__name__") != "__main__":
@@ -331,26 +288,20 @@ class DebugSession:
     ) -> None:
         ident = _get_ident()
         with self._cv:
-            if self._suspend:  # another thread stopped first: join it quietly
+            if self.run.state is RunState.STOPPED:  # another thread stopped first: join it quietly
                 stop = None
             elif not post_mortem and self._import_lock.skip(ident, frame, _describe(reason, bp, text)):
                 stop = None  # parked holding the import lock, it would block every import: step on instead
-                self._steps[ident] = _Step("into", frame)
-                self._into = True
+                self._steps[ident] = Step("into", frame)
+                self.run.into = True
                 self.backend.watch_frames([f for f, _ in frames or _stack(frame)])
             else:
-                self._suspend = True
-                self._pause = False
-                self._steps.clear()
-                self._into = False
-                self._pending_func.clear()
                 stack = frames if frames is not None else _stack(frame)
-                stop = _Stop(stack, reason, post_mortem)
-                self._stops[ident] = stop
-                self.state = "stopped"
+                stop = self.parking.take_stop(ident, stack, reason, post_mortem)
+                self._pending_func.clear()
                 self.breakpoints.remove_temporaries()  # a run-to-line ends at the next stop, wherever it is
         if stop is None:
-            self._park_quietly(frame, frames)
+            self.parking.park_quietly(frame, frames)
             return
         self._wake_other_threads(ident)
         self._announce_new_sources()
@@ -369,7 +320,7 @@ class DebugSession:
         )
         self.stop_event = event
         self._emit(event)
-        self._park(ident)
+        self.parking.park(ident)
 
     def _announce_new_sources(self) -> None:
         for src in loaded_sources():
@@ -377,74 +328,17 @@ class DebugSession:
                 self._announced.add(src.path)
                 self._emit(LoadedSource("new", src.path, src.module))
 
-    def _park_quietly(self, frame: FrameType, frames: list[tuple[FrameType, int]] | None = None) -> None:
-        ident = _get_ident()
-        with self._cv:
-            if not self._suspend or ident in self._stops or holds_import_lock(frame):
-                return  # holding the import lock, it parks at its first line after
-            self._stops[ident] = _Stop(frames if frames is not None else _stack(frame), "suspended")
-        self._park(ident)
-
     def _program_frames(self, skip: int | None = None) -> list[FrameType]:
         """The running frames of every debuggee thread (but `skip`), without the debugger's own frames."""
-        current = sys._current_frames()
-        return [
-            f
-            for ident in list(self.debuggee_idents)
-            if ident != skip and ident in current
-            for f, _ in _stack(current[ident])
-            if not is_own_file(f.f_code.co_filename)
-        ]
+        return program_frames(self.debuggee_idents, skip)
 
     def _wake_other_threads(self, stopped: int) -> None:
         frames = self._program_frames(skip=stopped)
         if frames:
             self.backend.watch_frames(frames)
 
-    def _park(self, ident: int) -> None:
-        """Wait here until the program resumes, running the front end's commands on this thread."""
-        with self._cv:
-            gen = self._run_gen
-            stop = self._stops.get(ident)
-            while True:
-                while stop is not None and stop.commands:
-                    fn, fut = stop.commands.popleft()
-                    self._cv.release()
-                    self._in_debugger.add(ident)
-                    try:
-                        if fut.set_running_or_notify_cancel():
-                            try:
-                                fut.set_result(fn())
-                            except BaseException as exc:
-                                fut.set_exception(exc)
-                    finally:
-                        self._in_debugger.discard(ident)
-                        self._cv.acquire()
-                if self._run_gen != gen or self._terminate:
-                    break
-                self._cv.wait()
-            if self._terminate:
-                self._stops.pop(ident, None)  # no longer parked: a terminate may interrupt what it runs next
-                if self._terminate_now(ident):
-                    raise _Terminate(1)
-
     def _on_thread(self, thread_id: int, fn: Callable[[], Any], timeout: float = 30.0) -> Any:
-        """Run fn on the stopped thread (evaluation must see that thread's state) and return its result."""
-        if thread_id == _get_ident():
-            return fn()
-        fut: Future = Future()
-        with self._cv:
-            stop = self._stops.get(thread_id)
-            if stop is None:
-                raise RuntimeError(
-                    "that thread is blocked in a call (sleep, a lock, I/O): its frames show, but expressions "
-                    "run only once it reaches its next line"
-                    if self._blocked(thread_id) is not None
-                    else "that thread is not stopped"
-                )
-            stop.commands.append((fn, fut))
-            self._cv.notify_all()
-        return fut.result(timeout)
+        return self.parking.run_on(thread_id, fn, timeout)
 
     # -- launching ----------------------------------------------------------------------------------------
     def launch(self, target: launch.LaunchTarget, *, stop_on_entry: bool = False) -> None:
@@ -454,26 +348,25 @@ class DebugSession:
         self.target = target
         self.exit_code = None
         with self._cv:  # nothing of a previous run (a terminated stop, a step) leaks into this one
-            self._terminate = False
-            self._terminated_at.clear()
-            self._suspend = self._pause = self._into = False
-            self._steps.clear()
-            self._stops.clear()
+            self.run.launching()
+            self.parking.forget_terminations()
+            self.parking.forget()
             self._pending_func.clear()
-            self._frame_ids.clear()
             self.vars.clear()
             self.stop_event = None
         self._stop_on_entry = stop_on_entry
         problem = target.check()
         if problem:
-            self.state = "exited"
+            with self._cv:
+                self.run.exited()
             self.exit_code = 2
             self._emit(Exited(2, error=problem))
             return
         set_user_roots(target.own_code())  # `-m pkg`: pkg is the program's own code, even in site-packages
         self._install()
         self._modules_before = set(sys.modules)
-        self.state = "running"
+        with self._cv:
+            self.run.launched()
         if self.runner is not None:
             self._main_thread = self.runner.submit(self._main)
             return
@@ -521,8 +414,8 @@ class DebugSession:
         self.threads.add_current()
         self.backend.thread_start()
         if self._stop_on_entry:
-            self._steps[_get_ident()] = _Step("into", sys._getframe(), reason="entry")
-            self._into = True
+            self._steps[_get_ident()] = Step("into", sys._getframe(), reason="entry")
+            self.run.into = True
         self.backend.refresh([])
         code = 1
         try:
@@ -532,7 +425,7 @@ class DebugSession:
         finally:
             self.threads.discard_current()
             with self._cv:
-                self.state = "exited"
+                self.run.exited()
                 self.exit_code = code
                 self._steps.clear()
                 self._stops.clear()
@@ -578,7 +471,7 @@ class DebugSession:
     def _post_mortem(self, exc: BaseException) -> None:
         tb_text = "".join(traceback.format_exception(exc))
         self._emit(Output("stderr", _strip_own_frames(tb_text)))
-        if "uncaught" not in self.exception_filters or self._terminate:
+        if "uncaught" not in self.exception_filters or self.run.ending:
             return
         frames = _tb_stack(exc.__traceback__)
         if not frames:
@@ -611,33 +504,13 @@ class DebugSession:
         with self._reloading, self._cv:
             if self.state != "stopped":
                 raise RuntimeError(f"the program is {self.state}, not stopped")
-            tid = (
-                thread_id
-                if thread_id in self._stops
-                else self.stop_event.thread_id
-                if self.stop_event
-                else None
-            )
-            step_frames: list[FrameType] = []
-            if step is not None and tid is not None:
-                stop = self._stops[tid]
-                if stop.post_mortem:
-                    step = None
-                else:
-                    self._steps[tid] = _Step(step, stop.frames[0][0])
-                    step_frames = [f for f, _ in stop.frames]
-            self._into = step == "into"
-            self._stops.clear()
-            self._frame_ids.clear()
+            stopped = self.stop_event.thread_id if self.stop_event else None
+            tid, step_frames = self.parking.resume(step, thread_id, stopped)
             self.vars.clear()
-            self._suspend = False
             self.stop_event = None
-            self.state = "running"
             self.backend.resume()
             if step_frames:
                 self.backend.watch_frames(step_frames)
-            self._run_gen += 1
-            self._cv.notify_all()
         self._emit(Continued(tid or 0))
 
     def continue_(self, thread_id: int | None = None) -> None:
@@ -656,7 +529,7 @@ class DebugSession:
         """Stop the running program at its next line (in the program's own code)."""
         if self.state != "running":
             return
-        self._pause = True
+        self.run.pause()
         self.backend.watch_frames(self._program_frames())
 
     def run_to_line(self, path: str, line: int) -> Breakpoint:
@@ -670,23 +543,10 @@ class DebugSession:
             self.continue_()
         return bp
 
-    def _terminate_now(self, ident: int) -> bool:
-        """Raise the end in this thread now? Once, then again only if the thread is still running a second
-        later (it caught it): the program's cleanup (`finally`, `with`) must not be cut short by a line event."""
-        now = time.monotonic()
-        last = self._terminated_at.get(ident)
-        if last is not None and now - last < 1.0:
-            return False
-        self._terminated_at[ident] = now
-        return True
-
     def terminate(self, wait: float = 2.0) -> None:
         if self.state not in ("running", "stopped"):
             return
-        with self._cv:
-            self._terminate = True
-            self._run_gen += 1
-            self._cv.notify_all()
+        self.parking.wake_to_end()
         self.io.send(None)
         self.backend.watch_frames(self._program_frames())
         main = self._main_thread
@@ -705,7 +565,7 @@ class DebugSession:
         with self._cv:
             if self.runner is None or ident is None or not self._interruptible or ident in self._stops:
                 return
-            if self._terminate_now(ident):
+            if self.parking.terminate_now(ident):
                 self.runner.interrupt(_Terminate(1))
 
     def restart(self, *, stop_on_entry: bool = False) -> None:
@@ -724,7 +584,8 @@ class DebugSession:
             file = getattr(mod, "__file__", None)
             if isinstance(file, str) and is_user_file(file):
                 del sys.modules[name]
-        self.state = "idle"
+        with self._cv:
+            self.run.idle()
         self.launch(target, stop_on_entry=stop_on_entry)
 
     def send_input(self, text: str | None) -> None:
@@ -779,53 +640,19 @@ class DebugSession:
                 stop = self._blocked(thread_id)
                 if stop is None:
                     return []
-            result = []
             # The frame a breakpoint stopped in is shown even in library code: the user asked to stop there.
             shown = (
                 stop.frames[0][0] if stop.frames and stop.reason not in ("suspended", "exception") else None
             )
-            for frame, line in stop.frames:
-                path = frame.f_code.co_filename
-                if is_own_file(path):
-                    continue
-                user = is_user_file(path)
-                if jmc and not user and frame is not shown:
-                    continue
-                fid = self._frame_id(frame, line, thread_id)  # type: ignore[arg-type]
-                result.append(
-                    FrameInfo(
-                        fid,
-                        frame.f_code.co_qualname,
-                        canonical(path) if not path.startswith("<") else path,
-                        line,
-                        user,
-                        thread_id,  # type: ignore[arg-type]
-                        old_code=self.editor.runs_old_code(frame),
-                    )
-                )
-            return result
+            return self.frames.describe(
+                stop.frames, thread_id, shown=shown, just_my_code=jmc, runs_old_code=self.editor.runs_old_code
+            )
 
-    def _blocked(self, thread_id: int | None) -> _Stop | None:
-        """A debuggee thread that has not parked although the program is stopped: it is blocked in a call
-        (`time.sleep`, `queue.get`, a lock, I/O) and parks when that returns. Its frames as they are now."""
-        if thread_id is None or self.state != "stopped" or thread_id not in self.debuggee_idents:
-            return None
-        frame = sys._current_frames().get(thread_id)
-        return _Stop(_stack(frame), "suspended") if frame is not None else None
-
-    def _frame_id(self, frame: FrameType, line: int, thread_id: int) -> int:
-        for fid, (f, _, _) in self._frame_ids.items():
-            if f is frame:
-                return fid
-        fid = next(self._frame_id_seq)
-        self._frame_ids[fid] = (frame, line, thread_id)
-        return fid
+    def _blocked(self, thread_id: int | None) -> Stop | None:
+        return self.parking.blocked(thread_id)
 
     def frame(self, frame_id: int) -> FrameType:
-        try:
-            return self._frame_ids[frame_id][0]
-        except KeyError:
-            raise KeyError(f"frame {frame_id} is gone (the program moved on)") from None
+        return self.frames.frame(frame_id)
 
     def scopes(self, frame_id: int) -> list[Scope]:
         return self.vars.scopes(self.frame(frame_id))
@@ -852,7 +679,7 @@ class DebugSession:
         if frame is None:
             frame, tid = self._frame_and_thread(None)
         else:
-            tid = next((t for f, _, t in self._frame_ids.values() if f is frame), None)
+            tid = self.frames.thread_of(frame)
             if tid is None:
                 frame, tid = self._frame_and_thread(None)
 
@@ -878,11 +705,10 @@ class DebugSession:
                 if not frames:
                     raise RuntimeError("no frame to evaluate in")
                 frame_id = frames[0].id
-            frame, _, tid = self._frame_ids[frame_id]
-            return frame, tid
+            return self.frames.frame_and_thread(frame_id)
 
     def frame_line(self, frame_id: int) -> int:
-        return self._frame_ids[frame_id][1]
+        return self.frames.line(frame_id)
 
     def loaded_sources(self, *, include_library: bool = False) -> list[Source]:
         return loaded_sources(include_library=include_library)
@@ -959,18 +785,6 @@ def _may_reload(real: str) -> bool:
     if refusal is not None:
         raise Rejected(*refusal)
     return True
-
-
-def _stack(frame: FrameType | None) -> list[tuple[FrameType, int]]:
-    """The frames from `frame` down to the program's first (the front end's own frames below it are cut)."""
-    out = []
-    while frame is not None and frame.f_code is not _LAUNCH_CODE:
-        out.append((frame, frame.f_lineno))
-        frame = frame.f_back
-    return out
-
-
-_LAUNCH_CODE = launch.run.__code__
 
 
 def _runs_in_maker(frame: FrameType, line: int) -> bool:

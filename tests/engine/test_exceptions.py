@@ -72,7 +72,6 @@ def test_exit_code_and_launch_errors(driver, tmp_path):
     assert driver.finish().exit_code == 3
     from dapper_tui.engine.launch import LaunchTarget
 
-    driver.session.state = "idle"
     driver.session.launch(LaunchTarget(program=str(tmp_path / "missing.py")))
     ev = driver.finish()
     assert ev.exit_code == 2 and "no such file" in (ev.error or "")

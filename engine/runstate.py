@@ -1,0 +1,96 @@
+"""The program's run state, and every change to it.
+
+`RunState` is what the front ends read (`session.state`); it is a `StrEnum`, so `state == "stopped"` and
+f-strings keep working. Two requests ride on it and are genuinely independent of it:
+
+- `pausing`: a pause was asked while the program runs; the next line in the program's own code stops it.
+- `ending`: a terminate was asked; it holds while the state is still running or stopped, until the run's
+  thread announces the exit (and after, for the program's daemon threads that are still running).
+
+A third flag is the step's, not the run's: `into`, a step-into is under way (new code of the program must report
+its lines); a stop ends it, a resume sets it.
+
+`demand` is derived from the three, by the transitions below only: what every debuggee thread must do at its next
+line event (end, park beside the stopped thread, or stop for a pause), or None. The tracing callbacks read that one
+attribute per line event.
+
+The session makes every transition but `pause` under its parking lock; `pause` is called from the SIGINT relay and
+only sets two attributes.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, StrEnum
+
+
+class RunState(StrEnum):
+    IDLE = "idle"  # nothing launched yet, or a restart is about to launch again
+    RUNNING = "running"
+    STOPPED = "stopped"  # a thread stopped; every other debuggee thread parks at its next line
+    EXITED = "exited"
+
+
+class Demand(Enum):
+    END = "end"  # raise the end in the thread (a terminate)
+    PARK = "park"  # another thread stopped: park beside it
+    PAUSE = "pause"  # stop at the next line of the program's own code
+
+
+class Run:
+    def __init__(self) -> None:
+        self.state = RunState.IDLE
+        self.pausing = False
+        self.ending = False
+        self.into = False
+        self.demand: Demand | None = None
+
+    def _derive(self) -> None:
+        if self.ending:
+            self.demand = Demand.END
+        elif self.state is RunState.STOPPED:
+            self.demand = Demand.PARK
+        elif self.pausing:
+            self.demand = Demand.PAUSE
+        else:
+            self.demand = None
+
+    def launching(self) -> None:
+        """A new run starts clean: nothing of the previous one (a terminated stop, a pause) carries over."""
+        self.pausing = self.ending = self.into = False
+        self._derive()
+
+    def launched(self) -> None:
+        self.state = RunState.RUNNING
+        self._derive()
+
+    def stopped(self) -> None:
+        self.state = RunState.STOPPED
+        self.pausing = self.into = False
+        self._derive()
+
+    def resumed(self) -> None:
+        self.state = RunState.RUNNING
+        self._derive()
+
+    def pause(self) -> None:
+        self.pausing = True
+        self._derive()
+
+    def terminating(self) -> None:
+        self.ending = True
+        self._derive()
+
+    def exited(self) -> None:
+        self.state = RunState.EXITED
+        self._derive()
+
+    def idle(self) -> None:
+        """A restart: the old run is over, the next one not launched yet."""
+        self.state = RunState.IDLE
+        self._derive()
+
+    def forked(self) -> None:
+        """In a child forked while debugging: the program runs on by itself, nothing stopped or paused."""
+        self.state = RunState.RUNNING
+        self.pausing = self.into = False
+        self._derive()
