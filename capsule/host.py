@@ -334,6 +334,17 @@ def _limit_address_space(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+def _activate(args: argparse.Namespace) -> None:
+    """A warm spare becomes a generation: the manager's activation line sets its environment and limits."""
+    activation = _read_activation()
+    os.environ.clear()
+    os.environ.update(activation.get("env", {}))
+    args.generation = int(activation.get("generation", args.generation))
+    if activation.get("status_file"):
+        args.status_file = Path(activation["status_file"])
+    _limit_address_space(int(activation.get("address_space_mb") or 0))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dapper_tui.capsule.host")
     parser.add_argument("dir", type=Path)
@@ -349,13 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     from mcp.server.lowlevel import NotificationOptions
 
     if args.spare:
-        activation = _read_activation()
-        os.environ.clear()
-        os.environ.update(activation.get("env", {}))
-        args.generation = int(activation.get("generation", args.generation))
-        if activation.get("status_file"):
-            args.status_file = Path(activation["status_file"])
-        _limit_address_space(int(activation.get("address_space_mb") or 0))
+        _activate(args)
     root = args.dir.resolve()
     os.environ["DAPPER_AGENT_DIR"] = str(root)
     os.environ["DAPPER_AGENT_DATA"] = str(root / "data")

@@ -201,7 +201,7 @@ async def test_a_turn_waiting_on_its_model_keeps_its_generation_past_the_drain_d
             assert [(r["result"], r["is_error"]) for r in results] == [("v1", False), ("v1", False)]
             assert [e.data["text"] for e in events if e.type == "assistant"] == ["answers: v1, v1"]
             for _ in range(100):  # released by its turn, the old generation is closed
-                if not pids_alive(old.pid):
+                if not pids_alive(old.pid) and old.state == "closed":
                     break
                 await asyncio.sleep(0.05)
             assert old.state == "closed" and not pids_alive(old.pid)
