@@ -35,6 +35,7 @@ in the --json figures.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -252,8 +253,11 @@ def run_plain(py: Path, root: Path, bps: list[tuple[str, int]], env: dict[str, s
 
 def run_pdb(py: Path, root: Path, bps: list[tuple[str, int]], env: dict[str, str]) -> Outcome:
     commands = [a for path, line in bps for a in ("-c", f"b {path}:{line}")]
+    # 3.13's pdb parses its command line with argparse, which takes the program's options as its own unless
+    # they follow "--"; 3.11 and 3.12 (getopt) would hand the "--" to the program.
+    dash = ["--"] if python_version(py) >= (3, 13) else []
     proc = spawn(
-        [str(py), "-m", "pdb", *commands, "-c", "c", "-m", "pytest", *PYTEST_ARGS],
+        [str(py), "-m", "pdb", *commands, "-c", "c", "-m", "pytest", *dash, *PYTEST_ARGS],
         cwd=root,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -379,6 +383,15 @@ def ensure_suite_env(version: str) -> Path | None:
         print(f"[{version}] installing pytest into {py.parent.parent} ...", file=sys.stderr)
         subprocess.run([str(py), "-m", "pip", "install", "-q", "pytest"], check=True)
     return py
+
+
+@functools.cache
+def python_version(py: Path) -> tuple[int, int]:
+    out = subprocess.run(
+        [str(py), "-c", "import sys; print(*sys.version_info[:2])"], capture_output=True, text=True
+    )
+    major, minor = out.stdout.split()
+    return int(major), int(minor)
 
 
 def has_debugpy(py: Path) -> bool:
