@@ -8,45 +8,44 @@ methods below, which may be called from any thread. Evaluation and variable writ
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
-import time
 import traceback
 from collections.abc import Callable
-from types import CodeType, FrameType, TracebackType
-from typing import Any
+from types import CodeType, FrameType
+from typing import TYPE_CHECKING, Any
 
-from . import forking, launch
+from . import launch
 from .breakpoints import Breakpoint, BreakpointSpec, BreakpointTable, check_hit_condition, format_log_message
-from .evaluate import evaluate, set_local, set_member
 from .events import (
-    BreakpointChanged,
     Continued,
     Event,
-    Exited,
     LoadedSource,
     Output,
-    Reloaded,
     Stopped,
-    ThreadEvent,
 )
 from .frame_edit import FrameEditor
-from .framecode import Refused, room
-from .frames import FrameInfo, FrameTable, program_frames
+from .framecode import Refused
+from .frames import FrameInfo, FrameTable, program_frames, runs_in_maker
 from .frames import program_stack as _stack
 from .importlock import ImportLockStops
+from .inspection import Inspection
 from .main_thread import MainThreadRunner, ProgramRun
 from .old_lines import OldLines
-from .parking import Parking, Step, StepMode, Stop
+from .parking import Parking, Step, StepMode, describe_stop
 from .parking import Terminate as _Terminate
+from .program import Program, exc_text
 from .programio import ProgramIO
+from .reloading import reload_in
 from .runstate import Demand, Run, RunState
-from .sources import Source, canonical, is_own_file, is_user_file, loaded_sources, set_user_roots
+from .sources import Source, canonical, is_own_file, is_user_file, loaded_sources
 from .threads import DebuggeeThreads, ThreadInfo
 from .tracing import make_backend
-from .tracing._codes import COMPREHENSIONS, own_lines
+from .tracing._codes import COMPREHENSIONS
 from .variables import Scope, Variable, VariableStore
+
+if TYPE_CHECKING:
+    from .hotreload import ReloadOptions, ReloadResult
 
 __all__ = ["DebugSession", "FrameInfo", "RunState", "StepMode"]
 
@@ -90,17 +89,15 @@ class DebugSession:
         self._stops = self.parking.stops
         self._steps = self.parking.steps
         self._in_debugger = self.parking.in_debugger
-        self._interruptible = False  # the program's code (or the wait for its threads) runs on the runner
         self._pending_func: dict[FrameType, Breakpoint] = {}
         self._last_raise: int | None = None
-        self._stop_on_entry = False
         # Where the program runs: the interpreter's main thread when a front end serves it (`runner`), else a
         # thread of its own (the engine's tests, an embedding that keeps its main thread).
         self.runner = runner
         if runner is not None:
             runner.on_interrupt = self.pause  # Ctrl+C / kill -INT pauses
-        self._main_thread: threading.Thread | ProgramRun | None = None
-        self._modules_before: set[str] = set()
+        self.program = Program(self, runner)
+        self.inspection = Inspection(self)
         self._installed = False
         self._announced: set[str] = set()  # loaded sources already told to the front end
         self._saved_hooks: tuple[Any] | None = None
@@ -198,7 +195,7 @@ class DebugSession:
                 if bp.temporary and bp.run is not self._main_thread:  # a run-to-line of an earlier run
                     self.breakpoints.remove_temporaries()
                     return True
-                if frame.f_code.co_name in COMPREHENSIONS and _runs_in_maker(frame, line):
+                if frame.f_code.co_name in COMPREHENSIONS and runs_in_maker(frame, line):
                     return self.busy  # the frame that runs the line stops (once), not each iteration
                 if self._bp_passes(bp, frame):
                     self._stop(frame, "breakpoint", bp)
@@ -225,7 +222,7 @@ class DebugSession:
         if id(exc) == self._last_raise or not self._is_shown(frame.f_code.co_filename):
             return
         self._last_raise = id(exc)
-        self._stop(frame, "exception", text=_exc_text(exc))
+        self._stop(frame, "exception", text=exc_text(exc))
 
     # -- decisions ----------------------------------------------------------------------------------------
     def _in_engine(self, ident: int, frame: FrameType) -> bool:
@@ -290,7 +287,7 @@ class DebugSession:
         with self._cv:
             if self.run.state is RunState.STOPPED:  # another thread stopped first: join it quietly
                 stop = None
-            elif not post_mortem and self._import_lock.skip(ident, frame, _describe(reason, bp, text)):
+            elif not post_mortem and self._import_lock.skip(ident, frame, describe_stop(reason, bp, text)):
                 stop = None  # parked holding the import lock, it would block every import: step on instead
                 self._steps[ident] = Step("into", frame)
                 self.run.into = True
@@ -311,7 +308,7 @@ class DebugSession:
             reason=reason,  # type: ignore[arg-type]
             thread_id=ident,
             description=self._import_lock.describe(
-                ident, _describe(reason, bp, text, top_line if old_code else None)
+                ident, describe_stop(reason, bp, text, top_line if old_code else None)
             ),
             text=text,
             hit_breakpoint_ids=(bp.id,) if bp is not None else (),
@@ -337,160 +334,36 @@ class DebugSession:
         if frames:
             self.backend.watch_frames(frames)
 
-    def _on_thread(self, thread_id: int, fn: Callable[[], Any], timeout: float = 30.0) -> Any:
-        return self.parking.run_on(thread_id, fn, timeout)
-
-    # -- launching ----------------------------------------------------------------------------------------
+    # -- the program's run -------------------------------------------------------------------------------
     def launch(self, target: launch.LaunchTarget, *, stop_on_entry: bool = False) -> None:
         """Start the program on its own thread. Returns at once; events tell what happens."""
-        if self.state in ("running", "stopped"):
-            raise RuntimeError("the program is already running")
-        self.target = target
-        self.exit_code = None
-        with self._cv:  # nothing of a previous run (a terminated stop, a step) leaks into this one
-            self.run.launching()
-            self.parking.forget_terminations()
-            self.parking.forget()
-            self._pending_func.clear()
-            self.vars.clear()
-            self.stop_event = None
-        self._stop_on_entry = stop_on_entry
-        problem = target.check()
-        if problem:
-            with self._cv:
-                self.run.exited()
-            self.exit_code = 2
-            self._emit(Exited(2, error=problem))
-            return
-        set_user_roots(target.own_code())  # `-m pkg`: pkg is the program's own code, even in site-packages
-        self._install()
-        self._modules_before = set(sys.modules)
-        with self._cv:
-            self.run.launched()
-        if self.runner is not None:
-            self._main_thread = self.runner.submit(self._main)
-            return
-        t = threading.Thread(target=self._main, name="MainThread (program)", daemon=True)
-        self._main_thread = t
-        t.start()
+        self.program.launch(target, stop_on_entry=stop_on_entry)
 
-    def _install(self) -> None:
-        if self._installed:
-            return
-        self._installed = True
-        self.threads.on_start = self._thread_started
-        self.threads.on_exit = self._thread_exited
-        self.threads.on_uncaught = self._thread_uncaught
-        self.threads.install()
-        self.io.install()
-        self.backend.install()
-        forking.detach_in_child(self)  # a forked child lets go of the debugger and runs on by itself
-        from .hotreload import track_sources
+    def terminate(self, wait: float = 2.0) -> None:
+        self.program.terminate(wait)
 
-        track_sources()  # the first reload of a file must know the source its module ran from
-        room.install(is_user_file)  # the program's code gets spare frame slots, so frames can grow on reload
-        self._saved_hooks = (sys.breakpointhook,)
-        sys.breakpointhook = self._breakpointhook
+    def restart(self, *, stop_on_entry: bool = False) -> None:
+        """End the program if it runs, forget the modules it imported, and launch it again."""
+        self.program.restart(stop_on_entry=stop_on_entry)
 
     def close(self) -> None:
         """End the program if it runs, and take every hook out of the process."""
-        self.terminate(wait=1.0)
-        if not self._installed:
-            return
-        self._installed = False
-        self.backend.uninstall()
-        self.io.uninstall()
-        self.threads.uninstall()
-        room.uninstall()
-        self.editor.forget()
-        set_user_roots(())
+        self.program.close()
+
+    @property
+    def _main_thread(self) -> threading.Thread | ProgramRun | None:
+        return self.program.thread
+
+    def forget_function_hits(self) -> None:
+        self._pending_func.clear()
+
+    def install_breakpointhook(self) -> None:
+        self._saved_hooks = (sys.breakpointhook,)
+        sys.breakpointhook = self._breakpointhook
+
+    def uninstall_breakpointhook(self) -> None:
         if self._saved_hooks:
             (sys.breakpointhook,) = self._saved_hooks
-
-    def _main(self) -> None:
-        """One run of the program. It ends with exactly one Exited, however the run ends: `terminate` raises
-        the end in this thread (at a line, or by interrupting a blocked call), and that may come just as the
-        program's own code returns."""
-        self.threads.add_current()
-        self.backend.thread_start()
-        if self._stop_on_entry:
-            self._steps[_get_ident()] = Step("into", sys._getframe(), reason="entry")
-            self.run.into = True
-        self.backend.refresh([])
-        code = 1
-        try:
-            code = self._run_to_end()
-        except _Terminate:  # a terminate's interrupt, come while the run was ending
-            code = 1
-        finally:
-            self.threads.discard_current()
-            with self._cv:
-                self.run.exited()
-                self.exit_code = code
-                self._steps.clear()
-                self._stops.clear()
-                self.stop_event = None
-            self._emit(Exited(code))
-
-    def _run_to_end(self) -> int:
-        """Run the program's code, then wait for its threads as Python does at exit; the exit code. Until it
-        returns, `terminate` may interrupt this thread (a wait for a blocked thread ends with code 1)."""
-        with self._cv:
-            self._interruptible = True
-        try:
-            code = self._run_code()
-            self._join_program_threads()
-            return code
-        except _Terminate:
-            return 1
-        finally:
-            with self._cv:
-                self._interruptible = False
-
-    def _run_code(self) -> int:
-        assert self.target is not None
-        try:
-            launch.run(self.target, prepare=getattr(self.backend, "prepare", None))
-        except _Terminate:
-            return 1
-        except SystemExit as exc:
-            return _exit_code(exc)
-        except BaseException as exc:
-            self._post_mortem(exc)
-            self.threads.chain_excepthook(exc)  # then the program's own sys.excepthook, as Python would
-            return 1
-        finally:
-            sys.settrace(None)
-        return 0
-
-    def _join_program_threads(self) -> None:
-        for t in threading.enumerate():
-            if t.ident in self.debuggee_idents and t is not threading.current_thread() and not t.daemon:
-                t.join()
-
-    def _post_mortem(self, exc: BaseException) -> None:
-        tb_text = "".join(traceback.format_exception(exc))
-        self._emit(Output("stderr", _strip_own_frames(tb_text)))
-        if "uncaught" not in self.exception_filters or self.run.ending:
-            return
-        frames = _tb_stack(exc.__traceback__)
-        if not frames:
-            return
-        try:
-            self._stop(frames[0][0], "exception", text=_exc_text(exc), frames=frames, post_mortem=True)
-        except _Terminate:
-            pass
-
-    def _thread_started(self, thread: threading.Thread) -> None:
-        self.backend.thread_start()
-        self._emit(ThreadEvent("started", _get_ident(), thread.name))
-
-    def _thread_exited(self, thread: threading.Thread) -> None:
-        self._emit(ThreadEvent("exited", _get_ident(), thread.name))
-
-    def _thread_uncaught(self, exc: BaseException) -> None:
-        if not isinstance(exc, _Terminate):
-            self._post_mortem(exc)
 
     def _breakpointhook(self, *args: Any, **kwargs: Any) -> None:
         if _get_ident() not in self.debuggee_idents or _get_ident() in self._in_debugger:
@@ -543,51 +416,6 @@ class DebugSession:
             self.continue_()
         return bp
 
-    def terminate(self, wait: float = 2.0) -> None:
-        if self.state not in ("running", "stopped"):
-            return
-        self.parking.wake_to_end()
-        self.io.send(None)
-        self.backend.watch_frames(self._program_frames())
-        main = self._main_thread
-        if main is None:
-            return
-        deadline = time.monotonic() + wait
-        main.join(min(wait, 0.5))
-        while main.is_alive() and (left := deadline - time.monotonic()) > 0:
-            self._interrupt_blocked(main.ident)
-            main.join(min(left, 0.1))
-
-    def _interrupt_blocked(self, ident: int | None) -> None:
-        """The program's thread got no line event to end at: it is blocked in a call (sleep, accept, a lock, the
-        wait for the program's threads). A signal gets it out, as a line event would (once a second), and never
-        once the run is ending: that would cut short its Exited."""
-        with self._cv:
-            if self.runner is None or ident is None or not self._interruptible or ident in self._stops:
-                return
-            if self.parking.terminate_now(ident):
-                self.runner.interrupt(_Terminate(1))
-
-    def restart(self, *, stop_on_entry: bool = False) -> None:
-        """End the program if it runs, forget the modules it imported, and launch it again."""
-        target = self.target
-        if target is None:
-            raise RuntimeError("nothing was launched")
-        self.terminate(wait=5.0)
-        if self._main_thread is not None:
-            # An exited program's thread may still be finishing (it announces Exited, then returns): wait for it.
-            self._main_thread.join(5.0)
-        if self._main_thread is not None and self._main_thread.is_alive():
-            raise RuntimeError("the program did not end (it may be blocked outside Python code); try again")
-        for name in set(sys.modules) - self._modules_before:
-            mod = sys.modules.get(name)
-            file = getattr(mod, "__file__", None)
-            if isinstance(file, str) and is_user_file(file):
-                del sys.modules[name]
-        with self._cv:
-            self.run.idle()
-        self.launch(target, stop_on_entry=stop_on_entry)
-
     def send_input(self, text: str | None) -> None:
         self.io.send(text)
 
@@ -620,39 +448,20 @@ class DebugSession:
             return
         self.backend.refresh(self._program_frames())
 
-    # -- inspection ---------------------------------------------------------------------------------------
+    # -- inspection (see engine/inspection.py) --------------------------------------------------------------
     def thread_list(self) -> list[ThreadInfo]:
         """The debuggee threads. While the program is stopped, every one of them is: those blocked in a call
         (sleep, a lock, I/O) park as soon as it returns, and their frames show meanwhile."""
-        with self._cv:
-            stopped = set(self._stops)
-            every = self.state == "stopped"
-        infos = self.threads.list()
-        return [ThreadInfo(t.id, t.name, every or t.id in stopped) for t in infos]
+        return self.inspection.thread_list()
 
     def stack(self, thread_id: int | None = None, *, just_my_code: bool | None = None) -> list[FrameInfo]:
-        jmc = self.just_my_code if just_my_code is None else just_my_code
-        with self._cv:
-            if thread_id is None and self.stop_event is not None:
-                thread_id = self.stop_event.thread_id
-            stop = self._stops.get(thread_id) if thread_id is not None else None
-            if stop is None:
-                stop = self._blocked(thread_id)
-                if stop is None:
-                    return []
-            # The frame a breakpoint stopped in is shown even in library code: the user asked to stop there.
-            shown = (
-                stop.frames[0][0] if stop.frames and stop.reason not in ("suspended", "exception") else None
-            )
-            return self.frames.describe(
-                stop.frames, thread_id, shown=shown, just_my_code=jmc, runs_old_code=self.editor.runs_old_code
-            )
-
-    def _blocked(self, thread_id: int | None) -> Stop | None:
-        return self.parking.blocked(thread_id)
+        return self.inspection.stack(thread_id, self.just_my_code if just_my_code is None else just_my_code)
 
     def frame(self, frame_id: int) -> FrameType:
         return self.frames.frame(frame_id)
+
+    def frame_line(self, frame_id: int) -> int:
+        return self.frames.line(frame_id)
 
     def scopes(self, frame_id: int) -> list[Scope]:
         return self.vars.scopes(self.frame(frame_id))
@@ -662,53 +471,17 @@ class DebugSession:
 
     def evaluate(self, expression: str, frame_id: int | None = None) -> Variable:
         """Evaluate in the selected frame (the top frame of the stopped thread by default)."""
-        frame, tid = self._frame_and_thread(frame_id)
-        is_expr, value = self._on_thread(tid, lambda: evaluate(frame, expression))
+        is_expr, value = self.inspection.evaluate(expression, frame_id)
         if not is_expr:
             return Variable(expression, "", "statement")
         return self.vars.describe(expression, value, expression)
 
     def evaluate_value(self, expression: str, frame_id: int | None = None) -> Any:
         """Like evaluate, but return the value itself (None for a statement), for a console's `p`/`pp`."""
-        frame, tid = self._frame_and_thread(frame_id)
-        return self._on_thread(tid, lambda: evaluate(frame, expression))[1]
+        return self.inspection.evaluate(expression, frame_id)[1]
 
     def set_variable(self, reference: int, name: str, value_expression: str) -> Variable:
-        c = self.vars.container(reference)
-        frame = c.frame
-        if frame is None:
-            frame, tid = self._frame_and_thread(None)
-        else:
-            tid = self.frames.thread_of(frame)
-            if tid is None:
-                frame, tid = self._frame_and_thread(None)
-
-        def assign() -> Any:
-            value = eval(value_expression, frame.f_globals, frame.f_locals)
-            if c.kind in ("locals", "globals"):
-                set_local(frame, name, value, scope=c.kind)
-            else:
-                set_member(c.obj, name, value)
-            return value
-
-        value = self._on_thread(tid, assign)
-        return self.vars.describe(name, value, name)
-
-    def _frame_and_thread(self, frame_id: int | None) -> tuple[FrameType, int]:
-        with self._cv:
-            if self.state != "stopped":
-                raise RuntimeError("the program is not stopped")
-            if frame_id is None:
-                frames = self.stack()
-                if not frames:
-                    frames = self.stack(just_my_code=False)
-                if not frames:
-                    raise RuntimeError("no frame to evaluate in")
-                frame_id = frames[0].id
-            return self.frames.frame_and_thread(frame_id)
-
-    def frame_line(self, frame_id: int) -> int:
-        return self.frames.line(frame_id)
+        return self.inspection.set_variable(reference, name, value_expression)
 
     def loaded_sources(self, *, include_library: bool = False) -> list[Source]:
         return loaded_sources(include_library=include_library)
@@ -717,41 +490,11 @@ class DebugSession:
         return self.breakpoints.all()
 
     # -- hot reload ---------------------------------------------------------------------------------------
-    def reload(self, path: str, options: Any = None) -> Any:
-        """Hot-reload a loaded source while stopped (see engine/hotreload). Returns a ReloadResult. The program's
-        own files and loaded library files reload (a library one with a warning); the standard library and
-        dapper-tui's own modules are refused, with the reason."""
-        from .hotreload import ReloadOptions, reload_file
-        from .hotreload._report import definitions, warn, warn_stale_imports
-        from .hotreload._resolve import Rejected, resolve
-        from .sources import library_reload_warning, source_kind
-
-        opts = options if isinstance(options, ReloadOptions) else ReloadOptions.from_dict(options)
-        with self._reloading:
-            with self._cv:
-                state = self.state
-                frames = [f for stop in self._stops.values() for f, _ in stop.frames]
-            before = self.old_lines.text_of(path)  # the text of the code this reload may leave running
-            try:
-                defined = definitions([t.ns for t in resolve(path, frames)[1]])
-            except Rejected:
-                defined = {}  # reload_file says why
-            result = reload_file(path, opts, frames=frames, state=state, allow=_may_reload)
-            if result.ok:
-                if source_kind(result.reloadedPath) == "library":
-                    warn(result, library_reload_warning())
-                warn_stale_imports(result, defined, sys.modules)
-                self.old_lines.reloaded(path, before, result.line_map)
-                for reason, bp in self.breakpoints.remap(path, result.line_map):
-                    self._emit(BreakpointChanged(reason, bp))  # type: ignore[arg-type]
-                self._refresh_tracing()
-                self.editor.report_into(result, opts.updateFrameCode)
-                with self._cv:  # the frames' line numbers are unchanged; a new stop id refreshes views
-                    self.vars.clear()
-        if result.ok:
-            self._emit(LoadedSource("changed", canonical(path), result.reloadedModule))
-        self._emit(Reloaded(result))
-        return result
+    def reload(self, path: str, options: ReloadOptions | dict[str, Any] | None = None) -> ReloadResult:
+        """Hot-reload a loaded source while stopped (see engine/hotreload). The program's own files and loaded
+        library files reload (a library one with a warning); the standard library and dapper-tui's own modules
+        are refused, with the reason. The result is also told as a Reloaded event."""
+        return reload_in(self, path, options)
 
     def old_source(self, frame_id: int) -> str | None:
         """The text a frame that runs replaced (old) code was compiled from; None for a frame on current code."""
@@ -764,7 +507,7 @@ class DebugSession:
             with self._cv:
                 if self.state != "stopped":
                     raise ValueError("the program is not stopped")
-            frame, ident = self._frame_and_thread(frame_id)
+            frame, ident = self.inspection.frame_and_thread(frame_id)
             try:
                 line = self.editor.restart(frame, ident)
             except Refused as exc:
@@ -773,79 +516,3 @@ class DebugSession:
         self.stop_event = event
         self._emit(event)
         return line
-
-
-def _may_reload(real: str) -> bool:
-    """May a reload patch this loaded file? Never the standard library or the debugger's own modules, even though
-    they are in sys.modules too: raises the refusal with its reason."""
-    from .hotreload._resolve import Rejected
-    from .sources import module_of_file, reload_refusal
-
-    refusal = reload_refusal(real, module_of_file(real))
-    if refusal is not None:
-        raise Rejected(*refusal)
-    return True
-
-
-def _runs_in_maker(frame: FrameType, line: int) -> bool:
-    """Is this comprehension frame's line also a line of the frame that made the comprehension (found up the
-    stack: a generator is run by whoever consumes it)? Then that frame is where the user sees the line."""
-    code = frame.f_code
-    maker = frame.f_back
-    while maker is not None and not any(c is code for c in maker.f_code.co_consts):
-        maker = maker.f_back
-    return maker is not None and line in own_lines(maker.f_code)
-
-
-def _tb_stack(tb: TracebackType | None) -> list[tuple[FrameType, int]]:
-    out = []
-    while tb is not None:
-        if not is_own_file(tb.tb_frame.f_code.co_filename):
-            out.append((tb.tb_frame, tb.tb_lineno))
-        tb = tb.tb_next
-    out.reverse()
-    return out
-
-
-def _exit_code(exc: SystemExit) -> int:
-    if exc.code is None:
-        return 0
-    if isinstance(exc.code, int):
-        return exc.code
-    print(exc.code, file=sys.stderr)
-    return 1
-
-
-def _exc_text(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _describe(reason: str, bp: Breakpoint | None, text: str, old_line: int | None = None) -> str:
-    """The stop in words; ``old_line``: the frame runs code a reload replaced, at this line of its old text."""
-    if old_line is not None:
-        return f"{_describe(reason, bp, text)} (old code: line {old_line} of the source it runs)"
-    if reason == "exception":
-        return f"Exception: {text}"
-    if bp is not None and bp.function:
-        return f"Function breakpoint {bp.function}"
-    if bp is not None:
-        return f"Breakpoint at {os.path.basename(bp.path or '')}:{bp.line}"
-    return {"step": "Step", "pause": "Paused", "entry": "Entry", "breakpoint()": "breakpoint() call"}.get(
-        reason, reason
-    )
-
-
-def _strip_own_frames(tb_text: str) -> str:
-    """Drop the debugger's own frames from a traceback shown to the user."""
-    lines = tb_text.splitlines(keepends=True)
-    out: list[str] = []
-    skip = False
-    for line in lines:
-        if line.startswith('  File "'):
-            filename = line.split('"', 2)[1]
-            skip = is_own_file(filename)
-        elif not line.startswith("    "):
-            skip = False
-        if not skip:
-            out.append(line)
-    return "".join(out)
