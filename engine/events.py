@@ -6,7 +6,10 @@ They are posted from debuggee threads; a front end marshals them onto its own lo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .hotreload import ReloadResult
 
 StopReason = Literal[
     "breakpoint",
@@ -85,7 +88,7 @@ class Exited(Event):
 
 @dataclass(frozen=True)
 class Reloaded(Event):
-    """A hot reload finished (applied or failed); `result` is a hotreload.ReloadResult."""
+    """A hot reload finished (applied or failed)."""
 
-    result: Any
+    result: ReloadResult
     extra: dict[str, Any] = field(default_factory=dict)

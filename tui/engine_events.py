@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import singledispatchmethod
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dapper_tui.engine.events import (
     BreakpointChanged,
@@ -30,6 +30,9 @@ from .keys import RESTART_FRAME
 from .panes.reload_log import kept_frames
 
 if TYPE_CHECKING:
+    from dapper_tui.engine.hotreload import ReloadResult
+    from dapper_tui.reload.record import ReloadRecord
+
     from .debugger_screen import DebuggerScreen
 
 
@@ -78,26 +81,9 @@ class EventQueue:
         return merged
 
 
-def record_of(result: Any) -> Any:
+def record_of(result: ReloadResult) -> ReloadRecord:
     """The ReloadRecord of an engine ReloadResult."""
-    from dapper_tui.reload.record import ReloadRecord
-
-    if isinstance(result, ReloadRecord):
-        return result
-    to_record = getattr(result, "to_record", None)
-    if callable(to_record):
-        return to_record()
-    ok = bool(getattr(result, "ok", False))
-    return ReloadRecord(
-        scope="debugger",
-        outcome="applied" if ok else "failed",
-        path=str(getattr(result, "reloadedPath", "") or ""),
-        module=getattr(result, "reloadedModule", None),
-        message=str(getattr(result, "error", "") or ""),
-        hint=getattr(result, "hint", None),
-        warnings=list(getattr(result, "warnings", []) or []),
-        duration_ms=float(getattr(result, "durationMs", 0.0) or 0.0),
-    )
+    return result.to_record()
 
 
 class EngineEventView:

@@ -11,11 +11,14 @@ from __future__ import annotations
 import os
 import threading
 from functools import singledispatchmethod
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import events as ev
 from .output import OutputJoiner
 from .protocol import MessageWriter
+
+if TYPE_CHECKING:
+    from ..hotreload import ReloadResult
 
 _STOP_REASONS = {"breakpoint()": "breakpoint"}
 
@@ -176,11 +179,8 @@ class EngineEvents:
         self.console(f"The program waits for input{prompt}: type it in the debug console.\n")
 
 
-def _reload_event_body(result: Any) -> dict[str, Any]:
-    try:
-        d = dict(result.to_dict())
-    except Exception:
-        d = {"ok": bool(getattr(result, "ok", False)), "error": str(result)}
+def _reload_event_body(result: ReloadResult) -> dict[str, Any]:
+    d = result.to_dict()
     d.setdefault("module", d.get("reloadedModule"))
     d.setdefault("path", d.get("reloadedPath"))
     return d
