@@ -19,20 +19,27 @@ CONFIG = tomllib.loads((Path(__file__).parent / "agent.toml").read_text())
 @pytest.mark.parametrize(
     ("source", "named"),
     [
-        ("import settings\n\ndef name() -> str:\n    return settings.CONFIG['name']\n", "settings"),
-        (
+        pytest.param(
+            "import settings\n\ndef name() -> str:\n    return settings.CONFIG['name']\n",
+            "settings",
+            id="root-module",
+        ),
+        pytest.param(
             "import importlib\n\nsettings = importlib.import_module('settings')\n\n"
             "def name() -> str:\n    return settings.CONFIG['name']\n",
             "settings",
+            id="root-module-by-import_module",
         ),
-        (
+        pytest.param(
             "from dapper_tui.capsule import runtime\n\ndef name() -> str:\n    return runtime.__name__\n",
             "dapper_tui.capsule.runtime",
+            id="capsule-runtime",
         ),
-        (
+        pytest.param(
             "from dapper_tui.capsule.project import AgentProject\n\n"
             "def name() -> str:\n    return AgentProject('.').config().name\n",
             "dapper_tui.capsule.project",
+            id="agent-toml-reader",
         ),
     ],
 )
