@@ -13,7 +13,7 @@ import operator
 import os
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import CodeType, FrameType
 
@@ -124,6 +124,28 @@ def format_log_message(template: str, frame: FrameType) -> str:
             out.append(ch)
             i += 1
     return "".join(out)
+
+
+def passes(bp: Breakpoint, frame: FrameType, say: Callable[[str], None]) -> bool:
+    """Does the breakpoint stop in this frame: its condition, hit count and log message (said with `say`, and
+    then it does not stop). A broken condition stops and says why."""
+    if bp.condition:
+        try:
+            if not eval(bp.condition, frame.f_globals, frame.f_locals):
+                return False
+        except Exception as exc:
+            say(f"breakpoint condition {bp.condition!r} failed: {exc!r}\n")
+            return True
+    bp.hits += 1
+    try:
+        if not check_hit_condition(bp.hit_condition, bp.hits):
+            return False
+    except ValueError as exc:
+        say(f"{exc}\n")
+    if bp.log_message:
+        say(format_log_message(bp.log_message, frame) + "\n")
+        return False
+    return True
 
 
 @dataclass

@@ -54,43 +54,50 @@ class Run:
         else:
             self.demand = None
 
+    def _go(
+        self,
+        state: RunState | None = None,
+        *,
+        pausing: bool | None = None,
+        ending: bool | None = None,
+        into: bool | None = None,
+    ) -> None:
+        if state is not None:
+            self.state = state
+        if pausing is not None:
+            self.pausing = pausing
+        if ending is not None:
+            self.ending = ending
+        if into is not None:
+            self.into = into
+        self._derive()
+
     def launching(self) -> None:
         """A new run starts clean: nothing of the previous one (a terminated stop, a pause) carries over."""
-        self.pausing = self.ending = self.into = False
-        self._derive()
+        self._go(pausing=False, ending=False, into=False)
 
     def launched(self) -> None:
-        self.state = RunState.RUNNING
-        self._derive()
+        self._go(RunState.RUNNING)
 
     def stopped(self) -> None:
-        self.state = RunState.STOPPED
-        self.pausing = self.into = False
-        self._derive()
+        self._go(RunState.STOPPED, pausing=False, into=False)
 
     def resumed(self) -> None:
-        self.state = RunState.RUNNING
-        self._derive()
+        self._go(RunState.RUNNING)
 
     def pause(self) -> None:
-        self.pausing = True
-        self._derive()
+        self._go(pausing=True)
 
     def terminating(self) -> None:
-        self.ending = True
-        self._derive()
+        self._go(ending=True)
 
     def exited(self) -> None:
-        self.state = RunState.EXITED
-        self._derive()
+        self._go(RunState.EXITED)
 
     def idle(self) -> None:
         """A restart: the old run is over, the next one not launched yet."""
-        self.state = RunState.IDLE
-        self._derive()
+        self._go(RunState.IDLE)
 
     def forked(self) -> None:
         """In a child forked while debugging: the program runs on by itself, nothing stopped or paused."""
-        self.state = RunState.RUNNING
-        self.pausing = self.into = False
-        self._derive()
+        self._go(RunState.RUNNING, pausing=False, into=False)

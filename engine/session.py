@@ -4,6 +4,10 @@ The program runs in this process on its own thread(s). When a debuggee thread st
 tracing callback; every other debuggee thread parks at its next line, so all of them stop together. The front end
 is told through `on_event` (called on debuggee threads: marshal it onto your own loop) and inspects with the
 methods below, which may be called from any thread. Evaluation and variable writes run on the stopped thread.
+
+The session decides, from the tracing callbacks, where the program stops; its collaborators do the rest: the run
+state (`runstate.Run`), stopping and parking (`parking.Parking`), the frame ids (`frames.FrameTable`), the
+program's run (`program.Program`), inspection (`inspection.Inspection`) and reloads (`reloading`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any
 
 from . import launch
-from .breakpoints import Breakpoint, BreakpointSpec, BreakpointTable, check_hit_condition, format_log_message
+from .breakpoints import Breakpoint, BreakpointSpec, BreakpointTable, passes
 from .events import (
     Continued,
     Event,
@@ -51,7 +55,7 @@ __all__ = ["DebugSession", "FrameInfo", "RunState", "StepMode"]
 
 _get_ident = threading.get_ident
 
-_END, _PARK, _PAUSE = Demand.END, Demand.PARK, Demand.PAUSE
+_PARK, _PAUSE = Demand.PARK, Demand.PAUSE
 
 
 class DebugSession:
@@ -182,7 +186,7 @@ class DebugSession:
             return True
         if self._pending_func:
             bp = self._pending_func.pop(frame, None)
-            if bp is not None and self._bp_passes(bp, frame):
+            if bp is not None and passes(bp, frame, self._console):
                 self._stop(frame, "function breakpoint", bp)
                 return True
         path = canonical(frame.f_code.co_filename)
@@ -197,7 +201,7 @@ class DebugSession:
                     return True
                 if frame.f_code.co_name in COMPREHENSIONS and runs_in_maker(frame, line):
                     return self.busy  # the frame that runs the line stops (once), not each iteration
-                if self._bp_passes(bp, frame):
+                if passes(bp, frame, self._console):
                     self._stop(frame, "breakpoint", bp)
                 return True
         return self.busy
@@ -252,25 +256,8 @@ class DebugSession:
             f = f.f_back
         return True  # the step frame has returned: we are in a caller
 
-    def _bp_passes(self, bp: Breakpoint, frame: FrameType) -> bool:
-        """Condition, hit count and log message. A broken condition stops and says why."""
-        if bp.condition:
-            try:
-                if not eval(bp.condition, frame.f_globals, frame.f_locals):
-                    return False
-            except Exception as exc:
-                self._emit(Output("console", f"breakpoint condition {bp.condition!r} failed: {exc!r}\n"))
-                return True
-        bp.hits += 1
-        try:
-            if not check_hit_condition(bp.hit_condition, bp.hits):
-                return False
-        except ValueError as exc:
-            self._emit(Output("console", f"{exc}\n"))
-        if bp.log_message:
-            self._emit(Output("console", format_log_message(bp.log_message, frame) + "\n"))
-            return False
-        return True
+    def _console(self, text: str) -> None:
+        self._emit(Output("console", text))
 
     # -- stopping and parking -----------------------------------------------------------------------------
     def _stop(
