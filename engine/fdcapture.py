@@ -43,6 +43,7 @@ class DescriptorCapture:
         self._lock = threading.Lock()  # a master is never resized after its reader closed it
         self._read = threading.Condition()  # notified when a reader has handed on a chunk
         self._held: dict[int, int] = {1: 0, 2: 0}  # per descriptor: bytes read, not handed on yet
+        self._chunks = 0  # chunks handed on so far
         self._readers: list[threading.Thread] = []
         self.terminal_in: TextIO | None = None
         self.terminal_out: TextIO | None = None
@@ -102,6 +103,18 @@ class DescriptorCapture:
                     return
                 self._read.wait(left)
 
+    def settle(self, quiet: float = 0.02, timeout: float = 0.5) -> None:
+        """The program has ended: return once its terminals have been quiet for `quiet` seconds after a drain (or
+        after `timeout`), so bytes still on their way through the kernel are handed on too."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.drain(max(0.0, deadline - time.monotonic()))
+            with self._read:
+                chunks = self._chunks
+                self._read.wait(min(quiet, max(0.0, deadline - time.monotonic())))
+                if self._chunks == chunks or time.monotonic() >= deadline:
+                    return
+
     def stop(self, timeout: float = 1.0) -> None:
         """Give descriptors 0, 1 and 2 back to the terminal; what the program wrote before is delivered first.
         A child process the program left running keeps its terminal open: its later output is dropped."""
@@ -142,6 +155,7 @@ class DescriptorCapture:
                 finally:
                     with self._read:
                         self._held[fd] = 0
+                        self._chunks += 1
                         self._read.notify_all()
                 if not chunk:
                     break

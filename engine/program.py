@@ -126,7 +126,7 @@ class Program:
                 s.parking.stops.clear()
                 s.stop_event = None
             if s.io.terminal is not None:
-                s.io.terminal.drain()  # what the program wrote shows before the news that it exited
+                s.io.terminal.settle()  # what the program wrote shows before the news that it exited
             s._emit(Exited(code))
 
     def _run_to_end(self) -> int:
