@@ -17,6 +17,11 @@ Every tool call has a deadline, ``call_timeout`` (agent.toml): a call still runn
 tool blocks its capsule; a stopped capsule answers nothing), so the turn goes on with the identical replacement.
 Whenever a generation ends, its whole process group and session end with it (``capsule/reaper.py``).
 
+Every new surface takes its revision from the project-wide counter (``capsule/revisions.py``), so two agent
+processes on one project never number a surface alike. Tool results are redacted (``redact``, the runtime's
+``.env`` redactor) before anything else sees them: a result too long for the thread is stored redacted and its
+preview never cuts a secret in half.
+
 A current generation whose process exits on its own is replaced (``capsule/supervision.py``). Requirements are
 installed into a venv per digest that ``DIR/.venv`` is switched to (``capsule/venv_switch.py``). Identity,
 prompts and scripts are applied in place (``capsule/instant_rows.py``).
@@ -43,6 +48,7 @@ from dapper_tui.capsule.instant_rows import apply_instant_row, restart_record
 from dapper_tui.capsule.project import AgentConfig, AgentProject, Row
 from dapper_tui.capsule.prompts import render_identity, scan_prompts
 from dapper_tui.capsule.reaper import close_capsule, end_capsule
+from dapper_tui.capsule.revisions import RevisionCounter
 from dapper_tui.capsule.spawn import Spare, Spawner, StartFailed, Starting
 from dapper_tui.capsule.supervision import Supervisor, route
 from dapper_tui.capsule.surface import Surface, script_hashes, script_meta, script_sources
@@ -53,6 +59,7 @@ from dapper_tui.reload.record import ReloadRecord
 __all__ = ["CapsuleManager", "Generation", "GenerationState", "Surface"]
 
 _NOT_STARTED = "new capsule did not start"
+_REDACT_INLINE = 1 << 20  # characters: a longer tool result is redacted off the event loop
 
 
 class CapsuleManager:
@@ -64,8 +71,11 @@ class CapsuleManager:
         *,
         drain_timeout: float | None = None,
         warm_spare: bool | None = None,
+        redact: Callable[[str], str] = str,
     ) -> None:
         self.project = project
+        self.redact = redact
+        self.revisions = RevisionCounter(project.data_dir)
         self.config = config
         self.drain_timeout = config.drain_timeout if drain_timeout is None else drain_timeout
         self._on_record = on_record
@@ -143,6 +153,13 @@ class CapsuleManager:
             surface.generation.followed.pins -= 1
 
     async def call(self, surface: Surface, name: str, arguments: dict[str, Any]) -> tuple[str, bool]:
+        """Call a tool on the pinned surface's generation: ``(result, is_error)``, the result redacted."""
+        text, is_error = await self._call(surface, name, arguments)
+        if len(text) > _REDACT_INLINE:  # 20 MB take about 0.4 s: the loop keeps serving meanwhile
+            return await asyncio.to_thread(self.redact, text), is_error
+        return self.redact(text), is_error
+
+    async def _call(self, surface: Surface, name: str, arguments: dict[str, Any]) -> tuple[str, bool]:
         pinned = surface.generation
         if pinned is None:
             return "no capsule is running (the tools failed to load; fix them and save)", True
@@ -228,7 +245,8 @@ class CapsuleManager:
             elif row in (Row.IDENTITY, Row.PROMPTS, Row.SCRIPTS):
                 record, surface = apply_instant_row(row, self.project, self.config, self.surface, row_paths)
                 if surface is not None:
-                    self._set_surface(surface)
+                    self._set_surface(replace(surface, revision=self.revisions.reserve(self.revision)))
+                    record.counters["revision"] = self.revision
                 records.append(record)
         capsule_rows = {r for r in rows if r.replaces_capsule}
         if capsule_rows:
@@ -340,7 +358,7 @@ class CapsuleManager:
         self._set_surface(
             replace(
                 self.surface,
-                revision=self.surface.revision + 1,
+                revision=self.revisions.reserve(self.revision),
                 generation=gen,
                 tools=gen.tools,
                 identity=identity,

@@ -3,6 +3,9 @@
 The file is named by the SHA-256 of the result, so the same long result is kept once however often it comes
 back. The thread's ``tool_result`` event (and the model) get the first part of the text, a line that says how
 long the whole result is and where it is, and ``full_result``: its path relative to the project folder.
+
+The text is redacted before it gets here (``CapsuleManager.call``), so neither the preview (which may end
+anywhere, even inside what was a secret) nor the stored file holds a ``.env`` secret.
 """
 
 from __future__ import annotations

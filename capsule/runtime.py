@@ -15,17 +15,21 @@ reload record goes to the coordinator's log, to subscribers, and, as a ``reload`
 any thread with a turn running. A record that arrives while no thread is current is published with thread
 ``""``; if such records include a failure, they are all written into the next thread that becomes current, so
 a reload failure always lands in a thread. ``.env`` values are redacted from everything written to threads
-and the log.
+and the log. A streamed reply is redacted as it streams: its ``assistant_delta`` texts go through one
+``StreamRedactor`` per (thread, turn, step), so a secret split across two deltas is never shown either; what it
+still holds back is shown as a last delta just before the step's ``assistant`` event.
 
-Surface revisions count on across processes: the highest one is kept in ``data/surface-revision.json`` and
-the next process numbers its surfaces above it (and above any revision of the threads opened before
-``start``), so within a thread a revision number always names one surface.
+Surface revisions come from a project-wide counter (``capsule/revisions.py``): two processes on one project
+never number a surface alike, and a process numbers its surfaces above any revision of the threads opened
+before ``start``, so within a thread a revision number always names one surface.
+
+Opening a thread may repair it (a torn last record moved aside) or close the calls a killed session left open
+(``interrupted`` results); either way an ``error`` notice is published, outside any turn.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -37,14 +41,13 @@ from dapper_tui.capsule.manager import CapsuleManager, Surface
 from dapper_tui.capsule.models import Model, create_model
 from dapper_tui.capsule.project import AgentProject, Row
 from dapper_tui.capsule.prompts import Prompt
-from dapper_tui.capsule.secrets import Redactor
+from dapper_tui.capsule.secrets import Redactor, StreamRedactor
 from dapper_tui.capsule.threads import ThreadInfo, ThreadStore, ThreadWriter
 from dapper_tui.capsule.tools import ToolSpec
 from dapper_tui.capsule.turns import run_turn
 from dapper_tui.reload.coordinator import ReloadCoordinator
 from dapper_tui.reload.record import ReloadRecord
 
-_REVISION_FILE = "surface-revision.json"
 _KEEP_UNFILED = 50  # records kept while no thread is current
 
 
@@ -96,6 +99,7 @@ class AgentRuntime:
         self._thread_locks: dict[str, asyncio.Lock] = {}
         self._subscribers: list[Callable[[Event], None]] = []
         self._turn_queues: dict[str, asyncio.Queue[Event | None]] = {}
+        self._streams: dict[tuple[str, str | None, object], StreamRedactor] = {}  # (thread, turn, step)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self.manager: CapsuleManager | None = None
@@ -122,13 +126,15 @@ class AgentRuntime:
             self._on_manager_record,
             drain_timeout=self._drain_timeout,
             warm_spare=self._warm_spare,
+            redact=self.redact,
         )
-        # The manager counts on from the surface it is given. Its first surface (no capsule yet; what the turns
-        # see if the capsule cannot start) takes a number of its own above every one used before.
-        used = max(self._saved_revision(), self._floor_revision)
-        self.manager.surface = replace(self.manager.surface, revision=used + 1 if used else 0)
+        # The first surface (no capsule yet; what the turns see if the capsule cannot start) takes a number of
+        # its own above every one used before; on a new project it is 0.
+        revisions = self.manager.revisions
+        if max(revisions.current(), self._floor_revision):
+            initial = revisions.reserve(self._floor_revision)
+            self.manager.surface = replace(self.manager.surface, revision=initial)
         self.start_record = await self.manager.start()
-        self._save_revision()
         if self.watch:
             self.coordinator.add_scope(self.scope, [self.project.root])
             if self._own_coordinator:
@@ -140,28 +146,6 @@ class AgentRuntime:
     def tools_loaded(self) -> bool:
         """Whether a capsule generation is current (``False`` after a failed start, until a fix is saved)."""
         return self.manager is not None and self.manager.surface.generation is not None
-
-    def _saved_revision(self) -> int:
-        try:
-            raw = json.loads((self.project.data_dir / _REVISION_FILE).read_text(encoding="utf-8"))
-            return int(raw["revision"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return 0
-
-    def _save_revision(self) -> None:
-        """Keep the highest revision this project has used (another process may have gone higher)."""
-        if self.manager is None:
-            return
-        revision = self.manager.revision
-        if revision <= self._saved_revision():
-            return
-        path = self.project.data_dir / _REVISION_FILE
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_text(json.dumps({"revision": revision}) + "\n", encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
 
     async def close(self) -> None:
         self._started = False  # a batch the watcher is still dispatching finds the scope closed
@@ -258,6 +242,14 @@ class AgentRuntime:
                         },
                     )
                 )
+            if writer.interrupted:  # the writer stored the closing results and a notice: show the notice
+                stored = self.store.read(thread_id)
+                notice = next(
+                    (e for e in reversed(stored) if e.type == "error" and e.get("interrupted")), None
+                )
+                if notice is not None:
+                    notice.data = self.redact(notice.data)
+                    self._publish(notice)
             if new:
                 self._emit(
                     Event(
@@ -295,10 +287,42 @@ class AgentRuntime:
         )
 
     def _emit(self, event: Event) -> None:
+        """Redact, store (unless the type is ephemeral) and publish an event."""
+        if event.type == "assistant_delta":
+            self._emit_delta(event)
+            return
+        if event.type == "assistant":
+            self._end_stream(event)
+        elif event.type == "turn_end":  # a step that ended without a reply (a model error) drops its tail
+            for key in [k for k in self._streams if k[:2] == (event.thread, event.turn)]:
+                del self._streams[key]
         event.data = self.redact(event.data)
         writer = self._writers.get(event.thread)
         if event.stored and writer is not None:
             writer.append(event)
+        self._publish(event)
+
+    def _emit_delta(self, event: Event) -> None:
+        """A streamed piece of a reply, shown up to where a secret split across pieces could begin."""
+        key = (event.thread, event.turn, event.get("step"))
+        stream = self._streams.get(key)
+        if stream is None:
+            stream = self._streams[key] = StreamRedactor(self.redact)
+        text = stream.feed(str(event.get("text", "")))
+        if text:
+            event.data = {k: text if k == "text" else self.redact(v) for k, v in event.data.items()}
+            self._publish(event)
+
+    def _end_stream(self, reply: Event) -> None:
+        """The step's whole reply is here: what its stream still holds back is shown as a last delta."""
+        stream = self._streams.pop((reply.thread, reply.turn, reply.get("step")), None)
+        rest = stream.flush() if stream is not None else ""
+        if rest:
+            data = {"text": rest, "step": reply.get("step")}
+            self._publish(Event("assistant_delta", reply.thread, reply.revision, data, turn=reply.turn))
+
+    def _publish(self, event: Event) -> None:
+        """Hand an event (already redacted, already stored if it is kept) to the turn's queue and subscribers."""
         queue = self._turn_queues.get(event.thread)
         if queue is not None:
             queue.put_nowait(event)
@@ -313,7 +337,6 @@ class AgentRuntime:
     def _deliver(self, record: ReloadRecord) -> None:
         record.message = self.redact(record.message)
         record.detail = self.redact(record.detail)
-        self._save_revision()
         revision = self.revision
         targets = [t for t in self._writers if t == self._active or self._running.get(t)]
         if not targets:

@@ -156,11 +156,6 @@ def test_stream_redactor_sees_a_secret_split_across_pieces() -> None:
     assert [stream.feed(p) for p in ("plain ", "text, ", "no hold")] == ["plain ", "text, ", "no hold"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hook needed in capsule/runtime.py: _emit must pass assistant_delta text through a StreamRedactor "
-    "per (thread, turn, step); each delta is redacted on its own today",
-)
 async def test_a_streamed_reply_never_shows_a_secret_split_across_deltas(tmp_path: Path) -> None:
     secret = "sk-test-secret-123456"
     server = ChatServer(lambda body: {"text": f"the key in your .env is {secret}, isn't it"})

@@ -198,11 +198,6 @@ def test_writers_killed_mid_append_while_another_process_opens_lose_no_acknowled
     assert not lost
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hook needed in capsule/manager.py + runtime.py: every new surface revision must be reserved from a "
-    "project-wide counter under a lock (data/surface-revision.json), not numbered surface.revision + 1 locally",
-)
 def test_two_processes_on_one_project_get_distinct_surface_revisions(tmp_path: Path) -> None:
     from capsule_helpers import make_project
 
