@@ -22,6 +22,7 @@ started before the program ran (so it is never the program's).
 
 from __future__ import annotations
 
+import os
 import queue
 import signal
 import sys
@@ -165,3 +166,14 @@ def _restore_handlers(saved: dict[int, _Handler]) -> None:
             signal.signal(signum, handler)
         except (OSError, ValueError, TypeError):
             continue
+
+
+def exit_now(code: int) -> None:
+    """End the process at once, the program's streams flushed: for a front end whose program will not end (it
+    ignores the end, blocked outside Python code), where a normal exit would wait for it for ever."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    os._exit(code)

@@ -77,3 +77,20 @@ def forget(packages: Iterable[str]) -> None:
     names = set(packages)
     for mod in [m for m in sys.modules if m.split(".")[0] in names]:
         del sys.modules[mod]
+
+
+# A one-module library (`<name>.util.louder`) for the tests that break in, reload and save library code.
+UTIL = """\
+    def louder(word):
+        big = word.upper()               # lib line
+        return big + "?"
+    """
+
+
+@contextmanager
+def installed_util(tmp: Path, stem: str) -> Iterator[tuple[str, Path]]:
+    """pip-install a fresh package with UTIL as `util.py` (tests edit it, so one per test); yields its name and
+    the installed util.py."""
+    name = unique_name(stem)
+    with installed(tmp, {name: {"__init__.py": "", "util.py": UTIL}}) as dirs:
+        yield name, dirs[name] / "util.py"

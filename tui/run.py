@@ -55,7 +55,7 @@ def run_app(
         import signal
 
         faulthandler.register(signal.SIGUSR1, file=open(dump, "w"), all_threads=True)  # noqa: SIM115
-    from dapper_tui.engine.main_thread import MainThreadRunner
+    from dapper_tui.engine.main_thread import MainThreadRunner, exit_now
 
     from .driver import BesideProgramDriver
     from .terminal_guard import TerminalGuard
@@ -75,8 +75,7 @@ def run_app(
             if not runner.idle.wait(3.0):  # the program ignores the end (blocked outside Python code)
                 code = app.session.exit_code
                 guard.release()
-                _flush()
-                os._exit(int(code if code is not None else 1))
+                exit_now(int(code if code is not None else 1))
 
     guard = TerminalGuard()  # puts the terminal back if this process is killed while the app draws
     with _program_descriptors_captured(app):
@@ -90,11 +89,3 @@ def run_app(
     guard.release()
     code = app.session.exit_code
     return int(code if code is not None else (results[0] if results and results[0] else 0))
-
-
-def _flush() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError, AttributeError):
-            pass

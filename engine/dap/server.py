@@ -21,7 +21,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-from ..main_thread import MainThreadRunner
+from ..main_thread import MainThreadRunner, exit_now
 from .adapter import DapAdapter
 from .protocol import MessageReader, MessageWriter
 
@@ -163,20 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         runner.serve()
     except KeyboardInterrupt:  # Ctrl+C with no program running ends the server, as before
-        _flush()
-        os._exit(0)
+        exit_now(0)
     server.join()
     code = codes[0] if codes else 1
     _exit_if_stuck(code)
     return code
-
-
-def _flush() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError, AttributeError):
-            pass
 
 
 def _exit_if_stuck(code: int) -> None:
@@ -186,10 +177,7 @@ def _exit_if_stuck(code: int) -> None:
             continue
         t.join(1.0)
         if t.is_alive():
-            try:
-                sys.stderr.flush()
-            finally:
-                os._exit(code)
+            exit_now(code)
 
 
 if __name__ == "__main__":

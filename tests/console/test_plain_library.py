@@ -9,20 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from installed_packages import installed, unique_name
-
-UTIL = """\
-    def louder(word):
-        big = word.upper()               # lib line
-        return big + "?"
-    """
+from installed_packages import installed_util
 
 
 @pytest.fixture
 def lib(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    name = unique_name("dapper_plainlib")
-    with installed(tmp_path_factory.mktemp("wheels"), {name: {"__init__.py": "", "util.py": UTIL}}) as dirs:
-        yield name, dirs[name] / "util.py"
+    with installed_util(tmp_path_factory.mktemp("wheels"), "dapper_plainlib") as found:
+        yield found
 
 
 def _program(tmp_path: Path, name: str) -> None:

@@ -10,20 +10,13 @@ from pathlib import Path
 
 import pytest
 from dapclient import DapClient, line_of, write
-from installed_packages import installed, unique_name
-
-UTIL = """\
-    def louder(word):
-        big = word.upper()               # lib line
-        return big + "?"
-    """
+from installed_packages import installed_util
 
 
 @pytest.fixture
 def lib(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    name = unique_name("dapper_daplib")
-    with installed(tmp_path_factory.mktemp("wheels"), {name: {"__init__.py": "", "util.py": UTIL}}) as dirs:
-        yield name, dirs[name] / "util.py"
+    with installed_util(tmp_path_factory.mktemp("wheels"), "dapper_daplib") as found:
+        yield found
 
 
 def test_breakpoint_in_site_packages_hit_and_hot_reload(dap: DapClient, tmp_path: Path, lib) -> None:

@@ -15,21 +15,14 @@ from dapper_tui.engine.reload_scope import start_watching
 from dapper_tui.engine.sources import RELOAD_LIBRARIES_ENV, source_kind
 from dapper_tui.reload.coordinator import ReloadCoordinator
 from dapper_tui.reload.record import ReloadRecord
-from installed_packages import installed, unique_name
-
-UTIL = """\
-    def louder(word):
-        big = word.upper()               # lib line
-        return big + "?"
-    """
+from installed_packages import installed_util
 
 
 @pytest.fixture
 def lib(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A fresh installed package per test (the tests edit its files); yields its name and util.py."""
-    name = unique_name("dapper_libreload")
-    with installed(tmp_path_factory.mktemp("wheels"), {name: {"__init__.py": "", "util.py": UTIL}}) as dirs:
-        yield name, dirs[name] / "util.py"
+    with installed_util(tmp_path_factory.mktemp("wheels"), "dapper_libreload") as found:
+        yield found
 
 
 def _write_program(driver, name: str) -> Path:

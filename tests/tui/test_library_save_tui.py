@@ -9,21 +9,14 @@ from pathlib import Path
 
 import pytest
 from dapper_tui.engine.sources import RELOAD_LIBRARIES_ENV
-from installed_packages import installed, unique_name
+from installed_packages import installed_util
 from tuihelpers import line_of, make_app, wait_stopped, wait_until
-
-UTIL = """\
-    def louder(word):
-        big = word.upper()               # lib line
-        return big + "?"
-    """
 
 
 @pytest.fixture
 def lib(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    name = unique_name("dapper_tuisave")
-    with installed(tmp_path / "wheels", {name: {"__init__.py": "", "util.py": UTIL}}) as dirs:
-        yield name, dirs[name] / "util.py"
+    with installed_util(tmp_path / "wheels", "dapper_tuisave") as found:
+        yield found
 
 
 async def _save_while_stopped_in_library(tmp_path: Path, name: str, util: Path) -> list:

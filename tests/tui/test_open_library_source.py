@@ -8,21 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from installed_packages import installed, unique_name
+from installed_packages import installed_util
 from tuihelpers import line_of, make_app, press_and_stop, wait_stopped, wait_until
-
-UTIL = """\
-    def louder(word):
-        big = word.upper()               # lib line
-        return big + "?"
-    """
 
 
 @pytest.fixture
 def lib(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    name = unique_name("dapper_tuiopen")
-    with installed(tmp_path / "wheels", {name: {"__init__.py": "", "util.py": UTIL}}) as dirs:
-        yield name, dirs[name] / "util.py"
+    with installed_util(tmp_path / "wheels", "dapper_tuiopen") as found:
+        yield found
 
 
 async def _open(pilot, text: str) -> None:
