@@ -46,6 +46,7 @@ class Stop:
     frames: list[tuple[FrameType, int]]
     reason: str
     post_mortem: bool = False
+    gen: int = 0  # the run generation it was taken in: a resume since then lets its thread go at once
     commands: deque[tuple[Callable[[], Any], Future[Any]]] = field(default_factory=deque)
 
 
@@ -74,7 +75,7 @@ class Parking:
             return None
         self.run.stopped()
         self.steps.clear()
-        stop = Stop(stack, reason, post_mortem)
+        stop = Stop(stack, reason, post_mortem, self._gen)
         self.stops[ident] = stop
         return stop
 
@@ -85,13 +86,14 @@ class Parking:
         with self.cv:
             if self.run.state is not RunState.STOPPED or ident in self.stops or holds_import_lock(frame):
                 return
-            self.stops[ident] = Stop(frames if frames is not None else program_stack(frame), "suspended")
-        self.park(ident)
+            stop = Stop(frames if frames is not None else program_stack(frame), "suspended", gen=self._gen)
+            self.stops[ident] = stop
+        self.park(ident, stop.gen)
 
-    def park(self, ident: int) -> None:
-        """Wait here until the program resumes, running the front end's commands on this thread."""
+    def park(self, ident: int, gen: int) -> None:
+        """Wait here until the program resumes, running the front end's commands on this thread. `gen`: the run
+        generation the stop was taken in (the front end may resume before this thread gets here)."""
         with self.cv:
-            gen = self._gen
             stop = self.stops.get(ident)
             while True:
                 while stop is not None and stop.commands:

@@ -11,8 +11,8 @@ A third flag is the step's, not the run's: `into`, a step-into is under way (new
 its lines); a stop ends it, a resume sets it.
 
 `demand` is derived from the three, by the transitions below only: what every debuggee thread must do at its next
-line event (end, park beside the stopped thread, or stop for a pause), or None. The tracing callbacks read that one
-attribute per line event.
+line event (end, park beside the stopped thread, or stop for a pause), or None. Each change is handed to `publish`:
+the session keeps a copy the tracing callbacks read as one attribute of their own per line event.
 
 The session makes every transition but `pause` under its parking lock; `pause` is called from the SIGINT relay and
 only sets two attributes.
@@ -20,6 +20,7 @@ only sets two attributes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum, StrEnum
 
 
@@ -37,7 +38,8 @@ class Demand(Enum):
 
 
 class Run:
-    def __init__(self) -> None:
+    def __init__(self, publish: Callable[[Demand | None], None]) -> None:
+        self._publish = publish
         self.state = RunState.IDLE
         self.pausing = False
         self.ending = False
@@ -53,6 +55,7 @@ class Run:
             self.demand = Demand.PAUSE
         else:
             self.demand = None
+        self._publish(self.demand)
 
     def _go(
         self,

@@ -82,7 +82,8 @@ class DebugSession:
         self.exit_code: int | None = None
         self.stop_event: Stopped | None = None  # the last stop, while stopped
 
-        self.run = Run()  # the run state; every change to it is one of its transitions
+        self._demand: Demand | None = None  # run.demand, read by the tracing callbacks once per line event
+        self.run = Run(self._publish_demand)  # the run state; every change to it is one of its transitions
         self.frames = FrameTable()  # the ids the front end names a stopped program's frames by
         self.parking = Parking(self.run, self.frames, self.debuggee_idents)
         self._cv = self.parking.cv
@@ -111,6 +112,9 @@ class DebugSession:
     def state(self) -> RunState:
         return self.run.state
 
+    def _publish_demand(self, demand: Demand | None) -> None:
+        self._demand = demand
+
     # -- events -------------------------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[Event], None]) -> None:
         self._listeners.append(listener)
@@ -134,7 +138,7 @@ class DebugSession:
     # -- TraceCore (called from tracing callbacks on debuggee threads) -------------------------------------
     @property
     def busy(self) -> bool:
-        return self.run.demand is not None or bool(self._steps) or bool(self._pending_func)
+        return self._demand is not None or bool(self._steps) or bool(self._pending_func)
 
     @property
     def trace_raises(self) -> bool:
@@ -149,8 +153,7 @@ class DebugSession:
                 return True
         if self.breakpoints.functions and self.breakpoints.function_match(code, None) is not None:
             return True
-        run = self.run
-        if run.demand is not None or run.into:
+        if self._demand is not None or self.run.into:
             return self._is_shown(filename)
         return False
 
@@ -168,7 +171,7 @@ class DebugSession:
         ident = _get_ident()
         if ident in self._in_debugger:
             return True
-        demand = self.run.demand
+        demand = self._demand
         if demand is not None:
             if demand is _PARK:
                 self.parking.park_quietly(frame)
@@ -304,7 +307,7 @@ class DebugSession:
         )
         self.stop_event = event
         self._emit(event)
-        self.parking.park(ident)
+        self.parking.park(ident, stop.gen)
 
     def _announce_new_sources(self) -> None:
         for src in loaded_sources():
