@@ -2,7 +2,10 @@
 
 A save while the program is stopped reloads at once. A save while it runs is recorded as pending and applied
 at the next stop (a reload needs a stopped program: frames must not move under the patch). A save whose text
-did not change is recorded as skipped. Every outcome becomes a ReloadRecord in the one reload log.
+did not change since the text the last reload compiled is recorded as skipped. A save that would empty the
+module, or unbind most of its names that hold state (a save that truncates first and writes a moment later), is
+re-read once the file has settled, and refused if it still would: only an explicit reload applies it. A FIFO,
+device or directory in place of a module is refused without being opened. Every outcome becomes a ReloadRecord in the one reload log.
 
 Library files (site-packages) are the user's too once they look at them: at each stop the package folders of
 the library files the program is stopped in, or that hold a breakpoint, are watched as well. A save of one
@@ -15,13 +18,20 @@ The standard library and dapper-tui's own files are never claimed.
 
 from __future__ import annotations
 
+import ast
+import importlib.util
+import os
 import threading
+import time
+import types
 from pathlib import Path
 from typing import Any, Protocol
 
 from dapper_tui.reload.record import ReloadRecord
 
 from .events import Event, Reloaded, Stopped
+from .hotreload._resolve import regular_file_refusal
+from .hotreload._sources import previous_source
 from .session import DebugSession
 from .sources import (
     RELOAD_LIBRARIES_ENV,
@@ -52,7 +62,7 @@ class DebuggerReloadScope:
         self._lock = threading.Lock()
         self._applied = threading.Condition(self._lock)  # notified when saves pending at a stop are applied
         self._applying = 0
-        self._known: dict[str, bytes] = {}  # last source we saw reloaded (or first seen), by path
+        self._known: dict[str, str] = {}  # the text the last reload compiled, by path
         self.coordinator: Any = None  # set by start_watching: library folders are added to it at stops
         session.subscribe(self._on_event)
 
@@ -97,21 +107,64 @@ class DebuggerReloadScope:
                 f"the program is {state}; nothing to reload",
                 "Restart the program to run the saved code.",
             )
-        try:
-            data = Path(p).read_bytes()
-        except OSError:
-            data = None
-        if data is not None and self._known.get(p) == data:
+        refusal = regular_file_refusal(p)
+        if refusal is not None:
+            return _record("failed", p, refusal[0], refusal[1])
+        text = _read(p)
+        if text is not None and self._known.get(p) == text:
             return _record("skipped", p, "no change since the last reload")
+        if text is not None and self._loses_state(p, text) is not None:
+            text = _settled(p)  # a save that truncates first, then writes: wait for the rest of it
+            reason = None if text is None else self._loses_state(p, text)
+            if reason is not None:
+                return _record("skipped", p, f"{reason}: not reloaded from a save; press R to apply it")
+            if text is not None and self._known.get(p) == text:
+                return _record("skipped", p, "no change since the last reload")
         return self.session.reload(p, options).to_record()  # `_known` is updated by the Reloaded event
+
+    def _loses_state(self, path: str, text: str) -> str | None:
+        """Why applying `text` from a save would lose what the module holds, or None: an empty file, or one that
+        no longer binds most of the module-level names that hold state (values, not functions, classes or
+        modules)."""
+        if not text.strip():
+            return "the file is empty"
+        try:
+            bound = _bound_names(ast.parse(text))
+        except (SyntaxError, ValueError):
+            return None  # the reload refuses it, and changes nothing
+        held = self._state_names(path)
+        gone = sorted(held - bound)
+        if held and len(gone) * 2 > len(held):
+            shown = ", ".join(gone[:5]) + (", ..." if len(gone) > 5 else "")
+            return f"the save removes {len(gone)} of the {len(held)} names that hold state ({shown})"
+        return None
+
+    def _state_names(self, path: str) -> set[str]:
+        from .hotreload._resolve import Rejected, resolve
+
+        parking = self.session.parking
+        with parking.cv:
+            frames = [f for stack in parking.parked_frames().values() for f, _ in stack]
+        try:
+            targets = resolve(path, frames)[1]
+        except Rejected:
+            return set()
+        names: set[str] = set()
+        for target in targets:
+            for name, value in list(target.ns.items()):
+                if not name.startswith("__") and not isinstance(value, _CODE_KINDS):
+                    names.add(name)
+        return names
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, Reloaded) and event.result.ok:
             # Any reload (this scope's, the reload key's, a DAP client's): a save of the same text is no change.
+            # The text that was compiled, not the file read again now: a save may have gone on meanwhile.
             path = canonical(str(event.result.reloadedPath))
-            try:
-                self._known[path] = Path(path).read_bytes()
-            except OSError:
+            text, origin = previous_source(path, set())
+            if text is not None and origin == "recorded":
+                self._known[path] = text
+            else:
                 self._known.pop(path, None)
         if isinstance(event, Stopped) and self._pending:
             # This runs on the stopping debuggee thread: the reload must run on a thread of ours.
@@ -181,6 +234,54 @@ def watch_source_folder(coordinator: Any, scope: DebuggerReloadScope | None, pat
     `-m` module): watch its folder too, so that saving it reloads it like any other."""
     if scope is not None and is_user_file(path):
         coordinator.add_roots(scope, [Path(path).parent])
+
+
+_CODE_KINDS = (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType)
+SETTLE_S = 0.3  # a save is settled once the file has not changed for this long
+SETTLE_MAX_S = 2.0
+
+
+def _signature(path: str) -> tuple[int, ...] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            return importlib.util.decode_source(f.read())
+    except (OSError, UnicodeDecodeError, SyntaxError):
+        return None  # the reload says why
+
+
+def _settled(path: str) -> str | None:
+    """The file's text once it has not changed for SETTLE_S (at most SETTLE_MAX_S from now)."""
+    deadline = time.monotonic() + SETTLE_MAX_S
+    last, since = _signature(path), time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < SETTLE_S:
+        time.sleep(0.02)
+        now = _signature(path)
+        if now != last:
+            last, since = now, time.monotonic()
+    return _read(path)
+
+
+def _bound_names(tree: ast.Module) -> set[str]:
+    """Every name the module's text may bind at module level (an over-estimate: names bound anywhere in it)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.Global):
+            names.update(node.names)
+    return names
 
 
 def _record(outcome: Any, path: str, message: str, hint: str | None = None) -> ReloadRecord:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.machinery
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -102,11 +103,39 @@ def _refuse_non_source(given: str, real: str, name: str) -> None:
         )
 
 
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+def regular_file_refusal(path: str) -> tuple[str, str] | None:
+    """Why ``path`` cannot be read as a module's source without opening it (opening a FIFO blocks until a writer
+    comes, a device may never end), or None for a regular file or a missing one (the reload says why)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    return (
+        f"{os.path.basename(path)} is {kind}, not a regular file: it was not read or reloaded",
+        "Put the module's source back as a regular .py file, then reload again.",
+    )
+
+
 def resolve(path: str | Path, frames: Sequence[FrameType] = ()) -> tuple[str, list[Target]]:
     """The real path and the loaded module namespaces of a file, or Rejected with the reason."""
     given = os.path.abspath(os.fspath(path))
     real = _sources.realpath(given)
     name = os.path.basename(given)
+    refusal = regular_file_refusal(real)
+    if refusal is not None:
+        raise Rejected(*refusal)
     _refuse_non_source(given, real, name)
     targets: list[Target] = []
     seen: set[int] = set()
