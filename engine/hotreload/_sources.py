@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import linecache
+import os
+import stat
 import sys
 import threading
 import weakref
@@ -49,6 +51,8 @@ def _remember_file(filename: str) -> None:
     if real in _reloading or not _is_user_file(real):
         return
     try:
+        if not stat.S_ISREG(os.stat(real).st_mode):
+            return  # a FIFO or a device: opening it may block the program for good
         text = read_text(real)
     except (OSError, UnicodeDecodeError, SyntaxError):
         return

@@ -134,3 +134,23 @@ def test_a_save_that_removes_most_of_the_state_is_refused_but_a_small_edit_appli
         assert driver.value("state.COUNTER") == "41"
     finally:
         saves.coordinator.stop()
+
+
+def test_a_fifo_saved_in_place_of_a_module_is_refused_without_blocking_the_watcher(driver):
+    state = _stop_with_state(driver)
+    saves = _Saves(driver)
+    try:
+        state.unlink()
+        os.mkfifo(state)
+        record = saves.records.get(timeout=10)
+        while record.outcome != "failed":
+            assert record.outcome != "applied", record
+            record = saves.records.get(timeout=10)
+        assert record.message.startswith("state.py is a FIFO (named pipe), not a regular file"), record
+        assert _kept(driver) == ("41", "['kept']", "'changed'")
+        state.unlink()
+        state.write_text(STATE.format(v=7))  # the watcher still answers
+        assert _wait_version(driver, 7), saves.drain()
+        assert _kept(driver) == ("41", "['kept']", "'changed'")
+    finally:
+        saves.coordinator.stop()
