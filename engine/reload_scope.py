@@ -128,11 +128,13 @@ class DebuggerReloadScope:
         modules)."""
         if not text.strip():
             return "the file is empty"
+        held = self._state_names(path)
+        if len([n for n in held if n not in text]) * 2 <= len(held):
+            return None  # most of the names are still in the text: no need to parse it
         try:
             bound = _bound_names(ast.parse(text))
         except (SyntaxError, ValueError):
             return None  # the reload refuses it, and changes nothing
-        held = self._state_names(path)
         gone = sorted(held - bound)
         if held and len(gone) * 2 > len(held):
             shown = ", ".join(gone[:5]) + (", ..." if len(gone) > 5 else "")
