@@ -189,7 +189,8 @@ def test_output_below_sys_stdout_goes_to_the_output_pane(term: Terminal) -> None
         "print('from print')\n"
     )
     term.start("--no-stop-on-entry", "lowlevel.py")
-    screen = term.wait_for("The program exited with code 0")
+    term.wait_for("The program exited with code 0")
+    screen = term.wait_for("from print")  # the pane under the exit question may be drawn a frame later
     lines = screen.splitlines()
     for text in ("FROM-A-SHELL", "RAW-FD-ONE", "CHILD-STDERR", "from print"):
         assert text in screen, screen
