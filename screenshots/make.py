@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent  # where the pictures go; --out DIR chang
 SIZE = (150, 42)
 
 
-async def _wait(pilot, predicate, timeout: float = 10.0) -> None:
+async def _wait(pilot, predicate, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
