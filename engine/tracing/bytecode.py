@@ -27,34 +27,17 @@ import gc
 import sys
 import threading
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from types import AsyncGeneratorType, CodeType, CoroutineType, FrameType, FunctionType, GeneratorType
 from typing import Any
 
-from bytecode import Bytecode, Instr, Label, TryBegin
-
-from ..framecode.room import with_room
 from ._codes import COMPREHENSIONS, BreakpointConfig, CodeHooks, is_function, own_lines
+from ._hooks import inject_hooks
 from ._threadtrace import ThreadTracer
 from .base import TraceCore
 
 _get_ident = threading.get_ident
 _getframe = sys._getframe
-
-# Instructions a hook may not be put in front of: the frame prologue, and CALL (after its PRECALL; a PRECALL right
-# after KW_NAMES is kept too: the hook's own call would take the pending keyword names).
-_NO_HOOK = frozenset({"RESUME", "CALL", "CACHE", "COPY_FREE_VARS", "MAKE_CELL", "RETURN_GENERATOR"})
-_TERMINATORS = frozenset(
-    {
-        "RETURN_VALUE",
-        "JUMP_FORWARD",
-        "JUMP_BACKWARD",
-        "JUMP_BACKWARD_NO_INTERRUPT",
-        "RAISE_VARARGS",
-        "RERAISE",
-    }
-)
-
 
 _GENERATOR_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 _YIELD_VALUE = dis.opmap["YIELD_VALUE"]
@@ -272,7 +255,7 @@ class BytecodeBackend:
             hook_lines -= own_lines(parent)  # the line stops once, in the frame that runs the comprehension
         entry = code.co_name in config.names and is_function(code)
         if hook_lines or entry:
-            new = self._inject(code, hook_lines, entry, consts)
+            new = inject_hooks(code, hook_lines, entry, consts, _Active.line_hook, _Active.entry_hook)
         elif consts:
             new = code.replace(co_consts=tuple(consts.get(id(c), c) for c in code.co_consts))
         else:
@@ -281,84 +264,6 @@ class BytecodeBackend:
             self._orig[id(new)] = (new, code, frozenset(hook_lines))
         self._cache[id(code)] = (code, new)
         return new
-
-    def _inject(self, code: CodeType, lines: set[int], entry: bool, consts: dict[int, CodeType]) -> CodeType:
-        bc = Bytecode.from_code(code)
-        # Where jumps land: a line hook goes in front of the first instruction of a line, and in front of a
-        # jump target whose jump comes from another line or from later in the code (a loop), like 'line' events.
-        position: dict[int, int] = {}  # id(label) -> its index
-        target_line: dict[int, int | None] = {}  # id(label) -> the line of the instruction it labels
-        waiting: list[Label] = []
-        for i, ins in enumerate(bc):
-            if isinstance(ins, Label):
-                position[id(ins)] = i
-                waiting.append(ins)
-            elif isinstance(ins, Instr):
-                for lb in waiting:
-                    target_line[id(lb)] = ins.lineno
-                waiting = []
-        landing: set[int] = set()  # ids of labels that start a "line" when jumped to
-        for i, ins in enumerate(bc):
-            if isinstance(ins, TryBegin):
-                landing.add(id(ins.target))
-            elif isinstance(ins, Instr) and isinstance(ins.arg, Label):
-                key = id(ins.arg)
-                if position.get(key, -1) < i or ins.lineno != target_line.get(key):
-                    landing.add(key)
-        out: list[Any] = []
-        started = False  # past the prologue (RESUME)
-        prev_line: int | None = None
-        prev_term = False
-        prev_name = ""
-        pending: list[Any] = []  # labels and pseudo-instructions since the last instruction
-        entry_done = not entry
-        for ins in bc:
-            if not isinstance(ins, Instr):
-                pending.append(ins)
-                continue
-            if ins.name == "LOAD_CONST" and isinstance(ins.arg, CodeType) and id(ins.arg) in consts:
-                ins = Instr("LOAD_CONST", consts[id(ins.arg)], location=ins.location)
-            line = ins.lineno
-            hookable = (
-                started
-                and line is not None
-                and ins.name not in _NO_HOOK
-                and not (ins.name == "PRECALL" and prev_name == "KW_NAMES")
-            )
-            if hookable and not entry_done:  # before any label: once per call, not per loop iteration
-                # On no line: a trace function's 'line' event for the first line (a step's) then comes after
-                # it, with the function breakpoint pending, rather than before it (which stopped twice).
-                out.extend(_call(_Active.entry_hook, line, None))
-                entry_done = True
-                lines = lines | {line}
-            if hookable and line in lines:
-                falls_in = not prev_term and prev_line != line
-                jumped_in = any(isinstance(p, Label) and id(p) in landing for p in pending)
-                if falls_in or (jumped_in and prev_term):
-                    out.extend(pending)
-                    out.extend(_call(_Active.line_hook, line, line))
-                    pending = []
-                elif jumped_in:  # a line starts here only when jumped to (a loop head): falling in skips it
-                    skip = Label()
-                    out.append(Instr("JUMP_FORWARD", skip, lineno=line))
-                    out.extend(pending)
-                    out.extend(_call(_Active.line_hook, line, line))
-                    out.append(skip)
-                    pending = []
-            out.extend(pending)
-            pending = []
-            if line is not None:
-                prev_line = line
-            if ins.name == "RESUME" and not started:
-                started = True
-                prev_line = None  # the first line after the prologue always reports (as a new frame does)
-            prev_term = ins.name in _TERMINATORS
-            prev_name = ins.name
-            out.append(ins)
-        out.extend(pending)
-        bc.clear()
-        bc.extend(out)
-        return with_room(bc.to_code())  # to_code() computes the stack size afresh: give the room back
 
     def _attach_old_frames(self, live_frames: list[FrameType]) -> None:
         """Frames already running code without the hooks they now need get `f_trace` instead.
@@ -564,17 +469,6 @@ class BytecodeBackend:
                 frames.discard(frame)
                 if not frames:
                     table.pop(ident, None)
-
-
-def _call(hook: Callable[[int], None], arg: int, line: int | None) -> list[Instr]:
-    return [
-        Instr("PUSH_NULL", lineno=line),
-        Instr("LOAD_CONST", hook, lineno=line),
-        Instr("LOAD_CONST", arg, lineno=line),
-        Instr("PRECALL", 1, lineno=line),
-        Instr("CALL", 1, lineno=line),
-        Instr("POP_TOP", lineno=line),
-    ]
 
 
 def _owners(frames: Iterable[FrameType], idents: Iterable[int]) -> dict[int, int]:
