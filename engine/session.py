@@ -32,6 +32,7 @@ from .frame_edit import FrameEditor
 from .framecode import Refused
 from .frames import FrameInfo, FrameTable, program_frames, runs_in_maker
 from .frames import program_stack as _stack
+from .goto import Goto
 from .importlock import ImportLockStops
 from .inspection import Inspection
 from .main_thread import MainThreadRunner, ProgramRun
@@ -103,6 +104,7 @@ class DebugSession:
             runner.on_interrupt = self.pause  # Ctrl+C / kill -INT pauses
         self.program = Program(self, runner)
         self.inspection = Inspection(self)
+        self.jumps = Goto(self)  # jump to a line (set next statement)
         self._installed = False
         self._announced: set[str] = set()  # loaded sources already told to the front end
         self._saved_hooks: tuple[Any] | None = None
@@ -506,3 +508,9 @@ class DebugSession:
         self.stop_event = event
         self._emit(event)
         return line
+
+    def goto(self, line: int, thread_id: int | None = None) -> int:
+        """Jump: the stopped thread's innermost frame goes on from `line` (engine/goto.py); a Stopped event of
+        reason "goto" follows. Returns the line it now stands on; raises ValueError (GotoRefused) with the reason."""
+        with self._reloading:
+            return self.jumps.jump(self.jumps.thread(thread_id), line)

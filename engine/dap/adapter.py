@@ -27,6 +27,7 @@ from .args import RequestError
 from .engine_events import EngineEvents
 from .handlers.breakpoints import Breakpoints
 from .handlers.execution import Execution
+from .handlers.goto import Goto
 from .handlers.hot_reload import HotReload
 from .handlers.inspection import Inspection
 from .handlers.lifecycle import LifeCycle
@@ -64,6 +65,7 @@ class DapAdapter:
             Execution(self.session, self.events),
             Inspection(self.session, self.events),
             HotReload(self.session),
+            Goto(self.session, self.events),
         )
         self._handlers: dict[str, Handler] = {
             name: getattr(group, name) for group in groups for name in dir(group) if name.startswith("on_")

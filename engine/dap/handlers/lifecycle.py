@@ -33,6 +33,7 @@ CAPABILITIES: dict[str, Any] = {
     "supportsValueFormattingOptions": False,
     "exceptionBreakpointFilters": EXCEPTION_FILTERS,
     "supportsRestartFrame": True,
+    "supportsGotoTargetsRequest": True,
     "supportsHotReload": True,
 }
 
