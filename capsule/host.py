@@ -254,7 +254,9 @@ class ToolHost:
                 return str(exc), True
             if isinstance(exc, SystemExit):
                 return f"{name} raised SystemExit({exc.code!r}); the capsule keeps running", True
-            return f"{type(exc).__name__}: {exc}", True
+            from dapper_tui.capsule.tool_errors import tool_error_text
+
+            return tool_error_text(name, exc, self.root), True  # the line, then the traceback
         return format_result(value), False
 
 
@@ -295,7 +297,11 @@ def _build_server(host: ToolHost, name: str, sessions: list[Any]) -> Any:
         if ctx.session not in sessions:
             sessions.append(ctx.session)
         text, is_error = await host.call(params.name, params.arguments, params.meta)
-        return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=is_error)
+        from dapper_tui.capsule.tool_errors import split_traceback  # a traceback: a second text content
+
+        texts = [t for t in split_traceback(text) if t] if is_error else [text]
+        content = [types.TextContent(type="text", text=t) for t in texts]
+        return types.CallToolResult(content=content, is_error=is_error)
 
     return Server(name, version="1", on_list_tools=list_tools, on_call_tool=call_tool)
 
