@@ -6,7 +6,7 @@ into the new code, on every Python this machine has; prints how many moved, were
 
 The cases, the oracle and the child interpreters are those of tests/framecode/test_move_random.py
 (tests/framecode/movecases.py, move_child.py) at a larger size. Interpreters are found as .ci/run finds them
-(/root/.pyenv/versions/3.X*/bin/python, then python3.X on PATH); the cases run under whichever interpreter of
+(benchmarks/interpreters.py: pyenv's 3.X*, then python3.X on PATH); the cases run under whichever interpreter of
 that version can import dapper_tui (the interpreter itself, or a venv of the repo built on it: .venv-3.X,
 .venv-ci-3.X, benchmarks/.env-3.X). A version with none is reported and skipped.
 
@@ -18,16 +18,16 @@ known engine bug accounts for (movecases.KNOWN_*); "re-run" the moves to a state
 from __future__ import annotations
 
 import argparse
-import glob
 import importlib.util
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import interpreters
+from interpreters import VERSIONS
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-VERSIONS = ("3.11", "3.12", "3.13")
 _spec = importlib.util.spec_from_file_location("movecases", REPO / "tests" / "framecode" / "movecases.py")
 assert _spec is not None and _spec.loader is not None
 movecases = importlib.util.module_from_spec(_spec)
@@ -55,9 +55,8 @@ def _can_move(python: str) -> bool:
 
 def find_python(version: str) -> tuple[str | None, str]:
     """The interpreter to run ``version``'s cases with, and what was found (for the table when none fits)."""
-    base = [p for p in sorted(glob.glob(f"/root/.pyenv/versions/{version}*/bin/python")) if Path(p).is_file()]
-    on_path = shutil.which(f"python{version}")
-    found = base[:1] or ([on_path] if on_path else [])
+    base = interpreters.find_python(version)
+    found = [base] if base else []
     venvs = [REPO / f".venv-{version}", REPO / f".venv-ci-{version}", HERE / f".env-{version}"]
     candidates = found + [str(v / "bin" / "python") for v in venvs if (v / "bin" / "python").exists()]
     for python in candidates:

@@ -26,14 +26,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from interpreters import INTERPRETERS
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 WORKLOADS = HERE / "workloads"
-INTERPRETERS = {
-    "3.11": "/root/.pyenv/versions/3.11.7/bin/python",
-    "3.12": "/root/.pyenv/versions/3.12.1/bin/python",
-    "3.13": "/root/.pyenv/versions/3.13.0/bin/python",
-}
 MODES = ("plain", "settrace", "pdb", "debugpy", "ours")
 MODE_TITLES = {
     "plain": "plain Python",

@@ -496,6 +496,87 @@ async def measure_variables(table: Table) -> None:
     table.add("  next page: Enter on 'more…'", "-", f"{more_ms:.1f} ms", "info")
 
 
+# -- 4. a step (F10) to the new screen --------------------------------------------------------------------
+def _step_program() -> str:
+    """200 lines: a function with 20 locals whose loop the benchmark steps through, then filler functions."""
+    names = [f"v{i:02d}" for i in range(20)]
+    lines = ["def work():"]
+    lines += [f"    {name} = {i} * 3" for i, name in enumerate(names)]
+    lines += [
+        "    total = 0",
+        "    for i in range(100_000):  # BREAK",
+        "        total += i",
+        "        total -= 1",
+    ]
+    lines += [f"    return total + {' + '.join(names)}", "", ""]
+    n = 0
+    while len(lines) < 196:
+        lines += [f"def filler_{n}(x):", f"    return x * {n} + 1", "", ""]
+        n += 1
+    lines += ["", "work()"]
+    return "\n".join(lines) + "\n"
+
+
+async def measure_step(table: Table, steps: int) -> None:
+    from dapper_tui.engine.launch import LaunchTarget
+    from dapper_tui.tui.app import DebuggerApp
+
+    text = _step_program()
+    work = Path(tempfile.mkdtemp(prefix="dapper-tui-perf-step-"))
+    try:
+        program = work / "stepping.py"
+        program.write_text(text)
+        line = next(i for i, t in enumerate(text.splitlines(), 1) if "# BREAK" in t)
+        app = DebuggerApp(LaunchTarget(program=str(program)), persist=False, auto_reload=False)
+        app.session.set_breakpoints(str(program), [line])
+        wall: list[float] = []
+        cpu: list[float] = []
+        handled: list[float] = []
+        async with app.run_test(size=(100, 30)) as pilot:
+            assert app.main is not None
+            screen = app.main
+            await _wait_until(pilot, lambda: screen.stop_gen >= 1, "the first stop")
+            await _wait_until(pilot, lambda: screen.variables.find("v19") is not None, "the locals")
+            app.session.set_breakpoints(str(program), [])  # steps only from here
+            screen.source.focus()
+            for _ in range(steps):
+                before = screen.source.current_line
+                gen = screen.stop_gen
+                t0, c0 = time.perf_counter(), time.thread_time()
+                await _press(app, "f10", None)
+                deadline = t0 + 30
+                # Continued and Stopped both bump stop_gen; the step is shown when the stop is handled
+                while not (screen.stop_gen >= gen + 2 and app.session.state == "stopped"):
+                    if time.perf_counter() > deadline:
+                        raise SystemExit("a step did not stop within 30 s")
+                    await asyncio.sleep(0)
+                handled.append(time.perf_counter() - t0)
+                await render_cycle(pilot)
+                wall.append(time.perf_counter() - t0)
+                cpu.append(time.thread_time() - c0)
+                if screen.source.current_line == before:
+                    raise SystemExit(f"the step left the source view at line {before}")
+                await pilot.pause()
+            app.session.terminate()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    w, c = ms(wall), ms(cpu)
+    table.check(
+        f"step (F10) to the new screen, p95 ({steps} steps, 200-line file, 20 locals, 100x30)",
+        pct(w, 0.95),
+        30,
+        "ms",
+        f"{pct(w, 0.95):.1f} ms (median {statistics.median(w):.1f}, max {max(w):.1f}, CPU p95 {pct(c, 0.95):.1f})",
+    )
+    h = ms(handled)
+    table.add(
+        "  of which: key to the stop handled (engine step, events, pane updates)",
+        "-",
+        f"{pct(h, 0.95):.1f} ms p95 (median {statistics.median(h):.1f})",
+        "info",
+    )
+
+
 # -- main ----------------------------------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(
@@ -504,11 +585,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="first-paint runs (median)")
     parser.add_argument("--entries", type=int, default=5000, help="thread entries before the timed appends")
     parser.add_argument("--appends", type=int, default=300, help="timed appends")
+    parser.add_argument("--steps", type=int, default=60, help="timed steps (F10)")
     parser.add_argument(
-        "--only", choices=("paint", "thread", "variables"), action="append", help="run only these parts"
+        "--only",
+        choices=("paint", "thread", "variables", "step"),
+        action="append",
+        help="run only these parts",
     )
     ns = parser.parse_args()
-    parts = ns.only or ["paint", "thread", "variables"]
+    parts = ns.only or ["paint", "thread", "variables", "step"]
     started = time.perf_counter()
     table = Table()
     GC.__enter__()
@@ -522,6 +607,8 @@ def main() -> None:
         gc.collect()  # the thread app's garbage is collected here, not inside the next part's timings
     if "variables" in parts:
         asyncio.run(measure_variables(table))
+    if "step" in parts:
+        asyncio.run(measure_step(table, ns.steps))
     version = sys.version.split()[0]
     load = os.getloadavg()[0]
     table.print(
