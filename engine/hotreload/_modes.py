@@ -34,6 +34,11 @@ class Mode:
     def apply(self, t: Target) -> None:
         raise NotImplementedError
 
+    def will_run(self, t: Target) -> list[ast.stmt]:
+        """The top-level statements ``apply`` may run in ``t`` (an over-estimate: what they touch is undone on
+        failure, see ``_undo``)."""
+        raise NotImplementedError
+
     def compile_nodes(self, nodes: list[ast.stmt]) -> CodeType:
         module = ast.Module(body=nodes, type_ignores=[])
         try:
@@ -79,10 +84,35 @@ def needs_rebuild(live: type, old_it: Item | None, it: Item) -> bool:
 class DiffMode(Mode):
     """Run only what changed: edited definitions are patched into the live objects, edited statements re-run."""
 
+    _diff: Diff | None = None
+
+    def diff(self) -> Diff | None:
+        """How the new source differs from the old one (None: the old one is not known); computed once."""
+        if self._diff is None and self.edit.old_items is not None:
+            self._diff = diff_items(self.edit.old_items, self.edit.new_items)
+        return self._diff
+
+    def will_run(self, t: Target) -> list[ast.stmt]:
+        d = self.diff()
+        nodes = []
+        for it in self.edit.new_items:
+            if it.kind == "main":
+                continue
+            if it.kind in ("def", "class"):
+                if d is not None and unchanged(d.old_defs.get(it.name or ""), it):
+                    continue
+            elif d is None:
+                if not it.binds or all(name in t.ns for name in it.binds):
+                    continue
+            elif id(it.node) not in d.changed_stmts:
+                continue
+            nodes.append(it.node)
+        return nodes
+
     def apply(self, t: Target) -> None:
         r, ns, p = self.result, t.ns, self.patcher
         old_items = self.edit.old_items
-        d = diff_items(old_items, self.edit.new_items) if old_items is not None else None
+        d = self.diff()
         old_bound: set[str] = set()
         for it in old_items or ():
             old_bound |= it.binds
@@ -243,6 +273,9 @@ class ModuleMode(Mode):
     def __init__(self, edit: Edit, patcher: Patcher) -> None:
         super().__init__(edit, patcher)
         self.discarded: dict[int, Any] = {}  # id(new object thrown away) -> old object kept
+
+    def will_run(self, t: Target) -> list[ast.stmt]:
+        return list(self.edit.new_tree.body)
 
     def apply(self, t: Target) -> None:
         r, ns = self.result, t.ns

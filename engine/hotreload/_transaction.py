@@ -3,7 +3,9 @@
 The parts: ``_edit`` loads what the reload applies (the file resolved by ``_resolve``, its old and new source);
 ``_modes`` applies it to each module namespace, as a diff or by re-running the module; ``_patcher`` patches
 the live objects in place (comparing code with ``_compare``); ``_migrate`` moves what refers to a rebuilt class.
-Every change is journaled, so that a failure anywhere, committing included, undoes all of it.
+Every change is journaled, so that a failure anywhere, committing included, undoes all of it: the module's
+names, the patched objects, and (``_undo``) the contents of the existing objects the re-run statements could change
+in place. A failed reload's top-level ``STATE["n"] = -1`` is undone rather than refused.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ._patcher import Patcher
 from ._report import warn
 from ._resolve import CompileError, Rejected, Target, syntax_rejected
 from ._types import ReloadOptions, ReloadResult
+from ._undo import InPlaceUndo
 
 _LOCK = threading.RLock()
 _NOT_STOPPED = {
@@ -59,6 +62,7 @@ class Transaction:
         self.frames = list(frames)
         self.result = result
         self.journal = Journal()
+        self.undo = InPlaceUndo(self.journal)  # first in the journal: undone last, after the patches
         self.snapshots: list[tuple[dict, dict]] = []
         self.patcher = Patcher(edit, Compare(edit), self.journal, result)
         self.diff_mode = DiffMode(edit, self.patcher)
@@ -105,8 +109,10 @@ class Transaction:
             raise self._rejection(exc, problems) from exc
 
     def apply(self) -> None:
-        for t in self.edit.targets:
+        for t in self.edit.targets:  # every snapshot before anything runs (two targets share their objects)
             self.snapshots.append((t.ns, dict(t.ns)))
+            self.undo.protect(t.ns, self.mode_for(t).will_run(t))
+        for t in self.edit.targets:
             self.mode_for(t).apply(t)
             self.patcher.patch_indexed(t)
         migrate(self.patcher, self.opts, self.edit.targets)
@@ -133,7 +139,9 @@ class Transaction:
         msg = (
             f"{who} {type(exc).__name__}: {exc}"
             + (f" (line {line})" if line else "")
-            + "; the reload was rolled back and the old code keeps running"
+            + "; the reload was rolled back"
+            + (f" (in-place changes undone: {', '.join(self.undo.restored)})" if self.undo.restored else "")
+            + " and the old code keeps running"
         )
         if problems:
             msg += f" (could not undo: {'; '.join(problems)})"
