@@ -1,3 +1,6 @@
+"""`python -m dapper_tui ...` is the `dapper-tui` command."""
+
 from dapper_tui.main import main
 
-raise SystemExit(main())
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -9,7 +9,12 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from textual.binding import Binding
+from textual.screen import Screen
+
 from .app import DebuggerApp
+from .debugger_screen import DebuggerScreen
+from .engine_events import Launched
 
 
 @contextlib.contextmanager
@@ -89,3 +94,122 @@ def run_app(
     guard.release()
     code = app.session.exit_code
     return int(code if code is not None else (results[0] if results and results[0] else 0))
+
+
+# -- attached to a running program (dapper_tui.set_trace, post_mortem, pytest --dapper) ----------------------
+
+
+class AttachedScreen(DebuggerScreen):
+    """The debugger screen of an attached program: restart is not possible (python started the program), and
+    under `pytest --dapper` T re-runs the failed test."""
+
+    BINDINGS = [
+        *DebuggerScreen.BINDINGS,
+        Binding("T", "rerun_test", "Re-run test", key_display="T"),
+    ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "rerun_test":
+            return bool(
+                getattr(self.dapp, "tests", False)
+            )  # only under pytest --dapper (and only then shown)
+        return super().check_action(action, parameters)
+
+    def action_restart(self) -> None:
+        self.dapp.notify(
+            "restart is not available: the program was started by python, not by dapper-tui",
+            severity="warning",
+        )
+
+    def action_rerun_test(self) -> None:
+        rerun = getattr(self.session.program, "rerun", None)
+        if rerun is None or self.session.state != "stopped":
+            self.dapp.notify(
+                "T re-runs a failed test, at its post-mortem stop under pytest --dapper", timeout=4
+            )
+            return
+        rerun()
+
+
+class AttachedApp(DebuggerApp):
+    """The full-screen debugger for a program that python started: `launch` attaches instead of launching."""
+
+    def __init__(self, target: Any, ready: threading.Event, *, tests: bool = False, **kwargs: Any) -> None:
+        super().__init__(target, **kwargs)
+        self.tests = tests  # pytest --dapper: T re-runs a failed test
+        from dapper_tui.attach import AttachedProgram
+
+        self.program = AttachedProgram(self.session)
+        self.session.program = self.program
+        self.ready = ready
+        self.failed: BaseException | None = None
+
+    def get_default_screen(self) -> Screen[Any]:
+        self.main = AttachedScreen(self)
+        return self.main
+
+    def launch(self) -> None:
+        from dapper_tui.engine.sources import is_user_file
+
+        try:
+            if self.project is not None:
+                for path, specs in self.project.specs().items():
+                    self.session.set_breakpoints(path, specs)
+                if self.project.function_breakpoints:
+                    self.session.set_function_breakpoints(self.project.function_breakpoints)
+            if self.main is not None:
+                self.main.bp_editor.refresh()
+            # The program's modules were imported before the app: only the libraries count as the app's own.
+            self._preloaded = {
+                name
+                for name, module in list(sys.modules.items())
+                if not is_user_file(str(getattr(module, "__file__", "") or ""))
+            }
+            self.program.attach(self.target)
+            self.events.post(Launched())
+            if self.auto_reload:
+                self._start_watching()
+        except BaseException as exc:
+            self.failed = exc
+            raise
+        finally:
+            self.ready.set()  # the program's thread stops now (or runs on without the debugger)
+
+
+def attach_app(target: Any, ready_seconds: float, *, tests: bool = False) -> Any:
+    """Open the full-screen debugger beside the calling (program's) thread, attached to this process; returns
+    the AttachedProgram once the app is up. The app runs on a thread of its own (not a daemon: at the end of the
+    program the interpreter waits for it, so it stays until quit)."""
+    from dapper_tui.engine.main_thread import exit_now
+
+    from .driver import BesideProgramDriver
+    from .terminal_guard import TerminalGuard
+
+    ready = threading.Event()
+    app = AttachedApp(target, ready, tests=tests)
+    app.driver_class = BesideProgramDriver
+    guard = TerminalGuard()
+    stack = contextlib.ExitStack()
+    stack.enter_context(_program_descriptors_captured(app))
+
+    def run_ui() -> None:
+        try:
+            app.run()
+        finally:
+            ready.set()
+            app.program.front_end_gone = True
+            try:
+                app.session.close()  # ends the program if it still runs (quit), or does nothing (it ended)
+            except Exception:
+                pass
+            stack.close()
+            guard.release()
+            run = app.program.thread
+            if run is not None and not run.done.wait(3.0) and app.session.state in ("running", "stopped"):
+                exit_now(1)  # the program ignores the end (blocked outside Python code)
+
+    ui = threading.Thread(target=run_ui, name="dapper-tui app")
+    ui.start()
+    if not ready.wait(ready_seconds) or app.failed is not None or not ui.is_alive():
+        raise RuntimeError(f"the app did not start: {app.failed or 'timed out'}")
+    return app.program
