@@ -32,6 +32,11 @@ DIR/
     [env]
     secrets = ["DATABASE_URL"]    # .env entries redacted whatever their name (see capsule/secrets.py)
     public = ["SESSION_DIR"]      # .env entries never redacted, even when the name looks secret
+    override = false              # true: .env wins over the real environment for a name set in both
+
+Environment precedence: the real environment (the shell's, the MCP client's ``env``) wins over ``.env`` for a
+name set in both, as python-dotenv's ``load_dotenv()`` does by default; ``[env] override = true`` makes ``.env``
+win instead. ``AgentProject.env()`` applies this: it returns each ``.env`` name with the value that takes effect.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ import os
 import re
 import sys
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,6 +98,7 @@ class AgentConfig:
     model_options: dict[str, Any] = field(default_factory=dict)
     env_secrets: tuple[str, ...] = ()
     env_public: tuple[str, ...] = ()
+    env_override: bool = False  # [env] override: .env wins over the real environment
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -220,6 +227,9 @@ class AgentProject:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ProjectError(f"{self.config_file}: [env] {key} must be a list of variable names")
             names[key] = tuple(value)
+        override = env_table.get("override", False)
+        if not isinstance(override, bool):
+            raise ProjectError(f"{self.config_file}: [env] override must be true or false")
         limits = self._limits(runtime)
         return AgentConfig(
             **limits,
@@ -232,6 +242,7 @@ class AgentProject:
             model_options=options,
             env_secrets=names["secrets"],
             env_public=names["public"],
+            env_override=override,
             raw=raw,
         )
 
@@ -258,10 +269,31 @@ class AgentProject:
             limits[key] = kind(value)
         return limits
 
-    def env(self) -> dict[str, str]:
+    def dotenv(self) -> dict[str, str]:
+        """The ``.env`` file's entries as written (no precedence applied)."""
         if not self.env_file.exists():
             return {}
         return parse_env(self.env_file.read_text(encoding="utf-8"))
+
+    def env_override(self) -> bool:
+        """``[env] override`` of agent.toml (``False`` when agent.toml cannot be read)."""
+        try:
+            return self.config().env_override
+        except ProjectError:
+            return False
+
+    def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Each ``.env`` name with the value that takes effect over ``base`` (``os.environ`` by default).
+
+        The real environment wins for a name set in both, unless ``[env] override = true``: so
+        ``{**base, **project.env(base)}`` is the capsule's environment either way, and the value of a ``.env``
+        name that the real environment supplies is still known (and redacted when it is a secret).
+        """
+        entries = self.dotenv()
+        if not entries or self.env_override():
+            return entries
+        real = os.environ if base is None else base
+        return {k: real.get(k, v) for k, v in entries.items()}
 
     def tool_files(self) -> list[Path]:
         if not self.tools_dir.is_dir():

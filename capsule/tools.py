@@ -354,14 +354,30 @@ class LoadFailure:
     error: str
 
 
-def load_tools(tools_dir: Path, files: list[Path]) -> tuple[dict[str, Tool], list[LoadFailure]]:
-    """Import every tool file (from source) and collect its public functions as tools."""
+def missing_package_hint(exc: BaseException, project_root: Path | None = None) -> str:
+    """For a ``ModuleNotFoundError`` of a library (not a tool module): where to declare it; else ``""``."""
+    if not isinstance(exc, ModuleNotFoundError) or not exc.name:
+        return ""
+    if exc.name == PACKAGE or exc.name.startswith(PACKAGE + "."):
+        return ""
+    top = exc.name.split(".")[0]
+    where = str(project_root / "requirements.txt") if project_root is not None else "requirements.txt"
+    return (
+        f"hint: {top!r} is not installed where the tools run. Add the package that provides it to "
+        f"requirements.txt ({where}); saving requirements.txt installs it into the project's venv."
+    )
+
+
+def import_tool_files(
+    tools_dir: Path, files: list[Path]
+) -> tuple[list[tuple[Path, types.ModuleType]], list[LoadFailure]]:
+    """Import every tool file (from source): ``(file, module)`` for those that imported, and the failures."""
     import importlib
     import traceback
 
     install_tools_finder(tools_dir)
     guard = ImportGuard(tools_dir, PACKAGE)
-    tools: dict[str, Tool] = {}
+    modules: list[tuple[Path, types.ModuleType]] = []
     failures: list[LoadFailure] = []
     for file in files:
         name = module_name(tools_dir, file)
@@ -378,11 +394,29 @@ def load_tools(tools_dir: Path, files: list[Path]) -> tuple[dict[str, Tool], lis
             te.stack = traceback.StackSummary.from_list(
                 [f for f in te.stack if str(Path(f.filename).resolve()).startswith(root)]
             )
-            failures.append(LoadFailure(str(file), "".join(te.format()).strip()))
+            text = "".join(te.format()).strip()
+            hint = missing_package_hint(exc, tools_dir.resolve().parent.parent)
+            failures.append(LoadFailure(str(file), text + ("\n" + hint if hint else "")))
             continue
-        for attr, value in vars(module).items():
-            if attr.startswith("_") or not inspect.isfunction(value) or value.__module__ != module.__name__:
-                continue
+        modules.append((file, module))
+    return modules, failures
+
+
+def public_functions(module: types.ModuleType) -> list[tuple[str, Callable[..., Any]]]:
+    """The tools a module defines: its public functions (not imported ones), in definition order."""
+    return [
+        (attr, value)
+        for attr, value in vars(module).items()
+        if not attr.startswith("_") and inspect.isfunction(value) and value.__module__ == module.__name__
+    ]
+
+
+def load_tools(tools_dir: Path, files: list[Path]) -> tuple[dict[str, Tool], list[LoadFailure]]:
+    """Import every tool file (from source) and collect its public functions as tools."""
+    tools: dict[str, Tool] = {}
+    modules, failures = import_tool_files(tools_dir, files)
+    for file, module in modules:
+        for attr, value in public_functions(module):
             try:
                 tool = spec_for(value)
             except ToolError as exc:

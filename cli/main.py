@@ -12,6 +12,7 @@ dapper-tui -m package.module [args]   the same, for a module
 dapper-tui --plain script.py          line-mode console over the same engine
 dapper-tui script.py --agent DIR      debugger and agent console in one app
 dapper-tui agent DIR [...]            agent console (see `dapper-tui agent --help`)
+dapper-tui mcp DIR [--print-config]   the agent's tools, prompts and data as an MCP server (stdio)
 dapper-tui dap [--port N]             Debug Adapter Protocol server (stdio by default)
 """
 
@@ -42,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "agent":
         return _agent(argv[1:])
+    if argv and argv[0] == "mcp":
+        from dapper_tui.capsule.mcp_launch import main as mcp_main
+
+        return mcp_main(argv[1:])
     if argv and argv[0] == "dap":
         from dapper_tui.engine.dap.server import main as dap_main
 

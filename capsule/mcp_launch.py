@@ -1,0 +1,110 @@
+"""``dapper-tui mcp DIR``: the agent project's tools, prompts and data as an MCP server (stdio) for any client.
+
+    dapper-tui mcp DIR                  serve (stdio); what MCP clients run
+    dapper-tui mcp DIR --print-config   print copy-paste config for Claude Desktop, VS Code and the Inspector
+
+Before serving, it does what the console's capsule does: when the project has a ``requirements.txt`` and the
+venv in use was not built from it, it installs it into a new venv (``capsule/venv.py``; pip's output goes to
+``data/logs/install.log``, progress lines to stderr) and switches ``DIR/.venv`` to it. Then it replaces itself
+(``exec``: same process, so the client's pipes and pid stay) with ``capsule/mcp_server.py`` on the project's
+interpreter. Nothing is written to stdout before the server speaks MCP on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+from dapper_tui.capsule.project import AgentProject, ProjectError
+
+
+def command_line(root: Path) -> list[str]:
+    """An absolute command line that starts this server for ``root``, from any working directory."""
+    script = Path(sys.executable).parent / "dapper-tui"
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script), "mcp", str(root)]
+    return [os.path.abspath(sys.executable), "-m", "dapper_tui", "mcp", str(root)]
+
+
+def client_config(root: Path, name: str) -> dict[str, Any]:
+    command, *args = command_line(root)
+    inspector = ["npx", "@modelcontextprotocol/inspector", "--cli", command, *args, "--method", "tools/list"]
+    return {
+        "claude_desktop": {"mcpServers": {name: {"command": command, "args": args}}},
+        "vscode": {"servers": {name: {"type": "stdio", "command": command, "args": args}}},
+        "inspector": {
+            "cli": shlex.join(inspector),
+            "ui": shlex.join(["npx", "@modelcontextprotocol/inspector", command, *args]),
+        },
+    }
+
+
+def _server_name(project: AgentProject) -> str:
+    try:
+        name = project.config().name
+    except ProjectError:
+        name = project.root.name
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name) or "agent"
+
+
+def ensure_venv(project: AgentProject) -> str:
+    """The interpreter to serve on: the project's venv, installed from requirements.txt first when missing."""
+    from dapper_tui.capsule import venv as venvs
+
+    if not venvs.needs_install(project):
+        return project.python()
+    print(
+        f"dapper-tui mcp: installing {project.requirements_file} into a new venv ...",
+        file=sys.stderr,
+        flush=True,
+    )
+    result = asyncio.run(venvs.install_requirements(project))
+    if not result.ok or result.venv is None:
+        print(
+            f"dapper-tui mcp: pip install -r requirements.txt failed (see {project.logs_dir / 'install.log'}):\n"
+            f"{result.output[-3000:]}",
+            file=sys.stderr,
+            flush=True,
+        )
+        raise SystemExit(1)
+    python = venvs.activate(project, result.venv)
+    print(f"dapper-tui mcp: requirements installed in {result.duration_s:.1f} s", file=sys.stderr, flush=True)
+    return python
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="dapper-tui mcp",
+        description="Serve an agent project's tools, prompts (src/prompts) and data/ files over MCP (stdio), "
+        "with hot reload on save.",
+    )
+    parser.add_argument("dir", help="the agent project folder")
+    parser.add_argument(
+        "--print-config",
+        action="store_true",
+        help="print JSON config for Claude Desktop (mcpServers), VS Code (mcp.json servers) and the Inspector",
+    )
+    parser.add_argument("--no-watch", action="store_true", help="do not reload on save")
+    ns = parser.parse_args(argv)
+    try:
+        project = AgentProject(ns.dir)
+    except ProjectError as exc:
+        print(f"dapper-tui mcp: {exc}", file=sys.stderr)
+        return 2
+    if ns.print_config:
+        print(json.dumps(client_config(project.root, _server_name(project)), indent=2))
+        return 0
+    python = ensure_venv(project)
+    command = [python, "-u", "-m", "dapper_tui.capsule.mcp_server", str(project.root)]
+    if ns.no_watch:
+        command.append("--no-watch")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(python, command)
+    return 0  # not reached

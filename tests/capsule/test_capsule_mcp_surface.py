@@ -1,0 +1,264 @@
+"""`dapper-tui mcp DIR`'s tool surface, through the real Python MCP client over stdio: typed parameters and results,
+a tool the SDK cannot describe left out (not the server), prompts, data/ resources, progress and log messages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from capsule_helpers import make_project, write
+from mcp import Client, StdioServerParameters
+from mcp_helpers import DAPPER, connect
+
+TYPED = '''\
+import datetime as dt
+import enum
+import socket
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Item(BaseModel):
+    name: str
+    quantity: int = 1
+
+
+class Order(BaseModel):
+    customer: str
+    items: list[Item]
+
+
+@dataclass
+class Window:
+    start: dt.date
+    days: int
+
+
+class Receipt(BaseModel):
+    customer: str
+    total_items: int
+    when: dt.datetime
+
+
+def paint(color: Color) -> str:
+    """Say which enum member arrived.
+
+    Args:
+        color: the colour to paint with.
+    """
+    return f"{type(color).__name__}.{color.name}"
+
+
+def place(order: Order, at: dt.datetime) -> Receipt:
+    """Place an order (a pydantic model argument, a typed result)."""
+    assert isinstance(order, Order) and isinstance(at, dt.datetime)
+    return Receipt(customer=order.customer, total_items=sum(i.quantity for i in order.items), when=at)
+
+
+def span(window: Window, size: Literal["s", "m", "l"] = "m") -> str:
+    """A dataclass and a Literal."""
+    assert isinstance(window, Window) and isinstance(window.start, dt.date)
+    return f"{window.start.isoformat()}+{window.days} {size}"
+
+
+def pick(n: Annotated[int, Field(ge=1, le=10, description="how many, 1 to 10")]) -> int:
+    """A bounded integer."""
+    return n * 2
+
+
+def broken(sock: socket.socket) -> str:
+    """No JSON schema exists for a socket: this tool is left out, the others serve."""
+    return "never"
+'''
+
+SLOW = '''\
+import anyio
+from mcp.server.mcpserver import Context
+
+
+async def crunch(steps: int, ctx: Context) -> str:
+    """Report progress at each step, and log to the client."""
+    await ctx.info(f"crunching {steps} steps")
+    for i in range(steps):
+        await ctx.report_progress(i + 1, steps, f"step {i + 1}")
+        await anyio.sleep(0)
+    return "crunched"
+
+
+def fail(why: str) -> str:
+    """Raise."""
+    raise ValueError(why)
+'''
+
+
+def _project(tmp_path: Path) -> Path:
+    root = make_project(tmp_path / "agent")
+    (root / "src/tools/t.py").unlink()
+    write(root / "src/tools/typed.py", TYPED)
+    write(root / "src/tools/slow.py", SLOW)
+    write(
+        root / "src/prompts/review/code.md",
+        "---\nname: review\ndescription: Review a file\narguments: [path, style]\n---\n"
+        "Review {{path}} in a {{style}} style.\n",
+    )
+    write(root / "src/prompts/hello.md", "Say hello to {{who}}.\n")
+    write(root / "data/notes/today.txt", "buy milk\n")
+    (root / "data/blob.bin").write_bytes(b"\x00\x01\xff")
+    return root
+
+
+async def test_typed_parameters_results_prompts_resources_progress_and_logs(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    async with connect(root) as (client, seen):
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        assert set(tools) == {
+            "paint",
+            "place",
+            "span",
+            "pick",
+            "crunch",
+            "fail",
+        }  # `broken` left out, not the rest
+        await seen.until(lambda: seen.log_with("'broken' left out") is not None)
+        assert "typed.py" in (seen.log_with("'broken' left out") or "")
+
+        # Enum: arrives as the member; its values are in the schema; the docstring's Args line describes it
+        paint = tools["paint"].input_schema
+        assert paint["$defs"]["Color"]["enum"] == ["red", "blue"]
+        assert paint["properties"]["color"]["description"] == "the colour to paint with."
+        assert (await client.call_tool("paint", {"color": "blue"})).content[0].text == "Color.BLUE"
+        wrong = await client.call_tool("paint", {"color": "green"})
+        assert wrong.is_error and "color" in wrong.content[0].text
+
+        # Annotated[int, Field(ge, le, description)]: limits and description in the inputSchema, enforced
+        n = tools["pick"].input_schema["properties"]["n"]
+        assert (n["minimum"], n["maximum"], n["description"]) == (1, 10, "how many, 1 to 10")
+        assert (await client.call_tool("pick", {"n": 11})).is_error
+        assert (await client.call_tool("pick", {"n": 4})).structured_content == {"result": 8}
+
+        # pydantic model + datetime in, pydantic model out: structuredContent with an outputSchema, not str()
+        assert set(tools["place"].output_schema["properties"]) == {"customer", "total_items", "when"}
+        order = {"customer": "ada", "items": [{"name": "tea", "quantity": 2}, {"name": "jam"}]}
+        placed = await client.call_tool("place", {"order": order, "at": "2026-01-02T03:04:05"})
+        assert not placed.is_error
+        assert placed.structured_content == {
+            "customer": "ada",
+            "total_items": 3,
+            "when": "2026-01-02T03:04:05",
+        }
+        assert json.loads(placed.content[0].text)["total_items"] == 3
+
+        # dataclass + date + Literal
+        span_schema = tools["span"].input_schema
+        assert span_schema["properties"]["size"]["enum"] == ["s", "m", "l"]
+        got = await client.call_tool("span", {"window": {"start": "2026-05-01", "days": 3}, "size": "l"})
+        assert got.content[0].text == "2026-05-01+3 l"
+
+        # an error reaches the client as Type: message; its traceback as a log message
+        failed = await client.call_tool("fail", {"why": "kaput"})
+        assert failed.is_error and failed.content[0].text == "ValueError: kaput"
+        await seen.until(lambda: seen.log_with("tool fail failed") is not None)
+        assert "raise ValueError(why)" in (seen.log_with("tool fail failed") or "")
+
+        # progress notifications and a log message from a tool that takes the SDK's Context
+        progress: list[tuple[float, float | None, str | None]] = []
+
+        async def on_progress(done: float, total: float | None, message: str | None) -> None:
+            progress.append((done, total, message))
+
+        assert "ctx" not in tools["crunch"].input_schema["properties"]
+        done = await client.call_tool("crunch", {"steps": 3}, progress_callback=on_progress)
+        assert done.content[0].text == "crunched"
+        assert progress == [(1, 3, "step 1"), (2, 3, "step 2"), (3, 3, "step 3")]
+        assert seen.log_with("crunching 3 steps") is not None
+
+        # src/prompts/** as MCP prompts, with their arguments
+        prompts = {p.name: p for p in (await client.list_prompts()).prompts}
+        assert set(prompts) == {"review", "hello"}
+        assert [a.name for a in prompts["review"].arguments or []] == ["path", "style"]
+        assert prompts["review"].description == "Review a file"
+        got_prompt = await client.get_prompt("review", {"path": "a.py", "style": "terse"})
+        assert got_prompt.messages[0].content.text.strip() == "Review a.py in a terse style."
+
+        # data/ files as resources: listed, readable (text and binary), nothing outside data/
+        resources = {r.name: r for r in (await client.list_resources()).resources}
+        assert {"data/notes/today.txt", "data/blob.bin"} <= set(resources)
+        text = await client.read_resource(str(resources["data/notes/today.txt"].uri))
+        assert text.contents[0].text == "buy milk\n"
+        blob = await client.read_resource(str(resources["data/blob.bin"].uri))
+        assert blob.contents[0].blob == "AAH/"
+        with pytest.raises(Exception, match="Unknown resource"):
+            await client.read_resource((root / "agent.toml").as_uri())
+        write(root / "data/later.json", "{}\n")  # read from the disk at each list
+        assert "data/later.json" in {r.name for r in (await client.list_resources()).resources}
+
+
+def test_print_config_is_an_absolute_command_line_that_serves(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "agent")
+    out = subprocess.run(
+        [*DAPPER, "mcp", str(root), "--print-config"], capture_output=True, text=True, timeout=60, cwd="/"
+    )
+    assert out.returncode == 0, out.stderr
+    config = json.loads(out.stdout)
+    claude = config["claude_desktop"]["mcpServers"]["testagent"]
+    vscode = config["vscode"]["servers"]["testagent"]
+    assert vscode["type"] == "stdio" and (vscode["command"], vscode["args"]) == (
+        claude["command"],
+        claude["args"],
+    )
+    assert Path(claude["command"]).is_absolute() and str(root) in claude["args"]
+    assert "@modelcontextprotocol/inspector --cli" in config["inspector"]["cli"]
+
+    async def use_it() -> set[str]:
+        params = StdioServerParameters(command=claude["command"], args=claude["args"], cwd="/")
+        async with Client(params, mode="legacy") as client:
+            return {t.name for t in (await client.list_tools()).tools}
+
+    import anyio
+
+    assert anyio.run(use_it) == {"version", "slow", "gated", "count"}
+
+
+@pytest.mark.skipif(shutil.which("npx") is None, reason="npm (npx) is not installed")
+def test_inspector_cli_lists_calls_and_reads(tmp_path: Path) -> None:  # pragma: no cover - needs npm
+    root = _project(tmp_path)
+    base = [
+        "npx",
+        "-y",
+        "@modelcontextprotocol/inspector",
+        "--cli",
+        sys.executable,
+        "-m",
+        "dapper_tui",
+        "mcp",
+    ]
+    base.append(str(root))
+
+    def run(*args: str) -> dict:
+        out = subprocess.run([*base, *args], capture_output=True, text=True, timeout=120)
+        if out.returncode != 0 and "ENOTFOUND" in out.stderr + out.stdout:
+            pytest.skip("the inspector package cannot be fetched (offline)")
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    assert "place" in {t["name"] for t in run("--method", "tools/list")["tools"]}
+    order = json.dumps({"customer": "ada", "items": [{"name": "tea", "quantity": 2}]})
+    placed = run(
+        "--method", "tools/call", "--tool-name", "place", "--tool-arg", f"order={order}",
+        "--tool-arg", "at=2026-01-02T03:04:05Z",
+    )  # fmt: skip
+    assert placed["structuredContent"]["total_items"] == 2
+    assert "review" in {p["name"] for p in run("--method", "prompts/list")["prompts"]}
+    uri = (root / "data/notes/today.txt").as_uri()
+    assert run("--method", "resources/read", "--uri", uri)["contents"][0]["text"] == "buy milk\n"
