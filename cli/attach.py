@@ -206,7 +206,12 @@ def set_trace(frame: FrameType) -> None:
 
 
 def post_mortem(
-    exc: BaseException, tb: TracebackType | None, caller: FrameType, *, tests: bool = False
+    exc: BaseException,
+    tb: TracebackType | None,
+    caller: FrameType,
+    *,
+    tests: bool = False,
+    rerun: Callable[[], None] | None = None,
 ) -> None:
     session = launched_session()
     if session is not None and not isinstance(session.program, AttachedProgram):
@@ -214,9 +219,19 @@ def post_mortem(
         if frames and threading.get_ident() in session.debuggee_idents:
             session._stop(frames[0][0], "exception", text=exc_text(exc), frames=frames, post_mortem=True)
         return
-    program = _attach(caller, "post_mortem()", tests=tests)
-    if program is not None:
+    shown = [
+        f
+        for f, _ in _tb_stack(tb if tb is not None else exc.__traceback__)
+        if is_user_file(f.f_code.co_filename)
+    ]
+    program = _attach(shown[-1] if shown else caller, "post_mortem()", tests=tests)
+    if program is None:
+        return
+    program.rerun = rerun
+    try:
         program.stop_post_mortem(exc, tb)
+    finally:
+        program.rerun = None
 
 
 def attached() -> AttachedProgram | None:

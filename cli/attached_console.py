@@ -37,6 +37,18 @@ class AttachedConsole(PlainConsole):
             self.ready.set()  # the program's thread stops now, and this waits for its stop
         self._wait()
 
+    def execute(self, line: str) -> None:
+        if line.strip() in ("rerun", "T"):  # pytest --dapper: run the failed test again
+            rerun = self.program.rerun
+            if rerun is None or self.session.state != "stopped":
+                self.out.say("*** rerun: only at a failed test's stop under pytest --dapper", "error")
+                return
+            self._begin_wait()
+            rerun()
+            self._wait()
+            return
+        super().execute(line)
+
     def _shutdown(self, printer: threading.Thread) -> None:
         if not self.quit and self.session.state in ("running", "stopped"):
             self.out.say("end of input: the program runs on without the debugger", "info")
