@@ -316,7 +316,7 @@ def run_debugpy(py: Path, root: Path, bps: list[tuple[str, int]], env: dict[str,
 def run_dapper(py: Path, root: Path, bps: list[tuple[str, int]], env: dict[str, str]) -> Outcome:
     log = tempfile.TemporaryFile()  # noqa: SIM115 - the server's stderr, read for its port
     proc = spawn(
-        [str(py.parent / "dapper-tui"), "dap", "--port", "0", "--once"],
+        [str(py.parent / "dapper-tui"), "dap", "--port", "0", "--once", "--no-token"],
         cwd=root,
         env=env,
         stdin=subprocess.DEVNULL,

@@ -20,14 +20,18 @@ response). ``None`` means the peer closed the stream.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import codec
+
 MAX_BODY = 64 * 1024 * 1024
+# a header block is at most this long; longer runs of bytes without one are skipped as garbage
+MAX_HEADER = 64 * 1024
 # a body shorter than its Content-Length is checked for a whole JSON object only up to this size
 _EARLY_CHECK_MAX = 1024 * 1024
 # how long to wait for the rest of a body whose bytes so far are a whole JSON object
@@ -35,18 +39,28 @@ _REST_WAIT = 0.05
 _HEADER_END = b"\r\n\r\n"
 _LENGTH_RE = re.compile(rb"Content-Length[ \t]*:[ \t]*(\S*)", re.IGNORECASE)
 # a complete header block that starts somewhere inside a body: the sign of a Content-Length that was too long
+# (bounded, so that a search over new bytes only needs to look back _RESYNC_OVERLAP bytes)
 _EMBEDDED_HEADER_RE = re.compile(
-    rb"Content-Length[ \t]*:[ \t]*\d+[ \t]*\r\n(?:[^\r\n]*\r\n)*?\r\n", re.IGNORECASE
+    rb"Content-Length[ \t]{0,16}:[ \t]{0,16}\d{1,20}[ \t]{0,16}\r\n(?:[^\r\n]{0,200}\r\n){0,8}?\r\n",
+    re.IGNORECASE,
 )
+_RESYNC_OVERLAP = 2048  # longer than any match of _EMBEDDED_HEADER_RE
+_monotonic = time.monotonic
 
 
 @dataclass
 class FrameError:
-    """A message that could not be read. ``message`` is the parsed JSON when it got that far (to answer it)."""
+    """A message that could not be read. ``message`` is the parsed JSON when it got that far (to answer it).
+    ``fatal``: the connection is to be dropped (a client that stalled inside a message)."""
 
     reason: str
     raw: bytes = b""
     message: Any = None
+    fatal: bool = False
+
+
+class _Stalled(Exception):
+    pass
 
 
 class MessageReader:
@@ -54,19 +68,40 @@ class MessageReader:
 
     ``readable(timeout)`` (optional) says whether ``read_some`` has bytes within ``timeout`` seconds; without
     it, a body that is already a whole JSON object but shorter than its Content-Length is taken at once.
+
+    ``partial_timeout`` (seconds, needs ``readable``): a peer that keeps a message unfinished (part of a header
+    or of a body) that long is given up on: ``read`` returns a fatal FrameError. An idle peer between messages
+    is waited for as long as it likes.
+
+    Each byte is scanned a bounded number of times, so reading a message takes time linear in its size.
     """
 
     def __init__(
-        self, read_some: Callable[[], bytes], readable: Callable[[float], bool] | None = None
+        self,
+        read_some: Callable[[], bytes],
+        readable: Callable[[float], bool] | None = None,
+        *,
+        partial_timeout: float | None = None,
     ) -> None:
         self._read_some = read_some
         self._readable = readable
+        self._partial_timeout = partial_timeout if readable is not None else None
         self._buf = bytearray()
         self._eof = False
+        self._since: float | None = None  # when the unfinished message in the buffer was first waited on
 
     def _fill(self) -> bool:
         if self._eof:
             return False
+        if self._partial_timeout is not None and self._readable is not None:
+            if not self._buf or self._buf.isspace():
+                self._since = None
+            else:
+                if self._since is None:
+                    self._since = _monotonic()
+                left = self._since + self._partial_timeout - _monotonic()
+                if left <= 0 or not self._readable(left):
+                    raise _Stalled
         try:
             data = self._read_some()
         except (OSError, ValueError):
@@ -78,17 +113,41 @@ class MessageReader:
         return True
 
     def read(self) -> dict[str, Any] | FrameError | None:
+        try:
+            return self._read()
+        except _Stalled:
+            raw = bytes(self._buf[:200])
+            self._buf.clear()
+            self._eof = True
+            return FrameError(
+                f"the client sent part of a message and nothing more for {self._partial_timeout:g} s: "
+                "connection dropped",
+                raw,
+                fatal=True,
+            )
+        finally:
+            self._since = None
+
+    def _read(self) -> dict[str, Any] | FrameError | None:
         while True:
             # -- the header block
+            searched = 0
             end = self._buf.find(_HEADER_END)
             while end < 0:
+                if len(self._buf) > MAX_HEADER:
+                    # no header in sight: skip what cannot be part of one (keep a tail a header may start in)
+                    cut = len(self._buf) - 1024
+                    raw = bytes(self._buf[:cut])
+                    del self._buf[:cut]
+                    return FrameError("bytes outside any message were skipped", raw)
+                searched = max(0, len(self._buf) - len(_HEADER_END) + 1)
                 if not self._fill():
                     if self._buf.strip():
                         raw = bytes(self._buf)
                         self._buf.clear()
                         return FrameError("the stream ended inside a message header", raw)
                     return None
-                end = self._buf.find(_HEADER_END)
+                end = self._buf.find(_HEADER_END, searched)
             header = bytes(self._buf[:end])
             matches = list(_LENGTH_RE.finditer(header))  # the last one wins: garbage may precede the header
             m = matches[-1] if matches else None
@@ -110,18 +169,23 @@ class MessageReader:
                 return FrameError("bytes outside any message were skipped", garbage)
 
             # -- the body
+            checked = 0  # the body bytes already searched for an embedded header
             while len(self._buf) < length:
-                resync = _EMBEDDED_HEADER_RE.search(self._buf)
+                resync = _EMBEDDED_HEADER_RE.search(self._buf, max(0, checked - _RESYNC_OVERLAP))
+                checked = len(self._buf)
                 if resync is not None:
                     raw = bytes(self._buf[: resync.start()])
                     del self._buf[: resync.start()]
                     return _too_long(length, raw)
-                whole = _whole_object(self._buf)
-                if whole is not None and not (self._readable is not None and self._readable(_REST_WAIT)):
-                    # the message is all here and nothing follows it: the length was too long
-                    raw = bytes(self._buf)
-                    self._buf.clear()
-                    return _too_long(length, raw, whole)
+                # a whole JSON object short of its length: only looked for once the sender paused (the check
+                # parses the buffer, so doing it on every read would make a slow sender cost quadratic time)
+                if self._readable is None or not self._readable(_REST_WAIT):
+                    whole = _whole_object(self._buf)
+                    if whole is not None:
+                        # the message is all here and nothing follows it: the length was too long
+                        raw = bytes(self._buf)
+                        self._buf.clear()
+                        return _too_long(length, raw, whole)
                 if not self._fill():
                     raw = bytes(self._buf)
                     self._buf.clear()
@@ -147,9 +211,9 @@ class MessageReader:
 
     def _too_short(self, length: int, body: bytes) -> FrameError | None:
         """A body that is not JSON, but is with the bytes already buffered behind it (up to the next header)."""
-        resync = _EMBEDDED_HEADER_RE.search(self._buf)
+        resync = _EMBEDDED_HEADER_RE.search(self._buf, 0, _EARLY_CHECK_MAX)
         end = resync.start() if resync is not None else len(self._buf)
-        if not end:
+        if not end or len(body) + end > _EARLY_CHECK_MAX:
             return None
         whole = _whole_object(body + self._buf[:end])
         if whole is None:
@@ -169,10 +233,18 @@ def _too_long(length: int, raw: bytes, message: Any = None) -> FrameError:
     )
 
 
+_SPACE = frozenset(b" \t\r\n")
+
+
 def _whole_object(data: bytes | bytearray) -> dict[str, Any] | None:
     """The JSON object ``data`` holds, when it is exactly one (cheap checks first: this runs on partial
     bodies)."""
-    if len(data) > _EARLY_CHECK_MAX or not data.rstrip().endswith(b"}"):
+    if len(data) > _EARLY_CHECK_MAX:
+        return None
+    i = len(data) - 1
+    while i >= 0 and data[i] in _SPACE:
+        i -= 1
+    if i < 0 or data[i] != ord("}"):
         return None
     text = bytes(data).strip()
     if not text.startswith(b"{"):
@@ -202,8 +274,8 @@ def parse_body(body: bytes) -> dict[str, Any] | FrameError:
     except UnicodeDecodeError as exc:
         return FrameError(f"the message is not UTF-8: {exc}", body)
     try:
-        message = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+        message = codec.loads(text)
+    except codec.CodecError as exc:
         return FrameError(f"the message is not valid JSON: {exc}", body)
     if not isinstance(message, dict):
         return FrameError(f"the message is a JSON {type(message).__name__}, not an object", body, message)
@@ -211,7 +283,8 @@ def parse_body(body: bytes) -> dict[str, Any] | FrameError:
 
 
 def encode(message: dict[str, Any]) -> bytes:
-    body = json.dumps(message, ensure_ascii=False, default=str).encode("utf-8")
+    # a lone surrogate (a str from the program) becomes a \\udXXX escape: valid UTF-8, valid JSON
+    body = codec.dumps(message).encode("utf-8", "backslashreplace")
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
@@ -228,6 +301,8 @@ class MessageWriter:
         self._seq = 0
         self._held = 0
         self._pending: list[dict[str, Any]] = []
+        self._gated: set[str] = set()
+        self._kept: list[dict[str, Any]] = []
         self.closed = False
 
     def _write(self, message: dict[str, Any]) -> None:
@@ -236,16 +311,34 @@ class MessageWriter:
         if self.closed:
             return
         try:
-            self._write_all(encode(message))
+            data = encode(message)
+        except ValueError as exc:  # a body the codec cannot write (a str() that raises, a cycle)
+            data = encode(_unencodable(message, exc))
+        try:
+            self._write_all(data)
         except (OSError, ValueError):
             self.closed = True  # the client went away; the reader sees the end of the stream
+
+    def gate(self, *events: str) -> None:
+        """Keep these events back until `open_gate` (e.g. `initialized` until the client is authenticated)."""
+        with self._lock:
+            self._gated.update(events)
+
+    def open_gate(self) -> None:
+        with self._lock:
+            self._gated.clear()
+            kept, self._kept = self._kept, []
+            for message in kept:
+                self.event(message["event"], message.get("body"))
 
     def event(self, event: str, body: dict[str, Any] | None = None) -> None:
         message: dict[str, Any] = {"type": "event", "event": event}
         if body is not None:
             message["body"] = body
         with self._lock:
-            if self._held:
+            if event in self._gated:
+                self._kept.append(message)
+            elif self._held:
                 self._pending.append(message)
             else:
                 self._write(message)
@@ -267,3 +360,24 @@ class MessageWriter:
     def response(self, response: dict[str, Any]) -> None:
         with self._lock:
             self._write(response)
+
+
+def _unencodable(message: dict[str, Any], exc: Exception) -> dict[str, Any]:
+    """What goes out instead of a message that could not be encoded: an error response to the same request, or
+    a console line for an event."""
+    text = f"dapper-tui dap: a message could not be encoded: {exc}"
+    if message.get("type") == "response":
+        return {
+            "type": "response",
+            "seq": message.get("seq", 0),
+            "request_seq": message.get("request_seq", 0),
+            "success": False,
+            "command": str(message.get("command", "")),
+            "message": text,
+        }
+    return {
+        "type": "event",
+        "seq": message.get("seq", 0),
+        "event": "output",
+        "body": {"category": "console", "output": text + "\n"},
+    }

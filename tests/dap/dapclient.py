@@ -39,6 +39,31 @@ def line_of(path: Path, marker: str) -> int:
     raise AssertionError(f"{marker!r} not in {path}")
 
 
+def start_tcp_server(*extra: str) -> tuple[subprocess.Popen, int, str | None]:
+    """`dapper-tui dap --port 0 ...` as a subprocess: (the process, its port, its token or None). Its stderr
+    goes to `proc.log`."""
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
+    proc = subprocess.Popen(
+        [*SERVER, "--port", "0", *extra],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        env=server_env(),
+    )
+    proc.log = log  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 15
+    m = None
+    text = b""
+    while m is None and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        log.seek(0)
+        text = log.read()
+        m = re.search(rb"listening on 127\.0\.0\.1:(\d+)", text)
+    assert m, f"no port announced by the server (exit {proc.poll()}): {text!r}"
+    t = re.search(rb"dapper-tui dap: token (\S+)", text)
+    return proc, int(m.group(1)), t.group(1).decode() if t else None
+
+
 class DapClient:
     def __init__(self, send: Any, recv: Any, close: Any, proc: subprocess.Popen | None = None) -> None:
         self._send_bytes = send
@@ -46,6 +71,8 @@ class DapClient:
         self._close = close
         self.proc = proc
         self.seq = 0
+        self.token: str | None = None  # the server's token (--port): sent in initialize
+        self.port: int | None = None
         self.responses: dict[int, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
         self.all: list[dict[str, Any]] = []
@@ -85,28 +112,15 @@ class DapClient:
 
     @classmethod
     def tcp(cls, *extra: str) -> DapClient:
-        log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
-        proc = subprocess.Popen(
-            [*SERVER, "--port", "0", *extra],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            env=server_env(),
-        )
-        proc.log = log  # type: ignore[attr-defined]
-        deadline = time.monotonic() + 15
-        m = None
-        while m is None and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.05)
-            log.seek(0)
-            m = re.search(rb"listening on 127\.0\.0\.1:(\d+)", log.read())
-        assert m, f"no port announced by the server (exit {proc.poll()})"
-        client = cls.connect(int(m.group(1)))
+        """A server on a free port (`dapper-tui dap --port 0 ...`), and a client connected to it that knows
+        the server's token."""
+        proc, port, token = start_tcp_server(*extra)
+        client = cls.connect(port, token)
         client.proc = proc
         return client
 
     @classmethod
-    def connect(cls, port: int) -> DapClient:
+    def connect(cls, port: int, token: str | None = None) -> DapClient:
         sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         sock.settimeout(None)
 
@@ -117,7 +131,9 @@ class DapClient:
                 pass
             sock.close()
 
-        return cls(sock.sendall, lambda: sock.recv(65536), close)
+        client = cls(sock.sendall, lambda: sock.recv(65536), close)
+        client.token, client.port = token, port
+        return client
 
     # -- reading ------------------------------------------------------------------------------------------
     def _read_loop(self) -> None:
@@ -203,6 +219,17 @@ class DapClient:
                     )
                 self._cv.wait(left)
 
+    def wait_closed(self, timeout: float = 10.0) -> bool:
+        """Whether the server closed the connection within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._cv:
+            while not self._eof:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cv.wait(left)
+            return True
+
     def mark(self) -> int:
         with self._cv:
             return len(self.events)
@@ -227,10 +254,10 @@ class DapClient:
 
     # -- scenarios ----------------------------------------------------------------------------------------
     def initialize(self) -> dict[str, Any]:
-        caps = self.request(
-            "initialize",
-            {"adapterID": "dapper", "linesStartAt1": True, "columnsStartAt1": True, "pathFormat": "path"},
-        )
+        args = {"adapterID": "dapper", "linesStartAt1": True, "columnsStartAt1": True, "pathFormat": "path"}
+        if self.token is not None:
+            args["dapperToken"] = self.token
+        caps = self.request("initialize", args)
         self.wait_event("initialized")
         return caps
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 
+from dapclient import DapClient
 from dapper_tui.engine.dap.protocol import FrameError, MessageReader, encode
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -101,3 +104,95 @@ def test_a_slow_sender_is_waited_for() -> None:
     reader = MessageReader(lambda: chunks.pop(0) if chunks else b"", readable=lambda timeout: bool(chunks))
     assert reader.read() == GOOD
     assert reader.read() is None
+
+
+# -- over a real server (--port) --------------------------------------------------------------------------------
+
+
+def test_a_second_client_is_told_the_server_is_busy(tmp_path: Path) -> None:
+    first = DapClient.tcp("--once")
+    try:
+        first.initialize()
+        assert first.port is not None
+        second = DapClient.connect(first.port, first.token)
+        # told at once, not left in the accept backlog until the first client leaves
+        r = second.response(
+            second.send("initialize", {"adapterID": "x", "dapperToken": first.token}), timeout=10
+        )
+        assert r["success"] is False and "busy: another client is connected" in r["message"]
+        assert "busy" in second.output("important")
+        assert second.wait_closed()
+        second._close()
+        assert first.request("threads") == {"threads": []}  # the first client is not disturbed
+    finally:
+        first.close()
+
+
+def test_a_client_stalled_inside_a_message_is_dropped(tmp_path: Path) -> None:
+    client = DapClient.tcp("--frame-timeout", "1")
+    try:
+        client.initialize()
+        client.send_raw(b'Content-Length: 100\r\n\r\n{"seq": 5, "type": "req')  # and nothing more
+        assert client.wait_closed(20), "a stalled client kept the server"
+        client._close()
+        # the server logged it, and serves the next client
+        deadline = time.monotonic() + 10
+        while (
+            "sent part of a message and nothing more" not in client.stderr() and time.monotonic() < deadline
+        ):
+            time.sleep(0.05)
+        assert "sent part of a message and nothing more for 1 s: connection dropped" in client.stderr()
+        assert client.port is not None
+        nxt = DapClient.connect(client.port, client.token)
+        nxt.initialize()
+        assert nxt.request("threads") == {"threads": []}
+        nxt.request("disconnect")
+        nxt._close()
+        # an idle client (between messages) is never dropped
+        idle = DapClient.connect(client.port, client.token)
+        idle.initialize()
+        assert not idle.wait_closed(2.5)
+        assert idle.request("threads") == {"threads": []}
+        idle.request("disconnect")
+        idle._close()
+    finally:
+        assert client.proc is not None
+        client.proc.terminate()
+        client.proc.wait(10)
+
+
+def test_a_large_body_is_read_in_one_pass() -> None:
+    """A 16 MB body in 64 KB reads: each byte is looked at a bounded number of times (the reader used to re-scan
+    the whole buffer on every read: 16 MB took 10 to 14 s). Counted, not timed: the bytes the reader's
+    searches cover stay within a small multiple of the body."""
+    size = 16 * 1024 * 1024
+    data = encode(
+        {"seq": 1, "type": "request", "command": "evaluate", "arguments": {"expression": "x" * size}}
+    )
+    chunks = [data[i : i + 65536] for i in range(0, len(data), 65536)]
+    chunks.reverse()
+    scanned = [0]
+
+    class CountingBuffer(bytearray):
+        def find(self, sub, start=0, *rest):  # type: ignore[override]
+            scanned[0] += len(self) - (start or 0)
+            return super().find(sub, start, *rest)
+
+    import dapper_tui.engine.dap.protocol as protocol
+
+    original = protocol._EMBEDDED_HEADER_RE
+
+    class CountingPattern:
+        def search(self, buf, pos=0, *rest):
+            scanned[0] += len(buf) - pos
+            return original.search(buf, pos, *rest)
+
+    protocol._EMBEDDED_HEADER_RE = CountingPattern()  # type: ignore[assignment]
+    try:
+        reader = MessageReader(lambda: chunks.pop() if chunks else b"", readable=lambda t: bool(chunks))
+        reader._buf = CountingBuffer()  # type: ignore[assignment]
+        message = reader.read()
+    finally:
+        protocol._EMBEDDED_HEADER_RE = original
+    assert isinstance(message, dict) and len(message["arguments"]["expression"]) == size
+    assert scanned[0] < 3 * len(data), f"{scanned[0] / len(data):.0f} times the body was scanned"

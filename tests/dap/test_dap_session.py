@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
@@ -226,8 +225,8 @@ def test_tcp_serves_one_client_after_another(tmp_path: Path) -> None:
         client.request("disconnect", {"terminateDebuggee": True})
         client._close()
         # a second client on the same server gets a fresh session
-        port = int(re.search(r":(\d+)", client.stderr()).group(1))
-        second = DapClient.connect(port)
+        assert client.port is not None
+        second = DapClient.connect(client.port, client.token)
         second.start(prog)
         second.wait_event("exited")
         assert "result 6\n" in second.output()

@@ -8,7 +8,10 @@ from being answered.
 
 from __future__ import annotations
 
+import linecache
 import os
+import stat
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +29,7 @@ class Inspection:
         self.session = session
         self.threads = events.threads
         self._old_texts: dict[str, int] = {}  # text an old-code frame runs -> its sourceReference
+        self._frame_files: set[str] = set()  # files of the frames this client was shown
 
     def on_threads(self, args: dict[str, Any]) -> Reply:
         threads = self.session.thread_list()
@@ -50,6 +54,8 @@ class Inspection:
         """A frame that runs old code points at the text it runs (a sourceReference), so the client draws its
         line in that text, never on the edited file's line of the same number."""
         d = frame.to_dict()
+        if isinstance(frame.path, str):
+            self._frame_files.add(frame.path)
         old = self.session.old_source(frame.id) if frame.old_code else None
         if old is not None:
             ref = self._old_texts.setdefault(old, len(self._old_texts) + 1)
@@ -139,13 +145,42 @@ class Inspection:
                 if known == ref:
                     return Reply({"content": text, "mimeType": "text/x-python"})
             raise RequestError(f"unknown sourceReference {ref}" if ref else "missing argument 'source.path'")
-        if not os.path.isfile(path):
-            raise RequestError(f"{path}: no such file")
-        if os.path.getsize(path) > MAX_SOURCE_BYTES:
+        if not self._known_source(path):
+            raise RequestError(
+                f"{path} is not a source of the program: only the files of its loaded modules, of the "
+                "launched program and of the frames shown are served"
+            )
+        try:
+            st = os.stat(path)
+        except OSError:
+            raise RequestError(f"{path}: no such file") from None
+        if not stat.S_ISREG(st.st_mode):
+            raise RequestError(f"{path} is not a regular file")
+        if st.st_size > MAX_SOURCE_BYTES:
             raise RequestError(f"{path} is larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
         with open(path, "rb") as f:
-            content = f.read().decode("utf-8", "replace")
+            content = f.read(MAX_SOURCE_BYTES + 1).decode("utf-8", "replace")
         return Reply({"content": content, "mimeType": "text/x-python"})
+
+    def _known_source(self, path: str) -> bool:
+        """Whether `path` is one of the program's sources (the `source` request serves nothing else: a client
+        must not read any file the server's user can, such as ~/.ssh keys, through it)."""
+        want = os.path.realpath(path)
+        target = self.session.target
+        candidates: list[object] = [getattr(target, "program", None), *self._frame_files]
+        candidates += [_module_file(m) for m in list(sys.modules.values())]
+        candidates += list(linecache.cache)  # files whose lines Python read for a traceback or the engine
+        files = {f for f in candidates if isinstance(f, str) and f}
+        if path in files or os.path.abspath(path) in files:
+            return True
+        return any(os.path.realpath(f) == want for f in files)
+
+
+def _module_file(module: object) -> object:
+    try:
+        return vars(module).get("__file__")
+    except Exception:  # not a module (something the program put in sys.modules)
+        return None
 
 
 def _variable_body(get: Callable[[], Variable], value_key: str, missing: str) -> dict[str, Any]:
