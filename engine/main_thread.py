@@ -9,8 +9,10 @@ the same choice; the alternative (emulating those APIs on a secondary thread) ca
 
 While it serves:
 - SIGINT (Ctrl+C on a line console, `kill -INT`) pauses the running program instead of raising
-  KeyboardInterrupt, as pdb and pudb do. A program that installs its own SIGINT handler gets its handler. With
-  no program running, SIGINT raises KeyboardInterrupt out of `serve`, for the front end to end.
+  KeyboardInterrupt, as pdb and pudb do. A program that installs its own SIGINT handler gets its handler. A
+  SIGINT the program sends itself (`os.kill(os.getpid(), SIGINT)`, `signal.raise_signal`, `interrupt_main`)
+  is its own: KeyboardInterrupt, as without the debugger (program_sigint.py). With no program running,
+  SIGINT raises KeyboardInterrupt out of `serve`, for the front end to end.
 - After each run, every signal handler is put back as it was before the run: a restart starts clean.
 - `interrupt` raises an exception in the running program even inside a blocking call (`time.sleep`,
   `socket.accept`), which is how a terminate reaches a program that has no line events to give.
@@ -22,7 +24,6 @@ started before the program ran (so it is never the program's).
 
 from __future__ import annotations
 
-import os
 import queue
 import signal
 import sys
@@ -31,6 +32,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
+
+from .exit_guard import real_exit
+from .program_sigint import ProgramSigint
+
+_pthread_kill = signal.pthread_kill  # the real one: the program's run wraps it (program_sigint.py)
 
 _Handler = Callable[[int, FrameType | None], Any] | int | None
 
@@ -62,6 +68,11 @@ class MainThreadRunner:
         self._current: ProgramRun | None = None
         self._closed = threading.Event()
         self.idle = threading.Event()  # set once `serve` has returned: no program runs on the main thread
+        # whether the calling thread is one of the program's (the session says; Program sets it)
+        self.is_program_thread: Callable[[], bool] = lambda: False
+        self._own_sigint = ProgramSigint(
+            lambda: signal.getsignal(signal.SIGINT) == self._on_sigint, lambda: self.is_program_thread()
+        )
 
     # -- front end side (any thread) ------------------------------------------------------------------------
     def submit(self, fn: Callable[[], None]) -> ProgramRun:
@@ -83,7 +94,7 @@ class MainThreadRunner:
         if run is None or run.ident is None or signal.getsignal(signal.SIGINT) != self._on_sigint:
             return False
         self._raise = exc
-        signal.pthread_kill(run.ident, signal.SIGINT)
+        _pthread_kill(run.ident, signal.SIGINT)
         return True
 
     # -- main thread side -----------------------------------------------------------------------------------
@@ -112,11 +123,13 @@ class MainThreadRunner:
     def _run(self, run: ProgramRun) -> None:
         saved = _all_handlers()
         self._current = run
+        self._own_sigint.install()
         try:
             run.fn()
         except BaseException as exc:  # the session's entry point catches the program's; this is the engine's
             sys.excepthook(type(exc), exc, exc.__traceback__)
         finally:
+            self._own_sigint.uninstall()
             self._current = None
             self._raise = None
             _restore_handlers(saved)
@@ -137,6 +150,8 @@ class MainThreadRunner:
             raise exc
         if self._current is None:
             raise KeyboardInterrupt  # no program runs: Ctrl+C ends the front end, as it would without one
+        if self._own_sigint.take():
+            raise KeyboardInterrupt  # the program sent it itself: its own, as without the debugger
         self._relay_jobs.put(signum)  # SimpleQueue.put is safe in a signal handler; no lock is taken here
 
     def _relay(self) -> None:
@@ -176,4 +191,4 @@ def exit_now(code: int) -> None:
             stream.flush()
         except (OSError, ValueError, AttributeError):
             pass
-    os._exit(code)
+    real_exit(code)

@@ -14,11 +14,13 @@ import traceback
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING
 
-from . import forking, launch
+from . import exit_guard, forking, launch
 from .events import Exited, Output, ThreadEvent
+from .exit_guard import HardExits
 from .framecode import room
 from .main_thread import MainThreadRunner, ProgramRun
 from .parking import Step, Terminate
+from .program_atexit import ProgramAtexit
 from .sources import is_own_file, is_user_file, set_user_roots
 
 if TYPE_CHECKING:
@@ -33,6 +35,11 @@ class Program:
         self._stop_on_entry = False
         self._interruptible = False  # the program's code (or the wait for its threads) runs on the runner
         self._modules_before: set[str] = set()
+        self._ended = False  # the run's Exited was posted (by its end, or by a hard exit)
+        self._hard_exits = HardExits(self._hard_exit, session.threads.spawn_internal)
+        self._atexit = ProgramAtexit()
+        if runner is not None:
+            runner.is_program_thread = session.threads.is_debuggee  # its SIGINTs to itself are its own
 
     # -- launching ----------------------------------------------------------------------------------------
     def launch(self, target: launch.LaunchTarget, *, stop_on_entry: bool = False) -> None:
@@ -48,6 +55,7 @@ class Program:
             s.forget_function_hits()
             s.vars.clear()
             s.stop_event = None
+            self._ended = False
         self._stop_on_entry = stop_on_entry
         problem = target.check()
         if problem:
@@ -104,7 +112,16 @@ class Program:
     def _main(self) -> None:
         """One run of the program. It ends with exactly one Exited, however the run ends: `terminate` raises
         the end in this thread (at a line, or by interrupting a blocked call), and that may come just as the
-        program's own code returns."""
+        program's own code returns; `os._exit` in the program reports it and ends the process (exit_guard)."""
+        self._hard_exits.install()
+        self._atexit.install()
+        try:
+            self._main_run()
+        finally:
+            self._atexit.uninstall()
+            self._hard_exits.uninstall()
+
+    def _main_run(self) -> None:
         s = self.s
         s.threads.add_current()
         s.backend.thread_start()
@@ -119,24 +136,43 @@ class Program:
             code = 1
         finally:
             s.threads.discard_current()
-            with s.parking.cv:
-                s.run.exited()
-                s.exit_code = code
-                s.parking.steps.clear()
-                s.parking.stops.clear()
-                s.stop_event = None
-            if s.io.terminal is not None:
-                s.io.terminal.settle()  # what the program wrote shows before the news that it exited
-            s._emit(Exited(code))
+            try:
+                self._tell_left_behind()
+            except Terminate:  # a terminate's interrupt that was already on its way
+                pass
+            self._post_exited(code)
+
+    def _post_exited(self, code: int) -> None:
+        """The run is over: its one Exited (a hard exit on another thread may have posted it already)."""
+        s = self.s
+        with s.parking.cv:
+            if self._ended:
+                return
+            self._ended = True
+            s.run.exited()
+            s.exit_code = code
+            s.parking.steps.clear()
+            s.parking.stops.clear()
+            s.stop_event = None
+        if s.io.terminal is not None:
+            s.io.terminal.settle()  # what the program wrote shows before the news that it exited
+        s._emit(Exited(code))
+
+    def _hard_exit(self, code: int) -> None:
+        """`os._exit(code)` in the program (on a thread of the debugger's own; the process ends right after)."""
+        exit_guard.exiting.set()
+        self._post_exited(code)
 
     def _run_to_end(self) -> int:
-        """Run the program's code, then wait for its threads as Python does at exit; the exit code. Until it
-        returns, `terminate` may interrupt this thread (a wait for a blocked thread ends with code 1)."""
+        """Run the program's code, then wait for its threads and run its atexit handlers, as Python does at
+        exit; the exit code. Until it returns, `terminate` may interrupt this thread (a wait for a blocked
+        thread ends with code 1); a terminated run waits for no thread and runs no atexit handler."""
         with self.s.parking.cv:
             self._interruptible = True
         try:
             code = self._run_code()
             self._join_program_threads()
+            self._atexit.run()
             return code
         except Terminate:
             return 1
@@ -150,21 +186,46 @@ class Program:
         try:
             launch.run(s.target, prepare=getattr(s.backend, "prepare", None))
         except Terminate:
-            return 1
+            raise  # the run is being ended: no waiting for its threads
         except SystemExit as exc:
             return _exit_code(exc)
         except BaseException as exc:
             self.post_mortem(exc)
             s.threads.chain_excepthook(exc)  # then the program's own sys.excepthook, as Python would
-            return 1
+            # an uncaught KeyboardInterrupt ends a Python process by SIGINT: a shell sees 128 + 2
+            return 130 if isinstance(exc, KeyboardInterrupt) else 1
         finally:
             sys.settrace(None)
         return 0
 
+    def _program_threads(self) -> list[threading.Thread]:
+        """The program's non-daemon threads still alive (those Python waits for at exit), this one aside."""
+        me = threading.current_thread()
+        idents = self.s.debuggee_idents
+        return [t for t in threading.enumerate() if t.ident in idents and t is not me and not t.daemon]
+
     def _join_program_threads(self) -> None:
-        for t in threading.enumerate():
-            if t.ident in self.s.debuggee_idents and t is not threading.current_thread() and not t.daemon:
-                t.join()
+        for t in self._program_threads():
+            t.join()
+
+    def _tell_left_behind(self, wait: float = 0.5) -> None:
+        """After a terminated run: the program's threads end at their next line; one blocked in a call outside
+        Python code (a sleep, accept, select) never gets one. Those are named to the front end: they stay in
+        the process (a server serves on; a stdio server ends without them)."""
+        deadline = time.monotonic() + wait
+        left = self._program_threads()
+        for t in left:
+            t.join(max(0.0, deadline - time.monotonic()))
+        left = [t for t in left if t.is_alive()]
+        if left:
+            names = ", ".join(repr(t.name) for t in left)
+            self.s._emit(
+                Output(
+                    "console",
+                    f"dapper-tui: the program's thread{'s' if len(left) > 1 else ''} {names} did not end "
+                    "(blocked in a call outside Python code); left behind as the program ends.\n",
+                )
+            )
 
     def post_mortem(self, exc: BaseException) -> None:
         """An uncaught exception: its traceback to stderr, and a stop at the frame it came from."""

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from functools import singledispatchmethod
 from typing import TYPE_CHECKING, Any
 
 from .. import events as ev
+from .. import exit_guard
 from .output import OutputJoiner
 from .protocol import MessageWriter
 
@@ -152,6 +154,15 @@ class EngineEvents:
             self._exited = True
         self.writer.event("exited", {"exitCode": event.exit_code})
         self.terminated()
+        if exit_guard.exiting.is_set():
+            self._drain()
+
+    def _drain(self, deadline: float = 2.0) -> None:
+        """The process is about to end (the program called `os._exit`): wait until the writer has sent what a
+        request being answered holds back (its events go out right after its response)."""
+        end = time.monotonic() + deadline
+        while getattr(self.writer, "_held", 0) and time.monotonic() < end:
+            time.sleep(0.005)
 
     @_translate.register
     def _thread(self, event: ev.ThreadEvent) -> None:
