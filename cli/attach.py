@@ -334,3 +334,18 @@ def _install_quiet_terminate() -> None:
 
 def emit_note(program: AttachedProgram, text: str) -> None:
     program.s._emit(Output("console", text if text.endswith("\n") else text + "\n"))
+
+
+def rescan_breakpoints(session: DebugSession) -> None:
+    """Find the code of every file with breakpoints again (a heap scan). For modules that were imported past
+    the engine's import hook: pytest's assertion rewriter is first on sys.meta_path and imports the test modules
+    itself, so their functions never reached the backend and breakpoints in tests would not fire."""
+    from dapper_tui.engine.tracing._codes import BreakpointConfig
+
+    backend = session.backend
+    lock = getattr(backend, "_lock", None)
+    if lock is None or not hasattr(backend, "_config"):
+        return  # the settrace backend looks at every frame: nothing to find
+    with lock:
+        backend._config = BreakpointConfig()
+    session._refresh_tracing()
