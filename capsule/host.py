@@ -279,8 +279,7 @@ def _build_server(host: ToolHost, name: str, sessions: list[Any]) -> Any:
     from mcp.server.lowlevel import Server
 
     async def list_tools(ctx: Any, params: Any) -> types.ListToolsResult:
-        if ctx.session not in sessions:
-            sessions.append(ctx.session)
+        sessions[:] = [ctx.session]  # one stdio connection; the SDK makes a session object per request
         return types.ListToolsResult(
             tools=[
                 types.Tool(
@@ -294,8 +293,7 @@ def _build_server(host: ToolHost, name: str, sessions: list[Any]) -> Any:
         )
 
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
-        if ctx.session not in sessions:
-            sessions.append(ctx.session)
+        sessions[:] = [ctx.session]  # one stdio connection; the SDK makes a session object per request
         text, is_error = await host.call(params.name, params.arguments, params.meta)
         from dapper_tui.capsule.tool_errors import split_traceback  # a traceback: a second text content
 

@@ -1,0 +1,80 @@
+"""`dapper-tui mcp DIR` hot reload, through the real Python MCP client over stdio: one list_changed per applied
+reload however many requests came before, and a bad save never takes the server down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from capsule_helpers import make_project, write
+from mcp_helpers import connect
+
+TOOL = '''\
+VERSION = "{v}"
+
+
+def version() -> str:
+    """The tool module's version."""
+    return VERSION
+'''
+
+
+async def _fence(root: Path, seen, n: int) -> None:  # type: ignore[no-untyped-def]
+    """A prompt save: its prompts/list_changed comes after every notification of the saves before it."""
+    write(root / "src/prompts/fence.md", f"fence {n}\n")
+    await seen.until(lambda: seen.prompts_changed >= n)
+
+
+async def test_five_saves_with_fifty_requests_between_send_exactly_five_notifications(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "agent")
+    write(root / "src/tools/t.py", TOOL.format(v="v0"))
+    async with connect(root) as (client, seen):
+        assert (await client.call_tool("version", {})).content[0].text == "v0"
+        await _fence(root, seen, 1)  # the watcher is running
+        for save in range(1, 6):
+            for _ in range(50):
+                await client.list_tools()
+            write(root / "src/tools/t.py", TOOL.format(v=f"v{save}"))
+            await seen.until(lambda save=save: seen.tools_changed >= save)
+            assert (await client.call_tool("version", {})).content[0].text == f"v{save}"
+        await _fence(root, seen, 2)
+        assert seen.tools_changed == 5
+
+
+async def test_bad_saves_keep_the_server_and_the_other_tools(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "agent")
+    write(root / "src/tools/t.py", TOOL.format(v="v1"))
+    write(root / "src/tools/other.py", "def other() -> str:\n    return 'other'\n")
+    async with connect(root) as (client, seen):
+        await _fence(root, seen, 1)
+
+        # a parameter type without a JSON schema: that tool is left out, logged; the rest of the file serves
+        write(
+            root / "src/tools/other.py",
+            "import socket\n\n\ndef other() -> str:\n    return 'other2'\n\n\n"
+            "def wire(sock: socket.socket) -> str:\n    return 'never'\n",
+        )
+        await seen.until(lambda: seen.log_with("'wire' left out") is not None)
+        await seen.until(lambda: seen.tools_changed == 1)
+        names = {t.name for t in (await client.list_tools()).tools}
+        assert names == {"version", "other"}
+        assert (await client.call_tool("other", {})).content[0].text == "other2"
+
+        # a file that does not import: logged (with the error), its previous tools keep answering, no list_changed
+        write(root / "src/tools/t.py", "def version( -> str:\n")
+        await seen.until(lambda: seen.log_with("SyntaxError") is not None)
+        assert "t.py" in (seen.log_with("SyntaxError") or "")
+        assert (await client.call_tool("version", {})).content[0].text == "v1"
+        await _fence(root, seen, 2)
+        assert seen.tools_changed == 1
+
+        # a missing package: the hint points at requirements.txt
+        write(
+            root / "src/tools/dep.py", "import not_installed_pkg_xyz\n\n\ndef dep() -> str:\n    return 'x'\n"
+        )
+        await seen.until(lambda: seen.log_with("not_installed_pkg_xyz") is not None)
+        assert "requirements.txt" in (seen.log_with("not_installed_pkg_xyz") or "")
+
+        # fixed: served again, one more list_changed
+        write(root / "src/tools/t.py", TOOL.format(v="v2"))
+        await seen.until(lambda: seen.tools_changed == 2)
+        assert (await client.call_tool("version", {})).content[0].text == "v2"
