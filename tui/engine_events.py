@@ -86,6 +86,9 @@ def record_of(result: ReloadResult) -> ReloadRecord:
     return result.to_record()
 
 
+RUNNING_VIEW_DELAY = 0.15  # seconds a continued program runs before its stopped view is cleared
+
+
 class EngineEventView:
     """What the debugger screen shows for each kind of engine event."""
 
@@ -118,6 +121,16 @@ class EngineEventView:
         s = self.screen
         s.stop_gen += 1
         s.show_running()
+        # A step stops again within milliseconds: emptying the panes now and filling them again at the stop
+        # would draw the screen twice per step. The stale stop stays (as pudb's does) until the program has
+        # run for a moment without stopping.
+        gen = s.stop_gen
+        s.set_timer(RUNNING_VIEW_DELAY, lambda: self._show_running_view(gen))
+
+    def _show_running_view(self, gen: int) -> None:
+        s = self.screen
+        if s.stop_gen != gen:  # it stopped (or continued again) meanwhile
+            return
         s.stack.clear_stack("running")
         s.variables.show_frame(None)
         s.watches.show_values({})

@@ -14,9 +14,10 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from ..keys import CALL_STACK, KEYS
+from .steady_tree import SteadyTree
 
 
-class StackPane(Tree[Any]):
+class StackPane(SteadyTree[Any]):
     BINDINGS = [
         Binding(k.keys, f"screen.{k.action}", k.description, show=k.show, key_display=k.display)
         for k in KEYS

@@ -15,6 +15,8 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from .steady_tree import SteadyTree
+
 PAGE = 100
 
 
@@ -44,7 +46,7 @@ def var_label(var: Any, *, name: str | None = None) -> Text:
     return text
 
 
-class VarTree(Tree[VarNode]):
+class VarTree(SteadyTree[VarNode]):
     """A tree of engine variables that loads children on expand, page by page."""
 
     def __init__(self, label: str, *, id: str | None = None) -> None:
