@@ -1,51 +1,157 @@
-"""Ending a capsule with everything it started: no process outlives the capsule it came from.
+"""Ending a capsule with everything it started: no process outlives the capsule it came from, nor the agent.
 
 Each capsule process is started in a session of its own (``start_new_session``), so its pid is both its
-process-group id and its session id. Tool children, grandchildren and forked copies of the capsule inherit both.
-``end_capsule`` SIGKILLs the process group, then every process left in the session (a child that made a process
-group of its own, as a job-control shell does). A process that calls ``setsid()`` itself leaves the session and
-is out of reach; so is one that re-parents itself into another session by any other means.
+process-group id and its session id, and with a token of its own in its environment (``TOKEN_VAR``, also in the
+environment its activation gives the tools). Tool children, grandchildren and forked copies of the capsule
+inherit all three. ``end_capsule`` SIGKILLs the process group, then every process left in the session (a child
+that made a process group of its own, as a job-control shell does), and every process whose environment carries
+the capsule's token (a child that called ``setsid()``). Out of reach is only a process that both left the
+session and dropped the token from its environment (``setsid`` plus ``exec`` with a fresh environment).
+
+When the agent itself dies (``kill -9``, a crash) nothing in it runs any more, and a capsule that is hung, stopped
+(``SIGSTOP``) or simply has tool children would live on. So every capsule has a *watchdog*: this file run as a
+script (``python -I -S reaper.py PID TOKEN``, a few ms, no imports beyond the standard library), in a session of
+its own, blocked reading a pipe whose only writer is the agent. When the agent dies, or ends the capsule
+(``end_capsule`` closes the pipe), the read returns and the watchdog ends the capsule's group, session and token
+holders, then exits.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
+import secrets
 import signal
-from pathlib import Path
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from dapper_tui.capsule.connection import CapsuleConnection
+if TYPE_CHECKING:
+    import asyncio
+
+    from dapper_tui.capsule.connection import CapsuleConnection
+
+TOKEN_VAR = "DAPPER_CAPSULE_TOKEN"
+_SWEEPS = 5  # passes of one end: a process may fork between a pass's scan and its kills
+
+
+def _scan(sid: int, token: str | None) -> list[int]:
+    """Pids of live processes in session ``sid`` or whose environment holds ``token`` (Linux ``/proc``)."""
+    found: list[int] = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return found
+    entry = f"{TOKEN_VAR}={token}".encode() if token else b""
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2 :].split()  # state ppid pgrp session ...
+        if len(fields) < 4 or fields[0] == b"Z":
+            continue
+        if int(fields[3]) == sid:
+            found.append(int(name))
+            continue
+        if not entry:
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as fh:
+                environ = fh.read()
+        except OSError:  # another user's process: not one of ours
+            continue
+        if entry in environ.split(b"\0"):
+            found.append(int(name))
+    return found
 
 
 def session_members(sid: int) -> list[int]:
     """Pids of the live processes whose session id is ``sid`` (Linux ``/proc``; elsewhere none)."""
-    members: list[int] = []
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return members
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2 :].split()  # state ppid pgrp session ...
-        if len(fields) > 3 and fields[0] != "Z" and int(fields[3]) == sid:
-            members.append(int(entry.name))
-    return members
+    return _scan(sid, None)
+
+
+def _sweep(pid: int, token: str | None) -> None:
+    """SIGKILL ``pid``'s process group, its session and the holders of ``token`` (never this process)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    me = os.getpid()
+    for _ in range(_SWEEPS):
+        victims = [p for p in _scan(pid, token) if p != me]
+        if not victims:
+            return
+        for victim in victims:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(victim, signal.SIGKILL)
+
+
+# -- the agent's side ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Watchdog:
+    token: str
+    pipe: int  # the write end; closing it (or the agent's death) sets the watchdog off
+    proc: subprocess.Popen[bytes]
+
+
+_watchdogs: dict[int, _Watchdog] = {}  # capsule pid -> its watchdog
+_released: list[subprocess.Popen[bytes]] = []  # watchdogs set off, not yet reaped
+
+
+def new_token() -> str:
+    """A token for a capsule about to be spawned: put it in its environment as ``TOKEN_VAR``."""
+    return secrets.token_hex(16)
+
+
+def token_of(pid: int) -> str | None:
+    watchdog = _watchdogs.get(pid)
+    return watchdog.token if watchdog is not None else None
+
+
+def guard(pid: int, token: str) -> None:
+    """Start the watchdog of capsule ``pid`` (spawned with ``token`` in its environment)."""
+    read, write = os.pipe()  # not inheritable: only this process holds the write end
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", os.path.abspath(__file__), str(pid), token],
+            stdin=read,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C or a hang-up of the agent's terminal does not reach it
+            env={},
+        )
+    except OSError:
+        os.close(write)
+        raise
+    finally:
+        os.close(read)
+    _watchdogs[pid] = _Watchdog(token, write, proc)
+    _reap()
+
+
+def _release(pid: int) -> None:
+    """The capsule is ended: its watchdog sweeps once more, then exits (reaped later)."""
+    watchdog = _watchdogs.pop(pid, None)
+    if watchdog is not None:
+        os.close(watchdog.pipe)
+        _released.append(watchdog.proc)
+    _reap()
+
+
+def _reap() -> None:
+    _released[:] = [proc for proc in _released if proc.poll() is None]
 
 
 def end_capsule(pid: int) -> None:
-    """SIGKILL the process group and session that capsule ``pid`` leads (its own exit status is untouched)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-    for member in session_members(pid):
-        if member == os.getpid():
-            continue
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(member, signal.SIGKILL)
+    """SIGKILL the process group and session that capsule ``pid`` leads and the processes holding its token (its
+    own exit status is untouched), and let its watchdog go."""
+    _sweep(pid, token_of(pid))
+    _release(pid)
 
 
 async def close_capsule(conn: CapsuleConnection, timeout: float = 2.0) -> None:
@@ -64,8 +170,31 @@ async def close_capsule(conn: CapsuleConnection, timeout: float = 2.0) -> None:
 
 async def exited(proc: asyncio.subprocess.Process, timeout: float) -> bool:
     """Wait up to ``timeout`` for ``proc``'s exit status (not for its pipes, which its children may hold)."""
+    import asyncio
+
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while proc.returncode is None and loop.time() < deadline:
         await asyncio.sleep(0.01)
     return proc.returncode is not None
+
+
+# -- the watchdog -------------------------------------------------------------------------------------------------
+
+
+def _watch(pid: int, token: str) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    while True:
+        try:
+            if not os.read(0, 4096):
+                break  # the agent died, or ended the capsule
+        except InterruptedError:
+            continue
+        except OSError:
+            break
+    _sweep(pid, token)
+
+
+if __name__ == "__main__":
+    _watch(int(sys.argv[1]), sys.argv[2])

@@ -22,7 +22,7 @@ from dapper_tui.capsule import venv as venvs
 from dapper_tui.capsule.connection import CapsuleConnection, CapsuleError
 from dapper_tui.capsule.logfile import RotatingLog
 from dapper_tui.capsule.project import AgentConfig, AgentProject
-from dapper_tui.capsule.reaper import close_capsule, end_capsule
+from dapper_tui.capsule.reaper import TOKEN_VAR, close_capsule, end_capsule, guard, new_token, token_of
 from dapper_tui.capsule.secrets import Redactor, pump_redacted
 from dapper_tui.capsule.surface import hash_text, spec_from_wire
 from dapper_tui.capsule.tools import ToolSpec
@@ -117,6 +117,7 @@ class Spawner:
         self._log_file.write(data)
 
     async def spawn(self, python: str, startup: dict[str, str]) -> Process:
+        token = new_token()  # marks it and what its tools start, even past a setsid (capsule/reaper.py)
         proc = await asyncio.create_subprocess_exec(
             python,
             "-u",
@@ -129,10 +130,15 @@ class Spawner:
             stderr=asyncio.subprocess.PIPE,
             cwd=self.project.root,
             # PYTHON* variables from .env act at interpreter start-up, so they go in here, not only at activation
-            env={**os.environ, **startup, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, **startup, "PYTHONUNBUFFERED": "1", TOKEN_VAR: token},
             start_new_session=True,
             limit=64 * 1024 * 1024,
         )
+        try:
+            guard(proc.pid, token)  # its watchdog ends it and its children if this process dies
+        except OSError:
+            await discard(proc)
+            raise
         assert proc.stderr is not None
         pump = asyncio.get_running_loop().create_task(
             pump_redacted(proc.stderr, self._write_log, self.redactor)
@@ -189,7 +195,7 @@ class Spawner:
         proc.stdin.write(
             json.dumps(
                 {
-                    "env": env,
+                    "env": {**env, TOKEN_VAR: token_of(proc.pid) or ""},
                     "generation": number,
                     "status_file": str(status_file),
                     "address_space_mb": self.config.address_space_mb,
