@@ -8,6 +8,7 @@ import importlib.util
 import os
 import runpy
 import sys
+import time
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,6 +66,53 @@ class LaunchTarget:
         return None
 
 
+class _Environment:
+    """The environment as the run found it, put back afterwards: `os.environ` (the mapping, and the object
+    itself, which a program may rebind) and the C-level environment below it, which child processes inherit.
+    The C level has no listing, so while the run is on `os.putenv`/`os.unsetenv` note the names they touch
+    (`os.environ`'s own writes go through them too); each is put back, or unset, at the end."""
+
+    def __init__(self) -> None:
+        self.environ = os.environ
+        self.values = dict(os.environ)
+        self.touched: set[str] = set()
+        self._real = (os.putenv, os.unsetenv)
+        real_putenv, real_unsetenv = self._real
+        touched = self.touched
+
+        def putenv(name: str | bytes, value: str | bytes, /) -> None:
+            real_putenv(name, value)
+            touched.add(os.fsdecode(name))  # os.environ passes encoded names
+
+        def unsetenv(name: str | bytes, /) -> None:
+            real_unsetenv(name)
+            touched.add(os.fsdecode(name))
+
+        putenv.__doc__, unsetenv.__doc__ = real_putenv.__doc__, real_unsetenv.__doc__
+        self._wrappers = (putenv, unsetenv)
+        os.putenv, os.unsetenv = putenv, unsetenv
+
+    def restore(self) -> None:
+        if (os.putenv, os.unsetenv) == self._wrappers:
+            os.putenv, os.unsetenv = self._real
+        real_putenv, real_unsetenv = self._real
+        tz = os.environ.get("TZ")
+        os.environ = self.environ  # type: ignore[misc]  # noqa: B003 - the object, if the program rebound it
+        if dict(os.environ) != self.values:
+            os.environ.clear()
+            os.environ.update(self.values)
+        for name in self.touched:
+            try:
+                if name in self.values:
+                    real_putenv(name, self.values[name])
+                else:
+                    real_unsetenv(name)
+            except (OSError, ValueError, TypeError):
+                continue
+        if tz != self.values.get("TZ") or "TZ" in self.touched:
+            time.tzset()  # the program's time zone goes with its TZ
+
+
 class _Saved:
     """What a run changes in the process and the next run must find as a fresh process would: the arguments,
     the import system (path, finders, path hooks), `__main__`, the working folder and the environment."""
@@ -76,7 +124,7 @@ class _Saved:
         self.path_hooks = sys.path_hooks[:]
         self.main = sys.modules.get("__main__")
         self.cwd = os.getcwd()
-        self.env = dict(os.environ)
+        self.env = _Environment()
 
     def restore(self) -> None:
         sys.argv[:] = self.argv
@@ -84,9 +132,7 @@ class _Saved:
         sys.meta_path[:] = self.meta_path
         sys.path_hooks[:] = self.path_hooks
         sys.path_importer_cache.clear()  # finders the program's path hooks made
-        if dict(os.environ) != self.env:
-            os.environ.clear()
-            os.environ.update(self.env)
+        self.env.restore()
         if self.main is not None:
             sys.modules["__main__"] = self.main
         try:
