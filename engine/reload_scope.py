@@ -32,6 +32,7 @@ from dapper_tui.reload.record import ReloadRecord
 from .events import Event, Reloaded, Stopped
 from .hotreload._resolve import regular_file_refusal
 from .hotreload._sources import previous_source
+from .hotreload._transaction import RUNNING_REFUSAL
 from .session import DebugSession
 from .sources import (
     RELOAD_LIBRARIES_ENV,
@@ -95,11 +96,7 @@ class DebuggerReloadScope:
             )
         state = self.session.state
         if state == "running":
-            with self._lock:
-                self._pending[p] = Path(p)
-            if self.session.state == "stopped":  # it stopped meanwhile, and that stop did not see this save
-                self.session.threads.spawn_internal(self._apply_pending, "reload-pending")
-            return _record("pending", p, "saved while the program runs: it will reload at the next stop")
+            return self._pend(p)
         if state != "stopped":
             return _record(
                 "skipped",
@@ -120,7 +117,17 @@ class DebuggerReloadScope:
                 return _record("skipped", p, f"{reason}: not reloaded from a save; press R to apply it")
             if text is not None and self._known.get(p) == text:
                 return _record("skipped", p, "no change since the last reload")
-        return self.session.reload(p, options).to_record()  # `_known` is updated by the Reloaded event
+        result = self.session.reload(p, options)  # `_known` is updated by the Reloaded event
+        if not result.ok and result.error == RUNNING_REFUSAL and self.session.state == "running":
+            return self._pend(p)  # the program was resumed meanwhile (a settling save takes a while)
+        return result.to_record()
+
+    def _pend(self, p: str) -> ReloadRecord:
+        with self._lock:
+            self._pending[p] = Path(p)
+        if self.session.state == "stopped":  # it stopped meanwhile, and that stop did not see this save
+            self.session.threads.spawn_internal(self._apply_pending, "reload-pending")
+        return _record("pending", p, "saved while the program runs: it will reload at the next stop")
 
     def _loses_state(self, path: str, text: str) -> str | None:
         """Why applying `text` from a save would lose what the module holds, or None: an empty file, or one that

@@ -50,6 +50,10 @@ _NOT_STOPPED = {
     ),
 }
 
+RUNNING_REFUSAL = _NOT_STOPPED["running"][
+    0
+]  # a reload's error when the program runs (a save is then pending)
+
 
 class Transaction:
     """Applies one ``Edit`` to the running program: all of it, or (on any failure) none of it."""
