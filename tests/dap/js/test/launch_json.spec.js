@@ -32,11 +32,11 @@ const LAUNCH_JSON = {
       cwd: '${workspaceFolder}',
       stopOnEntry: false,
       justMyCode: true,
-      debugServer: 4711,
-      dapperToken: '${env:DAPPER_TUI_DAP_TOKEN}',
     },
   ],
 };
+// The README's "run the server yourself" variant adds these two keys.
+const DEBUG_SERVER_KEYS = { debugServer: 4711, dapperToken: '${env:DAPPER_TUI_DAP_TOKEN}' };
 
 const PROGRAM = [
   'import shapes',
@@ -153,19 +153,16 @@ describe('the README launch.json (dapper-tui dap)', function () {
   it('debugServer: connects to `dapper-tui dap --port N` with the token', async function () {
     const port = await freePort();
     const vars = { file: prog, workspaceFolder: dir, 'env:DAPPER_TUI_DAP_TOKEN': TOKEN };
-    const config = resolved(LAUNCH_JSON.configurations[0], vars);
-    config.debugServer = port; // the launch.json says 4711; the test takes a free port
+    const config = resolved(Object.assign({}, LAUNCH_JSON.configurations[0], DEBUG_SERVER_KEYS), vars);
+    config.debugServer = port; // the README says 4711; the test takes a free port
     server = await startServer(port);
     await client('unused', 'unused', 'dapper').start(config.debugServer);
     await editSaveReloadContinue(dc, config, shapes);
     assert.ok(stdout.includes('area 0\narea 77\nfinished'), stdout);
   });
 
-  it('executable adapter: `dapper-tui dap` on stdio, the same configuration without debugServer', async function () {
-    const vars = { file: prog, workspaceFolder: dir, 'env:DAPPER_TUI_DAP_TOKEN': '' };
-    const config = resolved(LAUNCH_JSON.configurations[0], vars);
-    delete config.debugServer;
-    delete config.dapperToken;
+  it('executable adapter: `dapper-tui dap` on stdio (what the extension starts)', async function () {
+    const config = resolved(LAUNCH_JSON.configurations[0], { file: prog, workspaceFolder: dir });
     const env = Object.assign({}, process.env);
     delete env.PYTHONDONTWRITEBYTECODE;
     await client(ADAPTER, 'dap', 'dapper', { env }).start();
