@@ -144,7 +144,7 @@ class Transaction:
             f"{who} {type(exc).__name__}: {exc}"
             + (f" (line {line})" if line else "")
             + "; the reload was rolled back"
-            + (f" (in-place changes undone: {', '.join(self.undo.restored)})" if self.undo.restored else "")
+            + (f" (in-place changes undone: {self.undo.summary()})" if self.undo.restored else "")
             + " and the old code keeps running"
         )
         if problems:

@@ -76,14 +76,11 @@ class _Snapshot:
                     setattr(obj, key, value)
                     changed = True
             return changed
-        if isinstance(obj, dict) or _instance_dict(obj) is not None:
-            d = obj if isinstance(obj, dict) else _instance_dict(obj)
-            assert d is not None
-            if _same_pairs(list(d.items()), saved):
-                return False
-            d.clear()
-            d.update(saved)
-            return True
+        if isinstance(obj, dict):
+            return _restore_dict(obj, saved, keep_order=True)
+        d = _instance_dict(obj)
+        if d is not None:  # key by key: a module's dict is never empty, even for a moment
+            return _restore_dict(d, saved, keep_order=False)
         if isinstance(obj, (set, collections.deque, list, bytearray)):
             if isinstance(obj, set):
                 if len(obj) == len(saved) and all(x in obj for x in saved):
@@ -105,6 +102,21 @@ class _Snapshot:
                 obj.extend(saved)
             return True
         return False
+
+
+def _restore_dict(d: dict[Any, Any], saved: list[tuple[Any, Any]], keep_order: bool) -> bool:
+    if _same_pairs(list(d.items()), saved):
+        return False
+    before = dict(saved)
+    for key in [k for k in d if k not in before]:
+        del d[key]
+    for key, value in saved:
+        if d.get(key, _MISSING) is not value:
+            d[key] = value
+    if keep_order and list(d) != list(before):  # a key removed and added again: the old order too
+        d.clear()
+        d.update(saved)
+    return True
 
 
 def _same_pairs(a: list[tuple[Any, Any]], b: list[tuple[Any, Any]]) -> bool:
@@ -176,6 +188,10 @@ class InPlaceUndo:
         self.copied = 0  # elements copied: the price of the snapshots
         self.unread = 0  # statements whose objects could not be read (what they change is not undone)
         journal.on_undo(self._restore)
+
+    def summary(self, shown: int = 5) -> str:
+        names = self.restored
+        return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
     def protect(self, ns: dict[str, Any], nodes: Iterable[ast.stmt]) -> None:
         """Snapshot what running ``nodes`` in ``ns`` may change in place (see the module doc)."""

@@ -4,7 +4,8 @@ Statements that ran before the ``raise`` may have changed, in place, objects the
 dict, a list, a set, an attribute of an existing object). After "rolled back" their contents are what they were.
 
 Covered: a dict item set, a list append, a set add, an attribute set on an object reached through another
-(``APP.settings.level``), a list grown by a function of the module that the new code calls, a decorator of an
+(``APP.settings.level``), an attribute added to an instance, a class attribute, a key a defaultdict makes when
+read, a list grown by a function of the module that the new code calls, a decorator of an
 existing object that registers the function (``@APP.route``), ``X += [...]`` on a list, a container kept by a
 module-mode re-run (``globals().get``). Not covered (documented in ``engine/hotreload/_undo.py``): objects
 changed through a function of another module, objects deeper than one level below the named one, ``__slots__``
@@ -19,13 +20,18 @@ from dapper_tui.engine.hotreload import ReloadOptions, reload_file
 from .conftest import Project
 
 SRC = """
+from collections import defaultdict
+
 STATE = {"n": 0}
+BUCKETS = defaultdict(list)
 ITEMS = []
 SEEN = set()
 REGISTRY = []
 
 
 class Settings:
+    DEFAULT = 1
+
     def __init__(self):
         self.level = 1
 
@@ -71,6 +77,7 @@ def _unchanged(mod) -> None:
     assert mod.REGISTRY == ["kept"]
     assert mod.APP.settings.level == 7
     assert mod.APP.routes == []
+    assert mod.BUCKETS == {} and mod.Settings.DEFAULT == 1 and not hasattr(mod.APP, "extra")
     assert mod.version() == 1
 
 
@@ -94,6 +101,9 @@ def _failing(body: str) -> str:
         ('ITEMS += ["new"]\n', "ITEMS"),
         ('@APP.route("/new")\ndef view():\n    return "view"\n', "APP"),
         ('STATE["n"] = -1\nITEMS.append("new")\nSEEN.add("new")\nAPP.settings.level = -1\n', "STATE"),
+        ('BUCKETS["new"].append(1)\n', "BUCKETS"),
+        ("Settings.DEFAULT = -1\n", "Settings"),
+        ("APP.extra = 1\n", "APP"),
     ],
     ids=[
         "dict-item",
@@ -104,6 +114,9 @@ def _failing(body: str) -> str:
         "augassign",
         "decorator",
         "all",
+        "defaultdict",
+        "class-attribute",
+        "new-attribute",
     ],
 )
 def test_statements_before_a_raise_leave_no_change(project: Project, body: str, undone: str) -> None:
