@@ -35,9 +35,11 @@ from typing import Any
 from dapper_tui.capsule.tools import (
     PACKAGE,
     Tool,
+    ToolError,
     ToolSpec,
     format_result,
     load_tools,
+    missing_package_hint,
     spec_for,
     validate_arguments,
 )
@@ -238,6 +240,12 @@ class ToolHost:
         if problems:
             return "invalid arguments for " + name + ": " + "; ".join(problems), True
         kwargs = {k: v for k, v in (arguments or {}).items() if k in tool.params}
+        try:
+            kwargs = tool.convert(kwargs)  # models, enum members, datetimes; Field limits
+        except ToolError as exc:
+            return f"invalid arguments for {name}: {exc}", True
+        if tool.context_param:
+            kwargs[tool.context_param] = ConsoleContext(name)
         func: Callable[..., Any] = tool.func
         pinned = (
             PinnedScript.from_meta(meta) if tool.spec.file == "<builtin>" and name == "run_script" else None
@@ -256,8 +264,44 @@ class ToolHost:
                 return f"{name} raised SystemExit({exc.code!r}); the capsule keeps running", True
             from dapper_tui.capsule.tool_errors import tool_error_text
 
-            return tool_error_text(name, exc, self.root), True  # the line, then the traceback
+            text = tool_error_text(name, exc, self.root)  # the line, then the traceback
+            hint = missing_package_hint(exc, self.root)
+            return (text + "\n\n" + hint if hint else text), True
         return format_result(value), False
+
+
+class ConsoleContext:
+    """What a tool that takes the MCP SDK's ``Context`` gets in the console's capsule: its progress and log
+    calls go to stderr (``data/logs/capsule.log``); ``dapper-tui mcp`` passes the SDK's real one."""
+
+    def __init__(self, tool: str) -> None:
+        self.tool = tool
+
+    def _write(self, kind: str, text: str) -> None:
+        print(f"tool {self.tool} {kind}: {text}", file=sys.stderr, flush=True)
+
+    async def report_progress(
+        self, progress: float, total: float | None = None, message: str | None = None
+    ) -> None:
+        self._write(
+            "progress",
+            f"{progress:g}" + (f"/{total:g}" if total else "") + (f" {message}" if message else ""),
+        )
+
+    async def log(self, level: str, data: Any, logger: str | None = None, **_: Any) -> None:
+        self._write(level, str(data))
+
+    async def debug(self, message: str, **_: Any) -> None:
+        self._write("debug", message)
+
+    async def info(self, message: str, **_: Any) -> None:
+        self._write("info", message)
+
+    async def warning(self, message: str, **_: Any) -> None:
+        self._write("warning", message)
+
+    async def error(self, message: str, **_: Any) -> None:
+        self._write("error", message)
 
 
 class _ToolExit(Exception):

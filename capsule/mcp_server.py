@@ -366,6 +366,11 @@ def main(argv: list[str] | None = None) -> int:
     import anyio
     import mcp.server.stdio
     from mcp.server.lowlevel import NotificationOptions
+    from mcp.shared.exceptions import MCPDeprecationWarning
+
+    # logging is deprecated at protocol 2026-07-28, and what every handshake-era client (Claude Desktop, VS Code,
+    # the Inspector) shows: a tool's ctx.info() must not print a warning into the server's stderr each time
+    warnings.filterwarnings("ignore", category=MCPDeprecationWarning)
 
     project = AgentProject(args.dir)
     root = project.root

@@ -4,6 +4,12 @@ Every public function defined in a tool file (name not starting with ``_``) is a
 description (a Google-style ``Args:`` section gives per-argument descriptions), and its JSON schema comes from
 its type hints: ``str``/``int``/``float``/``bool``, ``list[T]``, ``dict[str, T]``, ``T | None``, ``Literal``,
 ``enum.Enum``, and ``Annotated[T, "description"]`` (a ``dict`` in ``Annotated`` is merged into the schema).
+Pydantic models, dataclasses, ``datetime``/``date``/``time``/``timedelta``, ``UUID``, ``Decimal``, ``Path``
+and ``Annotated[T, Field(ge=.., le=.., description=..)]`` get pydantic's schema (limits included; models in the
+input schema's ``$defs``), and such a parameter, like an ``Enum``, is converted by pydantic before the call:
+the function gets the model, the ``datetime``, the enum member. A parameter annotated with the MCP SDK's
+``Context`` (``mcp.server.mcpserver.Context``) is not an argument: ``dapper-tui mcp`` passes the request's
+context, the console's capsule a stand-in whose progress and log calls go to ``capsule.log``.
 Parameters with defaults are optional. Arguments are validated against the schema before the call.
 
 Tool modules are compiled from their source every time a capsule starts, never from cached bytecode: a
@@ -70,19 +76,97 @@ class Tool:
     spec: ToolSpec
     func: Callable[..., Any]
     params: list[str] = field(default_factory=list)
+    converters: dict[str, Any] = field(default_factory=dict)  # parameter -> pydantic TypeAdapter
+    context_param: str | None = None  # the parameter that takes the MCP SDK's Context
+
+    def convert(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The arguments as the function takes them (models, enum members, datetimes); raises ``ToolError``."""
+        out = dict(kwargs)
+        for name, adapter in self.converters.items():
+            if name in out:
+                try:
+                    out[name] = adapter.validate_python(out[name])
+                except Exception as exc:  # pydantic's ValidationError
+                    raise ToolError(f"{name}: {exc}") from None
+        return out
 
 
 # -- schema ---------------------------------------------------------------------------------------------------
 
 
-def schema_for(hint: Any) -> dict[str, Any]:
-    """JSON schema for one type hint."""
+_PYDANTIC_CLASSES = (
+    "datetime.datetime",
+    "datetime.date",
+    "datetime.time",
+    "datetime.timedelta",
+    "uuid.UUID",
+    "decimal.Decimal",
+    "pathlib.Path",
+    "pathlib.PurePath",
+)
+
+
+def _pydantic_class(hint: Any) -> bool:
+    """A class pydantic validates from JSON: a model, a dataclass, a datetime, ..."""
+    if not isinstance(hint, type):
+        return False
+    import dataclasses
+
+    if dataclasses.is_dataclass(hint):
+        return True
+    if any(f"{c.__module__}.{c.__qualname__}" in _PYDANTIC_CLASSES for c in hint.__mro__):
+        return True
+    return any(c.__module__.startswith("pydantic") and c.__name__ == "BaseModel" for c in hint.__mro__)
+
+
+def _constraint(extra: Any) -> bool:
+    """``Field(...)`` or an ``annotated_types`` bound (``Ge``, ``Le``, ``MaxLen``, ...) in ``Annotated``."""
+    module = type(extra).__module__
+    return module.startswith(("pydantic", "annotated_types"))
+
+
+def _needs_pydantic(hint: Any) -> bool:
+    """Whether the JSON value must be converted for the function (enum member, model, datetime, limits)."""
+    if isinstance(hint, type) and (issubclass(hint, enum.Enum) or _pydantic_class(hint)):
+        return True
+    if get_origin(hint) is Annotated:
+        base, *extras = get_args(hint)
+        return any(_constraint(e) for e in extras) or _needs_pydantic(base)
+    return any(_needs_pydantic(a) for a in get_args(hint) if a is not Ellipsis)
+
+
+def is_context_hint(hint: Any) -> bool:
+    """The MCP SDK's ``Context`` (or ``Context | None``), checked by name: no ``mcp`` import here."""
+    for candidate in (hint, *get_args(hint)):
+        if isinstance(candidate, type) and any(
+            c.__name__ == "Context" and c.__module__.startswith("mcp.") for c in candidate.__mro__
+        ):
+            return True
+    return False
+
+
+def _pydantic_schema(hint: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    """Pydantic's JSON schema for ``hint``; its ``$defs`` go to ``defs`` (the input schema's own)."""
+    from pydantic import TypeAdapter
+
+    try:
+        schema = TypeAdapter(hint).json_schema()
+    except Exception as exc:
+        raise ToolError(f"unsupported type hint {hint!r}: {exc}") from exc
+    defs.update(schema.pop("$defs", {}))
+    schema.pop("title", None)
+    return schema
+
+
+def schema_for(hint: Any, defs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """JSON schema for one type hint (``defs``: where pydantic's ``$defs`` go)."""
+    defs = {} if defs is None else defs
     if hint is inspect.Parameter.empty or hint is Any or hint is object:
         return {}
     origin = get_origin(hint)
     if origin is Annotated:
         base, *extras = get_args(hint)
-        schema = schema_for(base)
+        schema = schema_for(base, defs)
         for extra in extras:
             if isinstance(extra, str):
                 schema["description"] = extra
@@ -90,6 +174,10 @@ def schema_for(hint: Any) -> dict[str, Any]:
                 schema.update(extra)
             elif hasattr(extra, "description") and isinstance(extra.description, str):
                 schema["description"] = extra.description
+        bounds = [e for e in extras if _constraint(e)]
+        if bounds:  # Field(ge=, le=, ...), annotated_types: pydantic's schema has the limits
+            limits = _pydantic_schema(Annotated[(base, *bounds)], defs)
+            schema.update({k: v for k, v in limits.items() if k not in schema})
         return schema
     if hint in _SIMPLE:
         return {"type": _SIMPLE[hint]}
@@ -106,33 +194,35 @@ def schema_for(hint: Any) -> dict[str, Any]:
         members = get_args(hint)
         non_null = [m for m in members if m is not type(None)]
         if len(non_null) == 1 and len(members) == 2:
-            inner = schema_for(non_null[0])
+            inner = schema_for(non_null[0], defs)
             if "type" in inner and isinstance(inner["type"], str) and "enum" not in inner:
                 return {**inner, "type": [inner["type"], "null"]}
             return {"anyOf": [inner, {"type": "null"}]}
-        return {"anyOf": [schema_for(m) for m in members]}
+        return {"anyOf": [schema_for(m, defs) for m in members]}
     if origin in (list, set, frozenset, typing.Sequence, tuple) or hint in (list, set, tuple):
         args = get_args(hint)
         schema = {"type": "array"}
         if origin is tuple and args and args[-1] is not Ellipsis:
-            schema["prefixItems"] = [schema_for(a) for a in args]
+            schema["prefixItems"] = [schema_for(a, defs) for a in args]
             schema["minItems"] = schema["maxItems"] = len(args)
         elif args:
-            schema["items"] = schema_for(args[0])
+            schema["items"] = schema_for(args[0], defs)
         return schema
     if origin in (dict, typing.Mapping) or hint is dict:
         args = get_args(hint)
         schema = {"type": "object"}
         if len(args) == 2:
-            schema["additionalProperties"] = schema_for(args[1])
+            schema["additionalProperties"] = schema_for(args[1], defs)
         return schema
     if typing.is_typeddict(hint):
         hints = get_type_hints(hint, include_extras=True)
         return {
             "type": "object",
-            "properties": {k: schema_for(v) for k, v in hints.items()},
+            "properties": {k: schema_for(v, defs) for k, v in hints.items()},
             "required": sorted(hint.__required_keys__),
         }
+    if _pydantic_class(hint):
+        return _pydantic_schema(hint, defs)
     raise ToolError(f"unsupported type hint {hint!r}")
 
 
@@ -177,15 +267,28 @@ def spec_for(func: Callable[..., Any], name: str | None = None) -> Tool:
     properties: dict[str, Any] = {}
     required: list[str] = []
     params: list[str] = []
+    defs: dict[str, Any] = {}
+    converters: dict[str, Any] = {}
+    context_param: str | None = None
     for param in inspect.signature(func).parameters.values():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
         if param.name in ("self", "cls"):
             continue
+        hint = hints.get(param.name, inspect.Parameter.empty)
+        if is_context_hint(hint):
+            context_param = param.name
+            continue
         try:
-            schema = schema_for(hints.get(param.name, inspect.Parameter.empty))
+            schema = schema_for(hint, defs)
+            if _needs_pydantic(hint):
+                from pydantic import TypeAdapter
+
+                converters[param.name] = TypeAdapter(hint)
         except ToolError as exc:
             raise ToolError(f"tool {name}, parameter {param.name}: {exc}") from exc
+        except Exception as exc:  # pydantic cannot build a validator for it
+            raise ToolError(f"tool {name}, parameter {param.name}: {type(exc).__name__}: {exc}") from exc
         if param.name in arg_docs and "description" not in schema:
             schema["description"] = arg_docs[param.name]
         if param.default is inspect.Parameter.empty:
@@ -195,13 +298,15 @@ def spec_for(func: Callable[..., Any], name: str | None = None) -> Tool:
             try:
                 json.dumps(default)
                 schema["default"] = default
-            except TypeError:
+            except (TypeError, ValueError):
                 pass
         properties[param.name] = schema
         params.append(param.name)
     input_schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
         input_schema["required"] = required
+    if defs:
+        input_schema["$defs"] = defs
     # The whole file counts: a module-level edit (a constant, a helper) changes what the tool does.
     try:
         source = Path(func.__code__.co_filename).read_text(encoding="utf-8") + inspect.getsource(func)
@@ -214,7 +319,7 @@ def spec_for(func: Callable[..., Any], name: str | None = None) -> Tool:
         source_hash=hashlib.sha256(source.encode()).hexdigest()[:12],
         file=getattr(func.__code__, "co_filename", ""),
     )
-    return Tool(spec=spec, func=func, params=params)
+    return Tool(spec=spec, func=func, params=params, converters=converters, context_param=context_param)
 
 
 # -- validation -----------------------------------------------------------------------------------------------
@@ -434,8 +539,16 @@ def load_tools(tools_dir: Path, files: list[Path]) -> tuple[dict[str, Tool], lis
 
 
 def format_result(value: Any) -> str:
+    """A tool's return value as the text the model reads: JSON for anything but a string (a pydantic model,
+    a dataclass, a datetime or an enum member as pydantic dumps it, not its ``str()``)."""
     if isinstance(value, str):
         return value
+    try:
+        from pydantic_core import to_jsonable_python
+
+        return json.dumps(to_jsonable_python(value, fallback=str), ensure_ascii=False)
+    except Exception:
+        pass
     try:
         return json.dumps(value, default=str, ensure_ascii=False)
     except (TypeError, ValueError):

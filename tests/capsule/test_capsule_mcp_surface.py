@@ -262,3 +262,49 @@ def test_inspector_cli_lists_calls_and_reads(tmp_path: Path) -> None:  # pragma:
     assert "review" in {p["name"] for p in run("--method", "prompts/list")["prompts"]}
     uri = (root / "data/notes/today.txt").as_uri()
     assert run("--method", "resources/read", "--uri", uri)["contents"][0]["text"] == "buy milk\n"
+
+
+async def test_the_same_typed_tools_in_the_console_capsule(tmp_path: Path) -> None:
+    from capsule_helpers import final_text
+    from dapper_tui.capsule.runtime import AgentRuntime
+
+    root = _project(tmp_path)
+    write(
+        root / "src/tools/typed.py", TYPED.split("def broken")[0]
+    )  # the console refuses a whole bad surface
+    async with AgentRuntime(root, warm_spare=False) as rt:
+        assert rt.start_record is not None and rt.start_record.outcome == "applied", rt.start_record
+        tools = {t.name: t for t in rt.tools()}
+        assert tools["pick"].input_schema["properties"]["n"]["maximum"] == 10
+        assert "ctx" not in tools["crunch"].input_schema["properties"]
+
+        async def call(line: str) -> str:
+            return (await final_text(rt, None, line))[0]
+
+        assert await call('/call paint {"color": "red"}') == "paint: Color.RED"
+        order = {"customer": "ada", "items": [{"name": "tea", "quantity": 2}, {"name": "jam"}]}
+        placed = await call("/call place " + json.dumps({"order": order, "at": "2026-01-02T03:04:05Z"}))
+        assert json.loads(placed.removeprefix("place: ")) == {
+            "customer": "ada",
+            "total_items": 3,
+            "when": "2026-01-02T03:04:05Z",
+        }
+        span = await call('/call span {"window": {"start": "2026-05-01", "days": 3}}')
+        assert span == "span: 2026-05-01+3 m"
+        assert await call('/call pick {"n": 4}') == "pick: 8"
+        too_big = await call('/call pick {"n": 11}')
+        assert "less than or equal to 10" in too_big, too_big
+        assert await call('/call crunch {"steps": 2}') == "crunch: crunched"
+    log = (root / "data/logs/capsule.log").read_text()
+    assert "tool crunch progress: 2/2 step 2" in log
+
+
+async def test_example_project_serves(tmp_path: Path) -> None:
+    root = tmp_path / "mcp_agent"
+    shutil.copytree(Path(__file__).parents[2] / "examples/mcp_agent", root)
+    async with connect(root) as (client, _seen):
+        assert {t.name for t in (await client.list_tools()).tools} == {"quote", "restock"}
+        order = {"customer": "ada", "lines": [{"item": "tea", "quantity": 2}]}
+        quoted = await client.call_tool("quote", {"order": order, "size": "large"})
+        assert quoted.structured_content is not None and quoted.structured_content["total"] == 9.9
+        assert [p.name for p in (await client.list_prompts()).prompts] == ["summarize_orders"]
