@@ -41,7 +41,7 @@ READY_SECONDS = 30.0  # how long the program waits for its front end to come up 
 class _Run:
     """The attached program's thread, joinable like the ProgramRun a launch makes: done at its end."""
 
-    def __init__(self, ident: int) -> None:
+    def __init__(self, ident: int | None) -> None:
         self.ident: int | None = ident
         self.done = threading.Event()
 
@@ -76,7 +76,7 @@ class AttachedProgram(Program):
         self._install()
         with s.parking.cv:
             s.run.launched()
-        self.thread = _Run(threading.get_ident())
+        self.thread = _Run(None)  # the program's thread: the first one that stops
         try:
             threading._register_atexit(self._at_shutdown)  # type: ignore[attr-defined]
         except (AttributeError, RuntimeError):  # shutting down already: the front end sees no exit
@@ -85,6 +85,8 @@ class AttachedProgram(Program):
     def join_current_thread(self) -> None:
         """The calling thread is the program's from now on (traced, stopped with the others)."""
         s = self.s
+        if isinstance(self.thread, _Run) and self.thread.ident is None:
+            self.thread.ident = threading.get_ident()
         if threading.get_ident() not in s.debuggee_idents:
             s.threads.add_current()
             s.backend.thread_start()
@@ -137,7 +139,7 @@ class AttachedProgram(Program):
             self._join_program_threads()
         except Terminate:
             pass
-        self.finish(1 if self.uncaught else 0)
+        self.finish(1 if self.uncaught or s.run.ending else 0)  # a SystemExit's own code is not known here
 
     def finish(self, code: int) -> None:
         s = self.s

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,46 @@ def _read_until(proc: subprocess.Popen[str], marker: str, timeout: float = 60.0)
         raise AssertionError(f"{marker!r} never came:\n{''.join(seen)}")
     reader.join()
     return "".join(seen)
+
+
+def test_plain_env_on_a_terminal_gives_the_line_console(prog: Path) -> None:
+    """DAPPER_TUI_PLAIN=1 (or TERM=dumb) on a real terminal: the line console instead of the full-screen app."""
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [PY, "prog.py"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        cwd=prog.parent,
+        env=_env(prog.parent, DAPPER_TUI_PLAIN="1", TERM="xterm"),
+    )
+    os.close(slave)
+    seen = b""
+
+    def read_until(marker: bytes) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + 60
+        while marker not in seen:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([master], [], [], left)[0]:
+                raise AssertionError(f"{marker!r} never came: {seen!r}")
+            try:
+                seen += os.read(master, 4096)
+            except OSError:  # the process ended
+                raise AssertionError(f"{marker!r} never came: {seen!r}") from None
+
+    try:
+        read_until(b"(dapper)")
+        assert b"prog.py:8 in main()" in seen
+        os.write(master, b"c\n")
+        read_until(b"done")
+        assert b"after stop 42" in seen
+        os.write(master, b"q\n")
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)

@@ -102,6 +102,7 @@ def test_breakpoint_with_pythonbreakpoint_opens_the_tui_and_the_program_runs_on_
     term.start(f"{sys.executable} prog.py", PYTHONBREAKPOINT="dapper_tui.set_trace")
     screen = term.wait_for("breakpoint() call")
     assert " 8 ▶     breakpoint()  # STOP" in screen  # stopped at the caller's line
+    assert "Re-run test" not in screen  # T is pytest --dapper's
     term.wait_for("x = 41")  # its locals
     term.keys(*["Up"] * 6, "b")  # a breakpoint on line 2, set at this stop
     term.wait_for("prog.py:2")
