@@ -18,14 +18,20 @@ earlier session closed as interrupted) is printed but does not fail the command.
 Stdin (the long-lived session): each line is exactly one message, taken literally (a backslash stays a
 backslash, and the JSON escapes inside ``/call`` arguments keep their JSON meaning). A line that starts with
 ``{`` must be a JSON object ``{"message": "..."}`` and sends that string, which may span several lines (a
-multi-``/call`` message); a line that starts with ``{`` and is not such an object is answered with an
-``error`` event and sends nothing.
+multi-``/call`` message), or ``{"cancel": true}``, which cancels the running turn (its call in flight gets a
+``cancelled`` error result, the thread a ``cancelled`` error event); a line that starts with ``{`` and is
+neither is answered with an ``error`` event and sends nothing. A message that arrives while a turn runs is
+answered with a ``queued`` event (``message``, ``position``) and runs when the turns before it have ended.
+
+Streamed text is printed as it arrives: with ``--json`` as ``assistant_delta`` events (``--no-deltas`` leaves
+them out, the ``assistant`` event still carries the whole text), in plain mode as the reply's line growing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 import threading
@@ -54,23 +60,51 @@ def _print(obj: dict[str, Any]) -> None:
 
 
 class _Printer:
+    """Prints events. Plain mode prints a streamed reply as it arrives (``[rN] agent: `` and then each piece),
+    and ends its line when the step's ``assistant`` event comes."""
+
     def __init__(self, as_json: bool, deltas: bool) -> None:
         self.as_json = as_json
         self.deltas = deltas
         self.errors = 0
+        self._open: tuple[str, str | None, object] | None = None  # the (thread, turn, step) being streamed
 
     def __call__(self, event: Event) -> None:
         if (
-            event.type == "error" and event.turn is not None
-        ):  # a notice outside the turn (a repair) is no failure
+            event.type == "error" and event.turn is not None and not event.get("cancelled")
+        ):  # a notice outside the turn (a repair) is no failure, nor is a turn the user cancelled
             self.errors += 1
-        if event.type == "assistant_delta" and (not self.deltas or not self.as_json):
-            return
         if self.as_json:
-            _print(event.to_dict())
+            if event.type != "assistant_delta" or self.deltas:
+                _print(event.to_dict())
+            return
+        key = (event.thread, event.turn, event.get("step"))
+        if event.type == "assistant_delta":
+            if self._open != key:
+                self._end_line()
+                sys.stdout.write(f"[r{event.revision}] agent: ")
+                self._open = key
+            sys.stdout.write(str(event.get("text", "")))
+            sys.stdout.flush()
+            return
+        if event.type == "assistant" and self._open == key:
+            self._open = None
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+            return
+        self._end_line()
+        if event.type == "queued":
+            sys.stdout.write(f"(queued, {event.get('position')} ahead) {event.get('message')}\n")
+        elif event.type == "note":
+            sys.stdout.write(f"({event.get('message')})\n")
         elif event.type not in ("thread_start", "turn_end"):
             sys.stdout.write(event.summary() + "\n")
             sys.stdout.flush()
+
+    def _end_line(self) -> None:
+        if self._open is not None:
+            self._open = None
+            sys.stdout.write("\n")
 
 
 async def _one_turn(args: argparse.Namespace) -> int:
@@ -103,8 +137,12 @@ async def _one_turn(args: argparse.Namespace) -> int:
     return 1 if printer.errors else 0
 
 
-def read_message(line: str) -> str:
-    """The message a stdin line carries (see the module docstring); ``ValueError`` for a bad JSON line."""
+CANCEL = object()  # what a ``{"cancel": true}`` line means
+
+
+def read_line(line: str) -> str | object:
+    """The message a stdin line carries, or ``CANCEL`` (see the module docstring); ``ValueError`` for a bad
+    JSON line."""
     text = line.rstrip("\r\n")
     if not text.lstrip().startswith("{"):
         return text
@@ -112,11 +150,23 @@ def read_message(line: str) -> str:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(
-            f'a line starting with "{{" must be a JSON object {{"message": ...}}: {exc}'
+            f'a line starting with "{{" must be a JSON object {{"message": ...}} or {{"cancel": true}}: {exc}'
         ) from exc
+    if isinstance(raw, dict) and raw.get("cancel") is True and "message" not in raw:
+        return CANCEL
     if not isinstance(raw, dict) or not isinstance(raw.get("message"), str):
-        raise ValueError('a line starting with "{" must be a JSON object {"message": "..."}')
+        raise ValueError(
+            'a line starting with "{" must be a JSON object {"message": "..."} or {"cancel": true}'
+        )
     return raw["message"]
+
+
+def read_message(line: str) -> str:
+    """The message a stdin line carries; ``ValueError`` for a bad JSON line or a cancel line."""
+    message = read_line(line)
+    if not isinstance(message, str):
+        raise ValueError('{"cancel": true} is not a message')
+    return message
 
 
 async def _session(args: argparse.Namespace) -> int:
@@ -154,23 +204,49 @@ async def _session(args: argparse.Namespace) -> int:
         loop.call_soon_threadsafe(lines.put_nowait, None)
 
     threading.Thread(target=read_stdin, name="agent-stdin", daemon=True).start()
+    messages: asyncio.Queue[str | None] = asyncio.Queue()
+    state = {"running": False}
+
+    async def run_turns() -> None:
+        while (text := await messages.get()) is not None:
+            state["running"] = True
+            try:
+                async for _event in runtime.send(thread, text):
+                    pass
+            finally:
+                state["running"] = False
+
+    def notice(kind: str, **data: Any) -> None:
+        printer(Event(type=kind, thread=thread, revision=runtime.revision, data=data))
+
+    turns = loop.create_task(run_turns())
     try:
         while True:
             line = await lines.get()
             if line is None:
                 break
             try:
-                text = read_message(line)
+                text = read_line(line)
             except ValueError as exc:
-                printer(
-                    Event(type="error", thread=thread, revision=runtime.revision, data={"message": str(exc)})
-                )
+                notice("error", message=str(exc))
                 continue
+            if text is CANCEL:
+                if not runtime.cancel(thread):
+                    notice("note", message="no turn is running: nothing to cancel")
+                continue
+            assert isinstance(text, str)
             if not text.strip():
                 continue
-            async for _event in runtime.send(thread, text):
-                pass
+            waiting = messages.qsize() + (1 if state["running"] else 0)
+            if waiting:
+                notice("queued", message=text, position=waiting)
+            messages.put_nowait(text)
+        messages.put_nowait(None)  # end of input: the turns already sent still run
+        await turns
     finally:
+        turns.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await turns
         await runtime.close()
     return 0
 

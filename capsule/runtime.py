@@ -99,6 +99,8 @@ class AgentRuntime:
         self._thread_locks: dict[str, asyncio.Lock] = {}
         self._subscribers: list[Callable[[Event], None]] = []
         self._turn_queues: dict[str, asyncio.Queue[Event | None]] = {}
+        self._turn_tasks: dict[str, asyncio.Task[str]] = {}  # the running turn of each thread
+        self._cancelled: set[asyncio.Task[str]] = set()  # turns ended by ``cancel``
         self._streams: dict[tuple[str, str | None, object], StreamRedactor] = {}  # (thread, turn, step)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
@@ -396,21 +398,43 @@ class AgentRuntime:
                     )
                 )
                 task.add_done_callback(lambda _t: queue.put_nowait(None))
+                self._turn_tasks[thread_id] = task
                 try:
                     while True:
                         event = await queue.get()
                         if event is None:
                             break
                         yield event
-                    await task
+                    try:
+                        await task
+                    except asyncio.CancelledError:
+                        if task not in self._cancelled:
+                            raise
                 finally:
                     self._turn_queues.pop(thread_id, None)
+                    self._turn_tasks.pop(thread_id, None)
+                    self._cancelled.discard(task)
                     if not task.done():
                         task.cancel()
         finally:
             self._running[thread_id] -= 1
             if not self._running[thread_id]:
                 del self._running[thread_id]
+
+    def turn_running(self, thread_id: str | None) -> bool:
+        """Whether a turn is running in ``thread_id``."""
+        task = self._turn_tasks.get(thread_id or "")
+        return task is not None and not task.done()
+
+    def cancel(self, thread_id: str | None) -> bool:
+        """Cancel the turn running in ``thread_id``: its call in flight gets a ``cancelled`` error result, the
+        thread a ``cancelled`` error, and ``send`` ends normally. ``False`` when no turn is running there."""
+        task = self._turn_tasks.get(thread_id or "")
+        if task is None or task.done():
+            return False
+        self._cancelled.add(task)
+        task.cancel()
+        return True
 
     async def run(self, thread_id: str | None, text: str) -> list[Event]:
         """``send`` collected into a list."""

@@ -3,11 +3,18 @@
 A turn pins the surface it starts on (``manager.pin()``); its model requests use that surface's identity and
 tool declarations, and its tool calls go to that surface's capsule generation, even if a newer one becomes
 current meanwhile. Every event of the turn carries the pinned revision. A result longer than
-``result_max_bytes`` is stored in ``data/`` and the thread gets a preview (``capsule/results.py``).
+``result_max_bytes`` is stored in ``data/`` and the thread gets a preview (``capsule/results.py``); a stored
+result longer than that (a thread written before the cap, or under a higher one) is cut for the model, with
+a line that says so (``model_text``).
+
+A turn's task may be cancelled (the console's Esc or Ctrl+C, a ``{"cancel": true}`` line in ``--json``): the
+call running then gets an error result ``cancelled`` (``cancelled: true``), the thread an ``error`` event
+``cancelled`` (``cancelled: true``), and the turn ends (``turn_end``) before the cancellation goes on.
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import traceback
 from collections.abc import Callable
@@ -18,9 +25,24 @@ from dapper_tui.capsule.manager import CapsuleManager
 from dapper_tui.capsule.models import Message, Model, ModelError
 from dapper_tui.capsule.results import cap_result
 
+CANCELLED = "cancelled"
 
-def history_to_messages(events: list[Event]) -> list[Message]:
+
+def model_text(text: str, max_bytes: int | None) -> str:
+    """``text`` as the model gets it: at most ``max_bytes`` (about), the cut said in a last line."""
+    if (
+        max_bytes is None
+        or len(text) <= max_bytes // 4
+        or len(text.encode("utf-8", "surrogatepass")) <= max_bytes
+    ):
+        return text
+    keep = text.encode("utf-8", "surrogatepass")[: max(0, max_bytes - 200)].decode("utf-8", "ignore")
+    return keep + f"\n[... cut for the model: {len(text)} characters in all, the first {len(keep)} shown]"
+
+
+def history_to_messages(events: list[Event], max_result_bytes: int | None = None) -> list[Message]:
     """Model messages from stored events. A call without a result (the process died mid-call) gets one.
+    A result over ``max_result_bytes`` is cut (``model_text``).
 
     Results are matched to calls by (turn, call id): call ids are only unique within a turn (the scripted
     model numbers its calls from 1 in every turn, providers may reuse ids).
@@ -66,7 +88,7 @@ def history_to_messages(events: list[Event]) -> list[Message]:
                     "role": "tool",
                     "tool_call_id": event.get("call_id"),
                     "name": event.get("tool"),
-                    "content": event.get("result", ""),
+                    "content": model_text(str(event.get("result", "")), max_result_bytes),
                     "is_error": bool(event.get("is_error")),
                 }
             )
@@ -90,13 +112,15 @@ async def run_turn(
     turn = secrets.token_hex(4)
     surface = manager.pin()
     revision = surface.revision
+    running: dict[str, Any] = {}  # the tool call in flight, if any
 
     def event(kind: str, **data: Any) -> None:
         emit(Event(type=kind, thread=thread, revision=revision, turn=turn, data=data))
 
     try:
         event("user", text=text, generation=surface.generation_number)
-        messages = [*history_to_messages(history), {"role": "user", "content": text}]
+        limit = manager.config.result_max_bytes
+        messages = [*history_to_messages(history, limit), {"role": "user", "content": text}]
         for step in range(max_steps):
             reply = await model.respond(
                 surface.identity.text,
@@ -120,7 +144,9 @@ async def run_turn(
                     step=step,
                     generation=surface.generation_number,
                 )
+                running.update(tool=call.name, call_id=call.id, step=step)
                 result, is_error = await manager.call(surface, call.name, call.arguments)
+                running.clear()
                 project, limit = manager.project, manager.config.result_max_bytes
                 result, stored = cap_result(project.root, project.data_dir, call.name, result, limit)
                 event(
@@ -144,6 +170,18 @@ async def run_turn(
                 )
         else:
             event("error", message=f"the turn stopped after {max_steps} model steps")
+    except asyncio.CancelledError:
+        if running:
+            event(
+                "tool_result",
+                **running,
+                result=CANCELLED,
+                is_error=True,
+                cancelled=True,
+                generation=surface.generation_number,
+            )
+        event("error", message=CANCELLED, cancelled=True)
+        raise
     except ModelError as exc:
         event("error", message=str(exc))
     except Exception as exc:  # a bug or a protocol surprise ends this turn, never the session

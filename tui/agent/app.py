@@ -1,6 +1,9 @@
 """`dapper-tui agent DIR`: the agent console. The agent pane beside the reload log, one reload coordinator.
 
 `--watch` attaches read-only to threads another process writes in DIR/data.
+
+Below ``WIDE`` columns the reload log is hidden, so the conversation gets the width (Ctrl+L shows it and
+moves the focus there; Ctrl+L again, or Esc, hides it). Esc or Ctrl+C cancels a running turn.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from typing import Any
 
 from dapper_tui.reload.coordinator import ReloadCoordinator
 from dapper_tui.reload.record import ReloadRecord
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -37,13 +41,18 @@ class AgentConsoleApp(App[int]):
     #agent-main { height: 1fr; }
     #agent-main AgentPane { width: 3fr; }
     #agent-main ReloadLogPane { width: 2fr; }
+    AgentConsoleApp.-narrow #agent-main ReloadLogPane { display: none; }
+    AgentConsoleApp.-narrow.-show-log #agent-main ReloadLogPane { display: block; width: 1fr; }
+    AgentConsoleApp.-narrow.-show-log #agent-main AgentPane { display: none; }
     """
+    WIDE = 120  # columns from which the reload log shows beside the agent pane
     BINDINGS = [
         Binding("ctrl+r", "reload", "Reload tools", key_display="^r"),
         Binding("ctrl+alt+r", "reload", "Reload tools", show=False),
         Binding("ctrl+n", "new_thread", "New thread", key_display="^n"),
         Binding("ctrl+l", "focus_log", "Reload log", key_display="^l"),
         Binding("escape", "focus_composer", "Composer", show=False),
+        Binding("ctrl+c", "cancel_turn", "Cancel turn", priority=True, show=False),
         Binding("ctrl+q", "quit", "Quit", key_display="^q"),
     ]
 
@@ -110,13 +119,34 @@ class AgentConsoleApp(App[int]):
             self.pane.show_thread(None)
             self.action_focus_composer()
 
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < self.WIDE, "-narrow")
+
     def action_focus_log(self) -> None:
+        if self.has_class("-narrow"):
+            self.toggle_class("-show-log")
+            if not self.has_class("-show-log"):
+                self.action_focus_composer()
+                return
         self.query_one(ReloadLogPane).query_one("#reload-table").focus()
 
     def action_focus_composer(self) -> None:
+        if self.pane.turn_running:
+            self.pane.action_cancel_turn()
+            return
+        self.remove_class("-show-log")
         composers = self.query("#agent-composer")
         if composers:
             composers.first().focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_turn":
+            panes = self.query(AgentPane)
+            return bool(panes) and panes.first().turn_running
+        return True
+
+    def action_cancel_turn(self) -> None:
+        self.pane.action_cancel_turn()
 
     def on_unmount(self) -> None:
         if self._unsubscribe:

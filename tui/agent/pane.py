@@ -1,5 +1,11 @@
 """The agent pane: thread list, the live thread, and a composer. It drives an AgentRuntime (capsule/) on the
 app's asyncio loop, or, with `watch=True`, follows threads another process writes (read-only).
+
+A message sent while a turn runs waits in a queue (shown above the composer) and runs when the turns before
+it have ended. Esc or Ctrl+C while a turn runs cancels it (its call in flight gets a ``cancelled`` result);
+the queue then goes on. A message with ``{{placeholders}}`` (a prompt from the palette, or typed) asks for
+their values before it is sent. In a narrow pane the thread list is narrower, so the thread keeps most of the
+width.
 """
 
 from __future__ import annotations
@@ -11,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 from dapper_tui.capsule.events import Event
 from textual import events, on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from .prompt_form import PromptValues, fill, placeholders
 from .thread_view import ThreadView
 
 if TYPE_CHECKING:
@@ -57,11 +65,21 @@ class AgentPane(Vertical):
     AgentPane #agent-status { height: 1; background: $boost; color: $text-muted; padding: 0 1; }
     AgentPane #agent-body { height: 1fr; }
     AgentPane #agent-threads { width: 28; height: 1fr; border: round $primary 40%; }
+    AgentPane.-narrow #agent-threads { width: 16; }
     AgentPane #agent-threads:focus { border: round $accent; }
     AgentPane ThreadView { border: round $primary 40%; }
+    AgentPane.-narrow ThreadView { padding: 0; }
     AgentPane ThreadView:focus { border: round $accent; }
+    AgentPane #agent-queue { height: auto; max-height: 4; color: $warning; padding: 0 1; display: none; }
+    AgentPane #agent-queue.-queued { display: block; }
     AgentPane #agent-composer { dock: bottom; }
     """
+    NARROW = 100  # columns below which the thread list narrows
+    BINDINGS = [
+        # priority: before the composer's own Esc and Ctrl+C (copy); only while a turn runs (check_action)
+        Binding("escape", "cancel_turn", "Cancel turn", priority=True, show=False),
+        Binding("ctrl+c", "cancel_turn", "Cancel turn", priority=True, show=False),
+    ]
 
     class Ready(Message):
         """The runtime started (or failed to): the status line says which."""
@@ -85,7 +103,8 @@ class AgentPane(Vertical):
         self._follow: asyncio.Task[None] | None = None
         self._unsubscribe: Any = None
         self._started = asyncio.Event()  # the first capsule generation is current: turns may run
-        self.busy = False
+        self.busy = False  # a turn is running or about to (queued messages included)
+        self.queue: list[str] = []  # messages sent while a turn runs, run in order after it
 
     def compose(self) -> ComposeResult:
         yield Static("starting agent…", id="agent-status")
@@ -98,6 +117,7 @@ class AgentPane(Vertical):
                 view.border_title = "Thread (read-only)" if self.watch else "Thread"
                 yield view
                 if not self.watch:
+                    yield Static("", id="agent-queue")
                     yield Composer(
                         placeholder="message, or /call TOOL {json}   (Enter sends; pasted lines are kept)",
                         id="agent-composer",
@@ -142,7 +162,7 @@ class AgentPane(Vertical):
         self._update_suggestions()
         self.refresh_threads()
         threads = runtime.threads()
-        if threads:
+        if threads and self.thread_id is None and not self.busy:
             self.show_thread(threads[-1].id)
         self.post_message(self.Ready())
 
@@ -191,30 +211,40 @@ class AgentPane(Vertical):
 
     def show_thread(self, thread_id: str | None) -> None:
         """Switch the view to a thread: its whole history, then live events."""
-        self.thread_id = thread_id
         view = self.view
         view.clear()
-        view.thread_id = thread_id
         if thread_id is None:
+            self.thread_id = view.thread_id = None
             if self.runtime is not None and not self.watch:
-                self.runtime.activate_thread(None)  # a new thread: records are held until it exists
+                self.runtime.activate_thread(None)  # a new thread: records are held for it until it exists
             return
         if self.watch:
+            self.thread_id = view.thread_id = thread_id
             if self._follow is not None:
                 self._follow.cancel()
             self._follow = asyncio.get_running_loop().create_task(self._follow_thread(thread_id))
             return
         assert self.runtime is not None
-        for event in self.runtime.history(thread_id):
-            view.add_event(event)
         # The thread on screen is the one being worked in: reload records are written to it from now on.
+        # Opened for writing first: calls an earlier session left open are closed (interrupted) in the file,
+        # so the history read next shows them so.
+        self.thread_id = view.thread_id = None  # what opening publishes is in the history read next
         self.runtime.activate_thread(thread_id)
+        self.thread_id = view.thread_id = thread_id
+        view.load(self.runtime.history(thread_id), running=self.runtime.turn_running(thread_id))
 
     async def _follow_thread(self, thread_id: str) -> None:
+        from dapper_tui.capsule.threads import writer_alive
+
+        path = self._store.path(thread_id)
+        checked = False
         async for event in self._store.afollow(thread_id):
             if self.thread_id != thread_id:
                 return
             self.view.add_event(event)
+            if not checked and self.view.running_tools and not writer_alive(path):
+                checked = True  # no process writes the thread: its open calls will never be answered
+                self.view.close_open_calls()
 
     @on(OptionList.OptionSelected, "#agent-threads")
     def _thread_chosen(self, event: OptionList.OptionSelected) -> None:
@@ -229,20 +259,70 @@ class AgentPane(Vertical):
         text = event.input.message.strip() if isinstance(event.input, Composer) else event.value.strip()
         if not text:
             return
+        names = placeholders(text)
+        if names:  # ask for the values first; the text stays in the composer until they are given
+            self.ask_values(text, names, send=True)
+            return
         event.input.value = ""
         self.send(text)
 
+    def ask_values(self, text: str, names: list[str], *, send: bool, title: str = "") -> None:
+        """Ask for the placeholders' values, then send the filled-in text (or put it in the composer)."""
+
+        def done(values: dict[str, str] | None) -> None:
+            composer = self.query_one("#agent-composer", Composer)
+            if values is None:
+                composer.focus()
+                return
+            filled = fill(text, values)
+            if send:
+                composer.value = ""
+                self.send(filled)
+            else:
+                composer.value = LINE_BREAK.join(filled.splitlines())
+            composer.focus()
+
+        heading = title or "Fill in the prompt"
+        self.app.push_screen(PromptValues(heading, names), done)
+
     def send(self, text: str) -> None:
-        """Run a turn. A message sent while the first capsule is still starting waits for it."""
+        """Run a turn. A message sent while a turn runs waits for it (and for those queued before it); one
+        sent while the first capsule is still starting waits for it."""
         if self.runtime is None:
             self.app.notify("the agent is not running (see the status line)", severity="error")
             return
+        if self.busy:
+            self.queue.append(text)
+            self._show_queue()
+            return
         self.busy = True
-        self._run_turn(text)
+        self._run_turns(text)
+
+    def _show_queue(self) -> None:
+        queued = self.query("#agent-queue")
+        if not queued:
+            return
+        label = queued.first(Static)
+        lines = [f"queued ({i}): {_short(t, 60)}" for i, t in enumerate(self.queue, 1)]
+        label.update("\n".join(lines[:3]) + (f"\n… and {len(lines) - 3} more" if len(lines) > 3 else ""))
+        label.set_class(bool(self.queue), "-queued")
 
     @work(group="agent-turn", exit_on_error=False)
-    async def _run_turn(self, text: str) -> None:
+    async def _run_turns(self, text: str) -> None:
         self.busy = True
+        try:
+            while True:
+                await self._run_turn(text)
+                if not self.queue:
+                    break
+                text = self.queue.pop(0)
+                self._show_queue()
+        finally:
+            self.busy = False
+            self._show_queue()
+            self.refresh_threads()
+
+    async def _run_turn(self, text: str) -> None:
         try:
             await self._started.wait()
             assert self.runtime is not None
@@ -264,8 +344,24 @@ class AgentPane(Vertical):
             )
             self.app.notify(f"the turn failed: {exc}", severity="error")
         finally:
-            self.busy = False
             self.refresh_threads()
+
+    @property
+    def turn_running(self) -> bool:
+        return self.runtime is not None and self.runtime.turn_running(self.thread_id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_turn":
+            return self.turn_running  # otherwise the key does what it does elsewhere
+        return True
+
+    def action_cancel_turn(self) -> None:
+        """Esc or Ctrl+C: cancel the running turn (queued messages still run after it)."""
+        if self.runtime is not None and self.runtime.cancel(self.thread_id):
+            self.app.notify("turn cancelled", timeout=2)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < self.NARROW, "-narrow")
 
     def _on_runtime_event(self, event: Event) -> None:
         # Called on the app's loop (the runtime runs there). Reload records with no thread go to every view.
@@ -290,10 +386,16 @@ class AgentPane(Vertical):
         return self.runtime.prompts() if self.runtime is not None and self.runtime.manager is not None else []
 
     def use_prompt(self, prompt: Any) -> None:
+        """A prompt chosen in the palette: its placeholders are asked for, then it is in the composer."""
         if self.watch:
             return
+        body = prompt.body.strip()
+        names = placeholders(body, list(getattr(prompt, "arguments", []) or []))
+        if names:
+            self.ask_values(body, names, send=False, title=f"Prompt: {prompt.name}")
+            return
         composer = self.query_one("#agent-composer", Input)
-        composer.value = LINE_BREAK.join(prompt.body.strip().splitlines())
+        composer.value = LINE_BREAK.join(body.splitlines())
         composer.focus()
 
 

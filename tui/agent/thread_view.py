@@ -4,20 +4,33 @@ each entry tagged with the surface revision it was produced under.
 A thread can hold thousands of entries, so this is a line-API scroll view: every entry is rendered once to
 strips (again only when it changes, e.g. a tool result arrives, or the width changes) and only visible lines
 are drawn. Appending costs one entry's rendering, whatever the thread's length.
+
+Long text folds: a tool result over ``FOLD_BYTES`` (or ``FOLD_LINES`` lines) shows its first lines and its
+size, and a failed call's traceback shows as one line; a click on it, or Enter on the view (the fold lowest
+on screen), unfolds it, and again folds it. Folded or not, such text is cut into lines here, without Rich's
+wrapping, which would take a minute for a 5 MB result.
+
+A call whose turn is not running any more (an earlier session stopped during it, or its result was never
+written) shows as interrupted, never as running: ``load`` marks the calls a history leaves open.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from dapper_tui.capsule.events import Event
+from dapper_tui.capsule.tool_errors import split_traceback
+from rich.cells import cell_len, chop_cells
 from rich.console import RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
+from textual.binding import Binding
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -25,6 +38,23 @@ from textual.strip import Strip
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 _PLAIN = Style()
 Line = tuple[tuple[str, int], ...]  # one rendered line: (text, style number) pairs
+
+FOLD_BYTES = 4096  # a result longer than this shows folded ...
+FOLD_LINES = 40  # ... and so does one of more lines than this
+PREVIEW_LINES = 5  # lines of a folded result shown
+INTERRUPTED = "interrupted: the agent process stopped during this call"
+_CONTROL = {c: None for c in (*range(0, 9), *range(11, 32), 127)}  # tab and newline handled apart
+
+
+@dataclass
+class Fold:
+    """A long part of an entry, shown folded until asked for."""
+
+    key: str  # "result" or "traceback"
+    text: str
+    label: str  # what the folded line says: its size
+    preview: bool  # folded, its first lines still show
+    style: str = ""
 
 
 @dataclass
@@ -35,6 +65,68 @@ class Entry:
     started: float = field(default_factory=time.monotonic)
     done: bool = True
     strips: list[Line] | None = None
+    open_folds: set[str] = field(default_factory=set)
+    fold_lines: dict[int, str] = field(default_factory=dict)  # line in the entry -> the fold it toggles
+    _folds: list[Fold] | None = None
+
+    @property
+    def folds(self) -> list[Fold]:
+        if self._folds is None:
+            self._folds = folds_of(self)
+        return self._folds
+
+
+def _size(text: str) -> str:
+    n = len(text.encode("utf-8", "surrogatepass")) if len(text) < 50_000_000 else len(text)
+    if n < 1024:
+        return f"{n} bytes"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+def folds_of(entry: Entry) -> list[Fold]:
+    """The parts of an entry that fold: a long tool result, a traceback."""
+    if entry.kind != "tool" or not entry.done:
+        return []
+    d = entry.data
+    result = str(d.get("result", ""))
+    folds: list[Fold] = []
+    if d.get("is_error"):
+        message, trace = split_traceback(result)
+        if trace:
+            lines = trace.count("\n") + 1
+            folds.append(Fold("traceback", trace, f"traceback, {lines} lines", False, "red"))
+        result = message
+    lines = result.count("\n") + 1
+    # a character is at most 4 bytes: the length in characters rules most texts out without encoding them
+    big = len(result) > FOLD_BYTES // 4 and len(result.encode("utf-8", "surrogatepass")) > FOLD_BYTES
+    if big or lines > FOLD_LINES:
+        folds.insert(0, Fold("result", result, f"{_size(result)}, {lines:,} lines", True))
+    return folds
+
+
+def plain_lines(text: str, width: int, indent: int = 2, limit: int | None = None) -> list[str]:
+    """``text`` cut to lines of ``width`` cells (after an indent), control characters left out; at most
+    ``limit`` lines. Each line of the text is cut on its own: no word wrapping, so a 5 MB text takes a
+    fraction of a second."""
+    room = max(1, width - indent)
+    pad = " " * indent
+    out: list[str] = []
+    for raw in text.split("\n"):
+        line = raw.expandtabs(4).translate(_CONTROL) if not raw.isprintable() else raw
+        if line.isascii():
+            if len(line) <= room:
+                out.append(pad + line)
+            else:
+                out.extend(pad + line[i : i + room] for i in range(0, len(line), room))
+        elif cell_len(line) <= room:
+            out.append(pad + line)
+        else:
+            out.extend(pad + piece for piece in chop_cells(line, room))
+        if limit is not None and len(out) >= limit:
+            return out[:limit]
+    return out
 
 
 def _args(arguments: Any) -> str:
@@ -60,15 +152,22 @@ def render_entry(entry: Entry, now: float) -> RenderableType:
         gen = d.get("generation")
         if gen is not None:
             head.append(f"  gen {gen}", style="dim")
+        folded = {f.key for f in entry.folds}
         if not entry.done:
             spin = _SPINNER[int(now * 10) % len(_SPINNER)]
             head.append(f"\n  {spin} running {now - entry.started:.1f}s", style="yellow")
+        elif d.get("interrupted"):
+            head.append("\n  ⊘ interrupted", style="bold yellow")
+            head.append(": the agent process stopped during this call", style="yellow")
+        elif d.get("cancelled"):
+            head.append("\n  ⊘ cancelled", style="bold yellow")
         elif d.get("is_error"):
             head.append("\n  ✗ ", style="bold red")
-            head.append(str(d.get("result", "")), style="red")
+            message = split_traceback(str(d.get("result", "")))[0]
+            head.append("result:" if "result" in folded else message, style="red")
         else:
             head.append("\n  ✓ ", style="bold green")
-            head.append(str(d.get("result", "")))
+            head.append("result:" if "result" in folded else str(d.get("result", "")))
         return head
     if entry.kind == "reload":
         record = d.get("record", {})
@@ -86,6 +185,7 @@ def render_entry(entry: Entry, now: float) -> RenderableType:
 
 
 class ThreadView(ScrollView, can_focus=True):
+    BINDINGS = [Binding("enter", "toggle_fold", "Fold/unfold", show=False)]
     DEFAULT_CSS = """
     ThreadView {
         height: 1fr;
@@ -125,6 +225,24 @@ class ThreadView(ScrollView, can_focus=True):
         self._resize_virtual()
         self.refresh()
 
+    def load(self, events: list[Event], *, running: bool = False) -> None:
+        """Show a thread's stored history. Unless a turn is ``running`` in it, a call the history leaves
+        without a result shows as interrupted (its process is gone), never as running."""
+        for event in events:
+            self.add_event(event)
+        if not running:
+            self.close_open_calls()
+
+    def close_open_calls(self) -> None:
+        """Calls shown as running whose turn is over: shown as interrupted."""
+        for index in list(self._tools.values()):
+            entry = self.entries[index]
+            entry.data.update(result=INTERRUPTED, is_error=True, interrupted=True)
+            entry.done = True
+            entry._folds = None
+            self._update(index)
+        self._tools.clear()
+
     def add_event(self, event: Event) -> None:
         """Show one thread event (live or replayed from the store)."""
         t = event.type
@@ -145,7 +263,8 @@ class ThreadView(ScrollView, can_focus=True):
         elif t == "user":
             self._append(Entry("user", event.revision, {"text": event.get("text", "")}))
         elif t == "tool_call":
-            index = self._append(Entry("tool", event.revision, dict(event.data), done=False))
+            data = {**event.data, "turn": event.turn}
+            index = self._append(Entry("tool", event.revision, data, done=False))
             self._tools[str(event.get("call_id"))] = index
             self._start_ticker()
         elif t == "tool_result":
@@ -156,6 +275,7 @@ class ThreadView(ScrollView, can_focus=True):
                 entry = self.entries[index]
                 entry.data.update(event.data)
                 entry.done = True
+                entry._folds = None
                 self._update(index)
         elif t == "reload":
             self._append(Entry("reload", event.revision, dict(event.data)))
@@ -163,6 +283,16 @@ class ThreadView(ScrollView, can_focus=True):
             self._append(Entry("error", event.revision, dict(event.data)))
         elif t == "turn_end":
             self._streaming = None
+            if self._tools:  # calls of this turn never answered (the turn was stopped): not running
+                turn = event.turn
+                for call_id, index in list(self._tools.items()):
+                    if self.entries[index].data.get("turn", turn) == turn:
+                        del self._tools[call_id]
+                        entry = self.entries[index]
+                        entry.data.update(result=INTERRUPTED, is_error=True, interrupted=True)
+                        entry.done = True
+                        entry._folds = None
+                        self._update(index)
         elif t == "thread_start":
             self._append(Entry("note", event.revision, {"text": f"new thread ({event.get('model', '')})"}))
 
@@ -183,9 +313,25 @@ class ThreadView(ScrollView, can_focus=True):
         console = self.app.console
         options = console.options.update_width(width)
         lines = console.render_lines(render_entry(entry, time.monotonic()), options, pad=False)
-        out = [
+        out: list[Line] = [
             tuple((seg.text, self._style_id(seg.style)) for seg in line if not seg.control) for line in lines
         ]
+        entry.fold_lines = {}
+        for fold in entry.folds:
+            start = len(out)
+            body = self._style_id(Style.parse(fold.style) if fold.style else None)
+            toggle = self._style_id(Style.parse("bold cyan"))
+            if fold.key in entry.open_folds:
+                out.extend(((text, body),) for text in plain_lines(fold.text, width, 4))
+                out.append(((f"  ▾ fold ({fold.label})", toggle),))
+            else:
+                if fold.preview:
+                    shown = plain_lines(fold.text, width, 4, limit=PREVIEW_LINES)
+                    out.extend(((text, body),) for text in shown)
+                hint = "  (click or Enter to show all)" if fold.preview else "  (click or Enter to show)"
+                out.append(((f"  ▸ {fold.label}", toggle), (hint, self._style_id(Style.parse("dim")))))
+            for line in range(start, len(out)):
+                entry.fold_lines[line] = fold.key
         out.append(())  # a blank line between entries
         return out
 
@@ -213,7 +359,7 @@ class ThreadView(ScrollView, can_focus=True):
             self.refresh()
         return index
 
-    def _update(self, index: int) -> None:
+    def _update(self, index: int, follow: bool = True) -> None:
         if not (self.is_mounted and self._width) or index >= len(self._starts):
             return
         entry = self.entries[index]
@@ -227,7 +373,8 @@ class ThreadView(ScrollView, can_focus=True):
             for i in range(index + 1, len(self._starts)):
                 self._starts[i] += delta
             self._resize_virtual()
-            self._follow_end()
+            if follow:
+                self._follow_end()
         self.refresh()
 
     def _ensure_width(self) -> None:
@@ -301,6 +448,58 @@ class ThreadView(ScrollView, can_focus=True):
             strip = Strip([Segment(text, styles[sid]) for text, sid in self._lines[index]])
             strip = self._strips[index] = strip.crop_extend(scroll_x, scroll_x + self.size.width, _PLAIN)
         return strip
+
+    # -- folds -------------------------------------------------------------------------------------------
+    def toggle_fold(self, index: int, key: str | None = None) -> bool:
+        """Unfold (or fold again) a long part of entry ``index``; ``False`` when it has none."""
+        entry = self.entries[index]
+        folds = [f.key for f in entry.folds]
+        if not folds:
+            return False
+        key = key if key in folds else folds[0]
+        opening = key not in entry.open_folds
+        if opening:
+            entry.open_folds.add(key)
+        else:
+            entry.open_folds.discard(key)
+        self._update(index, follow=False)
+        if index < len(self._starts):
+            # keep the entry's head in view: its text now starts at the top, or stays where it was
+            start = self._starts[index]
+            if opening or start < self.scroll_y:
+                self.follow = False
+                self._scroll_pending = True
+                self.scroll_to(y=start, animate=False, immediate=True)
+                self._scroll_pending = False
+        return True
+
+    def _entry_at(self, line: int) -> int | None:
+        self._ensure_width()
+        if not self._starts or line < 0 or line >= len(self._lines):
+            return None
+        return bisect.bisect_right(self._starts, line) - 1
+
+    def on_click(self, event: events.Click) -> None:
+        line = int(self.scroll_y) + event.y
+        index = self._entry_at(line)
+        if index is None:
+            return
+        entry = self.entries[index]
+        key = entry.fold_lines.get(line - self._starts[index])
+        if key is not None or entry.folds:
+            self.toggle_fold(index, key)
+
+    def action_toggle_fold(self) -> None:
+        """Enter: the fold lowest on screen."""
+        top, bottom = int(self.scroll_y), int(self.scroll_y) + self.size.height
+        first = self._entry_at(top) or 0
+        last = self._entry_at(min(bottom, len(self._lines)) - 1)
+        if last is None:
+            return
+        for index in range(last, first - 1, -1):
+            if self.entries[index].folds:
+                self.toggle_fold(index)
+                return
 
     # -- progress ticker ----------------------------------------------------------------------------------
     def _start_ticker(self) -> None:

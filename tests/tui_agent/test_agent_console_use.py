@@ -1,0 +1,292 @@
+"""The agent console in daily use (issue 14): cancel and queue, long results, tracebacks, interrupted calls,
+prompts with placeholders, and a small terminal. Real projects, real capsule subprocesses, Textual's pilot."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from dapper_tui.capsule.events import Event
+from dapper_tui.capsule.init import init_project
+from dapper_tui.reload.coordinator import ReloadCoordinator
+from dapper_tui.tui.agent.pane import AgentPane
+from dapper_tui.tui.agent.thread_view import ThreadView
+from textual.app import App, ComposeResult
+
+TOOLS = '''
+import os
+import time
+from pathlib import Path
+
+
+def shout(text: str) -> str:
+    """Say it louder."""
+    return text.upper() + "!"
+
+
+def gated() -> str:
+    """Wait until data/gate exists."""
+    gate = Path(os.environ["DAPPER_AGENT_DATA"]) / "gate"
+    for _ in range(3000):
+        if gate.exists():
+            return "opened"
+        time.sleep(0.01)
+    return "gate never opened"
+
+
+def _inner(n: int) -> int:
+    return 10 // n
+
+
+def divide(n: int) -> str:
+    """Divide ten by n."""
+    return str(_inner(n))
+'''
+
+PROMPT = """\
+---
+name: restyle
+description: Say something in a style
+arguments: [style, topic]
+---
+Tell me about {{topic}} in a {{style}} style.
+"""
+
+THREAD = "20260101-000000-abcdef"
+
+
+class PaneApp(App[None]):
+    def __init__(self, project: Path, watch: bool = False) -> None:
+        super().__init__()
+        self.project, self.watch = project, watch
+        self.ready = False
+
+    def compose(self) -> ComposeResult:
+        yield AgentPane(self.project, coordinator=ReloadCoordinator(), watch=self.watch, model="scripted")
+
+    def on_agent_pane_ready(self) -> None:
+        self.ready = True
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "agent"
+    init_project(root, "testagent", False)
+    (root / "src/tools/extra.py").write_text(TOOLS)
+    (root / "src/prompts/restyle.md").write_text(PROMPT)
+    return root
+
+
+async def _until(pilot, cond, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        await pilot.pause(0.05)
+
+
+async def _type_and_send(pilot, pane: AgentPane, text: str) -> None:
+    composer = pane.query_one("#agent-composer")
+    composer.focus()
+    composer.value = text
+    await pilot.press("enter")
+
+
+def _write_thread(project: Path, events: list[Event]) -> Path:
+    threads = project / "data/threads"
+    threads.mkdir(parents=True, exist_ok=True)
+    path = threads / f"{THREAD}.jsonl"
+    path.write_text("".join(json.dumps(e.to_dict()) + "\n" for e in events))
+    return path
+
+
+def _call(tool: str, result: str | None = None, **extra: object) -> list[Event]:
+    events = [
+        Event("thread_start", THREAD, 1, {"model": "scripted"}),
+        Event("user", THREAD, 1, {"text": f"/call {tool}"}, turn="t1"),
+        Event("tool_call", THREAD, 1, {"tool": tool, "arguments": {}, "call_id": "c1", "step": 0}, turn="t1"),
+    ]
+    if result is not None:
+        data = {"tool": tool, "call_id": "c1", "result": result, "step": 0, **extra}
+        events.append(Event("tool_result", THREAD, 1, data, turn="t1"))
+        events.append(Event("assistant", THREAD, 1, {"text": "all done", "step": 1}, turn="t1"))
+        events.append(Event("turn_end", THREAD, 1, {}, turn="t1"))
+    return events
+
+
+async def test_escape_cancels_the_turn_and_a_queued_message_runs_after(project: Path) -> None:
+    app = PaneApp(project)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await _until(pilot, lambda: app.ready)
+        pane = app.query_one(AgentPane)
+        await _type_and_send(pilot, pane, "/call gated")
+        await _until(pilot, lambda: "running" in pane.view.plain_text())
+        await _type_and_send(pilot, pane, "and then this")
+        queue = pane.query_one("#agent-queue")
+        await _until(pilot, lambda: queue.display and "queued (1): and then this" in str(queue.render()))
+        assert "and then this" not in pane.view.plain_text(), "not sent yet"
+        await pilot.press("escape")
+        await _until(pilot, lambda: "echo: and then this" in pane.view.plain_text())
+        text = pane.view.plain_text()
+        assert "⊘ cancelled" in text and "error cancelled" in text
+        assert text.index("⊘ cancelled") < text.index("you and then this")
+        await _until(pilot, lambda: not pane.busy)
+        assert not queue.display and "running" not in pane.view.plain_text()
+        stored = pane.runtime.history(pane.thread_id)
+        assert [e.get("result") for e in stored if e.type == "tool_result"] == ["cancelled"]
+
+        # Ctrl+C in the composer cancels too (it copies only when no turn runs)
+        await _type_and_send(pilot, pane, "/call gated")
+        await _until(pilot, lambda: pane.view.plain_text().count("running") == 1)
+        assert pane.query_one("#agent-composer").has_focus
+        await pilot.press("ctrl+c")
+        await _until(pilot, lambda: pane.view.plain_text().count("⊘ cancelled") == 2)
+        await _until(pilot, lambda: not pane.busy)
+
+
+async def test_a_five_megabyte_result_opens_folded_and_unfolds_on_click(project: Path) -> None:
+    big = "\n".join(f"row {i} " + "x" * 60 for i in range(5_000_000 // 68))
+    _write_thread(project, _call("dump", big, is_error=False))
+    app = PaneApp(project)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await _until(pilot, lambda: app.ready)
+        pane = app.query_one(AgentPane)
+        view = pane.view
+        await _until(pilot, lambda: "all done" in view.plain_text())
+        text = view.plain_text()
+        assert "▸ 5.0 MB, 73,529 lines" in text and "row 0 xxx" in text and "row 4 xxx" in text
+        assert "row 5 " not in text and "row 73528" not in text
+        assert len(view._lines) < 40, "folded: a few lines, whatever the result's size"
+        # a click on the fold's line unfolds it; its head stays in view
+        toggle = next(i for i, line in enumerate(view._lines) if "▸ 5.0 MB" in "".join(t for t, _ in line))
+        view.scroll_to(y=max(0, toggle - 5), animate=False, immediate=True)
+        await pilot.pause()
+        await pilot.click(ThreadView, offset=(4, toggle - int(view.scroll_y) + 1))  # +1: the border
+        await _until(pilot, lambda: "row 73528" in view.plain_text())
+        assert "▾ fold (5.0 MB, 73,529 lines)" in view.plain_text()
+        assert view.scroll_y <= view._starts[1] + 1  # the result's head is on screen, not its end
+        view.focus()
+        await pilot.press("end")
+        await pilot.press("enter")  # Enter folds it again
+        await _until(pilot, lambda: "row 73528" not in view.plain_text())
+        # the model gets a capped text, with a note saying so
+        from dapper_tui.capsule.turns import history_to_messages
+
+        messages = history_to_messages(pane.runtime.history(THREAD), pane.runtime.config.result_max_bytes)
+        sent = next(m for m in messages if m["role"] == "tool")["content"]
+        assert len(sent) <= pane.runtime.config.result_max_bytes
+        assert "[... cut for the model: " in sent
+
+
+async def test_a_failed_call_shows_its_traceback_folded(project: Path) -> None:
+    app = PaneApp(project)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await _until(pilot, lambda: app.ready)
+        pane = app.query_one(AgentPane)
+        await _type_and_send(pilot, pane, '/call divide {"n": 0}')
+        await _until(pilot, lambda: "▸ traceback" in pane.view.plain_text() and not pane.busy)
+        view = pane.view
+        index = next(i for i, e in enumerate(view.entries) if e.kind == "tool")
+
+        def call_text() -> str:  # the call's entry only (the scripted reply after it repeats the result)
+            lines = view._lines[view._starts[index] : view._starts[index + 1]]
+            return "\n".join("".join(t for t, _ in line) for line in lines)
+
+        assert "✗ ZeroDivisionError: integer division or modulo by zero" in call_text()
+        assert "return 10 // n" not in call_text()
+        assert view.toggle_fold(index)
+        await pilot.pause()
+        text = call_text()
+        assert "return 10 // n" in text and "extra.py" in text and "in _inner" in text
+
+
+async def test_an_interrupted_call_from_an_earlier_session(project: Path) -> None:
+    _write_thread(project, _call("gated"))  # an earlier session died during the call
+    app = PaneApp(project)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await _until(pilot, lambda: app.ready)
+        view = app.query_one(AgentPane).view
+        await _until(pilot, lambda: "interrupted" in view.plain_text())
+        await pilot.pause(0.3)
+        text = view.plain_text()
+        assert "⊘ interrupted" in text and "running" not in text
+        assert view.running_tools == 0 and view._ticker is None  # no spinner left ticking
+
+
+async def test_watching_a_thread_whose_writer_is_gone_shows_the_call_interrupted(project: Path) -> None:
+    _write_thread(project, _call("gated"))
+    app = PaneApp(project, watch=True)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await _until(pilot, lambda: app.ready)
+        view = app.query_one(AgentPane).view
+        await _until(pilot, lambda: "⊘ interrupted" in view.plain_text())
+        assert "running" not in view.plain_text() and view.running_tools == 0
+
+
+async def test_a_palette_prompt_asks_for_its_placeholders(project: Path) -> None:
+    from dapper_tui.tui.agent.app import AgentConsoleApp
+    from textual.command import CommandList
+
+    app = AgentConsoleApp(project, model="scripted")
+    async with app.run_test(size=(110, 40)) as pilot:
+        await _until(pilot, lambda: app.pane.runtime is not None and app.pane.runtime.manager is not None)
+        await _until(pilot, lambda: bool(app.pane.prompts()))
+        pane = app.pane
+        await pilot.press("ctrl+p")
+        await pilot.press(*"restyle")
+
+        def listed() -> bool:
+            lists = app.screen.query(CommandList)
+            return (
+                bool(lists)
+                and lists.first().option_count > 0
+                and "restyle" in str(lists.first().get_option_at_index(0).prompt)
+            )
+
+        await _until(pilot, listed)
+        await pilot.press("down")
+        await pilot.press("enter")
+        await _until(pilot, lambda: type(app.screen).__name__ == "PromptValues")
+        await pilot.press(*"pirate", "enter")  # the declared order: style, then topic
+        await pilot.press(*"the sea", "enter")
+        composer = pane.query_one("#agent-composer")
+        await _until(pilot, lambda: composer.value == "Tell me about the sea in a pirate style.")
+        await pilot.press("enter")
+        await _until(
+            pilot, lambda: "echo: Tell me about the sea in a pirate style." in pane.view.plain_text()
+        )
+        assert "{{" not in pane.view.plain_text()
+
+        # typed by hand, a placeholder is asked for too, and Esc leaves the message unsent
+        await _type_and_send(pilot, pane, "hello {{who}}")
+        await _until(pilot, lambda: type(app.screen).__name__ == "PromptValues")
+        await pilot.press("escape")
+        await _until(pilot, lambda: type(app.screen).__name__ != "PromptValues")
+        assert composer.value == "hello {{who}}" and "hello {{who}}" not in pane.view.plain_text()
+        await pilot.press("enter")
+        await _until(pilot, lambda: type(app.screen).__name__ == "PromptValues")
+        await pilot.press(*"world", "enter")
+        await _until(pilot, lambda: "echo: hello world" in pane.view.plain_text())
+
+
+async def test_the_conversation_gets_most_of_an_80_by_24_terminal(project: Path) -> None:
+    from dapper_tui.tui.agent.app import AgentConsoleApp
+    from dapper_tui.tui.panes.reload_log import ReloadLogPane
+
+    app = AgentConsoleApp(project, model="scripted")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _until(pilot, lambda: app.pane.runtime is not None and app.pane.runtime.manager is not None)
+        await pilot.pause()
+        view = app.pane.view
+        assert view.scrollable_content_region.width >= 56, view.scrollable_content_region.width
+        composer = app.pane.query_one("#agent-composer")
+        assert composer.region.width >= 56 and composer.region.height >= 1
+        await pilot.press("ctrl+l")  # the reload log, on demand
+        await pilot.pause()
+        assert app.query_one(ReloadLogPane).region.width >= 56
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert app.query_one(ReloadLogPane).region.width == 0
+        assert view.scrollable_content_region.width >= 56
