@@ -15,7 +15,8 @@ thread live while it is written.
 Every open writer also holds ``flock(LOCK_SH)`` on ``<id>.jsonl.live``. A writer that opens a thread no other
 live writer has open closes the calls an earlier, killed session left without a result: each gets a
 ``tool_result`` with ``is_error`` and ``interrupted`` set, and an ``error`` event says so, so no call shows
-as running for ever.
+as running for ever. A follower (``follow``, ``afollow``: the TUI's ``--watch``) that has seen calls without a
+result while no writer is alive any more opens the thread for writing once to the same end.
 
 A line that is not a valid event (not JSON, not an object, a field of the wrong type, a number JSON allows
 but an event cannot hold) is kept on disk, never shown, and reported: ``ThreadInfo.damaged`` says which line
@@ -335,6 +336,34 @@ class ThreadWriter:
                     setattr(self, name, -1)
 
 
+class _OpenCalls:
+    """The calls a follower has seen without a result, and whether their writer is gone."""
+
+    def __init__(self) -> None:
+        self.open: set[tuple[str | None, str]] = set()
+        self._tried_at = -1  # the file offset of the last attempt: one attempt per state of the file
+
+    def see(self, events: list[Event]) -> None:
+        for event in events:
+            key = (event.turn, str(event.get("call_id")))
+            if event.type == "tool_call":
+                self.open.add(key)
+            elif event.type == "tool_result":
+                self.open.discard(key)
+
+    def close_abandoned(self, path: Path, offset: int) -> bool:
+        """With calls open and no live writer: open the thread for writing, which closes them as interrupted
+        (unless a writer appears meanwhile: the check is made again under the thread's lock). True if tried."""
+        if not self.open or self._tried_at == offset or writer_alive(path):
+            return False
+        self._tried_at = offset
+        try:
+            ThreadWriter(path).close()
+        except OSError:  # a read-only folder: the follower only shows what is there
+            return False
+        return True
+
+
 class ThreadStore:
     def __init__(self, data_dir: Path) -> None:
         self.dir = Path(data_dir) / "threads"
@@ -450,24 +479,33 @@ class ThreadStore:
     def follow(
         self, thread_id: str, poll: float = 0.05, stop: threading.Event | None = None
     ) -> Iterator[Event]:
-        """Yield the thread's events, then new ones as another process appends them (blocking)."""
+        """Yield the thread's events, then new ones as another process appends them (blocking).
+
+        When the writer dies with calls open (no process holds the thread's ``.live`` lock any more), the
+        follower opens the thread for writing once, which closes them as interrupted in the file (see the module
+        docstring), and yields those results: a follower never shows a call as running for ever.
+        """
         offset = 0
         path = self.path(thread_id)
+        calls = _OpenCalls()
         while stop is None or not stop.is_set():
             offset, events = self._read_from(path, offset)
+            calls.see(events)
             yield from events
-            if not events:
+            if not events and not calls.close_abandoned(path, offset):
                 time.sleep(poll)
 
     async def afollow(self, thread_id: str, poll: float = 0.05) -> AsyncIterator[Event]:
         """``follow`` for asyncio (the TUI's ``--watch``)."""
         offset = 0
         path = self.path(thread_id)
+        calls = _OpenCalls()
         while True:
             offset, events = self._read_from(path, offset)
+            calls.see(events)
             for event in events:
                 yield event
-            if not events:
+            if not events and not calls.close_abandoned(path, offset):
                 await asyncio.sleep(poll)
 
     @staticmethod
