@@ -16,6 +16,7 @@ own threads) to the hooks that were there before.
 
 from __future__ import annotations
 
+import _thread
 import sys
 import threading
 import traceback
@@ -41,6 +42,7 @@ class DebuggeeThreads:
         self.names: dict[int, str] = {}
         self._lock = threading.Lock()
         self._orig_start: Callable | None = None
+        self._orig_start_new: Callable | None = None  # _thread.start_new_thread
         self.on_start: Callable[[threading.Thread], None] | None = None  # runs in the new thread
         self.on_uncaught: Callable[[BaseException], None] | None = None  # runs in the failing thread
         self.on_exit: Callable[[threading.Thread], None] | None = None
@@ -98,9 +100,31 @@ class DebuggeeThreads:
             orig(thread)
 
         threading.Thread.start = start  # type: ignore[method-assign]
+        self._install_start_new_thread()
         self._saved_hooks = (sys.excepthook, threading.excepthook)
         sys.excepthook = self._sys_excepthook
         threading.excepthook = self._threading_excepthook
+
+    def _install_start_new_thread(self) -> None:
+        """`_thread.start_new_thread` from a debuggee thread starts a debuggee thread too: listed (a thread the
+        program started that way and that blocks in a call is still seen), traced, stopped with the others.
+        `threading` keeps its own reference to the function, so `Thread.start` does not come through here."""
+        registry = self
+        orig = _thread.start_new_thread
+        self._orig_start_new = orig
+
+        def start_new_thread(function: Callable[..., Any], args: tuple, kwargs: Any = None, /) -> int:
+            ident = threading.get_ident()
+            if ident in registry.idents and ident not in registry.quiet and callable(function):
+                function = _as_debuggee(registry, function)
+            if kwargs is None:
+                return orig(function, args)
+            return orig(function, args, kwargs)
+
+        start_new_thread.__doc__ = orig.__doc__
+        _thread.start_new_thread = start_new_thread
+        if getattr(_thread, "start_new", None) is orig:
+            _thread.start_new = start_new_thread  # type: ignore[attr-defined]
 
     # -- excepthooks ----------------------------------------------------------------------------------------
     def chain_excepthook(self, exc: BaseException, thread: threading.Thread | None = None) -> None:
@@ -171,6 +195,11 @@ class DebuggeeThreads:
         if self._orig_start is not None:
             threading.Thread.start = self._orig_start  # type: ignore[method-assign]
             self._orig_start = None
+        orig_new, self._orig_start_new = self._orig_start_new, None
+        if orig_new is not None:
+            for name in ("start_new_thread", "start_new"):
+                if getattr(_thread, name, None) not in (None, orig_new):
+                    setattr(_thread, name, orig_new)
         if self._saved_hooks is not None:
             # the hooks from before, even if the program put its own in: the program is over
             sys.excepthook, threading.excepthook = self._saved_hooks
@@ -184,6 +213,27 @@ class DebuggeeThreads:
                 for i in self.idents
                 if i in alive
             ]
+
+
+def _as_debuggee(registry: DebuggeeThreads, function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function`, run as a debuggee thread's body (for `_thread.start_new_thread`). Its exceptions go on to
+    `_thread`, which reports them as it does without the debugger."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        thread = threading.current_thread()  # a _DummyThread: listed by threading.enumerate from now on
+        if isinstance(thread, threading._DummyThread):  # type: ignore[attr-defined]
+            thread.name = f"{getattr(function, '__name__', 'thread')} (_thread)"
+        registry.add_current()
+        if registry.on_start:
+            registry.on_start(thread)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if registry.on_exit:
+                registry.on_exit(thread)
+            registry.discard_current()
+
+    return run
 
 
 def _program_traceback(tb: TracebackType | None) -> TracebackType | None:
