@@ -32,8 +32,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def pytest_configure(config: pytest.Config) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_cmdline_main(config: pytest.Config) -> Any:
+    """The debugger needs the tests in this process: `-n auto` (pytest-xdist) becomes `-n 0`, as xdist does for
+    --pdb; an explicit `-n N` is refused (a worker has no terminal, and its stdin is xdist's channel)."""
     if config.getoption("dapper", False):
+        workers = getattr(config.option, "numprocesses", None)
+        if workers in ("auto", "logical"):
+            config.option.numprocesses = 0
+            config.option.dist = "no"
+        elif workers:
+            raise pytest.UsageError("--dapper runs the tests in this process: drop -n, or pass -n 0")
+    return (yield)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("dapper", False) and not hasattr(config, "workerinput"):
         config.pluginmanager.register(DapperInteraction(config), "dapper-tui-interaction")
 
 

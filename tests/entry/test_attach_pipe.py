@@ -137,11 +137,12 @@ TESTS = (
 
 def test_pytest_dapper_reruns_the_failed_test_after_a_fix_in_one_session(tmp_path: Path) -> None:
     """The plugin, loaded from its entry point: post-mortem on the failure, fix + reload + rerun passes and
-    the run ends with both tests passed (on a pipe, so the line console; the TUI's T is the tmux test)."""
+    the run ends with both tests passed (on a pipe, so the line console; the TUI's T is the tmux test).
+    `-n auto` (this project's own addopts) runs the tests in this process, as xdist does for --pdb."""
     (tmp_path / "calc.py").write_text(CALC)
     (tmp_path / "test_calc.py").write_text(TESTS)
     proc = subprocess.Popen(
-        [PY, "-m", "pytest", "--dapper", "-p", "no:cacheprovider", "-q", "test_calc.py"],
+        [PY, "-m", "pytest", "--dapper", "-n", "auto", "-p", "no:cacheprovider", "-q", "test_calc.py"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -228,3 +229,10 @@ def test_plain_env_on_a_terminal_gives_the_line_console(prog: Path) -> None:
         if proc.poll() is None:
             proc.kill()
         os.close(master)
+
+
+def test_pytest_dapper_refuses_explicit_workers(tmp_path: Path) -> None:
+    (tmp_path / "test_one.py").write_text("def test_one():\n    assert False\n")
+    out = _run(tmp_path, "", "-m", "pytest", "--dapper", "-n", "2", "-p", "no:cacheprovider", "test_one.py")
+    assert out.returncode == 4  # pytest's usage error: nothing ran, nothing waits for a debugger in a worker
+    assert "--dapper runs the tests in this process" in out.stderr
