@@ -13,6 +13,9 @@ tools cannot load at all (no capsule generation), the message is not sent and th
 too when the turn has an ``error`` event. A notice outside the turn (a torn last record repaired, calls of an
 earlier session closed as interrupted) is printed but does not fail the command.
 
+Ctrl+C during ``-m`` cancels the turn as a ``{"cancel": true}`` line would (the thread keeps the call's
+``cancelled`` result and the ``cancelled`` error) and exits with status 130.
+
 ``--list-threads`` lists every thread even when some are damaged; a damaged one says why (``damaged``).
 
 Stdin (the long-lived session): each line is exactly one message, taken literally (a backslash stays a

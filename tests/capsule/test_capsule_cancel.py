@@ -180,3 +180,32 @@ def test_plain_one_turn_streams_text_as_it_arrives(tmp_path: Path) -> None:
         server.close()
     assert seen_first_early, f"the first piece was not printed before the last was sent: {bytes(out)!r}"
     assert "agent: FIRST-PIECE LAST-PIECE\n" in out.decode()
+
+
+def test_ctrl_c_during_one_turn_cancels_it_and_keeps_the_thread(tmp_path: Path) -> None:
+    import signal
+
+    root = make_project(tmp_path / "agent")
+    proc = subprocess.Popen(
+        [*CLI, str(root), "-m", "/call gated", "--json"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = []
+        for raw in proc.stdout:
+            lines.append(json.loads(raw))
+            if lines[-1]["type"] == "tool_call":
+                proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 130
+    finally:
+        proc.kill()
+    result = next(e for e in lines if e["type"] == "tool_result")
+    assert result["result"] == "cancelled" and result["cancelled"]
+    thread = result["thread"]
+    stored = [json.loads(x) for x in (root / "data/threads" / f"{thread}.jsonl").read_text().splitlines()]
+    assert [e["message"] for e in stored if e["type"] == "error"] == ["cancelled"]
+    assert stored[-1]["type"] == "turn_end"
