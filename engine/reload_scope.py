@@ -1,7 +1,8 @@
 """The debugger's scope in the one reload coordinator: saves of the debuggee's loaded sources.
 
 A save while the program is stopped reloads at once. A save while it runs is recorded as pending and applied
-at the next stop (a reload needs a stopped program: frames must not move under the patch). A save whose text
+at the next stop (a reload needs a stopped program: frames must not move under the patch); so is a save whose
+reload found the program resumed meanwhile (a save that settles takes a while). A save whose text
 did not change since the text the last reload compiled is recorded as skipped. A save that would empty the
 module, or unbind most of its names that hold state (a save that truncates first and writes a moment later), is
 re-read once the file has settled, and refused if it still would: only an explicit reload applies it. A FIFO,
