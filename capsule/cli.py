@@ -14,7 +14,7 @@ too when the turn has an ``error`` event. A notice outside the turn (a torn last
 earlier session closed as interrupted) is printed but does not fail the command.
 
 Ctrl+C during ``-m`` cancels the turn as a ``{"cancel": true}`` line would (the thread keeps the call's
-``cancelled`` result and the ``cancelled`` error) and exits with status 130.
+``cancelled`` result and the ``cancelled`` error) and exits with status 130; a second Ctrl+C quits at once.
 
 ``--list-threads`` lists every thread even when some are damaged; a damaged one says why (``damaged``).
 
@@ -36,6 +36,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -119,6 +120,7 @@ async def _one_turn(args: argparse.Namespace) -> int:
     )
     runtime.subscribe(printer)
     thread = runtime.open_thread(args.thread)  # before start: the start's record is stored in the thread
+    interrupted: list[bool] = []
     try:
         try:
             record = await runtime.start()
@@ -133,11 +135,24 @@ async def _one_turn(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        async for _event in runtime.send(thread, args.message):
-            pass
+        loop = asyncio.get_running_loop()
+
+        def on_sigint() -> None:  # the first Ctrl+C cancels the turn (kept in the thread); a second one quits
+            interrupted.append(True)
+            loop.remove_signal_handler(signal.SIGINT)
+            runtime.cancel(thread)
+
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            loop.add_signal_handler(signal.SIGINT, on_sigint)
+        try:
+            async for _event in runtime.send(thread, args.message):
+                pass
+        finally:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signal.SIGINT)
     finally:
         await runtime.close()
-    return 1 if printer.errors else 0
+    return 130 if interrupted else 1 if printer.errors else 0
 
 
 CANCEL = object()  # what a ``{"cancel": true}`` line means
