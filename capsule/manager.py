@@ -92,7 +92,7 @@ class CapsuleManager:
             warm_spare=config.warm_spare if warm_spare is None else warm_spare,
             config=config,
         )
-        self._supervisor = Supervisor(self._on_exit, config.crash_window)
+        self._supervisor = Supervisor(self._on_exit, config.crash_window, self._rearm)
         self._revision_waiters: list[tuple[int, asyncio.Future[Surface]]] = []
         self._live: list[Generation] = []
         self._last_record = ReloadRecord(scope="agent", outcome="skipped", path=str(project.root))
@@ -399,6 +399,13 @@ class CapsuleManager:
                 self.request_replace({Row.TOOLS}, [self.project.tools_dir], restart_of=gen.number)
             )
         # else: the build already starting replaces it (and if that fails, _after_failed_build restarts it)
+
+    def _rearm(self, dead: Generation) -> None:
+        """The crash-loop breaker's quiet window passed: start the tools again, unless a save already did."""
+        if not self._closed and self.surface.generation is dead:
+            self._on_record(
+                self.request_replace({Row.TOOLS}, [self.project.tools_dir], restart_of=dead.number)
+            )
 
     def _after_failed_build(self, restart_of: int | None, stage: str) -> None:
         exited = self._supervisor.exited

@@ -13,7 +13,9 @@ The record names the cause (``detail["cause"]``):
 
 The crash-loop breaker: three crashes in a row, each within ``QUICK_EXIT_S`` of its generation's start and
 within ``crash_window`` seconds (agent.toml) of the crash before, stop the restarts until the next save or the
-reload key. A crash later than ``crash_window`` after the previous one starts the count again.
+reload key, or until ``crash_window`` quiet seconds have passed: then the tools are tried again (``on_rearm``),
+and a new crash loop stops them again. A crash later than ``crash_window`` after the previous one starts the
+count again.
 """
 
 from __future__ import annotations
@@ -75,8 +77,15 @@ async def route(gen: Generation, wait_s: float) -> tuple[Generation | None, str]
 class Supervisor:
     """Watches generations' processes and keeps the exited ones until a build gives them a replacement."""
 
-    def __init__(self, on_exit: Callable[[Generation, int], None], crash_window: float) -> None:
+    def __init__(
+        self,
+        on_exit: Callable[[Generation, int], None],
+        crash_window: float,
+        on_rearm: Callable[[Generation], None] | None = None,
+    ) -> None:
         self._on_exit = on_exit
+        self._on_rearm = on_rearm  # the breaker's quiet window passed: start the tools of this dead one again
+        self._rearm: asyncio.TimerHandle | None = None
         self.crash_window = crash_window
         self.quick_exits = 0
         self._last_crash = float("-inf")
@@ -148,9 +157,19 @@ class Supervisor:
             f"capsule process {summary}; not starting a new one: the last {self.quick_exits} generations each "
             f"stopped within {QUICK_EXIT_S:g} s of starting, within {self.crash_window:g} s of each other"
         )
-        record.hint = "fix the tools and save, or reload"
+        record.hint = f"fix the tools and save, or reload; they are tried again in {self.crash_window:g} s"
         self.resolve(None, "it stopped too often; fix the tools and save")
+        if self._on_rearm is not None:
+            if self._rearm is not None:
+                self._rearm.cancel()
+            self._rearm = loop.call_later(self.crash_window, self._rearmed, gen)
         return record, False
+
+    def _rearmed(self, gen: Generation) -> None:
+        self._rearm = None
+        self.quick_exits = 0
+        if self._on_rearm is not None:
+            self._on_rearm(gen)
 
     def resolve(self, new: Generation | None, why: str = "") -> None:
         """A build ended: generations that exited get ``new`` as their replacement when it is identical."""
@@ -169,6 +188,8 @@ class Supervisor:
                 dead.successor.set_result(dead.replaced_by)
 
     async def close(self) -> None:
+        if self._rearm is not None:
+            self._rearm.cancel()
         self.resolve(None, "the agent is closing")
         for task in list(self._watchers):
             task.cancel()
