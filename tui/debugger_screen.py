@@ -11,6 +11,7 @@ import os
 import time
 from typing import TYPE_CHECKING, Any
 
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -32,6 +33,8 @@ from .panes.stack import StackPane
 from .panes.variables import VariablesPane
 from .panes.watches import WatchesPane
 from .reload_commands import ReloadCommands
+from .splitter import Splitter
+from .theme_styles import theme_style
 
 if TYPE_CHECKING:
     from .app import DebuggerApp
@@ -55,9 +58,9 @@ class DebuggerScreen(Screen[None]):
 
     DEFAULT_CSS = """
     DebuggerScreen #body { height: 1fr; }
-    DebuggerScreen #left { width: 30%; min-width: 24; }
-    DebuggerScreen #center { width: 1fr; }
-    DebuggerScreen #right { width: 32%; min-width: 24; }
+    DebuggerScreen #left { width: 20%; min-width: 16; }
+    DebuggerScreen #center { width: 1fr; min-width: 30; }
+    DebuggerScreen #right { width: 26%; min-width: 18; }
     DebuggerScreen StackPane { height: 2fr; }
     DebuggerScreen SourcesPane { height: 1fr; }
     DebuggerScreen BreakpointsPane { height: 1fr; }
@@ -72,7 +75,7 @@ class DebuggerScreen(Screen[None]):
     ALLOW_IN_MAXIMIZED_VIEW = "Footer, StatusLine"
 
     BINDINGS = [
-        Binding(k.keys, k.action, k.description, show=k.show, key_display=k.display)
+        Binding(k.keys, k.action, k.description, show=k.show, key_display=k.footer or k.display)
         for k in KEYS
         if k.pane is None  # a pane's own keys are bound in that pane
     ]
@@ -98,6 +101,7 @@ class DebuggerScreen(Screen[None]):
                 yield StackPane(id="stack")
                 yield SourcesPane(id="sources")
                 yield BreakpointsPane(id="breakpoints")
+            yield Splitter("#left", "left", id="split-left")
             with Vertical(id="center"):
                 yield SourceView(id="source")
                 if self.dapp.agent_dir:
@@ -105,11 +109,12 @@ class DebuggerScreen(Screen[None]):
 
                     yield AgentPane(self.dapp.agent_dir, coordinator=self.dapp.coordinator)
                 yield OutputPane(id="output")
+            yield Splitter("#right", "right", id="split-right")
             with Vertical(id="right"):
                 yield VariablesPane(id="variables")
                 yield WatchesPane(id="watches")
                 yield ReloadLogPane(id="reload-log", clock=self.dapp.reload_clock)
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def stack(self) -> StackPane:
@@ -179,10 +184,14 @@ class DebuggerScreen(Screen[None]):
 
     # -- status -------------------------------------------------------------------------------------------
     def set_status(self, state: str, detail: str, style: str = "") -> None:
-        colors = {"running": "green", "stopped": "yellow", "exited": "cyan", "starting": "dim"}
+        roles = {"running": "success", "stopped": "warning", "exited": "accent"}
         text = Text()
         text.append(f" {self.dapp.target.title} ", style="bold reverse")
-        text.append(f"  {state}", style=f"bold {colors.get(state, '')}")
+        role = roles.get(state)
+        text.append(
+            f"  {state}",
+            style=theme_style(self, role, on="panel", bold=True) if role else Style(bold=True, dim=True),
+        )
         if detail:
             text.append(f"  {detail}", style=style)
         self.query_one(StatusLine).update(text)
@@ -285,6 +294,44 @@ class DebuggerScreen(Screen[None]):
             return
         self.session.run_to_line(event.path, event.line)
 
+    def on_source_view_jump_to_line(self, event: SourceView.JumpToLine) -> None:
+        """Set next statement: the stopped frame goes on from the cursor line (CPython's rules, engine/goto.py)."""
+        if self.session.state != "stopped":
+            self.dapp.notify("jump needs a stopped program", severity="warning")
+            return
+        frame = self.stack.selected_frame
+        innermost = self.session.stack(frame.thread_id, just_my_code=False) if frame is not None else []
+        if frame is None or not innermost or innermost[0].id != frame.id:
+            self.dapp.notify(
+                "only the innermost frame can jump: select it in the call stack",
+                title="jump",
+                severity="error",
+            )
+            return
+        if os.path.realpath(frame.path) != os.path.realpath(event.path):
+            self.dapp.notify(
+                f"line {event.line} is in another file than the stopped frame", title="jump", severity="error"
+            )
+            return
+        self._jump(event.line, frame.thread_id)
+
+    @work(thread=True, exclusive=True, group="jump")
+    def _jump(self, line: int, thread_id: int) -> None:
+        try:
+            self.session.goto(line, thread_id)
+        except (ValueError, RuntimeError) as exc:
+            text = str(exc)
+            self.from_thread(
+                lambda: self.dapp.notify(
+                    text, title="jump refused", severity="error", timeout=8, markup=False
+                )
+            )
+
+    def on_source_view_edit_requested(self, event: SourceView.EditRequested) -> None:
+        from .editor import open_in_editor
+
+        open_in_editor(self.dapp, event.path, event.line)
+
     def on_breakpoints_pane_show(self, event: BreakpointsPane.Show) -> None:
         self.bp_editor.show(event.bp)
 
@@ -295,6 +342,9 @@ class DebuggerScreen(Screen[None]):
         self.bp_editor.edit_condition(event.bp.path, event.bp.line)
 
     # -- variables and watches (evaluation does the work) -------------------------------------------------
+    def on_variables_pane_view_value_requested(self, event: VariablesPane.ViewValueRequested) -> None:
+        self.evaluation.view_value(event.var)
+
     def on_variables_pane_set_value_requested(self, event: VariablesPane.SetValueRequested) -> None:
         self.evaluation.set_value(event.parent_ref, event.name, event.current)
 
@@ -420,6 +470,29 @@ class DebuggerScreen(Screen[None]):
             self.minimize()
         elif self.focused is not None:
             self.maximize(self.focused)
+
+    # -- sidebars ----------------------------------------------------------------------------------------
+    SIDEBAR_STEP = 4  # cells a `[` or `]` takes from or gives to each sidebar
+    SIDEBAR_MIN = 12
+
+    def set_sidebar_width(self, selector: str, width: int) -> None:
+        """Give the sidebar `selector` (#left or #right) `width` cells; the source keeps at least 30."""
+        sidebar = self.query_one(selector)
+        other = self.query_one("#right" if selector == "#left" else "#left")
+        room = self.size.width - other.outer_size.width - 2 - 30
+        width = max(self.SIDEBAR_MIN, min(width, room))
+        sidebar.styles.min_width = self.SIDEBAR_MIN
+        sidebar.styles.width = width
+
+    def _resize_sidebars(self, delta: int) -> None:
+        for selector in ("#left", "#right"):
+            self.set_sidebar_width(selector, self.query_one(selector).outer_size.width + delta)
+
+    def action_narrow_sidebars(self) -> None:
+        self._resize_sidebars(-self.SIDEBAR_STEP)
+
+    def action_widen_sidebars(self) -> None:
+        self._resize_sidebars(self.SIDEBAR_STEP)
 
     def action_toggle_output(self) -> None:
         self.output.toggle_full_screen()

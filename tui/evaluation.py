@@ -60,8 +60,9 @@ class Evaluation:
 
     # -- evaluate and set value ---------------------------------------------------------------------------
     def ask_and_evaluate(self) -> None:
-        """Ask for an expression or statement and run it in the selected frame; the result goes to Output."""
-        from .screens.prompt import PromptScreen
+        """The evaluate shell in the selected frame (screens/evaluate.py): entries run one after another, their
+        results show in the shell and go to Output."""
+        from .screens.evaluate import EvaluateScreen
 
         screen = self.screen
         if self.session.state != "stopped":
@@ -70,32 +71,59 @@ class Evaluation:
         frame = screen.stack.selected_frame
         where = frame.name if frame is not None else "the top frame"
         frame_id = frame.id if frame is not None else None
+        if self.history is None:
+            from .eval_history import History
 
-        def done(text: str | None) -> None:
-            if text:
-                screen.run_worker(lambda: self._evaluate(text, frame_id), thread=True, group="evaluate")
+            self.history = History()
 
-        screen.dapp.push_screen(
-            PromptScreen(f"Evaluate in {where}", placeholder="expression or statement"), done
+        def complete(text: str) -> tuple[str, list[str]]:  # a worker thread
+            from .completion import candidates
+
+            return candidates(self.session, frame_id, text)
+
+        shell = EvaluateScreen(
+            f"Evaluate in {where}", lambda text: self._evaluate(text, frame_id), complete, self.history
         )
+        screen.dapp.push_screen(shell, lambda _: screen.refresh_stop_view(keep_frame=True))
 
-    def _evaluate(self, expression: str, frame_id: int | None) -> None:  # a worker thread
+    history: Any = None  # the shell's History, loaded at its first use
+
+    def _evaluate(self, expression: str, frame_id: int | None) -> tuple[str, bool]:  # a worker thread
+        """Run `expression` (or a statement); (the result's full text, is it an error). Also goes to Output."""
         try:
-            var = self.session.evaluate(expression, frame_id)
-            result = var.value if var.type != "statement" else "(statement ran)"
-            text = f"» {expression}\n{result}\n"
+            is_expression, value = self.session.inspection.evaluate(expression, frame_id)
+            result = full_repr(value) if is_expression else "(statement ran)"
             error = False
         except Exception as exc:
-            text = f"» {expression}\n{type(exc).__name__}: {exc}\n"
-            error = True
+            result, error = f"{type(exc).__name__}: {exc}", True
+        text = f"» {expression}\n{result}\n"
+        self.screen.from_thread(self.screen.output.append, text, "stderr" if error else "console")
+        return result, error
 
-        def show() -> None:
-            screen = self.screen
-            screen.output.append(text, "stderr" if error else "console")
-            screen.dapp.notify(text.strip(), title="evaluate", severity="error" if error else "information")
-            screen.refresh_stop_view(keep_frame=True)
+    def view_value(self, var: Any) -> None:
+        """The whole value of a variable, wrapped in a scrollable view (its evaluate name is evaluated again in
+        the selected frame; without one, the value as listed)."""
+        frame = self.screen.stack.selected_frame
+        frame_id = frame.id if frame is not None else None
+        name = var.evaluate_name
 
-        self.screen.from_thread(show)
+        def work() -> None:  # a worker thread
+            text = var.value
+            if name and self.session.state == "stopped":
+                try:
+                    is_expression, value = self.session.inspection.evaluate(name, frame_id)
+                    if is_expression:
+                        text = full_repr(value)
+                except Exception:
+                    pass
+            self.screen.from_thread(show, f"{name or var.name}  ({var.type})", text)
+
+        def show(title: str, text: str) -> None:
+            from .screens.value import ValueScreen
+
+            self.screen.dapp.push_screen(ValueScreen(title, text))
+
+        self.screen.run_worker(work, thread=True, group="view-value")
 
     def set_value(self, parent_ref: int, name: str, current: str) -> None:
         """Ask for a new value (a Python expression) of the variable `name` and set it."""
@@ -116,3 +144,23 @@ class Evaluation:
         screen.dapp.push_screen(
             PromptScreen(f"New value for {name} (a Python expression)", value=current), done
         )
+
+
+MAX_RESULT = 200_000  # characters of one result shown (a huge value is cut, with a note)
+
+
+def full_repr(value: Any) -> str:
+    """The whole value, pretty-printed (the variables pane shows a short repr; the shell shows all of it)."""
+    import pprint
+
+    try:  # a string stays one literal (pprint would cut it into adjacent pieces); the view wraps it
+        text = (
+            repr(value)
+            if isinstance(value, (str, bytes))
+            else pprint.pformat(value, width=100, sort_dicts=False)
+        )
+    except Exception as exc:  # a broken __repr__ must not break the shell
+        return f"<{type(value).__name__} object; repr failed: {type(exc).__name__}: {exc}>"
+    if len(text) > MAX_RESULT:
+        text = text[:MAX_RESULT] + f"\n… ({len(text) - MAX_RESULT:,} more characters)"
+    return text

@@ -21,6 +21,9 @@ class Key:
     display: str | None = None  # how the footer and the help screen spell the keys
     palette: bool = True
     pane: str | None = None  # bound only in this pane (its name in the help screen); None: everywhere
+    footer: str | None = (
+        None  # a shorter spelling for the footer (it must fit 100 columns); default `display`
+    )
 
 
 CALL_STACK = "Call stack"
@@ -35,17 +38,34 @@ RESTART_FRAME = Key(
 )
 
 KEYS: tuple[Key, ...] = (
-    Key("f5,c", "continue", "Continue", "Run until the next breakpoint or the end", display="F5 / c"),
-    Key("f10,n", "step_over", "Over", "Step over: run the current line", display="F10 / n"),
-    Key("f11,s", "step_in", "Into", "Step into the call on the current line", display="F11 / s"),
+    Key(
+        "f5,c",
+        "continue",
+        "Continue",
+        "Run until the next breakpoint or the end",
+        display="F5 / c",
+        footer="F5",
+    ),
+    Key("f10,n", "step_over", "Over", "Step over: run the current line", display="F10 / n", footer="F10"),
+    Key(
+        "f11,s", "step_in", "Into", "Step into the call on the current line", display="F11 / s", footer="F11"
+    ),
     Key(
         "shift+f11,f23,r",
         "step_out",
         "Out",
         "Step out: run until the current function returns",
         display="Shift+F11 / r",
+        footer="⇧F11",
     ),
-    Key("f6,p", "pause", "Pause", "Pause the running program", display="F6 / p"),
+    Key(
+        "f6,p",
+        "pause",
+        "Pause",
+        "Pause the running program (the status line says so while it runs)",
+        show=False,  # the footer keeps to what fits 100 columns
+        display="F6 / p",
+    ),
     Key(
         "ctrl+c",
         "interrupt",
@@ -55,7 +75,14 @@ KEYS: tuple[Key, ...] = (
         display="Ctrl+C",
         palette=False,
     ),
-    Key("f9,b", "toggle_breakpoint", "Break", "Toggle a breakpoint on the cursor line", display="F9 / b"),
+    Key(
+        "f9,b",
+        "toggle_breakpoint",
+        "Break",
+        "Toggle a breakpoint on the cursor line",
+        display="F9 / b",
+        footer="F9",
+    ),
     Key(
         "B",
         "edit_condition",
@@ -91,7 +118,9 @@ KEYS: tuple[Key, ...] = (
         palette=False,
     ),
     Key("e", "evaluate", "Eval", "Evaluate an expression in the selected frame", display="e"),
-    Key("w", "add_watch", "Watch", "Add a watch expression", display="w"),
+    Key(
+        "w", "add_watch", "Watch", "Add a watch expression", show=False, display="w"
+    ),  # the pane says "w: add"
     Key("u", "frame_up", "Up", "Select the caller's frame", show=False, display="u"),
     Key("d", "frame_down", "Down", "Select the callee's frame", show=False, display="d"),
     RESTART_FRAME,
@@ -107,6 +136,21 @@ KEYS: tuple[Key, ...] = (
     Key("x", "toggle_raised", "Raised", "Also stop on raised exceptions (not only uncaught)", show=False),
     Key("z", "toggle_maximize", "Zoom", "Maximize the focused pane, or restore the layout", show=False),
     Key("O", "toggle_output", "Output", "The program's output full-screen, or the layout back", show=False),
+    Key(
+        "left_square_bracket",
+        "narrow_sidebars",
+        "Code+",
+        "Narrower sidebars, more room for the source (or drag a splitter ┊)",
+        display="[",
+    ),
+    Key(
+        "right_square_bracket",
+        "widen_sidebars",
+        "Wider sidebars",
+        "Wider sidebars (or drag a splitter ┊)",
+        show=False,
+        display="]",
+    ),
     Key("ctrl+t", "restart", "Restart", "Restart the program", show=False, display="Ctrl+T"),
     Key("?", "help", "Help", "Show every key", display="?"),
     Key("q", "quit_debugger", "Quit", "Quit (asks first)", display="q"),
@@ -126,10 +170,17 @@ PANE_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Source view", "↑ ↓ PgUp PgDn Home End", "Move the cursor line"),
     ("Source view", "click in the gutter", "Toggle a breakpoint on that line"),
     ("Source view", "Ctrl+F10 / t", "Run to the cursor line"),
+    ("Source view", "/", "Search in the file (smart case)"),
+    ("Source view", "n / N", "Next / previous match while a search is on (Esc ends it; else n steps over)"),
+    ("Source view", "g / :", "Go to a line"),
+    ("Source view", "j", "Jump: the program goes on from the cursor line (set next statement)"),
+    ("Source view", "E", "Open the file at the cursor line in $EDITOR"),
     (CALL_STACK, "Enter / click", "Select a frame: its source, variables and watches"),
     ("Loaded sources", "Enter / click", "Show the file in the source view"),
     ("Variables", "Enter / click", "Expand; on 'more…' load the next page"),
     ("Variables", "=", "Set the value of the selected variable"),
+    ("Variables", "v", "Show the whole value of the selected variable (scrollable)"),
+    ("Evaluate (e)", "↑ ↓ / Tab / Esc", "History (kept across runs) / complete a name or attribute / close"),
     ("Watches", "Delete", "Remove the selected watch"),
     ("Breakpoints", "Enter", "Show the breakpoint in the source view"),
     ("Breakpoints", "Delete", "Remove the breakpoint"),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dapper_tui.tui.panes.variables import PAGE
 from dapper_tui.tui.screens.condition import ConditionScreen
+from dapper_tui.tui.screens.evaluate import EvaluateScreen
 from dapper_tui.tui.screens.prompt import PromptScreen
 from tuihelpers import EXAMPLES, label, line_of, make_app, press_and_stop, wait_stopped, wait_until, write
 
@@ -129,7 +130,7 @@ async def test_watch_expressions_are_added_evaluated_and_persisted(tmp_path: Pat
         await wait_until(pilot, lambda: "NameError" in label(app.main.watches.root.children[1]))
         # e evaluates in the selected frame into the output pane
         await pilot.press("e")
-        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, EvaluateScreen))
         await pilot.press(*"n + 100", "enter")
         await wait_until(pilot, lambda: "» n + 100\n103" in app.main.output.text)
     # the next session of the same project starts with the same watches and breakpoints

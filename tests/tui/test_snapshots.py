@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from tuihelpers import line_of, make_app, wait_stopped, wait_until
 
 PROGRAM = Path(__file__).parent / "programs" / "snap_demo.py"
@@ -32,3 +33,21 @@ def test_help_screen(snap_compare) -> None:
         await pilot.pause(0.1)
 
     assert snap_compare(app, terminal_size=(150, 42), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 45)], ids=["80x24", "100x30", "160x45"])
+def test_main_screen_at_common_terminal_sizes(snap_compare, size) -> None:
+    """The source pane has the most room (half the width and more from 100 columns); the footer keeps the main
+    keys at 100x30; the execution line (orange) and the cursor line (blue, one line below) differ."""
+    line = line_of(PROGRAM, "return round(")
+    app = make_app(PROGRAM, {PROGRAM: [line]})
+
+    async def run_before(pilot) -> None:
+        await wait_stopped(pilot, line)
+        await wait_until(pilot, lambda: app.main.variables.find("amount") is not None)
+        await wait_until(pilot, lambda: app.main.source._highlighted is not None)
+        app.main.source.focus()
+        await pilot.press("down")
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

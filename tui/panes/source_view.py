@@ -3,6 +3,15 @@
 Lines are rendered on demand (Textual's line API), so a 10,000-line file costs only what is on screen. A click
 in the gutter toggles a breakpoint; Ctrl+F10 (VS Code) or `t` (pudb) runs to the cursor line. Enter does not:
 it is the key that opened the file (from Loaded sources, say), and a second press would run the program on.
+
+The execution line (the selected frame's) and the cursor line have backgrounds of their own, from the theme
+($warning and $primary), and every syntax colour on them is kept at a WCAG contrast of at least 4.5:1 with that
+background (a colour below it is swapped for black or white, whichever reads better). The syntax colours follow
+the theme: a dark pygments style on dark themes, a light one on light themes.
+
+`/` searches the file (smart case), `n` / `N` go to the next / previous match while a search is on (Escape ends
+it; without a search `n` is step over as ever); `g` or `:` goes to a line; `j` jumps the program to the cursor
+line; `E` opens the file at the cursor line in $EDITOR.
 """
 
 from __future__ import annotations
@@ -12,17 +21,33 @@ from dataclasses import dataclass
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.actions import SkipAction
 from textual.binding import Binding
+from textual.color import Color
 from textual.events import Click
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..theme_styles import _BLACK, _WHITE, contrast, readable_on
+
 _MARK_BP = "●"
 _MARK_BP_COND = "◆"
 _MARK_BP_OFF = "○"
 _MARK_CURRENT = "▶"
+
+
+def smart_case_find(line: str, needle: str) -> list[int]:
+    """Columns where `needle` starts in `line`: case-insensitive unless `needle` has a capital."""
+    if not needle:
+        return []
+    hay, pat = (line, needle) if needle != needle.lower() else (line.lower(), needle.lower())
+    out, start = [], hay.find(pat)
+    while start >= 0:
+        out.append(start)
+        start = hay.find(pat, start + max(1, len(pat)))
+    return out
 
 
 @dataclass
@@ -39,8 +64,8 @@ class SourceView(ScrollView, can_focus=True):
         scrollbar-size: 1 1;
     }
     SourceView > .source-view--gutter { color: $text-muted; }
-    SourceView > .source-view--current { background: $warning 30%; }
-    SourceView > .source-view--cursor { background: $accent 25%; }
+    SourceView > .source-view--current { background: $warning 45%; text-style: bold; }
+    SourceView > .source-view--cursor { background: $primary 35%; }
     SourceView > .source-view--breakpoint { color: $error; }
     SourceView > .source-view--old { background: $secondary 20%; }
     """
@@ -61,6 +86,13 @@ class SourceView(ScrollView, can_focus=True):
         Binding("home", "cursor_to(1)", show=False),
         Binding("end", "cursor_to(-1)", show=False),
         Binding("ctrl+f10,t", "run_to_cursor", "Run to line", show=False),
+        Binding("slash", "search", "Search", show=False),
+        Binding("n", "next_match(1)", "Next match", show=False),
+        Binding("N", "next_match(-1)", "Previous match", show=False),
+        Binding("escape", "end_search", show=False),
+        Binding("g,colon", "ask_line", "Go to line", show=False),
+        Binding("j", "jump", "Jump here", show=False),
+        Binding("E", "edit", "Editor", show=False),
     ]
 
     class GutterClicked(Message):
@@ -72,6 +104,22 @@ class SourceView(ScrollView, can_focus=True):
             self.line = line
 
     class RunToLine(Message):
+        def __init__(self, path: str, line: int) -> None:
+            super().__init__()
+            self.path = path
+            self.line = line
+
+    class JumpToLine(Message):
+        """Set next statement: the stopped frame goes on from `line`."""
+
+        def __init__(self, path: str, line: int) -> None:
+            super().__init__()
+            self.path = path
+            self.line = line
+
+    class EditRequested(Message):
+        """Open the file at `line` in the user's editor."""
+
         def __init__(self, path: str, line: int) -> None:
             super().__init__()
             self.path = path
@@ -89,6 +137,17 @@ class SourceView(ScrollView, can_focus=True):
         self.old_code = False  # showing the source an old-code frame runs
         self._highlight_gen = 0
         self.border_title = "Source"
+        self.search: str | None = None  # the text searched for, while a search is on
+        self.matches: list[tuple[int, int]] = []  # (line, column) of each match
+        self._note = ""
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: object) -> None:
+        self._highlighted = None
+        self._highlight_gen += 1
+        self._highlight(self._highlight_gen)
 
     # -- attributes down ----------------------------------------------------------------------------------
     def show_file(
@@ -104,7 +163,8 @@ class SourceView(ScrollView, can_focus=True):
     ) -> None:
         """Show `path` (or `text`, the source an old frame runs) with `current_line` marked; `note` goes under
         the view until the next call."""
-        if path != self.path or text is not None or reload or old_code != self.old_code:
+        changed = path != self.path or text is not None or reload or old_code != self.old_code
+        if changed:
             if text is None and path is not None:
                 try:
                     with open(path, encoding="utf-8", errors="replace") as f:
@@ -120,7 +180,10 @@ class SourceView(ScrollView, can_focus=True):
             self.old_code = old_code
         self.title = title or self.title
         self.border_title = self.title + ("  (old code: the source this frame runs)" if old_code else "")
+        self._note = note
         self.border_subtitle = note
+        if self.search is not None and changed:
+            self._find_matches()
         self.current_line = current_line
         if current_line:
             self.cursor_line = current_line
@@ -141,8 +204,13 @@ class SourceView(ScrollView, can_focus=True):
         self._center(self.cursor_line)
 
     def _center(self, line: int) -> None:
-        height = self.scrollable_content_region.height or self.size.height
-        self.scroll_to(y=max(0, line - 1 - height // 2), animate=False)
+        self.scroll_to(y=max(0, line - 1 - self._view_height // 2), animate=False)
+        self.refresh()
+
+    @property
+    def _view_height(self) -> int:
+        """Rows of text shown: without the horizontal scrollbar, so the cursor line is never under it."""
+        return max(1, self.scrollable_content_region.height or self.size.height)
 
     # -- rendering ----------------------------------------------------------------------------------------
     @property
@@ -155,7 +223,8 @@ class SourceView(ScrollView, can_focus=True):
         from rich.syntax import Syntax
 
         code = "\n".join(self.lines)
-        syntax = Syntax(code, "python", theme="monokai", background_color="default")
+        dark = self.app.current_theme.dark if self.is_attached else True
+        syntax = Syntax(code, "python", theme="monokai" if dark else "default", background_color="default")
         text = syntax.highlight(code)
         text.style = Style()
         lines = text.split("\n", allow_blank=True)[: len(self.lines)]
@@ -186,18 +255,48 @@ class SourceView(ScrollView, can_focus=True):
             Segment(arrow + " ", base + self.get_component_rich_style("source-view--current", partial=True)),
         ]
         text = self._highlighted[index] if self._highlighted is not None else Text(self.lines[index])
+        if self.search and any(m[0] == line_no for m in self.matches):
+            text = text.copy()
+            for col in smart_case_find(self.lines[index], self.search):
+                text.stylize("reverse", col, col + len(self.search))
         segments = list(text.render(self.app.console))
-        line_style = None
+        line_class = None
         if line_no == self.current_line:
-            line_style = self.get_component_rich_style("source-view--current", partial=True)
+            line_class = "source-view--current"
         elif line_no == self.cursor_line and self.has_focus:
-            line_style = self.get_component_rich_style("source-view--cursor", partial=True)
+            line_class = "source-view--cursor"
         body = Strip(segments).crop(scroll_x, scroll_x + max(0, width - self._gutter_width))
         strip = Strip([*gutter, *body], None)
         strip = strip.apply_style(base).extend_cell_length(width, base)
-        if line_style is not None:
-            strip = Strip(Segment.apply_style(strip, post_style=line_style))
+        if line_class is not None:
+            strip = self._on_line_background(strip, line_class)
         return strip.crop(0, width)
+
+    def line_background(self, line_class: str) -> Color:
+        """The background of the execution or cursor line: the component's colour over the pane's."""
+        under = self.background_colors[1]
+        return under + self.get_component_styles(line_class).background
+
+    def _on_line_background(self, strip: Strip, line_class: str) -> Strip:
+        """The strip on the line's background, every colour on it readable (MIN_CONTRAST)."""
+        bg = self.line_background(line_class)
+        extra = self.get_component_styles(line_class)
+        bold = bool(getattr(extra.text_style, "bold", False))
+        default_fg = Color.from_rich_color(self.rich_style.color) if self.rich_style.color else _WHITE
+        rich_bg = bg.rich_color
+        out: list[Segment] = []
+        for text, style, control in strip:
+            style = style or Style()
+            if style.reverse:  # a search match: its colours swap, so its background is the text's colour
+                style = style + Style(reverse=False)
+                fg = _WHITE if contrast(_WHITE, bg) < contrast(_BLACK, bg) else _BLACK
+                out.append(Segment(text, style + Style(color=bg.rich_color, bgcolor=fg.rich_color), control))
+                continue
+            fg = Color.from_rich_color(style.color) if style.color is not None else default_fg
+            fg = readable_on(fg, bg)
+            new = style + Style(color=fg.rich_color, bgcolor=rich_bg, bold=True if bold else None)
+            out.append(Segment(text, new, control))
+        return Strip(out, strip.cell_length)
 
     # -- input --------------------------------------------------------------------------------------------
     def on_click(self, event: Click) -> None:
@@ -223,7 +322,7 @@ class SourceView(ScrollView, can_focus=True):
         self._move_to(self.cursor_line + delta)
 
     def action_page(self, direction: int) -> None:
-        self._move_to(self.cursor_line + direction * max(1, self.size.height - 1))
+        self._move_to(self.cursor_line + direction * max(1, self._view_height - 1))
 
     def action_cursor_to(self, line: int) -> None:
         self._move_to(len(self.lines) if line < 0 else line)
@@ -231,7 +330,7 @@ class SourceView(ScrollView, can_focus=True):
     def _move_to(self, line: int) -> None:
         self.cursor_line = max(1, min(line, max(1, len(self.lines))))
         top = self.scroll_offset.y
-        height = self.size.height
+        height = self._view_height
         if self.cursor_line - 1 < top:
             self.scroll_to(y=self.cursor_line - 1, animate=False)
         elif self.cursor_line - 1 >= top + height:
@@ -241,3 +340,86 @@ class SourceView(ScrollView, can_focus=True):
     def action_run_to_cursor(self) -> None:
         if self.path and not self.old_code:
             self.post_message(self.RunToLine(self.path, self.cursor_line))
+
+    def action_jump(self) -> None:
+        if self.path and not self.old_code:
+            self.post_message(self.JumpToLine(self.path, self.cursor_line))
+
+    def action_edit(self) -> None:
+        if self.path and not self.old_code:
+            self.post_message(self.EditRequested(self.path, self.cursor_line))
+
+    # -- search and go to line -----------------------------------------------------------------------------
+    def action_search(self) -> None:
+        from ..screens.prompt import PromptScreen
+
+        def done(text: str | None) -> None:
+            if text:
+                self.start_search(text)
+
+        self.app.push_screen(
+            PromptScreen("Search in the file", value=self.search or "", note="n / N: next / previous match"),
+            done,
+        )
+
+    def start_search(self, text: str) -> None:
+        """Search for `text` (smart case) and go to the first match at or after the cursor."""
+        self.search = text
+        self._find_matches()
+        if not self.matches:
+            self.app.notify(f"not found: {text}", severity="warning", timeout=3)
+            self.end_search()
+            return
+        self._go_to_match(next((m for m in self.matches if m[0] >= self.cursor_line), self.matches[0]))
+
+    def _find_matches(self) -> None:
+        needle = self.search or ""
+        self.matches = [
+            (n, col) for n, line in enumerate(self.lines, 1) for col in smart_case_find(line, needle)
+        ]
+
+    def _go_to_match(self, match: tuple[int, int]) -> None:
+        number = self.matches.index(match) + 1
+        self.border_subtitle = f"/{self.search}  match {number} of {len(self.matches)}  (n / N, Esc ends)"
+        self._move_to(match[0])
+        width = self.scrollable_content_region.width - self._gutter_width
+        if not (self.scroll_offset.x <= match[1] < self.scroll_offset.x + max(1, width)):
+            self.scroll_to(x=max(0, match[1] - 4), animate=False)
+
+    def action_next_match(self, direction: int) -> None:
+        if self.search is None or not self.matches:
+            raise SkipAction()  # no search on: the key is the screen's (n steps over)
+        here = (self.cursor_line, -1 if direction > 0 else 1 << 30)
+        if direction > 0:
+            found = next((m for m in self.matches if m[0] > here[0]), self.matches[0])
+        else:
+            found = next((m for m in reversed(self.matches) if m[0] < here[0]), self.matches[-1])
+        self._go_to_match(found)
+
+    def end_search(self) -> None:
+        self.search = None
+        self.matches = []
+        self.border_subtitle = self._note
+        self.refresh()
+
+    def action_end_search(self) -> None:
+        if self.search is None:
+            raise SkipAction()
+        self.end_search()
+
+    def action_ask_line(self) -> None:
+        from ..screens.prompt import PromptScreen
+
+        def done(text: str | None) -> None:
+            if text and text.strip().lstrip(":").isdigit():
+                self._move_to_center(int(text.strip().lstrip(":")))
+            elif text:
+                self.app.notify(f"not a line number: {text}", severity="warning", timeout=3)
+
+        self.app.push_screen(
+            PromptScreen(f"Go to line (1-{len(self.lines)})", placeholder="line number"), done
+        )
+
+    def _move_to_center(self, line: int) -> None:
+        self.go_to_line(line)
+        self.refresh()

@@ -14,6 +14,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from ..keys import CALL_STACK, KEYS
+from ..theme_styles import theme_style
 from .steady_tree import SteadyTree
 
 
@@ -53,7 +54,7 @@ class StackPane(SteadyTree[Any]):
         for tid, name, frames in threads:
             label = Text(name, style="bold")
             if tid == stopped_thread:
-                label.append("  stopped", style="italic yellow")
+                label.append("  stopped", style=theme_style(self, "warning", italic=True))
             elif not frames:
                 label.append("  (no frames of yours)", style="dim")
             thread_node = self.root.add(label, data=None, expand=True)
@@ -81,7 +82,7 @@ class StackPane(SteadyTree[Any]):
         text.append(frame.name, style="bold" if frame.user else "dim")
         text.append(f"  {os.path.basename(frame.path)}:{frame.line}", style="" if frame.user else "dim")
         if frame.old_code:
-            text.append("  [old code]", style="bold magenta")
+            text.append("  [old code]", style="bold reverse")  # reads in every theme
         return text
 
     def frames(self) -> list[Any]:

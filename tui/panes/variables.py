@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from ..theme_styles import theme_style
 from .steady_tree import SteadyTree
 
 PAGE = 100
@@ -32,17 +34,20 @@ class VarNode:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def var_label(var: Any, *, name: str | None = None) -> Text:
+def var_label(var: Any, *, name: str | None = None, name_style: Style | str = "bold") -> Text:
+    """`name [length] = value  type`: a container's length comes right after its name, where a narrow pane
+    still shows it (the value is cut at the pane's edge; `v` shows all of it)."""
     text = Text()
-    text.append(name if name is not None else var.name, style="bold cyan")
+    text.append(name if name is not None else var.name, style=name_style)
     if var.type == "statement":
         text.append("  (statement ran)", style="dim")
         return text
+    length = var.indexed or var.named
+    if length:
+        text.append(f" [{length:,}]", style="dim")
     text.append(" = ")
     text.append(var.value)
     text.append(f"  {var.type}", style="dim")
-    if var.indexed:
-        text.append(f" [{var.indexed:,}]", style="dim")
     return text
 
 
@@ -54,15 +59,37 @@ class VarTree(SteadyTree[VarNode]):
         self.show_root = False
         self.guide_depth = 2
         self.session: Any = None  # set by the screen: the DebugSession
+        self.restore_cursor: tuple[str, ...] | None = (
+            None  # the node the cursor goes back to once it is added
+        )
+
+    @property
+    def name_style(self) -> Style:
+        """Names in the theme's primary text colour (readable on its surface, light or dark)."""
+        return theme_style(self, "primary", bold=True)
 
     def add_var(self, parent: TreeNode[VarNode], var: Any, parent_ref: int) -> TreeNode[VarNode]:
         data = VarNode("var", var.reference, var.name, var=var, parent_ref=parent_ref)
+        label = var_label(var, name_style=self.name_style)
         if var.reference:
-            node = parent.add(var_label(var), data=data)
+            node = parent.add(label, data=data)
             if self.path_of(node) in self.keep_expanded:
                 node.expand()  # it was open at the last stop: open it again
-            return node
-        return parent.add_leaf(var_label(var), data=data)
+        else:
+            node = parent.add_leaf(label, data=data)
+        self.land_cursor(node)
+        return node
+
+    def remember_cursor(self) -> None:
+        """The tree is about to be rebuilt: the cursor goes back to the same variable (by its path of names)."""
+        node = self.cursor_node
+        if node is not None and node.data is not None and node.data.kind in ("scope", "var", "watch"):
+            self.restore_cursor = self.path_of(node)
+
+    def land_cursor(self, node: TreeNode[VarNode]) -> None:
+        if self.restore_cursor is not None and self.path_of(node) == self.restore_cursor:
+            self.restore_cursor = None
+            self.call_after_refresh(self.move_cursor, node)
 
     keep_expanded: frozenset[tuple[str, ...]] = frozenset()
 
@@ -128,7 +155,17 @@ class VarTree(SteadyTree[VarNode]):
 
 
 class VariablesPane(VarTree):
-    BINDINGS = [Binding("equals_sign,=", "set_value", "Set value", show=False)]
+    BINDINGS = [
+        Binding("equals_sign,=", "set_value", "Set value", show=False),
+        Binding("v", "view_value", "View value", show=False),
+    ]
+
+    class ViewValueRequested(Message):
+        """Show the whole value of `var` (its label is cut at the pane's edge)."""
+
+        def __init__(self, var: Any) -> None:
+            super().__init__()
+            self.var = var
 
     class SetValueRequested(Message):
         def __init__(self, parent_ref: int, name: str, current: str) -> None:
@@ -147,6 +184,7 @@ class VariablesPane(VarTree):
         opened again (by name: references are valid for one stop only)."""
         if self.root.children:
             self.keep_expanded = self.expanded_paths()
+            self.remember_cursor()
         self.clear()
         self.frame_id = frame_id
         if frame_id is None or self.session is None:
@@ -160,6 +198,7 @@ class VariablesPane(VarTree):
             data = VarNode("scope", scope.reference, scope.name)
             data.extra["hide_dunder"] = module_level
             node = self.root.add(Text(scope.name, style="bold"), data=data)
+            self.land_cursor(node)
             remembered = (scope.name,) in self.keep_expanded
             if remembered or (not scope.expensive and not self.keep_expanded):
                 node.expand()
@@ -179,3 +218,8 @@ class VariablesPane(VarTree):
         if node is None or node.data is None or node.data.kind != "var":
             return
         self.post_message(self.SetValueRequested(node.data.parent_ref, node.data.name, node.data.var.value))
+
+    def action_view_value(self) -> None:
+        node = self.cursor_node
+        if node is not None and node.data is not None and node.data.var is not None:
+            self.post_message(self.ViewValueRequested(node.data.var))

@@ -41,17 +41,18 @@ class WatchesPane(VarTree):
             data = VarNode("watch", name=expr)
             if value is None:
                 self.root.add_leaf(
-                    Text.assemble((expr, "bold cyan"), ("  (not evaluated)", "dim")), data=data
+                    Text.assemble((expr, self.name_style), ("  (not evaluated)", "dim")), data=data
                 )
             elif isinstance(value, str):
-                self.root.add_leaf(Text.assemble((expr, "bold cyan"), ("  " + value, "red")), data=data)
+                self.root.add_leaf(Text.assemble((expr, self.name_style), ("  " + value, "red")), data=data)
             else:
                 data.ref = value.reference
                 data.var = value
+                label = var_label(value, name=expr, name_style=self.name_style)
                 if value.reference:
-                    self.root.add(var_label(value, name=expr), data=data)
+                    self.root.add(label, data=data)
                 else:
-                    self.root.add_leaf(var_label(value, name=expr), data=data)
+                    self.root.add_leaf(label, data=data)
         self.border_subtitle = str(len(self.expressions)) if self.expressions else "w: add"
 
     def action_remove_watch(self) -> None:
