@@ -12,7 +12,6 @@ events in `engine_events.py`.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import threading
@@ -22,7 +21,7 @@ from typing import Any
 
 from ..main_thread import MainThreadRunner
 from ..session import DebugSession
-from . import replies
+from . import codec, replies
 from .args import RequestError
 from .engine_events import EngineEvents
 from .handlers.breakpoints import Breakpoints
@@ -91,7 +90,7 @@ class DapAdapter:
 
     def _request(self, message: dict[str, Any]) -> tuple[int, str, Any] | None:
         """(seq, command, arguments) of a request; a message that is not one is answered or logged here."""
-        seq = message.get("seq")
+        seq = _seq_of(message)
         kind = message.get("type")
         command = message.get("command")
         if kind != "request" or not isinstance(command, str) or not command:
@@ -100,12 +99,12 @@ class DapAdapter:
                 if kind != "request"
                 else "the request has no 'command' (a non-empty string)"
             )
-            if isinstance(seq, int) and not isinstance(seq, bool) and kind in ("request", None):
+            if seq is not None and kind not in ("response", "event"):  # a readable seq is answered
                 self.writer.response(replies.error(seq, str(command or ""), problem))
             else:
                 self._bad_message(FrameError(problem, message=message))
             return None
-        if not isinstance(seq, int) or isinstance(seq, bool):
+        if seq is None:
             self._bad_message(FrameError(f"request {command!r} has no integer 'seq'", message=message))
             return None
         args = message.get("arguments")
@@ -176,8 +175,8 @@ def _request_in(error: FrameError) -> tuple[int, str] | None:
     """(seq, command) of the request a broken message held, when it can be made out."""
     message = error.message
     if isinstance(message, dict):
-        seq, command = message.get("seq"), message.get("command")
-        if message.get("type") not in ("request", None) or isinstance(seq, bool) or not isinstance(seq, int):
+        seq, command = _seq_of(message), message.get("command")
+        if message.get("type") in ("response", "event") or seq is None:
             return None
         return seq, command if isinstance(command, str) else ""
     raw = error.raw
@@ -185,13 +184,21 @@ def _request_in(error: FrameError) -> tuple[int, str] | None:
     if m is None:
         return None
     kind = _TYPE_RE.search(raw)
-    if kind is not None and kind.group(1) != b"request":
+    if kind is not None and kind.group(1) in (b"response", b"event"):
         return None  # a response or an event from the client: nothing to answer
     command = ""
     c = _COMMAND_RE.search(raw)
     if c is not None:
         try:
-            command = str(json.loads(c.group(1).decode("utf-8", "replace")))
+            command = str(codec.loads(c.group(1).decode("utf-8", "replace")))
         except ValueError:
             command = ""
     return int(m.group(1)), command
+
+
+def _seq_of(message: dict[str, Any]) -> int | None:
+    """A message's `seq` when it can be read as a request number (an integer, or a float with an integer value)."""
+    seq = message.get("seq")
+    if isinstance(seq, float) and seq.is_integer() and abs(seq) < 2**53:
+        return int(seq)
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
