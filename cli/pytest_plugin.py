@@ -1,7 +1,7 @@
 """pytest plugin (entry point `dapper_tui` in the `pytest11` group): `pytest --dapper` opens dapper-tui
 post-mortem on each failure or error, on the frame it was raised in.
 
-Continue goes on to the next test. At a failed test's stop (the call phase), T in the TUI (or `rerun` in the
+Continue goes on to the next test. `breakpoint()` in a test or in the code under test stops in dapper-tui too. At a failed test's stop (the call phase), T in the TUI (or `rerun` in the
 line console) runs the test's function again, in this pytest process, with the fixtures it already has (they
 are not set up again), under the debugger: fix the code, save (the hot reload applies it), press T. A re-run
 that passes turns the test's report into a pass; one that fails stops post-mortem again. Errors in setup or
@@ -15,6 +15,7 @@ Without `--dapper` the plugin only adds the option: importing it loads nothing o
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from typing import Any
@@ -66,6 +67,28 @@ class DapperInteraction:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.capture_off = False
+        self._breakpoints_here(config)
+
+    def _breakpoints_here(self, config: pytest.Config) -> None:
+        """`breakpoint()` in a test or in the code under test stops in dapper-tui too (pytest would open pdb),
+        with pytest's capture turned off first, as for a failure."""
+        if os.environ.get("PYTHONBREAKPOINT", "") not in ("", "dapper_tui.set_trace"):
+            return  # the user chose another debugger for breakpoint()
+        before = sys.breakpointhook
+
+        def hook(*args: Any, **kwargs: Any) -> None:
+            from dapper_tui import set_trace
+
+            self._capture_off()
+            set_trace(frame=sys._getframe(1))
+
+        sys.breakpointhook = hook
+
+        def restore() -> None:
+            if sys.breakpointhook is hook:
+                sys.breakpointhook = before
+
+        config.add_cleanup(restore)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:

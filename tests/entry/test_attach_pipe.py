@@ -33,7 +33,8 @@ main()
 
 def _env(tmp: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER")}
-    env.update(XDG_STATE_HOME=str(tmp / "state"), PYTHONBREAKPOINT="dapper_tui.set_trace", **extra)
+    env.update(XDG_STATE_HOME=str(tmp / "state"), PYTHONBREAKPOINT="dapper_tui.set_trace")
+    env.update(extra)
     return env
 
 
@@ -236,3 +237,19 @@ def test_pytest_dapper_refuses_explicit_workers(tmp_path: Path) -> None:
     out = _run(tmp_path, "", "-m", "pytest", "--dapper", "-n", "2", "-p", "no:cacheprovider", "test_one.py")
     assert out.returncode == 4  # pytest's usage error: nothing ran, nothing waits for a debugger in a worker
     assert "--dapper runs the tests in this process" in out.stderr
+
+
+def test_pytest_dapper_breakpoint_in_a_test_and_continue_goes_on_to_the_next_failure(tmp_path: Path) -> None:
+    (tmp_path / "test_bp.py").write_text(
+        "def test_a():\n    x = 5\n    breakpoint()\n    assert x == 6\n\n\ndef test_b():\n    assert 1 == 2\n"
+    )
+    env = {"PYTHONBREAKPOINT": ""}  # pytest would open pdb at breakpoint(); --dapper makes it dapper-tui's
+    out = _run(
+        tmp_path, "p x\nc\nc\nc\n", "-m", "pytest", "--dapper", "-p", "no:cacheprovider", "test_bp.py", **env
+    )
+    text = out.stdout
+    assert out.returncode == 1, text  # two failures, as without the debugger
+    stops = [line for line in text.splitlines() if line.startswith("> /")]
+    assert [s.split(" in ")[0] for s in stops] == [f"> {tmp_path / 'test_bp.py'}:{n}" for n in (3, 4, 8)]
+    assert "\n5\n" in text
+    assert "2 failed" in text
