@@ -104,7 +104,10 @@ def main(argv: list[str]) -> int:
     command = [python, "-u", "-m", "dapper_tui.capsule.mcp_server", str(project.root)]
     if ns.no_watch:
         command.append("--no-watch")
+    # PYTHON* entries of .env act at interpreter start-up (as in the console's capsule); the rest is applied by
+    # the server itself, which reapplies .env at each save
+    startup = {k: v for k, v in project.env().items() if k.startswith("PYTHON")}
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(python, command)
+    os.execve(python, command, {**os.environ, **startup, "PYTHONUNBUFFERED": "1"})
     return 0  # not reached

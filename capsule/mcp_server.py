@@ -329,11 +329,42 @@ class ProjectSurface:
             )
             return
         venvs.activate(self.project, result.venv)
+        switch_imports(self.project, result.venv)
         message = (
-            "requirements installed; restart the MCP server to use them (the running tools keep the old venv)"
+            f"requirements installed in {result.duration_s:.1f} s; the tools now import from the new venv"
         )
         log(message)
-        await self.clients.log("warning", message)
+        await self.clients.log("info", message)
+        await self.reload_tools()
+
+
+def switch_imports(project: AgentProject, venv: Path) -> None:
+    """Import the project's libraries from ``venv`` from now on, in this process.
+
+    The project venv's ``site-packages`` on ``sys.path`` is replaced by the new one's (put first when the server
+    started without one), and the modules imported from the old venv are forgotten, so the tools' next import
+    of a library (at the reload that follows, or lazily in a call) loads the new version. A call in flight
+    keeps the module objects it has. A compiled extension already loaded stays loaded in the process beside
+    its new version: if that matters, restart the server.
+    """
+    import importlib
+
+    venvs_root = os.path.realpath(project.venvs_dir) + os.sep
+    new_site = next((venv.resolve().glob("lib/python*/site-packages")), None)
+    if new_site is None:
+        return
+    old_sites = [
+        p for p in sys.path if os.path.realpath(p).startswith(venvs_root) and p.endswith("site-packages")
+    ]
+    sys.path[:] = [p for p in sys.path if p not in old_sites]
+    sys.path.insert(1 if sys.path and sys.path[0] in ("", os.getcwd()) else 0, str(new_site))
+    for old in old_sites:
+        prefix = os.path.realpath(old) + os.sep
+        for name, module in list(sys.modules.items()):
+            file = getattr(module, "__file__", None)
+            if file and os.path.realpath(file).startswith(prefix):
+                del sys.modules[name]
+    importlib.invalidate_caches()
 
 
 async def _watch(surface: ProjectSurface) -> None:

@@ -46,11 +46,16 @@ class InstallResult:
     reused: bool = False  # an earlier, complete install of the same requirements was found
 
 
-def _runtime_site_dirs() -> list[str]:
+def _runtime_site_dirs(exclude: Path | None = None) -> list[str]:
+    """The runtime's own site-packages, not those under ``exclude`` (the project's venvs): an install run
+    from a process on a project venv (``dapper-tui mcp``) must not see, nor touch, the old venv's packages."""
     dirs = [p for p in site.getsitepackages() if Path(p).is_dir()]
     for entry in sys.path:  # editable installs and anything else the runtime can import from
         if entry.endswith("site-packages") and entry not in dirs and Path(entry).is_dir():
             dirs.append(entry)
+    if exclude is not None:
+        own = os.path.realpath(exclude) + os.sep
+        dirs = [d for d in dirs if not os.path.realpath(d).startswith(own)]
     return dirs
 
 
@@ -123,7 +128,7 @@ async def _ensure_venv(venv: Path, cwd: Path) -> tuple[bool, str]:
     if purelib is None:
         return False, output + f"\nno site-packages in {venv}"
     (purelib / PTH_NAME).write_text(
-        "".join(f"import site; site.addsitedir({d!r})\n" for d in _runtime_site_dirs())
+        "".join(f"import site; site.addsitedir({d!r})\n" for d in _runtime_site_dirs(venv.parent))
     )
     return True, output
 

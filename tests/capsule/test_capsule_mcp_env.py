@@ -110,3 +110,18 @@ async def test_mcp_installs_requirements_on_first_start(tmp_path: Path) -> None:
     assert (root / ".venv").is_symlink() and (root / ".venv/bin/python").exists()
     async with connect(root) as (client, _seen):  # the second start reuses it
         assert (await client.call_tool("dep", {})).content[0].text == "installed"
+
+
+async def test_mcp_requirements_save_is_installed_and_used_without_a_restart(tmp_path: Path) -> None:
+
+    root = make_project(tmp_path / "agent")
+    write(root / "src/tools/deps.py", "def dep() -> str:\n    import tinydep\n\n    return tinydep.VALUE\n")
+    write(root / "requirements.txt", f"--no-index\n{wheel(tmp_path / 'one', 'tinydep', 'one')}\n")
+    async with connect(root) as (client, seen):
+        assert (await client.call_tool("dep", {})).content[0].text == "one"  # imported: in sys.modules
+        first = (root / ".venv").resolve()
+        write(root / "requirements.txt", f"--no-index\n{wheel(tmp_path / 'two', 'tinydep', 'two')}\n")
+        await seen.until(lambda: seen.log_with("requirements installed") is not None, timeout=120)
+        assert (await client.call_tool("dep", {})).content[0].text == "two"
+        assert (root / ".venv").resolve() != first
+        assert seen.tools_changed == 0  # the list did not change
