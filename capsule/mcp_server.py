@@ -18,7 +18,10 @@ exactly one ``notifications/tools/list_changed``. A save under ``src/prompts/`` 
 keeps its previous tools, and either is logged to stderr and sent to the client as a log message.
 ``.env`` is applied to ``os.environ`` (the real environment wins, unless ``[env] override = true``; see
 ``capsule/project.py``), at start and at each save. A ``requirements.txt`` save is installed into a new venv
-(as the console does) and used from the next start of the server; the client is told so.
+(as the console does: ``DIR/.venv`` moves to it once pip succeeded) and this process imports from it from then
+on (``switch_imports``); a failed install leaves everything as it was and is reported.
+
+A tool reports progress and logs through the SDK's ``Context``: see ``capsule/mcp_tools.py``.
 """
 
 from __future__ import annotations
