@@ -68,6 +68,8 @@ class MainThreadRunner:
         self._current: ProgramRun | None = None
         self._closed = threading.Event()
         self.idle = threading.Event()  # set once `serve` has returned: no program runs on the main thread
+        self._free = threading.Event()  # no run is on the main thread now
+        self._free.set()
         # whether the calling thread is one of the program's (the session says; Program sets it)
         self.is_program_thread: Callable[[], bool] = lambda: False
         self._own_sigint = ProgramSigint(
@@ -81,6 +83,11 @@ class MainThreadRunner:
         run = ProgramRun(fn)
         self._jobs.put(run)
         return run
+
+    def wait_free(self, timeout: float) -> bool:
+        """Whether the main thread is free for a new run within `timeout` seconds (an earlier run may be
+        blocked outside Python code for good: a terminate cannot reach it while its own SIGINT handler is in)."""
+        return self._free.wait(timeout)
 
     def close(self) -> None:
         """Let `serve` return once the current run (if any) has ended."""
@@ -122,6 +129,7 @@ class MainThreadRunner:
 
     def _run(self, run: ProgramRun) -> None:
         saved = _all_handlers()
+        self._free.clear()
         self._current = run
         self._own_sigint.install()
         try:
@@ -133,6 +141,7 @@ class MainThreadRunner:
             self._current = None
             self._raise = None
             _restore_handlers(saved)
+            self._free.set()
             run._done.set()
 
     @contextmanager

@@ -36,6 +36,7 @@ class Program:
         self._interruptible = False  # the program's code (or the wait for its threads) runs on the runner
         self._modules_before: set[str] = set()
         self._ended = False  # the run's Exited was posted (by its end, or by a hard exit)
+        self._told_stuck = False  # the front end was told the run does not end when asked
         self._hard_exits = HardExits(self._hard_exit, session.threads.spawn_internal)
         self._atexit = ProgramAtexit()
         if runner is not None:
@@ -56,6 +57,7 @@ class Program:
             s.vars.clear()
             s.stop_event = None
             self._ended = False
+            self._told_stuck = False
         self._stop_on_entry = stop_on_entry
         problem = target.check()
         if problem:
@@ -63,6 +65,12 @@ class Program:
                 s.run.exited()
             s.exit_code = 2
             s._emit(Exited(2, error=problem))
+            return
+        if self.runner is not None and not self.runner.wait_free(3.0):
+            with s.parking.cv:
+                s.run.exited()
+            s.exit_code = 1
+            s._emit(Exited(1, error=_MAIN_THREAD_TAKEN))
             return
         set_user_roots(target.own_code())  # `-m pkg`: pkg is the program's own code, even in site-packages
         self._install()
@@ -269,6 +277,9 @@ class Program:
         while main.is_alive() and (left := deadline - time.monotonic()) > 0:
             self._interrupt_blocked(main.ident)
             main.join(min(left, 0.1))
+        if main.is_alive() and not self._ended and not self._told_stuck:
+            self._told_stuck = True
+            s._emit(Output("console", f"dapper-tui: the program did not end when asked: {_STUCK}.\n"))
 
     def _interrupt_blocked(self, ident: int | None) -> None:
         """The program's thread got no line event to end at: it is blocked in a call (sleep, accept, a lock, the
@@ -300,6 +311,16 @@ class Program:
         with s.parking.cv:
             s.run.idle()
         self.launch(target, stop_on_entry=stop_on_entry)
+
+
+_STUCK = (
+    "it is blocked outside Python code, in a call the debugger's interrupt does not end (or it handles SIGINT "
+    "itself)"
+)
+_MAIN_THREAD_TAKEN = (
+    f"an earlier program still runs on the main thread and did not end when asked ({_STUCK}): nothing else can "
+    "run here until it ends; restart the server"
+)
 
 
 def exc_text(exc: BaseException) -> str:

@@ -205,3 +205,35 @@ def test_a_port_server_serves_the_next_client_after_threads_blocked_in_c(tmp_pat
         _leave(second)
     finally:
         _stop_server(first)
+
+
+STUCK = """
+import signal, time
+signal.signal(signal.SIGINT, lambda signum, frame: None)  # the debugger's interrupt cannot end the sleep
+print("sleeping")
+time.sleep(1000)
+"""
+
+
+def test_a_program_that_will_not_end_is_told_to_both_clients(tmp_path: Path) -> None:
+    """The first client is told its program did not end; the next client's launch is refused with the reason
+    (it used to wait for ever, with no event, behind the stuck program)."""
+    first = DapClient.tcp()
+    try:
+        first.start(write(tmp_path / "stuck.py", STUCK))
+        first.wait_output("sleeping")
+        first.request("terminate")
+        first.wait_output("did not end when asked", category="console")
+        _leave(first)
+        second = _next_client(first)
+        second.start(write(tmp_path / "next.py", "print('next runs')\n"))
+        exited = second.wait_event("exited")
+        assert exited["body"]["exitCode"] == 1
+        assert "an earlier program still runs" in second.output("stderr"), second.output("stderr")
+        assert "next runs" not in second.output()
+        _leave(second)
+    finally:
+        assert first.proc is not None
+        first.proc.kill()
+        first.proc.wait(10)
+        first._close()
