@@ -199,9 +199,11 @@ def launched_session() -> DebugSession | None:
 def set_trace(frame: FrameType) -> None:
     session = launched_session()
     if session is not None and not isinstance(session.program, AttachedProgram):
-        if threading.get_ident() in session.debuggee_idents:
+        if _stoppable(session):
             session._stop(frame, "breakpoint()")
         return
+    if _attached is not None and threading.get_ident() in _attached.s._in_debugger:
+        return  # called by an expression the debugger evaluates: no stop inside a stop
     program = _attach(frame, "set_trace()")
     if program is not None:
         program.stop_here(frame)
@@ -218,8 +220,10 @@ def post_mortem(
     session = launched_session()
     if session is not None and not isinstance(session.program, AttachedProgram):
         frames = _tb_stack(tb if tb is not None else exc.__traceback__)
-        if frames and threading.get_ident() in session.debuggee_idents:
+        if frames and _stoppable(session):
             session._stop(frames[0][0], "exception", text=exc_text(exc), frames=frames, post_mortem=True)
+        return
+    if _attached is not None and threading.get_ident() in _attached.s._in_debugger:
         return
     shown = [
         f
@@ -234,6 +238,12 @@ def post_mortem(
         program.stop_post_mortem(exc, tb)
     finally:
         program.rerun = None
+
+
+def _stoppable(session: DebugSession) -> bool:
+    """A thread of the launched program, not running an expression the debugger evaluates."""
+    ident = threading.get_ident()
+    return ident in session.debuggee_idents and ident not in session._in_debugger
 
 
 def attached() -> AttachedProgram | None:
