@@ -84,7 +84,7 @@ class Terminal:
             deadline = time.monotonic() + 0.6
             while time.monotonic() < deadline:
                 footer = self.footer()
-                if footer.split("  F5 / c")[0].strip() == keys:
+                if footer.split(" F5 Continue")[0].strip() == keys:
                     return
                 time.sleep(0.05)
             footers.append(footer[:40])
@@ -121,13 +121,13 @@ def line_of(path: Path, marker: str) -> int:
 def test_launch_stop_step_inspect_continue_to_exit(term: Terminal) -> None:
     term.start("--stop-on-entry", "shop_demo.py")
     term.wait_for("stopped  Entry")
-    screen = term.wait_for("Shift+F11 / r Out")  # the footer, at the terminal's full width
-    assert "Call stack" in screen and "Variables" in screen and "F5 / c" in screen
+    screen = term.wait_for("F11 Into")  # the footer, at the terminal's full width
+    assert "Call stack" in screen and "Variables" in screen and "F5 Continue" in screen
     # step over the imports and the first assignments (VS Code and pudb keys)
     for key, line in (("F10", 6), ("n", 7), ("n", 9), ("n", 11), ("n", 14)):
         term.keys(key)  # a step key pressed while the program runs is refused: wait for each stop
         term.wait_for(f"<module>  shop_demo.py:{line} ")
-    screen = term.wait_for("stock = {'apple': 10, 'pear': 4, 'plum': 7}")
+    screen = term.wait_for("stock [3] = {'apple': 10, 'pear': 4")  # a container's length, by its name
     # evaluate an expression in the stopped frame
     term.keys("e")
     term.wait_for("Evaluate in <module>")
@@ -135,6 +135,8 @@ def test_launch_stop_step_inspect_continue_to_exit(term: Terminal) -> None:
     term.keys("Enter")
     term.wait_for("» stock['pear'] * 2")
     screen = term.wait_for("8")
+    term.keys("Escape")  # the evaluate shell stays open for more until Escape
+    term.wait_for("F5 Continue")
     # continue to the end: the program's output, then the exit code with a restart offer
     term.keys("F5")
     term.wait_for("The program exited with code 0")
