@@ -105,7 +105,7 @@ while not os.path.exists(sys.argv[1]):
     state.tick()
     ticks += 1
     observe()
-    time.sleep(0.002)  # checkpoint
+    time.sleep(0.01)  # checkpoint
 print("final", repr((state.surface(), state.COUNTER, ticks, mixed[:3], list(state.HISTORY))))
 """
 
