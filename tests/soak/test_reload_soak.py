@@ -23,15 +23,12 @@ checks the same on every iteration on its own. At the end it runs on to its exit
 from __future__ import annotations
 
 import ast
-import importlib.util
 import os
 import queue
 import random
-import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -85,7 +82,6 @@ raise RuntimeError("soak: the body raises")
 
 PROGRAM = """\
 import os
-import sys
 import time
 
 import state
@@ -122,19 +118,10 @@ def _raises(v: int) -> str:
     return HEAD % {"v": v} + TAIL % {"v": v} + RAISES
 
 
-def _driver_class() -> type:
-    """The engine tests' Driver (a real DebugSession on a real program, its events in order)."""
-    path = Path(__file__).resolve().parent.parent / "engine" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("_soak_engine_driver", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.Driver
-
-
 class Soak:
-    def __init__(self, tmp: Path) -> None:
-        self.driver = _driver_class()(tmp)
+    def __init__(self, driver: Any) -> None:
+        tmp = driver.tmp
+        self.driver = driver
         self.session = self.driver.session
         self.state = self.driver.write("state.py", _good(0))
         self.prog = self.driver.write("prog.py", PROGRAM)
@@ -271,9 +258,9 @@ def _cycle(soak: Soak, rng: random.Random, cycle: int, running: bool, kind: str)
 
 
 @pytest.mark.slow
-def test_reload_soak(tmp_path: Path, record_property) -> None:
+def test_reload_soak(driver, record_property) -> None:
     rng = random.Random(SEED)
-    soak = Soak(tmp_path)
+    soak = Soak(driver)
     started = time.perf_counter()
     plan = Counter()
     try:
@@ -290,11 +277,7 @@ def test_reload_soak(tmp_path: Path, record_property) -> None:
         final = soak.driver.output().strip().splitlines()[-1]
     finally:
         soak.coordinator.stop()
-        soak.session.close()
         soak.flag.unlink(missing_ok=True)
-        for name, module in list(sys.modules.items()):
-            if str(getattr(module, "__file__", "") or "").startswith(str(tmp_path)):
-                del sys.modules[name]
     elapsed = time.perf_counter() - started
     log = [r for r in soak.coordinator.log if r.path.endswith("state.py")]
     outcomes = Counter(r.outcome for r in log)
