@@ -18,6 +18,10 @@ live writer has open closes the calls an earlier, killed session left without a 
 as running for ever. A follower (``follow``, ``afollow``: the TUI's ``--watch``) that has seen calls without a
 result while no writer is alive any more opens the thread for writing once to the same end.
 
+The last writer to close removes ``.lock`` and ``.live`` (under the lock, when no other writer holds ``.live``).
+A writer that opened them just before keeps trying: it holds the lock only once the lock file it locked is the
+one at the path, and re-opens ``.live`` if it was removed, so two writers never lock different files.
+
 A line that is not a valid event (not JSON, not an object, a field of the wrong type, a number JSON allows
 but an event cannot hold) is kept on disk, never shown, and reported: ``ThreadInfo.damaged`` says which line
 and why. No reload rewrites a thread. ``ThreadStore.list`` keeps what it learnt of each file and reads only the
@@ -158,6 +162,16 @@ def _side(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
 
 
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether ``fd`` is the file at ``path`` now (not one removed since, nor nothing)."""
+    try:
+        there = os.stat(path)
+    except FileNotFoundError:
+        return False
+    here = os.fstat(fd)
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
 def writer_alive(path: Path) -> bool:
     """Whether a process has ``path`` open for writing (holds its ``.live`` lock). Never creates a file."""
     try:
@@ -239,8 +253,21 @@ class ThreadWriter:
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        lock, live = _side(self.path, ".lock"), _side(self.path, ".live")
+        while True:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            if _same_file(self._lock_fd, lock):
+                break
+            # the last writer removed the lock file after this one opened it: lock the one at the path now
+            os.close(self._lock_fd)
+            self._lock_fd = -1
+            self._lock_fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
         try:
+            # removed before this writer held it (no writer removes a .live file another one holds)
+            if not _same_file(self._live_fd, live):
+                os.close(self._live_fd)
+                self._live_fd = -1
+                self._live_fd = os.open(live, os.O_RDWR | os.O_CREAT, 0o644)
             yield
         finally:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
@@ -327,8 +354,23 @@ class ThreadWriter:
                 self._write(event)
         return event
 
+    def _remove_side_files(self) -> None:
+        """The last writer to close: remove ``.live`` and ``.lock`` (see the module docstring)."""
+        with self._exclusive():
+            try:  # our own shared lock may be gone after a failed conversion: we are closing anyway
+                fcntl.flock(self._live_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return  # another writer is live
+            os.unlink(_side(self.path, ".live"))
+            os.unlink(_side(self.path, ".lock"))
+
     def close(self) -> None:
         with self._lock:
+            if self._fd >= 0 and self._live_fd >= 0 and self._lock_fd >= 0:
+                try:
+                    self._remove_side_files()
+                except OSError:  # a read-only folder, a file removed by hand: nothing to tidy
+                    pass
             for name in ("_fd", "_live_fd", "_lock_fd"):
                 fd = getattr(self, name)
                 if fd >= 0:
