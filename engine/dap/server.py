@@ -220,13 +220,21 @@ def serve_tcp(
             finally:
                 gone()
                 if once:
-                    listener.close()
+                    _close_listener(listener)
             if once:
                 return 0
     except KeyboardInterrupt:
         return 0
     finally:
-        listener.close()
+        _close_listener(listener)
+
+
+def _close_listener(listener: socket.socket) -> None:
+    try:
+        listener.shutdown(socket.SHUT_RDWR)  # wakes the accept thread
+    except OSError:
+        pass
+    listener.close()
 
 
 def _turn_away(
