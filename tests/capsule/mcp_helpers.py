@@ -96,3 +96,110 @@ def wheel(target: Path, name: str, value: str) -> Path:
         for path, text in files.items():
             zf.writestr(path, text)
     return out
+
+
+TYPED_TOOLS = '''\
+import datetime as dt
+import enum
+import socket
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Item(BaseModel):
+    name: str
+    quantity: int = 1
+
+
+class Order(BaseModel):
+    customer: str
+    items: list[Item]
+
+
+@dataclass
+class Window:
+    start: dt.date
+    days: int
+
+
+class Receipt(BaseModel):
+    customer: str
+    total_items: int
+    when: dt.datetime
+
+
+def paint(color: Color) -> str:
+    """Say which enum member arrived.
+
+    Args:
+        color: the colour to paint with.
+    """
+    return f"{type(color).__name__}.{color.name}"
+
+
+def place(order: Order, at: dt.datetime) -> Receipt:
+    """Place an order (a pydantic model argument, a typed result)."""
+    assert isinstance(order, Order) and isinstance(at, dt.datetime)
+    return Receipt(customer=order.customer, total_items=sum(i.quantity for i in order.items), when=at)
+
+
+def span(window: Window, size: Literal["s", "m", "l"] = "m") -> str:
+    """A dataclass and a Literal."""
+    assert isinstance(window, Window) and isinstance(window.start, dt.date)
+    return f"{window.start.isoformat()}+{window.days} {size}"
+
+
+def pick(n: Annotated[int, Field(ge=1, le=10, description="how many, 1 to 10")]) -> int:
+    """A bounded integer."""
+    return n * 2
+
+
+def broken(sock: socket.socket) -> str:
+    """No JSON schema exists for a socket: this tool is left out, the others serve."""
+    return "never"
+'''
+
+SLOW = '''\
+import anyio
+from mcp.server.mcpserver import Context
+
+
+async def crunch(steps: int, ctx: Context) -> str:
+    """Report progress at each step, and log to the client."""
+    await ctx.info(f"crunching {steps} steps")
+    for i in range(steps):
+        await ctx.report_progress(i + 1, steps, f"step {i + 1}")
+        await anyio.sleep(0)
+    return "crunched"
+
+
+def fail(why: str) -> str:
+    """Raise."""
+    raise ValueError(why)
+'''
+
+
+def typed_project(tmp_path: Path) -> Path:
+    """A project with typed tools (one the SDK cannot describe), prompts and data/ files."""
+    from capsule_helpers import make_project, write
+
+    root = make_project(tmp_path / "agent")
+    (root / "src/tools/t.py").unlink()
+    write(root / "src/tools/typed.py", TYPED_TOOLS)
+    write(root / "src/tools/slow.py", SLOW)
+    write(
+        root / "src/prompts/review/code.md",
+        "---\nname: review\ndescription: Review a file\narguments: [path, style]\n---\n"
+        "Review {{path}} in a {{style}} style.\n",
+    )
+    write(root / "src/prompts/hello.md", "Say hello to {{who}}.\n")
+    write(root / "data/notes/today.txt", "buy milk\n")
+    (root / "data/blob.bin").write_bytes(b"\x00\x01\xff")
+    return root

@@ -6,120 +6,16 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from capsule_helpers import make_project, write
 from mcp import Client, StdioServerParameters
-from mcp_helpers import DAPPER, connect
-
-TYPED = '''\
-import datetime as dt
-import enum
-import socket
-from dataclasses import dataclass
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, Field
-
-
-class Color(enum.Enum):
-    RED = "red"
-    BLUE = "blue"
-
-
-class Item(BaseModel):
-    name: str
-    quantity: int = 1
-
-
-class Order(BaseModel):
-    customer: str
-    items: list[Item]
-
-
-@dataclass
-class Window:
-    start: dt.date
-    days: int
-
-
-class Receipt(BaseModel):
-    customer: str
-    total_items: int
-    when: dt.datetime
-
-
-def paint(color: Color) -> str:
-    """Say which enum member arrived.
-
-    Args:
-        color: the colour to paint with.
-    """
-    return f"{type(color).__name__}.{color.name}"
-
-
-def place(order: Order, at: dt.datetime) -> Receipt:
-    """Place an order (a pydantic model argument, a typed result)."""
-    assert isinstance(order, Order) and isinstance(at, dt.datetime)
-    return Receipt(customer=order.customer, total_items=sum(i.quantity for i in order.items), when=at)
-
-
-def span(window: Window, size: Literal["s", "m", "l"] = "m") -> str:
-    """A dataclass and a Literal."""
-    assert isinstance(window, Window) and isinstance(window.start, dt.date)
-    return f"{window.start.isoformat()}+{window.days} {size}"
-
-
-def pick(n: Annotated[int, Field(ge=1, le=10, description="how many, 1 to 10")]) -> int:
-    """A bounded integer."""
-    return n * 2
-
-
-def broken(sock: socket.socket) -> str:
-    """No JSON schema exists for a socket: this tool is left out, the others serve."""
-    return "never"
-'''
-
-SLOW = '''\
-import anyio
-from mcp.server.mcpserver import Context
-
-
-async def crunch(steps: int, ctx: Context) -> str:
-    """Report progress at each step, and log to the client."""
-    await ctx.info(f"crunching {steps} steps")
-    for i in range(steps):
-        await ctx.report_progress(i + 1, steps, f"step {i + 1}")
-        await anyio.sleep(0)
-    return "crunched"
-
-
-def fail(why: str) -> str:
-    """Raise."""
-    raise ValueError(why)
-'''
-
-
-def _project(tmp_path: Path) -> Path:
-    root = make_project(tmp_path / "agent")
-    (root / "src/tools/t.py").unlink()
-    write(root / "src/tools/typed.py", TYPED)
-    write(root / "src/tools/slow.py", SLOW)
-    write(
-        root / "src/prompts/review/code.md",
-        "---\nname: review\ndescription: Review a file\narguments: [path, style]\n---\n"
-        "Review {{path}} in a {{style}} style.\n",
-    )
-    write(root / "src/prompts/hello.md", "Say hello to {{who}}.\n")
-    write(root / "data/notes/today.txt", "buy milk\n")
-    (root / "data/blob.bin").write_bytes(b"\x00\x01\xff")
-    return root
+from mcp_helpers import DAPPER, TYPED_TOOLS, connect, typed_project
 
 
 async def test_typed_parameters_results_prompts_resources_progress_and_logs(tmp_path: Path) -> None:
-    root = _project(tmp_path)
+    root = typed_project(tmp_path)
     async with connect(root) as (client, seen):
         tools = {t.name: t for t in (await client.list_tools()).tools}
         assert set(tools) == {
@@ -230,47 +126,13 @@ def test_print_config_is_an_absolute_command_line_that_serves(tmp_path: Path) ->
     assert anyio.run(use_it) == {"version", "slow", "gated", "count"}
 
 
-@pytest.mark.skipif(shutil.which("npx") is None, reason="npm (npx) is not installed")
-def test_inspector_cli_lists_calls_and_reads(tmp_path: Path) -> None:  # pragma: no cover - needs npm
-    root = _project(tmp_path)
-    base = [
-        "npx",
-        "-y",
-        "@modelcontextprotocol/inspector",
-        "--cli",
-        sys.executable,
-        "-m",
-        "dapper_tui",
-        "mcp",
-    ]
-    base.append(str(root))
-
-    def run(*args: str) -> dict:
-        out = subprocess.run([*base, *args], capture_output=True, text=True, timeout=120)
-        if out.returncode != 0 and "ENOTFOUND" in out.stderr + out.stdout:
-            pytest.skip("the inspector package cannot be fetched (offline)")
-        assert out.returncode == 0, out.stderr
-        return json.loads(out.stdout)
-
-    assert "place" in {t["name"] for t in run("--method", "tools/list")["tools"]}
-    order = json.dumps({"customer": "ada", "items": [{"name": "tea", "quantity": 2}]})
-    placed = run(
-        "--method", "tools/call", "--tool-name", "place", "--tool-arg", f"order={order}",
-        "--tool-arg", "at=2026-01-02T03:04:05Z",
-    )  # fmt: skip
-    assert placed["structuredContent"]["total_items"] == 2
-    assert "review" in {p["name"] for p in run("--method", "prompts/list")["prompts"]}
-    uri = (root / "data/notes/today.txt").as_uri()
-    assert run("--method", "resources/read", "--uri", uri)["contents"][0]["text"] == "buy milk\n"
-
-
 async def test_the_same_typed_tools_in_the_console_capsule(tmp_path: Path) -> None:
     from capsule_helpers import final_text
     from dapper_tui.capsule.runtime import AgentRuntime
 
-    root = _project(tmp_path)
+    root = typed_project(tmp_path)
     write(
-        root / "src/tools/typed.py", TYPED.split("def broken")[0]
+        root / "src/tools/typed.py", TYPED_TOOLS.split("def broken")[0]
     )  # the console refuses a whole bad surface
     async with AgentRuntime(root, warm_spare=False) as rt:
         assert rt.start_record is not None and rt.start_record.outcome == "applied", rt.start_record
