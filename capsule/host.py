@@ -5,7 +5,9 @@
 It imports every tool file (from source) before it answers anything; if one fails to import, it writes the
 failures to ``--status-file`` (JSON) and to stderr, and exits with status 3 without serving. Any MCP client can
 use it (``initialize``, ``tools/list``, ``tools/call``). With ``--watch`` (standalone use, outside the manager)
-it re-imports the tools when a tool file changes and sends ``notifications/tools/list_changed``.
+it re-imports the tools when a tool file changes and sends one ``notifications/tools/list_changed``. For an MCP
+client, ``dapper-tui mcp DIR`` (``capsule/mcp_server.py``) is the standalone server: .env, the project venv,
+prompts, data/ resources, and a bad tool left out instead of an exit.
 
 ``--spare`` is the manager's warm spare: the interpreter imports the MCP SDK first, then waits for one JSON
 line on stdin (``{"env": {...}}``) that activates it for the current project state, and only then imports the
