@@ -82,6 +82,7 @@ raise RuntimeError("soak: the body raises")
 
 PROGRAM = """\
 import os
+import sys
 import time
 
 import state
