@@ -256,10 +256,9 @@ class ProjectSurface:
         with contextlib.redirect_stdout(sys.stderr):  # a print at a tool module's top level
             loaded = mcp_tools.load(self.project, self.loaded, self._builtins())
         changed = self.loaded is None or loaded.signature() != self.loaded.signature()
-        if changed:
-            # The SDK's ToolManager gets the Tool objects built already, all at once: a call in flight keeps
-            # the Tool (and function) it started with.
-            self.server._tool_manager._tools = dict(loaded.tools())
+        # The SDK's ToolManager gets the Tool objects built already, all at once, changed or not (a .env save
+        # changes what a module-level os.environ read gave): a call in flight keeps the Tool it started with.
+        self.server._tool_manager._tools = dict(loaded.tools())
         self.loaded = loaded
         return changed, loaded.problems
 

@@ -16,10 +16,17 @@ from mcp_helpers import connect, wheel
 ENV_TOOL = """\
 import os
 
+AT_IMPORT = os.environ.get("OPENAI_BASE_URL", "<unset>")  # read once, when the module is imported
+
 
 def show(name: str) -> str:
     \"\"\"The value of an environment variable in the tools' process.\"\"\"
     return os.environ.get(name, "<unset>")
+
+
+def at_import() -> str:
+    \"\"\"OPENAI_BASE_URL as the module saw it when it was imported.\"\"\"
+    return AT_IMPORT
 """
 
 
@@ -71,7 +78,9 @@ async def test_mcp_dotenv_wins_with_override_and_a_save_applies(tmp_path: Path) 
         with anyio.fail_after(20):
             while not await saved():
                 await anyio.sleep(0.05)
-        assert seen.tools_changed == 0  # the surface did not change: no list_changed for an env save
+        # the tools were imported again with the new environment, and no list_changed: the list is the same
+        assert (await client.call_tool("at_import", {})).content[0].text == "http://saved/v1"
+        assert seen.tools_changed == 0
 
 
 async def test_console_capsule_real_environment_wins_unless_override(
