@@ -42,6 +42,9 @@ _BUSY_WAIT = 2.0
 # a client that connects while another is leaving (its disconnect answered) is served if it left within this
 _LEAVING_WAIT = 0.5
 _MAX_TURN_AWAY = 8  # second clients answered at once; more are just closed
+# taken at import: a program that patches socket.socket's methods does not reach the channel
+_recv = socket.socket.recv
+_sendall = socket.socket.sendall
 
 
 def _log(text: str) -> None:
@@ -202,10 +205,10 @@ def serve_tcp(
                         data: bytes, conn: socket.socket = conn, lock: threading.Lock = send_lock
                     ) -> None:
                         with lock:
-                            conn.sendall(data)
+                            _sendall(conn, data)
 
                     serve(
-                        lambda conn=conn: conn.recv(65536),
+                        lambda conn=conn: _recv(conn, 65536),
                         send,
                         socket_readable(conn),
                         runner,

@@ -1,5 +1,5 @@
-"""The program runs in the server's process and may patch `json` as it likes: the server's own messages never
-go through what it patched, for this client or any later one."""
+"""The program runs in the server's process and may patch `json` (and `socket`, `select`) as it likes: the
+server's own messages never go through what it patched, for this client or any later one."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ json.encoder.c_make_encoder = None
 json.encoder.encode_basestring = lambda s: '"x"'
 json.decoder.scanstring = None
 json.decoder.JSONDecodeError = None
+import select, socket
+socket.socket.sendall = lambda self, data, *a: None
+socket.socket.recv = lambda self, n, *a: b""
+select.select = lambda *a, **k: ([], [], [])
 print("patched", json.dumps({}))
 """
 
