@@ -25,3 +25,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         if folder in _SLOW_FOLDERS:
             item.add_marker(pytest.mark.slow)
+
+
+# Figures: a test that measures something (the reload soak, the agent chaos test) records them with
+# `record_property(name, value)`; they are printed at the end of the run, also under xdist and without -s, so CI's
+# log shows them.
+_FIGURES: list[tuple[str, list[tuple[str, object]]]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.user_properties:
+        _FIGURES.append((report.nodeid, list(report.user_properties)))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not _FIGURES:
+        return
+    terminalreporter.section("figures")
+    for nodeid, props in _FIGURES:
+        terminalreporter.write_line(nodeid)
+        terminalreporter.write_line("    " + ", ".join(f"{name} = {value}" for name, value in props))
