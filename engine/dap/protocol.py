@@ -129,85 +129,93 @@ class MessageReader:
             self._since = None
 
     def _read(self) -> dict[str, Any] | FrameError | None:
-        while True:
-            # -- the header block
-            searched = 0
-            end = self._buf.find(_HEADER_END)
-            while end < 0:
-                if len(self._buf) > MAX_HEADER:
-                    # no header in sight: skip what cannot be part of one (keep a tail a header may start in)
-                    cut = len(self._buf) - 1024
-                    raw = bytes(self._buf[:cut])
-                    del self._buf[:cut]
-                    return FrameError("bytes outside any message were skipped", raw)
-                searched = max(0, len(self._buf) - len(_HEADER_END) + 1)
-                if not self._fill():
-                    if self._buf.strip():
-                        raw = bytes(self._buf)
-                        self._buf.clear()
-                        return FrameError("the stream ended inside a message header", raw)
-                    return None
-                end = self._buf.find(_HEADER_END, searched)
-            header = bytes(self._buf[:end])
-            matches = list(_LENGTH_RE.finditer(header))  # the last one wins: garbage may precede the header
-            m = matches[-1] if matches else None
-            if m is None:
-                del self._buf[: end + len(_HEADER_END)]
-                return FrameError("a message header without Content-Length was skipped", header)
-            start = m.start()
-            garbage = header[:start]
-            try:
-                length = int(m.group(1))
-            except ValueError:
-                length = -1
-            del self._buf[: end + len(_HEADER_END)]
-            if length < 0 or length > MAX_BODY:
-                return FrameError(f"bad Content-Length {m.group(1)[:40]!r}", header)
-            if garbage.strip():
-                # report the skipped bytes, then read the message they preceded on the next call
-                self._buf[:0] = header[start:] + _HEADER_END
-                return FrameError("bytes outside any message were skipped", garbage)
-
-            # -- the body
-            checked = 0  # the body bytes already searched for an embedded header
-            while len(self._buf) < length:
-                resync = _EMBEDDED_HEADER_RE.search(self._buf, max(0, checked - _RESYNC_OVERLAP))
-                checked = len(self._buf)
-                if resync is not None:
-                    raw = bytes(self._buf[: resync.start()])
-                    del self._buf[: resync.start()]
-                    return _too_long(length, raw)
-                # a whole JSON object short of its length: only looked for once the sender paused (the check
-                # parses the buffer, so doing it on every read would make a slow sender cost quadratic time)
-                if self._readable is None or not self._readable(_REST_WAIT):
-                    whole = _whole_object(self._buf)
-                    if whole is not None:
-                        # the message is all here and nothing follows it: the length was too long
-                        raw = bytes(self._buf)
-                        self._buf.clear()
-                        return _too_long(length, raw, whole)
-                if not self._fill():
+        # -- the header block
+        searched = 0
+        end = self._buf.find(_HEADER_END)
+        while end < 0:
+            if len(self._buf) > MAX_HEADER:
+                # no header in sight: skip what cannot be part of one (keep a tail a header may start in)
+                cut = len(self._buf) - 1024
+                raw = bytes(self._buf[:cut])
+                del self._buf[:cut]
+                return FrameError("bytes outside any message were skipped", raw)
+            searched = max(0, len(self._buf) - len(_HEADER_END) + 1)
+            if not self._fill():
+                if self._buf.strip():
                     raw = bytes(self._buf)
                     self._buf.clear()
-                    return FrameError(
-                        f"the stream ended inside a message body of {length} bytes", raw, _whole_object(raw)
-                    )
-            body = bytes(self._buf[:length])
-            del self._buf[:length]
-            result = parse_body(body)
-            if isinstance(result, FrameError) and result.message is None:
-                cut = _resync_point(body)
-                if cut is not None:
-                    # a header inside a broken body: the length was wrong; read on from that header
-                    self._buf[:0] = body[cut:]
-                    result.raw = body[:cut]
-                    result.message = _whole_object(result.raw)
-                    result.reason += f" (Content-Length {length} did not match the message)"
-                else:
-                    longer = self._too_short(length, body)
-                    if longer is not None:
-                        return longer
-            return result
+                    return FrameError("the stream ended inside a message header", raw)
+                return None
+            end = self._buf.find(_HEADER_END, searched)
+        header = bytes(self._buf[:end])
+        matches = list(_LENGTH_RE.finditer(header))  # the last one wins: garbage may precede the header
+        m = matches[-1] if matches else None
+        if m is None:
+            del self._buf[: end + len(_HEADER_END)]
+            return FrameError("a message header without Content-Length was skipped", header)
+        start = m.start()
+        garbage = header[:start]
+        try:
+            length = int(m.group(1))
+        except ValueError:
+            length = -1
+        del self._buf[: end + len(_HEADER_END)]
+        if garbage.strip():
+            # report the skipped bytes, then read the message they preceded on the next call
+            self._buf[:0] = header[start:] + _HEADER_END
+            return FrameError("bytes outside any message were skipped", garbage)
+        if length < 0 or length > MAX_BODY:
+            # the body's end is unknown: it ends where the next header starts, or where a whole JSON object
+            # ends and the sender pauses; it is reported (and a request in it answered), never carried out
+            bad = f"bad Content-Length {m.group(1)[:40]!r}"
+            result = self._body(MAX_BODY)
+            if isinstance(result, FrameError):
+                result.reason = f"{bad} (the message was taken up to the next header, or to a pause)"
+                return result
+            return FrameError(bad, header, result)
+        return self._body(length)
+
+    def _body(self, length: int) -> dict[str, Any] | FrameError:
+        """The body of a message whose header said `length` (see the module's docstring for a wrong length)."""
+        checked = 0  # the body bytes already searched for an embedded header
+        while len(self._buf) < length:
+            resync = _EMBEDDED_HEADER_RE.search(self._buf, max(0, checked - _RESYNC_OVERLAP))
+            checked = len(self._buf)
+            if resync is not None:
+                raw = bytes(self._buf[: resync.start()])
+                del self._buf[: resync.start()]
+                return _too_long(length, raw)
+            # a whole JSON object short of its length: only looked for once the sender paused (the check
+            # parses the buffer, so doing it on every read would make a slow sender cost quadratic time)
+            if self._readable is None or not self._readable(_REST_WAIT):
+                whole = _whole_object(self._buf)
+                if whole is not None:
+                    # the message is all here and nothing follows it: the length was too long
+                    raw = bytes(self._buf)
+                    self._buf.clear()
+                    return _too_long(length, raw, whole)
+            if not self._fill():
+                raw = bytes(self._buf)
+                self._buf.clear()
+                return FrameError(
+                    f"the stream ended inside a message body of {length} bytes", raw, _whole_object(raw)
+                )
+        body = bytes(self._buf[:length])
+        del self._buf[:length]
+        result = parse_body(body)
+        if isinstance(result, FrameError) and result.message is None:
+            cut = _resync_point(body)
+            if cut is not None:
+                # a header inside a broken body: the length was wrong; read on from that header
+                self._buf[:0] = body[cut:]
+                result.raw = body[:cut]
+                result.message = _whole_object(result.raw)
+                result.reason += f" (Content-Length {length} did not match the message)"
+            else:
+                longer = self._too_short(length, body)
+                if longer is not None:
+                    return longer
+        return result
 
     def _too_short(self, length: int, body: bytes) -> FrameError | None:
         """A body that is not JSON, but is with the bytes already buffered behind it (up to the next header)."""

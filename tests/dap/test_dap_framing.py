@@ -196,3 +196,23 @@ def test_a_large_body_is_read_in_one_pass() -> None:
         protocol._EMBEDDED_HEADER_RE = original
     assert isinstance(message, dict) and len(message["arguments"]["expression"]) == size
     assert scanned[0] < 3 * len(data), f"{scanned[0] / len(data):.0f} times the body was scanned"
+
+
+def test_a_request_behind_a_bad_length_is_still_made_out() -> None:
+    """`Content-Length: x` (or a negative or huge one): the body's end is unknown, so it runs to the next header
+    or to the sender's pause; the request in it is reported with the bad length (to be answered, not run)."""
+    first = json.dumps({"seq": 1, "type": "request", "command": "threads"}).encode()
+    for bad in (b"x", b"-3", b"99999999999999"):
+        out = read_all(b"Content-Length: " + bad + b"\r\n\r\n" + first + encode(dict(GOOD)), chunk=9)
+        assert isinstance(out[0], FrameError) and "bad Content-Length" in out[0].reason, out
+        assert out[0].message == json.loads(first) or b'"seq": 1' in out[0].raw
+        assert out[-1] == GOOD
+        # nothing behind it: the sender's pause ends it, without waiting for more
+        got = MessageReader(*_once(b"Content-Length: " + bad + b"\r\n\r\n" + first)).read()
+        assert isinstance(got, FrameError) and got.message == json.loads(first)
+
+
+def _once(data: bytes):
+    """read_some and readable for a peer that sends `data`, then waits."""
+    chunks = [data]
+    return (lambda: chunks.pop() if chunks else b""), (lambda timeout: bool(chunks))

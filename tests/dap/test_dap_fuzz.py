@@ -126,6 +126,7 @@ def answerable_frames(draw: Any) -> Callable[[int], bytes]:
     )
     changes: dict[str, Any] = {}
     tail = b""
+    bad_length = b""
     if kind == "bad json":
         tail = draw(st.sampled_from([b", }", b", 'x': 1}", b"}}", b", ,}"]))
     elif kind == "bad command":
@@ -134,6 +135,9 @@ def answerable_frames(draw: Any) -> Callable[[int], bytes]:
         changes["arguments"] = draw(json_values.filter(lambda v: not isinstance(v, dict) and v is not None))
     elif kind == "not utf-8":
         tail = b', "x": "\xff\xfe"}'
+    elif kind == "bad length":
+        bad_length = draw(st.sampled_from([b"Content-Length: x\r\n\r\n", b"Content-Length: -3\r\n\r\n"]))
+        bad_length = draw(st.just(bad_length) | st.just(b"Content-Length: 99999999999999\r\n\r\n"))
     elif kind == "bad type":
         changes["type"] = draw(json_values.filter(lambda v: v not in ("request", "response", "event")))
 
@@ -146,6 +150,8 @@ def answerable_frames(draw: Any) -> Callable[[int], bytes]:
         body = json.dumps(message).encode()
         if tail:
             body = body[:-1] + tail
+        if kind == "bad length":
+            return bad_length + body
         return framed(header, body)
 
     return make
