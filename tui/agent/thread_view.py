@@ -42,6 +42,8 @@ Line = tuple[tuple[str, int], ...]  # one rendered line: (text, style number) pa
 FOLD_BYTES = 4096  # a result longer than this shows folded ...
 FOLD_LINES = 40  # ... and so does one of more lines than this
 PREVIEW_LINES = 5  # lines of a folded result shown
+TEXT_FOLD_BYTES = 16384  # a message (yours or the agent's) folds from this many characters ...
+TEXT_FOLD_LINES = 200  # ... or lines
 INTERRUPTED = "interrupted: the agent process stopped during this call"
 _CONTROL = {c: None for c in (*range(0, 9), *range(11, 32), 127)}  # tab and newline handled apart
 
@@ -87,9 +89,15 @@ def _size(text: str) -> str:
 
 def folds_of(entry: Entry) -> list[Fold]:
     """The parts of an entry that fold: a long tool result, a traceback."""
+    d = entry.data
+    if entry.kind in ("user", "assistant") and entry.done:
+        text = str(d.get("text", ""))
+        lines = text.count("\n") + 1
+        if len(text) > TEXT_FOLD_BYTES or lines > TEXT_FOLD_LINES:
+            return [Fold("text", text, f"{_size(text)}, {lines:,} lines", True)]
+        return []
     if entry.kind != "tool" or not entry.done:
         return []
-    d = entry.data
     result = str(d.get("result", ""))
     folds: list[Fold] = []
     if d.get("is_error"):
@@ -113,6 +121,8 @@ def plain_lines(text: str, width: int, indent: int = 2, limit: int | None = None
     room = max(1, width - indent)
     pad = " " * indent
     out: list[str] = []
+    if limit is not None:  # an output line takes at most room + 1 characters of the text
+        text = text[: limit * (room + 1)]
     for raw in text.split("\n"):
         line = raw.expandtabs(4).translate(_CONTROL) if not raw.isprintable() else raw
         if line.isascii():
@@ -140,11 +150,14 @@ def _args(arguments: Any) -> str:
 def render_entry(entry: Entry, now: float) -> RenderableType:
     rev = Text(f"r{entry.revision} ", style="dim")
     d = entry.data
+    folded = {f.key for f in entry.folds}
     if entry.kind == "user":
-        return Text.assemble(rev, ("you ", "bold cyan"), str(d.get("text", "")))
+        text = "(a long message:)" if "text" in folded else str(d.get("text", ""))
+        return Text.assemble(rev, ("you ", "bold cyan"), text)
     if entry.kind == "assistant":
         cursor = "" if entry.done else " ▍"
-        return Text.assemble(rev, ("agent ", "bold green"), str(d.get("text", "")) + cursor)
+        text = "(a long reply:)" if "text" in folded else str(d.get("text", "")) + cursor
+        return Text.assemble(rev, ("agent ", "bold green"), text)
     if entry.kind == "tool":
         head = Text.assemble(
             rev, ("tool ", "bold magenta"), (str(d.get("tool")), "bold"), f"({_args(d.get('arguments'))})"
@@ -152,7 +165,6 @@ def render_entry(entry: Entry, now: float) -> RenderableType:
         gen = d.get("generation")
         if gen is not None:
             head.append(f"  gen {gen}", style="dim")
-        folded = {f.key for f in entry.folds}
         if not entry.done:
             spin = _SPINNER[int(now * 10) % len(_SPINNER)]
             head.append(f"\n  {spin} running {now - entry.started:.1f}s", style="yellow")
@@ -256,6 +268,7 @@ class ThreadView(ScrollView, can_focus=True):
             if self._streaming is not None:
                 entry = self.entries[self._streaming]
                 entry.data["text"], entry.done = event.get("text", ""), True
+                entry._folds = None
                 self._update(self._streaming)
                 self._streaming = None
             else:
@@ -480,13 +493,15 @@ class ThreadView(ScrollView, can_focus=True):
         return bisect.bisect_right(self._starts, line) - 1
 
     def on_click(self, event: events.Click) -> None:
-        line = int(self.scroll_y) + event.y
+        offset = event.get_content_offset(self)  # inside the border and padding
+        if offset is None:
+            return
+        line = int(self.scroll_y) + offset.y
         index = self._entry_at(line)
         if index is None:
             return
-        entry = self.entries[index]
-        key = entry.fold_lines.get(line - self._starts[index])
-        if key is not None or entry.folds:
+        key = self.entries[index].fold_lines.get(line - self._starts[index])
+        if key is not None:  # a click on a fold's lines (its preview, its ▸ line, or the unfolded text)
             self.toggle_fold(index, key)
 
     def action_toggle_fold(self) -> None:
