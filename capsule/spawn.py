@@ -136,9 +136,8 @@ class Spawner:
         )
         try:
             guard(proc.pid, token)  # its watchdog ends it and its children if this process dies
-        except OSError:
-            await discard(proc)
-            raise
+        except OSError as exc:  # no interpreter to run it on (an embedded Python): the agent still ends it
+            self._write_log(f"capsule pid {proc.pid}: no watchdog ({exc})\n".encode())
         assert proc.stderr is not None
         pump = asyncio.get_running_loop().create_task(
             pump_redacted(proc.stderr, self._write_log, self.redactor)

@@ -101,6 +101,7 @@ class Figures:
     calls_left_running: int = 0
     capsules_seen: int = 0
     leftover_processes: int = 0
+    agent_tracebacks: int = 0  # in the agents' stderr (tests/chaos's tmp agents.log)
     seconds: float = 0.0
     cpu_seconds: float = (
         0.0  # this test and the processes it waited for (capsules of killed agents not counted)
@@ -319,6 +320,10 @@ def test_kills_hangs_and_second_processes_lose_no_acknowledged_record_and_leave_
     ]
     figures.calls_left_running = len(running)
     figures.capsules_seen = len(chaos.capsules)
+    if chaos.log.exists():
+        figures.agent_tracebacks = chaos.log.read_text(errors="replace").count(
+            "Traceback (most recent call last)"
+        )
     figures.seconds = round(time.monotonic() - started, 1)
     figures.cpu_seconds = round(cpu_used() - cpu_before, 1)
 
@@ -331,6 +336,7 @@ def test_kills_hangs_and_second_processes_lose_no_acknowledged_record_and_leave_
     assert figures.leftover_processes == 0, report
     assert figures.calls_left_running == 0, f"{[(e['tool'], e['turn']) for e in running]}\n{report}"
     assert figures.agents_that_did_not_start == 0 and not figures.problems, report
+    assert figures.agent_tracebacks == 0, f"{report}\nsee {chaos.log}"
     # the chaos really happened
     assert figures.agent_kills >= ROUNDS // 2 and figures.capsule_kills > 0, report
     assert figures.hung_calls_timed_out > 0 and figures.second_process_opens > 0, report
