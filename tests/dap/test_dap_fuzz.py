@@ -303,3 +303,81 @@ def test_framing_against_a_real_server(real: DapClient, data: st.DataObject) -> 
     response = real.response(real.send(command, args), timeout=5)
     assert response["command"] == command
     assert real.request("threads", timeout=5) == {"threads": []}
+
+
+# -- a real server with a stopped program -------------------------------------------------------------------
+
+STOPPED_COMMANDS = [
+    "threads",
+    "stackTrace",
+    "scopes",
+    "variables",
+    "evaluate",
+    "exceptionInfo",
+    "source",
+    "loadedSources",
+    "setBreakpoints",
+    "setFunctionBreakpoints",
+    "setExceptionBreakpoints",
+    "gotoTargets",
+]
+SAFE_EXPRESSIONS = st.sampled_from(["x", "x + 1", "data", "data['k']", "nothing_here", "1/0", "(", ""])
+
+
+@pytest.fixture(scope="module")
+def stopped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DapClient, dict[str, list[int]]]]:
+    from dapclient import write
+
+    prog = write(
+        tmp_path_factory.mktemp("fuzz") / "stopped.py",
+        """
+        def work(x):
+            data = {"k": [1, 2, {"deep": (3, 4)}], "s": "text"}
+            return x  # stop here
+        work(41)
+        """,
+    )
+    client = DapClient.stdio()
+    client.start(prog, {prog: [{"line": 3}]})
+    stop = client.stopped()
+    tid = stop["threadId"]
+    frames = client.request("stackTrace", {"threadId": tid})["stackFrames"]
+    scopes = client.request("scopes", {"frameId": frames[0]["id"]})["scopes"]
+    ids = {
+        "threadId": [tid],
+        "frameId": [f["id"] for f in frames],
+        "variablesReference": [s["variablesReference"] for s in scopes],
+    }
+    yield client, ids
+    assert client.close() == 0, client.stderr()
+
+
+@st.composite
+def stopped_requests(draw: Any, ids: dict[str, list[int]]) -> tuple[str, dict[str, Any]]:
+    command = draw(st.sampled_from(STOPPED_COMMANDS))
+    args: dict[str, Any] = {}
+    for key in draw(st.lists(st.sampled_from(ARGUMENTS[command] or ["x"]), unique=True)):
+        if key in ids and draw(st.booleans()):
+            args[key] = draw(st.sampled_from(ids[key]))
+        elif key == "expression":
+            args[key] = draw(SAFE_EXPRESSIONS | json_values.filter(lambda v: not isinstance(v, str)))
+        else:
+            args[key] = draw(arg_values)
+    return command, args
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_argument_types_with_a_stopped_program(
+    stopped: tuple[DapClient, dict[str, list[int]]], data: st.DataObject
+) -> None:
+    client, ids = stopped
+    command, args = data.draw(stopped_requests(ids))
+    response = client.response(client.send(command, args), timeout=10)
+    assert response["command"] == command and isinstance(response["success"], bool)
+    if not response["success"]:
+        assert isinstance(response["message"], str) and response["message"]
+    # still stopped where it was, and still served
+    threads = client.request("threads", timeout=10)["threads"]
+    assert [t["id"] for t in threads] == ids["threadId"]
+    assert client.request("stackTrace", {"threadId": ids["threadId"][0]})["stackFrames"][0]["line"] == 3
