@@ -35,6 +35,7 @@ from typing import Any
 
 from .exit_guard import real_exit
 from .program_sigint import ProgramSigint
+from .sources import is_own_file, is_user_file
 
 _pthread_kill = signal.pthread_kill  # the real one: the program's run wraps it (program_sigint.py)
 
@@ -159,8 +160,12 @@ class MainThreadRunner:
             raise exc
         if self._current is None:
             raise KeyboardInterrupt  # no program runs: Ctrl+C ends the front end, as it would without one
-        if self._own_sigint.take():
-            raise KeyboardInterrupt  # the program sent it itself: its own, as without the debugger
+        if self._own_sigint.take():  # the program sent it itself: its own KeyboardInterrupt, as without us
+            if _in_debugger_code(frame):
+                # never inside the debugger's own code (its output, a stop): at the program's next line
+                _raise_at_next_program_line(frame)
+                return
+            raise KeyboardInterrupt
         self._relay_jobs.put(signum)  # SimpleQueue.put is safe in a signal handler; no lock is taken here
 
     def _relay(self) -> None:
@@ -170,6 +175,49 @@ class MainThreadRunner:
                     self.on_interrupt()
                 except Exception:
                     pass
+
+
+def _in_debugger_code(frame: FrameType | None) -> bool:
+    """Is the main thread running the debugger's code (called by the program: its print, Thread.start, a
+    stop), rather than the program's? The innermost frame that is either decides; library frames between
+    (threading's locks) do not: an exception raised there would unwind through the debugger's."""
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if is_own_file(filename):
+            return True
+        if is_user_file(filename):
+            return False
+        frame = frame.f_back
+    return False
+
+
+def _raise_at_next_program_line(frame: FrameType | None) -> None:
+    """KeyboardInterrupt at the next line of the program's code on this (the main) thread: the innermost
+    program frame's next line, or the first line of a program function called before it. A one-shot trace
+    function does it and puts back the one that was set (on 3.11 the engine's own while stepping)."""
+    previous = sys.gettrace()
+    armed: list[tuple[FrameType, Any]] = []
+
+    def at_line(f: FrameType, event: str, arg: Any) -> Any:
+        if event != "line":
+            return at_line
+        sys.settrace(previous)
+        for armed_frame, trace in armed:
+            armed_frame.f_trace = trace
+        raise KeyboardInterrupt
+
+    def on_call(f: FrameType, event: str, arg: Any) -> Any:
+        if is_user_file(f.f_code.co_filename):
+            return at_line
+        return previous(f, event, arg) if previous is not None else None
+
+    while frame is not None and not is_user_file(frame.f_code.co_filename):
+        frame = frame.f_back
+    if frame is not None:
+        armed.append((frame, frame.f_trace))
+        frame.f_trace = at_line
+        frame.f_trace_lines = True
+    sys.settrace(on_call)
 
 
 def _all_handlers() -> dict[int, _Handler]:

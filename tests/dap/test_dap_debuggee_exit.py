@@ -232,6 +232,35 @@ def test_a_sigint_the_program_sends_itself_is_its_keyboardinterrupt(tmp_path: Pa
         assert dap.close() == 0, dap.stderr()
 
 
+def test_a_sigint_sent_while_the_program_prints_lands_in_its_code(dap: DapClient, tmp_path: Path) -> None:
+    """The main thread spends most of a print loop in the debugger's code (the output path): the interrupt waits
+    for the program's next line, so the program's own `except KeyboardInterrupt` sees it raised in its code and
+    the debugger's state is whole (the session ends normally, the server exits 0)."""
+    prog = write(
+        tmp_path / "prints.py",
+        """
+        import os, signal, threading, time, traceback
+        def send():
+            time.sleep(0.05)
+            os.kill(os.getpid(), signal.SIGINT)
+        threading.Thread(target=send).start()
+        start = time.monotonic()
+        try:
+            while time.monotonic() - start < 30:
+                print("x" * 10)
+            print("no interrupt")
+        except KeyboardInterrupt as exc:
+            files = [os.path.basename(f.filename) for f in traceback.extract_tb(exc.__traceback__)]
+            print("interrupted in", sorted(set(files)))
+        """,
+    )
+    dap.start(prog)
+    _ends_with(dap, 0)
+    lines = [x for x in dap.output().splitlines() if not x.startswith("xxx")]
+    # the program's frame, and the debugger's signal handling that raised it there: nothing in between
+    assert lines == ["interrupted in ['main_thread.py', 'prints.py']"], lines
+
+
 def test_a_program_catching_its_own_sigint_runs_on(dap: DapClient, tmp_path: Path) -> None:
     prog = write(
         tmp_path / "catches.py",
