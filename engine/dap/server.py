@@ -14,7 +14,8 @@ With `--port N` it listens on 127.0.0.1:N (0 picks a free port). It prints a tok
 and serves one client at a time, each with a fresh session, until interrupted (`--once`: only the first
 client). A client must show the token (see auth.py); `--no-token` turns that off, for loopback only. A second
 client while one is connected is told the server is busy and closed at once. A client that stops in the middle
-of a message for `--frame-timeout` seconds is dropped.
+of a message, or has not shown the token, for `--frame-timeout` seconds is dropped (a stranger cannot hold the
+one client slot).
 """
 
 from __future__ import annotations
@@ -63,18 +64,34 @@ def serve(
     token: str | None = None,
     frame_timeout: float | None = None,
     on_client_gone: Callable[[], None] | None = None,
+    hang_up: Callable[[], None] | None = None,
 ) -> int:
     """Serve one client until it disconnects or its stream ends. Returns the exit code.
 
     ``readable(timeout)``: whether ``read_some`` has bytes within ``timeout`` seconds (see MessageReader).
     ``token``: the client must show it (see auth.py). ``frame_timeout``: drop a client stalled mid-message.
-    ``on_client_gone``: called once the client has gone (before the session is closed)."""
+    ``on_client_gone``: called once the client has gone (before the session is closed).
+    ``hang_up``: closes the connection; with a token and a frame_timeout, a client that has not shown the token
+    that long is hung up on (an idle stranger must not keep the one client slot)."""
     writer = MessageWriter(write_all)
     reader = MessageReader(read_some, readable, partial_timeout=frame_timeout)
     adapter = DapAdapter(writer, runner=runner)
     gate = TokenGate(token)
+    timer: threading.Timer | None = None
     if token is not None:
         writer.gate("initialized")  # the cue for configuration requests: only once the token was shown
+        if hang_up is not None and frame_timeout is not None:
+
+            def too_slow() -> None:
+                if not gate.passed:
+                    _log(
+                        f"dapper-tui dap: a client did not show the token within {frame_timeout:g} s: dropped"
+                    )
+                    hang_up()
+
+            timer = threading.Timer(frame_timeout, too_slow)
+            timer.daemon = True
+            timer.start()
     modules_before = set(sys.modules)
     try:
         while not adapter.done.is_set():
@@ -92,6 +109,8 @@ def serve(
             if verdict.authenticated_now:
                 writer.open_gate()  # the initialized event kept back from a token-less initialize
     finally:
+        if timer is not None:
+            timer.cancel()
         if on_client_gone is not None:
             on_client_gone()
         adapter.close()
@@ -215,6 +234,7 @@ def serve_tcp(
                         token=token,
                         frame_timeout=frame_timeout,
                         on_client_gone=gone,  # a client from now on waits for the session's end: not turned away
+                        hang_up=lambda conn=conn: _shut(conn),
                     )
                     try:
                         conn.shutdown(socket.SHUT_RDWR)
@@ -230,6 +250,13 @@ def serve_tcp(
         return 0
     finally:
         _close_listener(listener)
+
+
+def _shut(conn: socket.socket) -> None:
+    try:
+        conn.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 def _close_listener(listener: socket.socket) -> None:
@@ -314,7 +341,8 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=FRAME_TIMEOUT,
         metavar="SECONDS",
-        help=f"with --port: drop a client that stops in the middle of a message this long (default {FRAME_TIMEOUT:g})",
+        help="with --port: drop a client that stops in the middle of a message, or has not shown the token, "
+        f"this long (default {FRAME_TIMEOUT:g})",
     )
     return p
 

@@ -69,6 +69,24 @@ def test_a_wrong_token_is_refused_at_initialize(server: tuple[int, str], tmp_pat
     stranger._close()
 
 
+def test_a_client_that_never_shows_the_token_does_not_keep_the_server(tmp_path: Path) -> None:
+    proc, port, token = start_tcp_server("--frame-timeout", "1")
+    try:
+        assert token
+        stranger = DapClient.connect(port)
+        stranger.request("initialize", {"adapterID": "x"})  # then nothing: it would keep the one client slot
+        assert stranger.wait_closed(20), "a client without the token kept the server"
+        stranger._close()
+        prog, marker = marker_program(tmp_path)
+        ran_with_token(port, token, prog)
+        assert marker.exists()
+        proc.log.seek(0)  # type: ignore[attr-defined]
+        assert "did not show the token within 1 s: dropped" in proc.log.read().decode()  # type: ignore[attr-defined]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def test_the_token_in_the_launch_arguments_is_enough(server: tuple[int, str], tmp_path: Path) -> None:
     """VS Code sends launch.json's keys in `launch`/`attach`, not in `initialize`: `initialized` (the cue for
     breakpoints) comes once the launch brought the token."""
