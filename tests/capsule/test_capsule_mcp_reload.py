@@ -78,3 +78,44 @@ async def test_bad_saves_keep_the_server_and_the_other_tools(tmp_path: Path) -> 
         write(root / "src/tools/t.py", TOOL.format(v="v2"))
         await seen.until(lambda: seen.tools_changed == 2)
         assert (await client.call_tool("version", {})).content[0].text == "v2"
+
+
+async def test_modern_client_gets_one_listen_event_per_reload(tmp_path: Path) -> None:
+    """A 2026-07-28 client (the SDK's default mode) hears of reloads through subscriptions/listen."""
+    import anyio
+    from mcp import Client
+    from mcp.shared.subscriptions import PromptsListChanged, ToolsListChanged
+    from mcp_helpers import server_params
+
+    root = make_project(tmp_path / "agent")
+    write(root / "src/tools/t.py", TOOL.format(v="v0"))
+    async with (
+        Client(server_params(root)) as client,
+        client.listen(tools_list_changed=True, prompts_list_changed=True) as sub,
+    ):
+        events: list[object] = []
+
+        async def collect() -> None:
+            async for event in sub:
+                events.append(event)
+
+        def count(kind: type) -> int:
+            return sum(isinstance(e, kind) for e in events)
+
+        async def until(check) -> None:  # type: ignore[no-untyped-def]
+            with anyio.fail_after(20):
+                while not check():
+                    await anyio.sleep(0.02)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(collect)
+            for save in range(1, 4):
+                for _ in range(20):
+                    await client.list_tools()
+                write(root / "src/tools/t.py", TOOL.format(v=f"v{save}"))
+                await until(lambda save=save: count(ToolsListChanged) >= save)
+                assert (await client.call_tool("version", {})).content[0].text == f"v{save}"
+            write(root / "src/prompts/fence.md", "fence\n")  # published after every tool event before it
+            await until(lambda: count(PromptsListChanged) >= 1)
+            assert count(ToolsListChanged) == 3
+            tg.cancel_scope.cancel()
