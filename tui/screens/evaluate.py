@@ -90,9 +90,17 @@ class EvaluateScreen(ModalScreen[None]):
     @work(thread=True, group="evaluate-shell")
     def _run(self, text: str) -> None:
         result, error = self.run(text)
-        self.app.call_from_thread(self.show_result, text, result, error)
+        self._from_thread(self.show_result, text, result, error)
+
+    def _from_thread(self, fn: Callable[..., None], *args: Any) -> None:
+        try:
+            self.app.call_from_thread(fn, *args)
+        except RuntimeError:  # the app is closing
+            pass
 
     def show_result(self, text: str, result: str, error: bool) -> None:
+        if not self.is_attached:
+            return  # closed meanwhile: the result is in the Output pane
         self.log_view.write(Text(f"» {text}", style="bold"))
         self.log_view.write(Text(result, style="red" if error else ""))
 
@@ -110,10 +118,10 @@ class EvaluateScreen(ModalScreen[None]):
     @work(thread=True, exclusive=True, group="evaluate-complete")
     def _complete(self, before: str, value: str) -> None:
         prefix, names = self.complete_in_frame(before)
-        self.app.call_from_thread(self._apply_completion, before, value, prefix, names)
+        self._from_thread(self._apply_completion, before, value, prefix, names)
 
     def _apply_completion(self, before: str, value: str, prefix: str, names: list[str]) -> None:
-        if self.input.value != value:
+        if not self.is_attached or self.input.value != value:
             return  # typed on meanwhile
         shown = self.query_one("#eval-completions", Label)
         if not names:
