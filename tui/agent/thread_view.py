@@ -96,6 +96,9 @@ def folds_of(entry: Entry) -> list[Fold]:
         if len(text) > TEXT_FOLD_BYTES or lines > TEXT_FOLD_LINES:
             return [Fold("text", text, f"{_size(text)}, {lines:,} lines", True)]
         return []
+    if entry.kind == "error" and d.get("traceback"):  # the turn itself failed (a bug, not a tool's error)
+        trace = str(d["traceback"]).rstrip("\n")
+        return [Fold("traceback", trace, f"traceback, {trace.count(chr(10)) + 1} lines", False, "red")]
     if entry.kind != "tool" or not entry.done:
         return []
     result = str(d.get("result", ""))
@@ -277,7 +280,11 @@ class ThreadView(ScrollView, can_focus=True):
             self._append(Entry("user", event.revision, {"text": event.get("text", "")}))
         elif t == "tool_call":
             data = {**event.data, "turn": event.turn}
-            index = self._append(Entry("tool", event.revision, data, done=False))
+            age = (
+                max(0.0, time.time() - event.ts) if event.ts else 0.0
+            )  # a call followed from another process
+            entry = Entry("tool", event.revision, data, started=time.monotonic() - age, done=False)
+            index = self._append(entry)
             self._tools[str(event.get("call_id"))] = index
             self._start_ticker()
         elif t == "tool_result":
