@@ -277,9 +277,10 @@ class Program:
         while main.is_alive() and (left := deadline - time.monotonic()) > 0:
             self._interrupt_blocked(main.ident)
             main.join(min(left, 0.1))
-        if main.is_alive() and not self._ended and not self._told_stuck:
-            self._told_stuck = True
-            s._emit(Output("console", f"dapper-tui: the program did not end when asked: {_STUCK}.\n"))
+        if main.is_alive() and not self._ended and not self._told_stuck and wait >= 2.0:
+            self._told_stuck = True  # (a shorter wait is a session closing: nobody to tell)
+            text = f"dapper-tui: the program did not end when asked ({wait:g} s ago): it may be {_STUCK}.\n"
+            s._emit(Output("console", text))
 
     def _interrupt_blocked(self, ident: int | None) -> None:
         """The program's thread got no line event to end at: it is blocked in a call (sleep, accept, a lock, the
@@ -313,13 +314,10 @@ class Program:
         self.launch(target, stop_on_entry=stop_on_entry)
 
 
-_STUCK = (
-    "it is blocked outside Python code, in a call the debugger's interrupt does not end (or it handles SIGINT "
-    "itself)"
-)
+_STUCK = "blocked outside Python code, in a call the debugger's interrupt does not end (or it handles SIGINT itself)"
 _MAIN_THREAD_TAKEN = (
-    f"an earlier program still runs on the main thread and did not end when asked ({_STUCK}): nothing else can "
-    "run here until it ends; restart the server"
+    f"an earlier program still runs on the main thread and did not end when asked (it may be {_STUCK}): "
+    "nothing else can run here until it ends; restart the server"
 )
 
 
