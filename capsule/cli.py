@@ -26,8 +26,9 @@ multi-``/call`` message), or ``{"cancel": true}``, which cancels the running tur
 neither is answered with an ``error`` event and sends nothing. A message that arrives while a turn runs is
 answered with a ``queued`` event (``message``, ``position``) and runs when the turns before it have ended.
 
-Streamed text is printed as it arrives: with ``--json`` as ``assistant_delta`` events (``--no-deltas`` leaves
-them out, the ``assistant`` event still carries the whole text), in plain mode as the reply's line growing.
+Streamed text is printed as it arrives: with ``--json`` as ``assistant_delta`` events, in plain mode as the
+reply's line growing. ``--no-deltas`` turns that off (``--json`` leaves the deltas out, plain mode prints
+each reply whole when it ends); the ``assistant`` event always carries the whole text.
 """
 
 from __future__ import annotations
@@ -54,7 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--list-threads", action="store_true", help="list the threads in DIR/data and exit")
     parser.add_argument("--model", help="model backend, e.g. scripted, replay:FILE, openai:gpt-4o-mini")
     parser.add_argument("--drain-timeout", type=float, help="seconds before a draining capsule is killed")
-    parser.add_argument("--no-deltas", action="store_true", help="do not print streamed text deltas")
+    parser.add_argument(
+        "--no-deltas",
+        action="store_true",
+        help="do not print text as it streams: --json leaves out assistant_delta events, plain mode prints "
+        "each reply whole when it ends",
+    )
     return parser
 
 
@@ -84,6 +90,8 @@ class _Printer:
             return
         key = (event.thread, event.turn, event.get("step"))
         if event.type == "assistant_delta":
+            if not self.deltas:  # the whole reply is printed with its "assistant" event
+                return
             if self._open != key:
                 self._end_line()
                 sys.stdout.write(f"[r{event.revision}] agent: ")
