@@ -15,6 +15,7 @@ front end (engine/forking.py). The engine's own exits use `real_exit`.
 
 from __future__ import annotations
 
+import operator
 import os
 import posix
 import threading
@@ -64,14 +65,18 @@ class HardExits:
             posix._exit = real_exit
 
     def _hard_exit(self, n: Any) -> NoReturn:
-        if os.getpid() != self._pid or not isinstance(n, int) or isinstance(n, bool):
-            real_exit(n)  # a forked child, or a bad argument (the TypeError comes from the real function)
+        if os.getpid() != self._pid:
+            real_exit(n)  # a forked child: it has no channel to the front end
+        try:
+            code = operator.index(n)
+        except TypeError:
+            real_exit(n)  # the TypeError comes from the real function
         if not self._once.acquire(blocking=False):
             # another thread is already telling the front end: wait for it to end the process
             self._once.acquire(timeout=self.deadline + 1.0)
             real_exit(n)
         try:
-            worker = self.spawn(lambda: self.report(n), "dapper-tui exit report")
+            worker = self.spawn(lambda: self.report(code), "dapper-tui exit report")
             worker.join(self.deadline)
         except BaseException:
             pass
