@@ -53,16 +53,16 @@ class HardExits:
 
         _exit.__doc__ = real_exit.__doc__
         self._wrapper = _exit
-        os._exit = posix._exit = _exit
+        os._exit = posix._exit = _exit  # type: ignore[assignment]
 
     def uninstall(self) -> None:
         wrapper, self._wrapper = self._wrapper, None
         if wrapper is None:
             return
         if os._exit is wrapper:
-            os._exit = real_exit
+            os._exit = real_exit  # type: ignore[assignment]
         if posix._exit is wrapper:
-            posix._exit = real_exit
+            posix._exit = real_exit  # type: ignore[assignment]
 
     def _hard_exit(self, n: Any) -> NoReturn:
         if os.getpid() != self._pid:

@@ -90,7 +90,7 @@ class _Environment:
 
         putenv.__doc__, unsetenv.__doc__ = real_putenv.__doc__, real_unsetenv.__doc__
         self._wrappers = (putenv, unsetenv)
-        os.putenv, os.unsetenv = putenv, unsetenv
+        os.putenv, os.unsetenv = putenv, unsetenv  # type: ignore[assignment]
 
     def restore(self) -> None:
         if (os.putenv, os.unsetenv) == self._wrappers:

@@ -209,7 +209,7 @@ def _raise_at_next_program_line(frame: FrameType | None) -> None:
     def on_call(f: FrameType, event: str, arg: Any) -> Any:
         if is_user_file(f.f_code.co_filename):
             return at_line
-        return previous(f, event, arg) if previous is not None else None
+        return previous(f, event, arg) if previous is not None else None  # type: ignore[arg-type]
 
     while frame is not None and not is_user_file(frame.f_code.co_filename):
         frame = frame.f_back

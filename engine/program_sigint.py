@@ -86,7 +86,7 @@ class ProgramSigint:
 
         def interrupt_main(signum: int = _SIGINT, /) -> None:
             if signum != _SIGINT or not self.ours():
-                return real_interrupt_main(signum)
+                return real_interrupt_main(signum)  # type: ignore[arg-type]
             return self._send(real_interrupt_main, signum)
 
         for owner, name, wrapper in (
