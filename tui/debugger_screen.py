@@ -431,6 +431,11 @@ class DebuggerScreen(Screen[None]):
             return
         self.reloads.request(self.source.path)
 
+    def action_search_source(self) -> None:
+        """`/` from any pane: search in the source view (which takes the focus, for n and N)."""
+        self.source.focus()
+        self.source.action_search()
+
     def action_evaluate(self) -> None:
         self.evaluation.ask_and_evaluate()
 

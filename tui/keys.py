@@ -109,6 +109,14 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("R", "hot_reload", "Reload", "Hot-reload the file shown in the source view", display="R"),
     Key(
+        "slash",
+        "search_source",
+        "Search",
+        "Search in the file shown in the source view (n / N: next / previous match there)",
+        show=False,
+        display="/",
+    ),
+    Key(
         "ctrl+alt+r,ctrl+r",
         "hot_reload",
         "Reload",

@@ -44,9 +44,11 @@ async def test_search_next_previous_and_go_to_line(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 34)) as pilot:
         await wait_stopped(pilot, stop)
         source = app.main.source
-        source.focus()
+        app.main.variables.focus()  # `/` works from any pane: the source view takes the focus
         await pilot.press("slash")
         await pilot.press(*"total", "enter")
+        await pilot.pause()
+        assert source.has_focus
         await pilot.pause()
         hits = [n for n, text in enumerate(prog.read_text().splitlines(), 1) if "total" in text]
         assert source.cursor_line == hits[0]
