@@ -239,6 +239,8 @@ async def _session(args: argparse.Namespace) -> int:
             try:
                 async for _event in runtime.send(thread, text):
                     pass
+            except Exception as exc:  # outside the turn's own error handling: say so, take the next message
+                notice("error", message=f"the turn failed: {type(exc).__name__}: {exc}")
             finally:
                 state["running"] = False
 
