@@ -267,7 +267,7 @@ async def _session(args: argparse.Namespace) -> int:
                 continue
             waiting = messages.qsize() + (1 if state["running"] else 0)
             if waiting:
-                notice("queued", message=text, position=waiting)
+                notice("queued", message=runtime.redact(text), position=waiting)
             messages.put_nowait(text)
         messages.put_nowait(None)  # end of input: the turns already sent still run
         await turns
