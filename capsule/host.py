@@ -350,10 +350,10 @@ def _build_server(host: ToolHost, name: str, sessions: list[Any]) -> Any:
     return Server(name, version="1", on_list_tools=list_tools, on_call_tool=call_tool)
 
 
-async def _watch_tools(host: ToolHost, sessions: list[Any]) -> None:
+async def _watch_tools(host: ToolHost, sessions: list[Any], stop: Any) -> None:
     import watchfiles
 
-    async for _changes in watchfiles.awatch(host.root / "src", debounce=50, step=10):
+    async for _changes in watchfiles.awatch(host.root / "src", debounce=50, step=10, stop_event=stop):
         with contextlib.redirect_stdout(sys.stderr):
             failures = host.load()
         if failures:
@@ -444,11 +444,13 @@ def main(argv: list[str] | None = None) -> int:
     options = server.create_initialization_options(NotificationOptions(tools_changed=True))
 
     async def serve() -> None:
+        stop = anyio.Event()
         async with anyio.create_task_group() as tg:
             if args.watch:
-                tg.start_soon(_watch_tools, host, sessions)
+                tg.start_soon(_watch_tools, host, sessions, stop)
             async with mcp.server.stdio.stdio_server() as (read_stream, write_stream):
                 await server.run(read_stream, write_stream, options)
+            stop.set()  # before the cancel: watchfiles' thread sees only this (else it waits out its 5 s timeout)
             tg.cancel_scope.cancel()
 
     anyio.run(serve)

@@ -177,6 +177,7 @@ def build_server(project: AgentProject, clients: Clients) -> Any:
     from mcp_types import Resource as MCPResource
 
     data_dir = project.data_dir.resolve()
+    call_timeout = project.config().call_timeout
 
     def file_resource(path: Path) -> Any:
         rel = path.relative_to(data_dir).as_posix()
@@ -190,8 +191,19 @@ def build_server(project: AgentProject, clients: Clients) -> Any:
 
     class ProjectServer(MCPServer):  # type: ignore[misc]
         async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+            import anyio
+
             try:
-                return await super().call_tool(name, arguments, context)
+                with anyio.fail_after(call_timeout):
+                    return await super().call_tool(name, arguments, context)
+            except TimeoutError:
+                text = (
+                    f"tool {name} did not return within {call_timeout:g} s (agent.toml [runtime] call_timeout); "
+                    "the server stopped waiting for it (a sync tool's thread runs on in the background)"
+                )
+                log(text)
+                await clients.log("error", text)
+                raise ToolError(text) from None
             except UnexpectedToolError as exc:
                 cause = exc.__cause__ or exc
                 while isinstance(cause, UnexpectedToolError) and cause.__cause__ is not None:
@@ -369,7 +381,8 @@ def switch_imports(project: AgentProject, venv: Path) -> None:
     importlib.invalidate_caches()
 
 
-async def _watch(surface: ProjectSurface) -> None:
+async def _watch(surface: ProjectSurface, stop: Any) -> None:
+    """Reload on save until ``stop`` is set (set it before cancelling: watchfiles' thread only sees the event)."""
     import watchfiles
 
     project = surface.project
@@ -377,7 +390,9 @@ async def _watch(surface: ProjectSurface) -> None:
     def wanted(_change: Any, path: str) -> bool:
         return project.classify(Path(path)) is not None
 
-    async for changes in watchfiles.awatch(project.root, watch_filter=wanted, debounce=50, step=10):
+    async for changes in watchfiles.awatch(
+        project.root, watch_filter=wanted, debounce=50, step=10, stop_event=stop
+    ):
         rows = {row for _c, p in changes if (row := project.classify(Path(p))) is not None}
         try:
             await surface.on_changes(rows)
@@ -430,15 +445,27 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     async def serve() -> None:
+        stop = anyio.Event()
         async with anyio.create_task_group() as tg:
             if not args.no_watch:
-                tg.start_soon(_watch, surface)
+                tg.start_soon(_watch, surface, stop)
             async with mcp.server.stdio.stdio_server() as (read_stream, write_stream):
                 await lowlevel.run(read_stream, write_stream, options)
+            # the client has gone: the watcher's thread stops within a step (a cancel alone waited for
+            # watchfiles' 5 s timeout, and clients kill a server that does not exit after 2 s)
+            stop.set()
             tg.cancel_scope.cancel()
 
     with contextlib.suppress(KeyboardInterrupt):
         anyio.run(serve)
+    import threading
+
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        # a tool's thread the server stopped waiting for (call_timeout, a cancelled call): the client has gone,
+        # so end now rather than make it wait (and then kill us)
+        log("dapper-tui mcp: client gone; ending with tool threads still running")
+        sys.stderr.flush()
+        os._exit(0)
     return 0
 
 

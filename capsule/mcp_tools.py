@@ -82,6 +82,29 @@ def _annotated_descriptions(func: Any) -> dict[str, str]:
     return found
 
 
+def _abandonable(func: Any) -> Any:
+    """A sync tool as a coroutine function that runs it in a worker thread the caller can stop waiting for.
+
+    The SDK runs a sync tool in a thread it waits for even when the call is cancelled (a client's
+    ``notifications/cancelled``, the server's ``call_timeout``); this one answers at once and leaves the thread
+    to finish in the background. Signature and type hints are the function's (``functools.wraps``).
+    """
+    import functools
+
+    if inspect.iscoroutinefunction(func):
+        return func
+
+    @functools.wraps(func)
+    async def in_thread(*args: Any, **kwargs: Any) -> Any:
+        import anyio
+
+        return await anyio.to_thread.run_sync(
+            functools.partial(func, *args, **kwargs), abandon_on_cancel=True
+        )
+
+    return in_thread
+
+
 def sdk_tool(func: Any, name: str | None = None) -> Any:
     """The SDK's ``Tool`` for ``func``, with the docstring's ``Args:`` as parameter descriptions.
 
@@ -96,7 +119,7 @@ def sdk_tool(func: Any, name: str | None = None) -> Any:
     except (OSError, TypeError):
         source = repr(func.__code__.co_code)
     tool = Tool.from_function(
-        func,
+        _abandonable(func),
         name=name,
         description=description or f"The {name} tool.",
         meta={

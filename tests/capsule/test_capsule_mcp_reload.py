@@ -119,3 +119,19 @@ async def test_modern_client_gets_one_listen_event_per_reload(tmp_path: Path) ->
             await until(lambda: count(PromptsListChanged) >= 1)
             assert count(ToolsListChanged) == 3
             tg.cancel_scope.cancel()
+
+
+async def test_a_call_past_call_timeout_is_an_error_and_the_server_goes_on(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "agent")
+    with (root / "agent.toml").open("a") as fh:
+        fh.write("call_timeout = 1\n")  # [runtime] is the last table of make_project's agent.toml
+    write(root / "src/tools/t.py", TOOL.format(v="v1"))
+    write(
+        root / "src/tools/hang.py",
+        "import time\n\n\ndef hang() -> str:\n    time.sleep(60)\n    return 'late'\n",
+    )
+    async with connect(root) as (client, seen):
+        hung = await client.call_tool("hang", {})
+        assert hung.is_error and "did not return within 1 s" in hung.content[0].text
+        assert seen.log_with("did not return within 1 s") is not None
+        assert (await client.call_tool("version", {})).content[0].text == "v1"
