@@ -7,7 +7,8 @@ What it serves:
 - **tools**: the public functions of ``src/tools/**.py`` (``capsule/mcp_tools.py``), and ``run_script`` when
   ``src/scripts/`` exists. A tool's error reaches the client as ``Type: message`` (with the
   ``requirements.txt`` hint for a missing package); its traceback goes to stderr and to the client as an MCP log
-  message.
+  message. A call longer than agent.toml's ``[runtime] call_timeout`` is an error result (the tool's thread, if
+  it is a sync tool, goes on in the background).
 - **prompts**: ``src/prompts/**`` (front matter: name, description, arguments; ``{{placeholders}}``).
 - **resources**: the files under ``data/``, read-only, listed from the disk at each ``resources/list``.
 
