@@ -194,7 +194,7 @@ class DebuggerScreen(Screen[None]):
         )
         if detail:
             text.append(f"  {detail}", style=style)
-        self.query_one(StatusLine).update(text)
+        self.query_one(StatusLine).update(text, layout=False)  # one docked line: its size never changes
         self.state_text = text.plain
 
     state_text = ""
