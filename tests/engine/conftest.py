@@ -2,14 +2,16 @@ from __future__ import annotations
 
 import queue
 import sys
-import textwrap
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from dapper_tui.engine.events import Event, Exited, Output, Stopped
 from dapper_tui.engine.launch import LaunchTarget
+from dapper_tui.engine.main_thread import MainThreadRunner
 from dapper_tui.engine.session import DebugSession
+from helpers import line_of, wait_until, write
 
 
 class Driver:
@@ -22,19 +24,66 @@ class Driver:
         self.session = DebugSession(self.events.put)
 
     def write(self, name: str, source: str) -> Path:
-        path = self.tmp / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(source))
-        return path
+        return write(self.tmp, name, source)
 
     def line_of(self, path: Path, marker: str) -> int:
-        for i, line in enumerate(path.read_text().splitlines(), 1):
-            if marker in line:
-                return i
-        raise AssertionError(f"{marker!r} not in {path}")
+        return line_of(path, marker)
+
+    def main_thread(self) -> None:
+        """A new session that runs the program on this (the main) thread, as the front ends do; see `serve`."""
+        self.runner = MainThreadRunner()
+        self.session.close()
+        self.session = DebugSession(self.events.put, runner=self.runner)
+
+    def serve(self, body: Callable[[], None]) -> None:
+        """Serve the program on this thread while `body` drives the session from another; at the end of `body`
+        (or at its failure, raised here) the session closes, so a program parked on this thread ends."""
+        failure: list[BaseException] = []
+
+        def drive() -> None:
+            try:
+                body()
+            except BaseException as exc:
+                failure.append(exc)
+            finally:
+                self.session.close()  # a program parked on the main thread must end, or `serve` never returns
+                self.runner.close()
+
+        driving = threading.Thread(target=drive)
+        driving.start()
+        self.runner.serve()
+        driving.join()
+        sys.stdout.flush()
+        if failure:
+            raise failure[0]
 
     def launch(self, program: Path, *args: str, **kw: object) -> None:
         self.session.launch(LaunchTarget(program=str(program), args=list(args)), **kw)  # type: ignore[arg-type]
+
+    def running(self, program: Path, timeout: float = 10.0) -> None:
+        """Wait until the program runs its own code: the session is running, with a frame of `program` on a
+        thread's stack (the program runs in this process)."""
+        target = str(program.resolve())
+
+        def inside() -> bool:
+            if self.session.state != "running":
+                return False
+            for frame in list(sys._current_frames().values()):
+                while frame is not None:
+                    if str(Path(frame.f_code.co_filename).resolve()) == target:
+                        return True
+                    frame = frame.f_back
+            return False
+
+        wait_until(inside, timeout, lambda: f"{program.name} never ran; the session is {self.session.state}")
+
+    def run_to(self, program: Path, marker: str, where: Path | None = None) -> Stopped:
+        """Launch `program` with a breakpoint on the line marked `marker` of `where` (the program itself by
+        default), and wait for the stop there."""
+        where = where or program
+        self.session.set_breakpoints(str(where), [self.line_of(where, marker)])
+        self.launch(program)
+        return self.stopped()
 
     def wait(self, kind: type, timeout: float = 10.0) -> Event:
         while True:

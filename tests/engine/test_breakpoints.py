@@ -27,12 +27,15 @@ def test_line_breakpoint_stops_with_locals(driver):
     driver.write("helper.py", HELPER)
     line = driver.line_of(prog, "loop line")
     [bp] = driver.session.set_breakpoints(str(prog), [line])
-    assert bp.verified and bp.line == line
+    assert bp.verified
+    assert bp.line == line
     driver.launch(prog)
     stop = driver.stopped()
-    assert stop.reason == "breakpoint" and stop.hit_breakpoint_ids == (bp.id,)
+    assert stop.reason == "breakpoint"
+    assert stop.hit_breakpoint_ids == (bp.id,)
     assert driver.top() == ("work", line)
-    assert driver.value("i") == "0" and driver.value("n") == "5"
+    assert driver.value("i") == "0"
+    assert driver.value("n") == "5"
     driver.session.continue_()
     driver.stopped()
     assert driver.value("i") == "1"
@@ -46,11 +49,11 @@ def test_breakpoint_in_module_imported_later_and_unverified_lines(driver):
     helper = driver.write("helper.py", HELPER)
     bps = driver.session.set_breakpoints(str(helper), [1, driver.line_of(helper, "helper line"), 99])
     # line 1 is blank: moved to the next line with code; line 99 does not exist
-    assert bps[0].verified and bps[0].line == 2 and "moved" in bps[0].message
+    assert bps[0].verified
+    assert bps[0].line == 2
+    assert "moved" in bps[0].message
     assert not bps[2].verified
-    driver.session.set_breakpoints(str(helper), [driver.line_of(helper, "helper line")])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "helper line", helper)
     assert driver.top()[0] == "double"
     assert driver.value("x") == "0"
 
@@ -75,7 +78,8 @@ def test_condition_hit_count_and_log_point(driver):
     driver.session.continue_()
     assert driver.wait(Exited).exit_code == 0
     console = "".join(e.text for e in driver.seen if getattr(e, "category", "") == "console")
-    assert "i=3 total=6" in console and "i=4 total=12" in console
+    assert "i=3 total=6" in console
+    assert "i=4 total=12" in console
 
 
 def test_run_to_line_is_temporary(driver):

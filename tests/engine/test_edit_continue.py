@@ -48,10 +48,12 @@ def test_the_stopped_frame_continues_in_the_new_code(driver) -> None:
     result = driver.session.reload(str(calc))
     assert result.ok, result.error
     assert result.updatedFrameCodes == 1, result.warnings
-    assert result.frames and result.frames[0]["moved"] is True
+    assert result.frames
+    assert result.frames[0]["moved"] is True
     name, line = driver.top()
     assert line == driver.line_of(calc, "# ret")
-    assert "[old code]" not in name and not driver.session.stack()[0].old_code
+    assert "[old code]" not in name
+    assert not driver.session.stack()[0].old_code
     driver.session.set_breakpoints(str(calc), [])
     driver.session.continue_()
     assert driver.finish().exit_code == 0
@@ -64,7 +66,8 @@ def test_a_frame_stopped_in_a_loop_runs_the_rest_of_the_loop_in_new_code(driver)
     calc = _stop_at(driver, "# loop", hit="3")  # i == 2: 0 + 1 added by the old code
     _edit(calc, "acc += i  # loop", "acc += i * 10  # loop")
     result = driver.session.reload(str(calc))
-    assert result.ok and result.updatedFrameCodes == 1, result.warnings
+    assert result.ok, result.warnings
+    assert result.updatedFrameCodes == 1, result.warnings
     driver.session.set_breakpoints(str(calc), [])
     driver.session.continue_()
     driver.finish()
@@ -96,7 +99,8 @@ def test_a_changed_loop_header_keeps_the_old_code_and_says_why(driver) -> None:
     result = driver.session.reload(str(calc))
     assert result.ok, result.error
     assert result.updatedFrameCodes == 0
-    assert result.frames and result.frames[0]["moved"] is False
+    assert result.frames
+    assert result.frames[0]["moved"] is False
     assert "loop" in result.frames[0]["reason"], result.frames
     assert any("keeps its old code" in w for w in result.warnings), result.warnings
     assert driver.session.stack()[0].old_code
@@ -121,9 +125,7 @@ def test_a_caller_frame_says_it_waits_for_its_call(driver) -> None:
             return acc
         """,
     )
-    driver.session.set_breakpoints(str(calc), [driver.line_of(calc, "# in")])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "# in", calc)
     _edit(calc, "acc = inner(n) - 1000", "acc = inner(n) + 1000")
     result = driver.session.reload(str(calc))
     assert result.ok, result.error
@@ -155,9 +157,7 @@ def test_restart_refuses_a_caller_frame_with_the_reason(driver) -> None:
     calc = driver.write(
         "calc.py", "def inner(n):\n    return n  # in\n\n\ndef total(n):\n    return inner(n)\n"
     )
-    driver.session.set_breakpoints(str(calc), [driver.line_of(calc, "# in")])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "# in", calc)
     caller = driver.session.stack()[1]
     try:
         driver.session.restart_frame(caller.id)
@@ -178,9 +178,7 @@ def test_the_scripts_own_top_level_continues_in_the_new_code(driver) -> None:
         print("b", x * 2)  # edit
         """,
     )
-    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "# stop")])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "# stop")
     _edit(prog, 'print("b", x * 2)', 'print("b", x * 30)')
     result = driver.session.reload(str(prog))
     assert result.ok, result.error
@@ -189,7 +187,8 @@ def test_the_scripts_own_top_level_continues_in_the_new_code(driver) -> None:
     driver.session.continue_()
     driver.finish()
     out = driver.output()
-    assert "a 1" in out and "b 30" in out, out
+    assert "a 1" in out, out
+    assert "b 30" in out, out
     assert out.count("a 1") == 1, out  # the statements before the stop did not run again
 
 
@@ -197,7 +196,8 @@ def test_update_frame_code_off_keeps_the_old_code(driver) -> None:
     calc = _stop_at(driver, "# ret")
     _edit(calc, "return acc - 1000", "return acc + 1000")
     result = driver.session.reload(str(calc), {"updateFrameCode": False})
-    assert result.ok and result.updatedFrameCodes == 0
+    assert result.ok
+    assert result.updatedFrameCodes == 0
     assert result.frames == [
         {"name": "total", "line": 6, "moved": False, "newLine": None, "reason": "updateFrameCode is off"}
     ]
@@ -205,14 +205,16 @@ def test_update_frame_code_off_keeps_the_old_code(driver) -> None:
     driver.session.continue_()
     driver.finish()
     out = driver.output()
-    assert "result -990" in out and "again 1010" in out, out
+    assert "result -990" in out, out
+    assert "again 1010" in out, out
 
 
 def test_stepping_and_breakpoints_work_in_the_moved_frame(driver) -> None:
     calc = _stop_at(driver, "acc = 0")
     _edit(calc, "    acc = 0\n", "    acc = 0\n    acc = acc + 50  # added\n")
     result = driver.session.reload(str(calc))
-    assert result.ok and result.updatedFrameCodes == 1, result.warnings
+    assert result.ok, result.warnings
+    assert result.updatedFrameCodes == 1, result.warnings
     driver.session.step_over()
     driver.stopped()
     assert driver.top()[1] == driver.line_of(calc, "# added")
@@ -235,7 +237,8 @@ def test_the_variables_of_a_moved_frame_are_the_new_codes(driver) -> None:
     calc = _stop_at(driver, "# ret")
     _edit(calc, "    return acc - 1000  # ret", "    extra = acc * 2  # new\n    return acc + extra")
     result = driver.session.reload(str(calc))
-    assert result.ok and result.updatedFrameCodes == 1, result.warnings
+    assert result.ok, result.warnings
+    assert result.updatedFrameCodes == 1, result.warnings
     top = driver.session.stack()[0]
     [scope] = [s for s in driver.session.scopes(top.id) if s.name == "Locals"]
     names = [v.name for v in driver.session.variables(scope.reference)]
@@ -293,6 +296,5 @@ def test_every_stopped_thread_in_the_function_moves(driver) -> None:
     out = driver.output()
     assert "results [('a'," in out, out
     values = [int(v) for v in re.findall(r"'[ab]', (\d+)", out)]
-    assert len(values) == 2 and all(v > 1000 for v in values), (
-        out
-    )  # both threads ran the rest of their loops in the new code
+    assert len(values) == 2, out
+    assert all(v > 1000 for v in values), out  # both threads ran the rest of their loops in the new code

@@ -19,17 +19,22 @@ def test_uncaught_exception_is_post_mortem_on_the_failing_frame(driver):
     prog = driver.write("prog.py", PROGRAM)
     driver.launch(prog)
     stop = driver.stopped()
-    assert stop.reason == "exception" and stop.post_mortem
-    assert "ValueError" in stop.text and "'x'" in stop.text
+    assert stop.reason == "exception"
+    assert stop.post_mortem
+    assert "ValueError" in stop.text
+    assert "'x'" in stop.text
     frames = driver.session.stack()
-    assert frames[0].name == "parse" and frames[0].line == driver.line_of(prog, "raises")
+    assert frames[0].name == "parse"
+    assert frames[0].line == driver.line_of(prog, "raises")
     assert driver.value("text") == "'x'"  # locals of the dead frame are still there
     names = [f.name for f in frames]
-    assert "load" in names and "<module>" in names
+    assert "load" in names
+    assert "<module>" in names
     ev = driver.finish()
     assert ev.exit_code == 1
     errors = "".join(e.text for e in driver.seen if getattr(e, "category", "") == "stderr")
-    assert "ValueError" in errors and "dapper_tui" not in errors
+    assert "ValueError" in errors
+    assert "dapper_tui" not in errors
 
 
 def test_raised_filter_stops_at_handled_raise(driver):
@@ -37,7 +42,8 @@ def test_raised_filter_stops_at_handled_raise(driver):
     driver.session.set_exception_breakpoints({"raised"})
     driver.launch(prog)
     stop = driver.stopped()
-    assert stop.reason == "exception" and not stop.post_mortem
+    assert stop.reason == "exception"
+    assert not stop.post_mortem
     assert driver.value("text") == "'nope'"
     driver.session.set_exception_breakpoints(set())
     assert driver.finish().exit_code == 1
@@ -60,7 +66,8 @@ def test_uncaught_exception_in_a_thread(driver):
     )
     driver.launch(prog)
     stop = driver.stopped()
-    assert stop.post_mortem and "bad 7" in stop.text
+    assert stop.post_mortem
+    assert "bad 7" in stop.text
     assert driver.session.stack()[0].line == driver.line_of(prog, "thread raises")
     assert driver.finish().exit_code == 0
     assert "main goes on" in driver.output()
@@ -74,7 +81,8 @@ def test_exit_code_and_launch_errors(driver, tmp_path):
 
     driver.session.launch(LaunchTarget(program=str(tmp_path / "missing.py")))
     ev = driver.finish()
-    assert ev.exit_code == 2 and "no such file" in (ev.error or "")
+    assert ev.exit_code == 2
+    assert "no such file" in (ev.error or "")
 
 
 def test_raised_filter_turned_on_while_stopped_reaches_the_running_frame(driver):
@@ -92,14 +100,13 @@ def test_raised_filter_turned_on_while_stopped_reaches_the_running_frame(driver)
         print("result", work())
         """,
     )
-    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "# stop")])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "# stop")
     driver.session.set_breakpoints(str(prog), [])
     driver.session.set_exception_breakpoints({"raised"})
     driver.session.continue_()
     stop = driver.stopped()
-    assert stop.reason == "exception" and "nope" in stop.text
+    assert stop.reason == "exception"
+    assert "nope" in stop.text
     assert driver.top() == ("work", driver.line_of(prog, "raises here"))
     driver.session.set_exception_breakpoints({"uncaught"})
     assert driver.finish().exit_code == 0

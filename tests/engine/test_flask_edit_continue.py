@@ -5,12 +5,12 @@ server; a later request answers with the new text too. A real Flask server under
 from __future__ import annotations
 
 import socket
-import time
 import urllib.request
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 from dapper_tui.engine.events import Exited
+from helpers import wait_until
 
 pytest.importorskip("flask")
 
@@ -51,11 +51,14 @@ def _accepts(port: int) -> bool:
 
 def _wait_until_serving(driver, port: int) -> None:
     """Poll until the server accepts connections (or the program ends, which fails at once)."""
-    deadline = time.monotonic() + START
-    while not _accepts(port):
+
+    def serving() -> bool:
+        if _accepts(port):
+            return True
         assert driver.session.state == "running", f"the server is not running: {driver.session.state}"
-        assert time.monotonic() < deadline, f"the server never listened on {port}: {driver.output()}"
-        time.sleep(0.05)
+        return False
+
+    wait_until(serving, START, lambda: f"the server never listened on {port}: {driver.output()}")
 
 
 def _get(port: int) -> str:
@@ -90,7 +93,8 @@ def test_a_flask_request_stopped_in_the_view_answers_with_the_edited_line(driver
         moved = [f for f in result.frames if f["moved"]]
         assert [(f["name"], f["line"]) for f in moved] == [("hello", line)], result.frames
         top = driver.session.stack()[0]
-        assert (top.name, top.line) == ("hello", line) and not top.old_code
+        assert (top.name, top.line) == ("hello", line)
+        assert not top.old_code
 
         driver.session.set_breakpoints(str(app), [])
         driver.session.continue_()

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import re
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from dapper_tui.engine.events import Output, Stopped
 from dapper_tui.engine.fdcapture import DescriptorCapture
+from helpers import wait_until
 
 FORKS = """
 import os, signal, sys, time
@@ -62,12 +62,8 @@ def descriptors_to(d: Any) -> Iterator[None]:
 
 def _output_until(d: Any, text: str, timeout: float = 5.0) -> str:
     """The program's stdout (both streams' pipe included) once `text` is in it; the pipe lags a little."""
-    deadline = time.monotonic() + timeout
-    out = d.output()
-    while text not in out and time.monotonic() < deadline:
-        time.sleep(0.02)
-        out = d.output()
-    return out
+    wait_until(lambda: text in d.output(), timeout, lambda: f"{text!r} not in the output: {d.output()!r}")
+    return d.output()
 
 
 @pytest.mark.parametrize("where", ["child line", "never", "none"])

@@ -27,9 +27,7 @@ def test_code_run_by_a_front_end_thread_during_a_step_gets_no_line_events(driver
     )
     driver.session.close()
     driver.session = type(driver.session)(driver.events.put, just_my_code=False)
-    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "# stop")])
-    driver.launch(prog)
-    assert driver.stopped().reason == "breakpoint"
+    assert driver.run_to(prog, "# stop").reason == "breakpoint"
     driver.session.step_over()  # x = 1
     driver.stopped()
     encoder = json.JSONEncoder()

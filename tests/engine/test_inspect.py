@@ -32,9 +32,7 @@ PROGRAM = """
 
 def _stop(driver):
     prog = driver.write("prog.py", PROGRAM)
-    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "stop here")])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "stop here")
     return prog
 
 
@@ -49,19 +47,24 @@ def test_variables_expand_lazily_and_page(driver):
     scopes = s.scopes(frame.id)
     assert [sc.name for sc in scopes] == ["Locals", "Globals"]
     local = _children(s, scopes[0].reference)
-    assert local["n"].value == "5" and local["n"].reference == 0
+    assert local["n"].value == "5"
+    assert local["n"].reference == 0
     big = local["big"]
-    assert big.indexed == 1_000_000 and len(big.value) < 200
+    assert big.indexed == 1_000_000
+    assert len(big.value) < 200
     page = s.variables(big.reference, start=999_990, count=5)
     assert [v.name for v in page] == [f"[{i}]" for i in range(999_990, 999_995)]
     assert len(s.variables(big.reference)) == 100  # one page by default
     d = _children(s, local["d"].reference)
     p = _children(s, d["'p'"].reference)
-    assert p["x"].value == "3" and p["y"].value == "4"
+    assert p["x"].value == "3"
+    assert p["y"].value == "4"
     slotted = _children(s, local["s"].reference)
-    assert slotted["a"].value == "1" and slotted["b"].value == "'two'"
+    assert slotted["a"].value == "1"
+    assert slotted["b"].value == "'two'"
     glob = _children(s, scopes[1].reference)
-    assert "show" in glob and "Point" in glob
+    assert "show" in glob
+    assert "Point" in glob
 
 
 def test_evaluate_in_frame(driver):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import queue
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from dapper_tui.engine.reload_scope import start_watching
 from dapper_tui.engine.sources import RELOAD_LIBRARIES_ENV, source_kind
 from dapper_tui.reload.coordinator import ReloadCoordinator
 from dapper_tui.reload.record import ReloadRecord
+from helpers import wait_until
 from installed_packages import installed_util
 
 
@@ -35,9 +35,7 @@ def _stop_in_library(driver, name: str, util: Path) -> None:
     prog = driver.tmp / "prog.py"
     if not prog.exists():
         _write_program(driver, name)
-    driver.session.set_breakpoints(str(util), [driver.line_of(util, "lib line")])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "lib line", util)
     assert driver.top() == ("louder", driver.line_of(util, "lib line"))
 
 
@@ -50,12 +48,14 @@ def _edit(path: Path, old: str, new: str) -> None:
 def test_explicit_reload_of_a_loaded_library_module_works_with_a_warning(driver, lib, monkeypatch):
     monkeypatch.delenv(RELOAD_LIBRARIES_ENV, raising=False)
     name, util = lib
-    assert "site-packages" in str(util) and source_kind(str(util)) == "library"
+    assert "site-packages" in str(util)
+    assert source_kind(str(util)) == "library"
     _stop_in_library(driver, name, util)
     _edit(util, 'return big + "?"', 'return big + "!"')
     result = driver.session.reload(str(util))
     assert result.ok, result.error
-    assert result.reloadedModule == f"{name}.util" and result.changed == ["louder"]
+    assert result.reloadedModule == f"{name}.util"
+    assert result.changed == ["louder"]
     assert any(
         w.startswith("library module: reloaded on request; saves of library files are not watched unless")
         for w in result.warnings
@@ -81,9 +81,8 @@ def test_standard_library_and_dapper_tui_modules_are_refused_with_the_reason(dri
         "refused: standard library module (json) — reloading it would affect the debugger itself"
     ), result.error
     own_result = driver.session.reload(own.__file__)
-    assert not own_result.ok and "refused: dapper-tui's own module (dapper_tui.engine.sources)" in (
-        own_result.error or ""
-    )
+    assert not own_result.ok
+    assert "refused: dapper-tui's own module (dapper_tui.engine.sources)" in (own_result.error or "")
     assert json.dumps.__code__ is dumps
     assert driver.finish().exit_code == 0
 
@@ -115,12 +114,12 @@ class _Saves:
         self.scope = start_watching(self.coordinator, driver.session, [str(driver.tmp)])
 
     def watching(self, folder: Path, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while folder.resolve() not in self.coordinator._roots():
-            assert time.monotonic() < deadline, f"{folder} never watched: {self.coordinator._roots()}"
-            time.sleep(0.05)
-        while not self.coordinator.watching:
-            time.sleep(0.05)
+        wait_until(
+            lambda: folder.resolve() in self.coordinator._roots(),
+            timeout,
+            lambda: f"{folder} never watched: {self.coordinator._roots()}",
+        )
+        wait_until(lambda: self.coordinator.watching, timeout, "the watcher never started")
 
     def next(self, timeout: float = 10.0) -> ReloadRecord:
         return self.records.get(timeout=timeout)
@@ -140,7 +139,8 @@ def test_save_of_a_library_file_without_the_opt_in_is_not_reloaded_and_says_why(
         assert record.message.startswith(
             "library module: saved, not reloaded; saves of library files are not"
         )
-        assert "--reload-libraries" in record.message and record.hint
+        assert "--reload-libraries" in record.message
+        assert record.hint
         driver.session.set_breakpoints(str(util), [])
         assert driver.finish().exit_code == 0
         assert driver.output().splitlines() == ["A?", "B?"]  # the old code ran on

@@ -5,15 +5,11 @@ TUI and the DAP server do."""
 from __future__ import annotations
 
 import signal
-import sys
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from dapper_tui.engine.events import Exited
-from dapper_tui.engine.main_thread import MainThreadRunner
-from dapper_tui.engine.session import DebugSession
 
 pytestmark = pytest.mark.skipif(
     threading.current_thread() is not threading.main_thread(), reason="needs the main thread to serve"
@@ -30,13 +26,13 @@ def test_the_program_sees_itself_on_the_main_thread(driver: Any) -> None:
         print("name:", threading.current_thread().name)
         """,
     )
-    runner = _runner_for(d)
+    d.main_thread()
 
     def body() -> None:
         d.launch(prog)
         d.finish()
 
-    _serve(runner, d.session, body)
+    d.serve(body)
     assert "main: True" in d.output()
     assert "name: MainThread" in d.output()
 
@@ -53,19 +49,17 @@ def test_a_restart_starts_with_the_signal_handlers_a_fresh_process_has(driver: A
         x = 1  # end
         """,
     )
-    runner = _runner_for(d)
+    d.main_thread()
     before = signal.getsignal(signal.SIGUSR1)
 
     def body() -> None:
-        d.session.set_breakpoints(str(prog), [d.line_of(prog, "# end")])
-        d.launch(prog)
-        d.stopped()
+        d.run_to(prog, "# end")
         d.session.restart()
         d.wait(Exited)  # the first run ends
         d.stopped()
         d.finish()
 
-    _serve(runner, d.session, body)
+    d.serve(body)
     assert d.output().count("default at start: True") == 2
     assert signal.getsignal(signal.SIGUSR1) == before  # and the test process got its own handlers back
 
@@ -82,11 +76,11 @@ def test_sigint_pauses_a_running_program_and_never_reaches_it_as_keyboardinterru
             time.sleep(0.001)
         """,
     )
-    runner = _runner_for(d)
+    d.main_thread()
 
     def body() -> None:
         d.launch(prog)
-        threading.Event().wait(0.3)
+        d.running(prog)
         signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
         stop = d.stopped()
         assert stop.reason == "pause"
@@ -94,36 +88,8 @@ def test_sigint_pauses_a_running_program_and_never_reaches_it_as_keyboardinterru
         assert int(d.value("n")) > 0
         d.session.terminate()
 
-    _serve(runner, d.session, body)
+    d.serve(body)
     assert "KeyboardInterrupt" not in "".join(getattr(e, "text", "") for e in d.seen)
-
-
-def _runner_for(d: Any) -> MainThreadRunner:
-    runner = MainThreadRunner()
-    d.session.close()
-    d.session = DebugSession(d.events.put, runner=runner)
-    return runner
-
-
-def _serve(runner: MainThreadRunner, session: DebugSession, body: Callable[[], None]) -> None:
-    failure: list[BaseException] = []
-
-    def drive() -> None:
-        try:
-            body()
-        except BaseException as exc:
-            failure.append(exc)
-        finally:
-            session.close()  # a program parked on the main thread must end, or `serve` never returns
-            runner.close()
-
-    t = threading.Thread(target=drive)
-    t.start()
-    runner.serve()
-    t.join()
-    sys.stdout.flush()
-    if failure:
-        raise failure[0]
 
 
 def test_a_restart_starts_with_the_import_system_and_environment_of_a_fresh_process(driver: Any) -> None:

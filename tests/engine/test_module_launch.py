@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from dapper_tui.engine.launch import LaunchTarget
 from dapper_tui.engine.sources import is_user_file, user_roots
+from helpers import line_of
 from installed_packages import forget, installed, unique_name
 
 APP = unique_name("dapper_mtest_app")
@@ -63,10 +64,6 @@ def pkgs(site: dict[str, Path]) -> Iterator[dict[str, Path]]:
     forget(site)
 
 
-def line_of(path: Path, marker: str) -> int:
-    return next(i for i, text in enumerate(path.read_text().splitlines(), 1) if marker in text)
-
-
 def launch_module(driver, *args: str, **kw: object) -> None:
     driver.session.launch(LaunchTarget(module=APP, args=list(args)), **kw)
 
@@ -74,7 +71,8 @@ def launch_module(driver, *args: str, **kw: object) -> None:
 def test_installed_package_is_library_code_until_launched(pkgs):
     app, lib = pkgs[APP], pkgs[LIB]
     assert "site-packages" in str(app)
-    assert not is_user_file(str(app / "core.py")) and not is_user_file(str(lib / "util.py"))
+    assert not is_user_file(str(app / "core.py"))
+    assert not is_user_file(str(lib / "util.py"))
     assert LaunchTarget(module=f"{APP}.core").own_code() == [str(app)]
     assert LaunchTarget(module=LIB).own_code() == [str(lib)]
 
@@ -88,10 +86,12 @@ def test_entry_stop_in_launched_package(driver, pkgs):
     [frame] = driver.session.stack()
     assert (frame.path, frame.line, frame.user) == (str(main), line_of(main, "main first line"), True)
     assert all(root.startswith(str(app)) for root in user_roots())
-    assert is_user_file(str(app / "core.py")) and not is_user_file(str(lib / "util.py"))
+    assert is_user_file(str(app / "core.py"))
+    assert not is_user_file(str(lib / "util.py"))
 
     sources = {s.path: s for s in driver.session.loaded_sources()}
-    assert sources[str(main)].user and sources[str(app / "__init__.py")].user
+    assert sources[str(main)].user
+    assert sources[str(app / "__init__.py")].user
     assert str(lib / "util.py") not in sources  # not imported yet, and library code
 
     # stepping goes through the package's own files and over the library's
@@ -120,13 +120,15 @@ def test_entry_stop_in_launched_package(driver, pkgs):
     assert driver.value("loud") == "'HI'"
 
     sources = {s.path: s for s in driver.session.loaded_sources(include_library=True)}
-    assert sources[str(app / "core.py")].user and not sources[str(lib / "util.py")].user
+    assert sources[str(app / "core.py")].user
+    assert not sources[str(lib / "util.py")].user
     assert str(lib / "util.py") not in {s.path for s in driver.session.loaded_sources()}
     assert driver.finish().exit_code == 0
     assert "HI! THERE!" in driver.output()
 
     driver.session.close()  # the next program's own code is its own again
-    assert user_roots() == () and not is_user_file(str(app / "core.py"))
+    assert user_roots() == ()
+    assert not is_user_file(str(app / "core.py"))
 
 
 def test_breakpoint_in_launched_package(driver, pkgs):
@@ -136,10 +138,12 @@ def test_breakpoint_in_launched_package(driver, pkgs):
     assert bp.verified
     launch_module(driver, "a", "b")
     stop = driver.stopped()
-    assert stop.reason == "breakpoint" and stop.hit_breakpoint_ids == (bp.id,)
+    assert stop.reason == "breakpoint"
+    assert stop.hit_breakpoint_ids == (bp.id,)
     frames = driver.session.stack()
     assert [(f.name, f.user) for f in frames] == [("shout", True), ("main", True), ("<module>", True)]
-    assert frames[0].path == str(core) and frames[0].line == line
+    assert frames[0].path == str(core)
+    assert frames[0].line == line
     assert driver.value("word") == "'a'"
     driver.session.continue_()
     driver.stopped()
@@ -155,11 +159,13 @@ def test_breakpoint_in_other_installed_package_shows_its_frame(driver, pkgs):
     util = pkgs[LIB] / "util.py"
     line = line_of(util, "lib line")
     [bp] = driver.session.set_breakpoints(str(util), [line])
-    assert bp.verified and bp.line == line
+    assert bp.verified
+    assert bp.line == line
     assert driver.session.just_my_code
     launch_module(driver, "x")
     stop = driver.stopped()
-    assert stop.reason == "breakpoint" and stop.hit_breakpoint_ids == (bp.id,)
+    assert stop.reason == "breakpoint"
+    assert stop.hit_breakpoint_ids == (bp.id,)
     frames = driver.session.stack()
     top = frames[0]
     assert (top.name, top.path, top.line, top.user) == ("louder", str(util), line, False)

@@ -8,11 +8,13 @@ from __future__ import annotations
 import os
 import queue
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from dapper_tui.engine.reload_scope import start_watching
 from dapper_tui.reload.coordinator import ReloadCoordinator
 from dapper_tui.reload.record import ReloadRecord
+from helpers import wait_until
 
 GAPS = (0.0, 0.06, 0.1, 0.25, 0.5, 0.03, 0.15, 0.4)
 
@@ -59,16 +61,14 @@ def _kept(driver) -> tuple[str, str, str]:
     return driver.value("state.COUNTER"), driver.value("state.ITEMS"), driver.value("state.NAME")
 
 
-def _wait_version(driver, v: int, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _wait_version(driver, v: int, what: Callable[[], object]) -> None:
+    def has_version() -> bool:
         try:
-            if driver.value("state.version()") == str(v):
-                return True
+            return driver.value("state.version()") == str(v)
         except Exception:  # version() deleted by a reload of the empty file
-            pass
-        time.sleep(0.05)
-    return False
+            return False
+
+    wait_until(has_version, 10.0, what, interval=0.05)
 
 
 def test_truncate_then_write_saves_keep_module_state(driver):
@@ -85,7 +85,7 @@ def test_truncate_then_write_saves_keep_module_state(driver):
                 os.fsync(f.fileno())
                 time.sleep(gap)
                 f.write(STATE.format(v=i))
-            assert _wait_version(driver, i), (i, gap, saves.drain())
+            _wait_version(driver, i, lambda i=i, gap=gap: (i, gap, saves.drain()))
             kept = _kept(driver)
             if kept != ("41", "['kept']", "'changed'"):
                 lost.append((i, gap, kept))
@@ -127,10 +127,11 @@ def test_a_save_that_removes_most_of_the_state_is_refused_but_a_small_edit_appli
         record = saves.records.get(timeout=10)
         assert record.outcome == "skipped", record
         assert record.message.startswith("the save removes 3 of the 3 names that hold state"), record.message
-        assert "COUNTER" in record.message and "press R to apply it" in record.message
+        assert "COUNTER" in record.message
+        assert "press R to apply it" in record.message
         assert _kept(driver) == ("41", "['kept']", "'changed'")
         state.write_text(STATE.format(v=6).replace('NAME = "initial"\n', ""))  # one of three: applies
-        assert _wait_version(driver, 6), saves.drain()
+        _wait_version(driver, 6, saves.drain)
         assert driver.value("state.COUNTER") == "41"
     finally:
         saves.coordinator.stop()
@@ -150,7 +151,7 @@ def test_a_fifo_saved_in_place_of_a_module_is_refused_without_blocking_the_watch
         assert _kept(driver) == ("41", "['kept']", "'changed'")
         state.unlink()
         state.write_text(STATE.format(v=7))  # the watcher still answers
-        assert _wait_version(driver, 7), saves.drain()
+        _wait_version(driver, 7, saves.drain)
         assert _kept(driver) == ("41", "['kept']", "'changed'")
     finally:
         saves.coordinator.stop()

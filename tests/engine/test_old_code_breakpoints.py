@@ -65,7 +65,8 @@ def test_old_code_stops_at_its_own_line_of_the_moved_breakpoint(driver) -> None:
     _reload(driver, calc)
     assert _bp_lines(driver, calc) == [bp + 2]  # the breakpoint moved with its line
     top = _top(driver)
-    assert top.old_code and top.line == bp  # the frame says where it is in the text it runs
+    assert top.old_code
+    assert top.line == bp
     for x in ("2", "3"):
         driver.session.continue_()
         stop = driver.stopped()
@@ -73,7 +74,8 @@ def test_old_code_stops_at_its_own_line_of_the_moved_breakpoint(driver) -> None:
         # the old code stops on its own print line, not on old line bp + 2 (`return acc`)
         assert (top.name, top.line, top.old_code) == ("total", bp, True), (top, stop)
         assert driver.value("x") == x
-        assert stop.reason == "breakpoint" and "old code" in stop.description, stop
+        assert stop.reason == "breakpoint", stop
+        assert "old code" in stop.description, stop
     driver.session.continue_()
     driver.stopped()  # the next call runs the new code: the breakpoint's new line
     top = _top(driver)
@@ -216,6 +218,7 @@ def test_a_function_the_old_script_body_defines_later_stops_at_its_old_line(driv
     stop = driver.stopped()
     frame = _top(driver)
     assert (frame.name, frame.line) == ("f", in_f), (frame, stop)
-    assert stop.hit_breakpoint_ids == (in_f_id,) and "old code" in stop.description, stop
+    assert stop.hit_breakpoint_ids == (in_f_id,), stop
+    assert "old code" in stop.description, stop
     assert driver.value("x") == "1"
     assert driver.finish().exit_code == 0

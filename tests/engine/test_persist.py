@@ -79,7 +79,8 @@ def test_a_breakpoint_a_reload_moves_is_saved_at_its_new_line(driver, tmp_path, 
         for path, specs in saved.specs().items():
             second.set_breakpoints(path, specs)
         [bp] = second.breakpoint_list()
-        assert bp.verified and bp.line == line + 2
+        assert bp.verified
+        assert bp.line == line + 2
         assert prog.read_text().splitlines()[bp.line - 1].strip() == "return result  # the statement"
     finally:
         second.close()

@@ -64,9 +64,11 @@ def test_a_function_holding_a_breakpoint_is_not_reported_changed_when_it_was_not
     assert not any("keep running their old code" in w for w in result.warnings), result.warnings
     driver.session.continue_()
     stop = driver.stopped()  # the breakpoint in the unchanged function still stops
-    assert stop.reason == "breakpoint" and driver.top() == ("helper", body)
+    assert stop.reason == "breakpoint"
+    assert driver.top() == ("helper", body)
     assert driver.finish().exit_code == 0
-    assert "got 2 new" in driver.output() and "got 4 new" in driver.output()
+    assert "got 2 new" in driver.output()
+    assert "got 4 new" in driver.output()
 
 
 def test_files_the_program_did_not_load_are_refused_and_left_alone(driver):
@@ -82,7 +84,8 @@ def test_files_the_program_did_not_load_are_refused_and_left_alone(driver):
         result = driver.session.reload(path)
         assert not result.ok
         assert why in (result.error or ""), result.error
-        assert result.patchedFunctions == 0 and result.changed == []
+        assert result.patchedFunctions == 0
+        assert result.changed == []
     assert stdlib_textwrap.dedent.__code__ is dedent_code
     assert [e for e in _events(driver, LoadedSource) if e.reason == "changed"] == []
     # the program's own files still reload
@@ -97,23 +100,24 @@ def test_reload_after_the_program_exited_says_so(driver):
     prog = driver.write("prog.py", "import shapes\n")
     shapes = driver.write("shapes.py", SHAPES)
     idle = driver.session.reload(str(shapes))
-    assert not idle.ok and "has not started" in (idle.error or "")
+    assert not idle.ok
+    assert "has not started" in (idle.error or "")
     driver.launch(prog)
     assert driver.finish().exit_code == 0
     _edit(shapes, 'return "old"', 'return "new"')
     result = driver.session.reload(str(shapes))
     assert not result.ok
-    assert "has exited" in (result.error or "") and "nothing to reload" in (result.error or "")
+    assert "has exited" in (result.error or "")
+    assert "nothing to reload" in (result.error or "")
     assert "running" not in (result.error or "")
-    assert result.hint and "Restart" in result.hint
+    assert result.hint
+    assert "Restart" in result.hint
 
 
 def test_bad_option_values_are_refused_before_anything_changes(driver):
     prog = driver.write("prog.py", PROGRAM)
     shapes = driver.write("shapes.py", SHAPES)
-    driver.session.set_breakpoints(str(shapes), [driver.line_of(shapes, "# helper body")])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "# helper body", shapes)
     _edit(shapes, 'return "old"', 'return "new"')
     with pytest.raises(ValueError, match="invalidatePycache must be true or false"):
         driver.session.reload(str(shapes), {"invalidatePycache": "false"})
@@ -150,8 +154,10 @@ def test_a_breakpoint_whose_line_was_removed_stays_listed_unverified_and_saved(d
     result = driver.session.reload(str(pricing))
     assert result.ok, result.error
     [bp] = driver.session.breakpoint_list()
-    assert not bp.verified and bp.message == "its line was removed by the reload"
-    assert bp.condition == "n > 0" and bp.path == str(pricing.resolve())
+    assert not bp.verified
+    assert bp.message == "its line was removed by the reload"
+    assert bp.condition == "n > 0"
+    assert bp.path == str(pricing.resolve())
     assert any(e.reason == "changed" and e.breakpoint is bp for e in _events(driver, BreakpointChanged))
     state = ProjectState.load(prog)
     state.remember(driver.session.breakpoint_list(), [])
@@ -180,13 +186,16 @@ def test_two_breakpoints_moved_onto_one_line_are_merged_and_reported(driver):
     result = driver.session.reload(str(pricing))
     assert result.ok, result.error
     [kept] = driver.session.breakpoint_list()
-    assert kept.id == ids[first] and kept.line == first and kept.verified
+    assert kept.id == ids[first]
+    assert kept.line == first
+    assert kept.verified
     [removed] = [e.breakpoint for e in _events(driver, BreakpointChanged) if e.reason == "removed"]
     assert removed.id == ids[second]
     assert f"merged into breakpoint {kept.id}" in (removed.message or "")
     driver.session.continue_()
     stop = driver.stopped()
-    assert stop.hit_breakpoint_ids == (kept.id,) and driver.top() == ("price", first)
+    assert stop.hit_breakpoint_ids == (kept.id,)
+    assert driver.top() == ("price", first)
     assert driver.finish().exit_code == 0
     assert "total 21" in driver.output()
 
@@ -194,14 +203,13 @@ def test_two_breakpoints_moved_onto_one_line_are_merged_and_reported(driver):
 def test_removed_line_breakpoint_is_replaced_when_the_front_end_sets_the_file_again(driver):
     pricing = driver.write("pricing.py", PRICING)
     prog = driver.write("prog.py", "import pricing\nbreakpoint()\n")
-    driver.session.set_breakpoints(str(pricing), [driver.line_of(pricing, "# gone")])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "# gone", pricing)
     _edit(pricing, "\n\ndef tax(n):\n    return n                           # gone\n", "\n")
     assert driver.session.reload(str(pricing)).ok
     [orphan] = driver.session.breakpoint_list()
     assert not orphan.verified
     driver.session.set_breakpoints(str(pricing), [driver.line_of(pricing, "# first")])
     [bp] = driver.session.breakpoint_list()
-    assert bp.verified and bp.line == driver.line_of(pricing, "# first")
+    assert bp.verified
+    assert bp.line == driver.line_of(pricing, "# first")
     assert driver.finish().exit_code == 0

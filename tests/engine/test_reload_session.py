@@ -1,12 +1,13 @@
 """Hot reload through the debug session, on a real stopped program: edit on disk, reload, continue."""
 
-import time
+import sys
 from pathlib import Path
 
 from dapper_tui.engine.breakpoints import BreakpointSpec
 from dapper_tui.engine.events import LoadedSource, Reloaded
 from dapper_tui.engine.reload_scope import DebuggerReloadScope
 from dapper_tui.reload.coordinator import ReloadCoordinator
+from helpers import wait_until
 
 PROGRAM = """
     import pricing
@@ -46,14 +47,17 @@ def test_edit_reload_continue_runs_new_code_and_breakpoints_follow_their_lines(d
     _edit(pricing, "return n * RATE", "return n * RATE + BONUS")
     result = driver.session.reload(str(pricing))
     assert result.ok, result.error
-    assert result.reloadedModule == "pricing" and result.patchedFunctions >= 1
-    assert "price" in result.changed and "BONUS" in " ".join(result.added)
+    assert result.reloadedModule == "pricing"
+    assert result.patchedFunctions >= 1
+    assert "price" in result.changed
+    assert "BONUS" in " ".join(result.added)
     [bp] = [b for b in driver.session.breakpoint_list() if b.path and b.path.endswith("pricing.py")]
     assert bp.line == body + 2
     assert any(isinstance(e, LoadedSource) and e.reason == "changed" for e in _drain(driver))
     driver.session.continue_()
     stop = driver.stopped()  # the moved breakpoint still hits, in the new code
-    assert stop.reason == "breakpoint" and driver.top() == ("price", body + 2)
+    assert stop.reason == "breakpoint"
+    assert driver.top() == ("price", body + 2)
     assert driver.finish().exit_code == 0
     assert "totals [1, 11, 21]" in driver.output()
 
@@ -61,13 +65,12 @@ def test_edit_reload_continue_runs_new_code_and_breakpoints_follow_their_lines(d
 def test_a_broken_save_changes_nothing(driver):
     prog = driver.write("prog.py", PROGRAM)
     pricing = driver.write("pricing.py", PRICING)
-    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "# loop")])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "# loop")
     driver.session.set_breakpoints(str(prog), [])
     _edit(pricing, "return n * RATE", "return n * RATE +")
     result = driver.session.reload(str(pricing))
-    assert not result.ok and "line" in (result.error or "").lower()
+    assert not result.ok
+    assert "line" in (result.error or "").lower()
     assert driver.finish().exit_code == 0
     assert "totals [0, 10, 20]" in driver.output()
 
@@ -76,13 +79,15 @@ def test_reload_is_refused_while_running_and_for_files_not_loaded(driver):
     prog = driver.write("prog.py", "import time\nfor _ in range(200):\n    time.sleep(0.01)\n")
     other = driver.write("other.py", "x = 1\n")
     driver.launch(prog)
-    time.sleep(0.1)
+    driver.running(prog)
     result = driver.session.reload(str(prog))
-    assert not result.ok and "stopped" in (result.error or "")
+    assert not result.ok
+    assert "stopped" in (result.error or "")
     driver.session.pause()
     driver.stopped()
     result = driver.session.reload(str(other))
-    assert not result.ok and "not loaded" in (result.error or "")
+    assert not result.ok
+    assert "not loaded" in (result.error or "")
     notes = driver.write("notes.txt", "hello")
     assert not driver.session.reload(str(notes)).ok
     driver.session.evaluate("_ = None")
@@ -110,17 +115,18 @@ def test_save_while_running_is_pending_then_applied_at_the_next_stop(driver):
     coordinator.start()
     try:
         driver.launch(prog)
-        time.sleep(0.15)
+        # the program runs its loop with pricing imported, and the watcher is up: the save comes now
+        wait_until(lambda: hasattr(sys.modules.get("pricing"), "price"), what="pricing never imported")
+        wait_until(lambda: coordinator.watching, what="the watcher never started")
         _edit(pricing, "return n * RATE", "return n * RATE * 7")
-        deadline = time.time() + 5
-        while not any(r.outcome == "pending" for r in coordinator.log) and time.time() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: any(r.outcome == "pending" for r in coordinator.log), 5, lambda: coordinator.log)
         assert [r.outcome for r in coordinator.log] == ["pending"]
         driver.stopped()  # breakpoint() at n == 30
-        while not any(r.outcome == "applied" for r in coordinator.log) and time.time() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: any(r.outcome == "applied" for r in coordinator.log), 5, lambda: coordinator.log)
         applied = [r for r in coordinator.log if r.outcome == "applied"]
-        assert applied and applied[0].module == "pricing" and applied[0].scope == "debugger"
+        assert applied
+        assert applied[0].module == "pricing"
+        assert applied[0].scope == "debugger"
         assert driver.finish().exit_code == 0
         assert "last 70" in driver.output()
     finally:

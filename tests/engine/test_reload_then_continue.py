@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-import time
-from pathlib import Path
+
+from helpers import wait_until
 
 PROGRAM = """
     import slow
@@ -16,6 +16,21 @@ SLOW = """
     def price():
         return "old"
     """
+HELD = """
+    import pathlib
+    import time
+
+    here = pathlib.Path(__file__).parent
+    (here / "reloading").touch()
+    for _ in range(1000):  # until the test lets the reload go on (10 s at most)
+        if (here / "release").exists():
+            break
+        time.sleep(0.01)
+
+
+    def price():
+        return "new"
+    """
 
 
 def test_continue_during_a_reload_waits_for_it(driver) -> None:
@@ -25,19 +40,24 @@ def test_continue_during_a_reload_waits_for_it(driver) -> None:
     driver.session.set_breakpoints(str(prog), [stop])
     driver.launch(prog)
     driver.stopped()
-    # The edit adds a slow top-level statement (run by the reload) and changes price().
-    Path(slow).write_text('import time\ntime.sleep(0.6)\n\n\ndef price():\n    return "new"\n')
+    # The edit adds a top-level statement (run by the reload) that holds the reload until the test lets it go,
+    # and changes price().
+    driver.write("slow.py", HELD)
     results: list[object] = []
     reloading = threading.Thread(target=lambda: results.append(driver.session.reload(str(slow))))
     reloading.start()
-    time.sleep(0.2)  # the reload is inside its slow statement now
-    started = time.monotonic()
-    driver.session.continue_()  # an F5 pressed right after the save
-    waited = time.monotonic() - started
+    wait_until((driver.tmp / "reloading").exists, what="the reload never ran the module's statements")
+    continuing = threading.Thread(target=driver.session.continue_)  # an F5 pressed right after the save
+    continuing.start()
+    continuing.join(0.5)
+    assert continuing.is_alive(), "continue did not wait for the reload"
+    (driver.tmp / "release").touch()
+    continuing.join(10)
     reloading.join(10)
-    assert results and results[0].ok, getattr(results[0], "error", None)
-    assert waited > 0.2, "continue did not wait for the reload"
+    assert results, "the reload never returned"
+    assert results[0].ok, getattr(results[0], "error", None)
     exited = driver.finish()
     assert exited.exit_code == 0
     out = driver.output()
-    assert "before new" in out and "after new" in out, out  # the first call after the continue is new code
+    assert "before new" in out, out
+    assert "after new" in out, out  # the first call after the continue is new code

@@ -45,7 +45,8 @@ def test_step_in_across_modules_and_out(driver):
     driver.session.step_out()
     driver.stopped()
     name, line = driver.top()
-    assert name == "work" and line in (driver.line_of(prog, "call line"), driver.line_of(prog, "for i"))
+    assert name == "work"
+    assert line in (driver.line_of(prog, "call line"), driver.line_of(prog, "for i"))
 
 
 def test_step_over_does_not_enter_calls(driver):
@@ -73,7 +74,8 @@ def test_step_out_of_a_function_into_its_caller(driver):
     driver.session.step_out()
     driver.stopped()
     name, line = driver.top()
-    assert name == "main" and line in (driver.line_of(prog, "main call"), driver.line_of(prog, "after work"))
+    assert name == "main"
+    assert line in (driver.line_of(prog, "main call"), driver.line_of(prog, "after work"))
     assert driver.finish().exit_code == 0
     assert "result 2" in driver.output()
 
@@ -112,8 +114,7 @@ def test_pause_a_running_program(driver):
         """,
     )
     driver.launch(prog)
-    time.sleep(0.3)
-    assert driver.session.state == "running"
+    driver.running(prog)
     driver.session.pause()
     stop = driver.stopped()
     assert stop.reason == "pause"
@@ -146,18 +147,18 @@ def test_all_threads_stop_together_and_are_listed_by_name(driver):
         t.join()
         """,
     )
-    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "stop here")])
-    driver.launch(prog)
-    stop = driver.stopped()
+    stop = driver.run_to(prog, "stop here")
     assert stop.all_threads_stopped
     time.sleep(0.1)
     n1 = int(driver.value("len(ticks)"))
     time.sleep(0.2)
     assert int(driver.value("len(ticks)")) == n1, "the ticker thread kept running while stopped"
     names = {t.name: t for t in driver.session.thread_list()}
-    assert "ticker" in names and names["ticker"].stopped
+    assert "ticker" in names
+    assert names["ticker"].stopped
     ticker_stack = driver.session.stack(names["ticker"].id)
-    assert ticker_stack and ticker_stack[0].name == "ticker"
+    assert ticker_stack
+    assert ticker_stack[0].name == "ticker"
     assert driver.finish().exit_code == 0
 
 
@@ -179,9 +180,7 @@ def test_breakpoint_in_a_thread(driver):
         print(sorted(out))
         """,
     )
-    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "in thread")])
-    driver.launch(prog)
-    stop = driver.stopped()
+    stop = driver.run_to(prog, "in thread")
     assert {t.id: t.name for t in driver.session.thread_list()}[stop.thread_id].startswith("w")
     assert driver.finish().exit_code == 0
     assert "[0, 10]" in driver.output()
@@ -198,9 +197,7 @@ def test_step_out_stops_in_the_caller_even_on_its_last_line(driver):
         print("got", f(20))
         """,
     )
-    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "inside")])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "inside")
     driver.session.step_out()
     stop = driver.stopped()
     assert stop.reason == "step"
@@ -223,16 +220,15 @@ def test_terminate_and_restart_while_stopped(driver):
         print("done", x)
         """,
     )
-    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "# stop")])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "# stop")
     assert any(
         isinstance(e, ThreadEvent) and e.name == "helper" and e.reason == "exited" for e in driver.seen
     )
     driver.session.restart()
     driver.output()  # collect what was posted so far
     exits = [e for e in driver.seen if isinstance(e, Exited)]
-    assert len(exits) == 1 and exits[0].exit_code == 1  # the first run ended before the second began
+    assert len(exits) == 1
+    assert exits[0].exit_code == 1
     driver.stopped()  # the new run stops at the breakpoint again
     assert driver.value("t.name") == "'helper'"
     driver.session.terminate()

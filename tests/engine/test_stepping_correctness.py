@@ -4,16 +4,16 @@ call, and threads blocked in C calls show their frames after a pause."""
 
 from __future__ import annotations
 
+import sys
 import threading
-import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from dapper_tui.engine.breakpoints import BreakpointSpec
 from dapper_tui.engine.events import Exited, Output, Stopped
-from dapper_tui.engine.main_thread import MainThreadRunner
-from dapper_tui.engine.session import DebugSession
+from helpers import wait_until
 
 SHORT = """
     def main():
@@ -39,30 +39,6 @@ def _stops_until_exit(d: Any, act: Callable[[Stopped], None] | None = None) -> l
             d.session.continue_()
         else:
             act(ev)
-
-
-def _serve(d: Any, body: Callable[[], None]) -> None:
-    """Run the program on this (the main) thread, as the front ends do, while `body` drives the session."""
-    runner = MainThreadRunner()
-    d.session.close()
-    d.session = DebugSession(d.events.put, runner=runner)
-    failure: list[BaseException] = []
-
-    def drive() -> None:
-        try:
-            body()
-        except BaseException as exc:
-            failure.append(exc)
-            d.session.terminate()  # a failed check must not leave the program parked on this thread
-        finally:
-            runner.close()
-
-    t = threading.Thread(target=drive)
-    t.start()
-    runner.serve()
-    t.join()
-    if failure:
-        raise failure[0]
 
 
 # -- 1. restart after stepping off the end keeps the entry stop ------------------------------------------------
@@ -93,7 +69,8 @@ def test_step_over_off_the_end_then_every_restart_stops_at_entry(driver: Any) ->
             d.session.continue_()
             assert isinstance(d.wait((Stopped, Exited)), Exited)
 
-    _serve(d, body)
+    d.main_thread()
+    d.serve(body)
     assert d.output().count("ran") == 4
 
 
@@ -144,8 +121,7 @@ def test_run_to_line_never_reached_before_a_restart_does_not_stop_the_next_run(d
     d.launch(prog, stop_on_entry=True)
     assert d.stopped().reason == "entry"
     d.session.run_to_line(str(prog), d.line_of(prog, "target line"))
-    time.sleep(0.2)
-    assert d.session.state == "running"
+    d.running(prog)
     d.session.restart()  # before the program gets there
     stops = []
     while True:  # until the new run has run the target line (its exit code says so)
@@ -183,7 +159,8 @@ def test_run_to_line_stops_there_once(driver: Any) -> None:
     d.stopped()
     d.session.run_to_line(str(prog), d.line_of(prog, "loop line"))
     stop = d.stopped()
-    assert stop.reason == "breakpoint" and d.top() == ("<module>", d.line_of(prog, "loop line"))
+    assert stop.reason == "breakpoint"
+    assert d.top() == ("<module>", d.line_of(prog, "loop line"))
     assert d.value("i") == "0"
     d.session.continue_()
     assert _stops_until_exit(d) == []  # the other iterations run on
@@ -351,15 +328,25 @@ THREADS = """
     """
 
 
+def _on_line(program: Path, thread_name: str, line: int) -> bool:
+    """The thread named `thread_name` has reached `line` of `program` (the program runs in this process)."""
+    frames = sys._current_frames()
+    for thread in threading.enumerate():
+        frame = frames.get(thread.ident or 0) if thread.name == thread_name else None
+        while frame is not None:
+            if Path(frame.f_code.co_filename).resolve() == program.resolve() and frame.f_lineno == line:
+                return True
+            frame = frame.f_back
+    return False
+
+
 def test_threads_blocked_in_c_calls_show_their_frames_after_a_pause(driver: Any) -> None:
     d = driver
     prog = d.write("threads.py", THREADS)
     d.launch(prog)
-    deadline = time.monotonic() + 10
-    while len(d.session.thread_list()) < 4:
-        assert time.monotonic() < deadline, d.session.thread_list()
-        time.sleep(0.05)
-    time.sleep(0.2)  # the workers reach their blocking calls
+    wait_until(lambda: len(d.session.thread_list()) >= 4, what=d.session.thread_list)
+    for name in ("sleeper", "getter", "locker"):  # the workers reach their blocking calls
+        wait_until(lambda name=name: _on_line(prog, name, d.line_of(prog, f"{name} line")), what=name)
     d.session.pause()
     assert d.stopped().reason == "pause"
     threads = {t.name: t for t in d.session.thread_list()}

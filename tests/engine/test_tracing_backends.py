@@ -150,7 +150,8 @@ def test_breakpoint_set_while_the_function_is_recursing(driver):
     assert driver.value("n") == "1"
     driver.session.set_breakpoints(str(prog), [])
     assert driver.finish().exit_code == 0
-    assert "depth 4" in driver.output() and "again 1" in driver.output()
+    assert "depth 4" in driver.output()
+    assert "again 1" in driver.output()
 
 
 def test_step_over_from_a_hooked_line_and_run_on_without_tracing(driver):
@@ -168,9 +169,7 @@ def test_step_over_from_a_hooked_line_and_run_on_without_tracing(driver):
         print("trace", sys.gettrace())
         """,
     )
-    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "# bp")])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "# bp")
     driver.session.step_over()
     driver.stopped()
     assert driver.top() == ("f", driver.line_of(prog, "# next"))
@@ -302,9 +301,7 @@ def test_only_the_stepping_thread_is_traced(driver):
         t.join()
         """,
     )
-    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "# bp")])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "# bp")
     driver.session.step_over()
     driver.stopped()
     assert driver.top()[1] == driver.line_of(prog, "# slow")
@@ -348,7 +345,8 @@ def test_breakpoint_keeps_hitting_after_a_reload_that_moves_no_line(driver):
     assert driver.value("n") == "1"
     driver.session.set_breakpoints(str(pricing), [])
     assert driver.finish().exit_code == 0
-    assert "price 100" in driver.output() and "price 200" in driver.output()
+    assert "price 100" in driver.output()
+    assert "price 200" in driver.output()
 
 
 FIDELITY = """\

@@ -50,9 +50,7 @@ def test_monitoring_enables_only_local_events_on_breakpointed_code(driver):
     mon = sys.monitoring
     E = mon.events
     prog = driver.write("prog.py", RUNNING)
-    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "# bp")])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "# bp")
     driver.session.continue_()
     driver.wait(InputRequested)  # running, not stopped, not stepping
     tool = driver.session.backend.tool
@@ -67,7 +65,8 @@ def test_monitoring_enables_only_local_events_on_breakpointed_code(driver):
     driver.wait(InputRequested)
     driver.session.send_input("")
     stop = driver.stopped()
-    assert stop.reason == "exception" and driver.top()[1] == driver.line_of(prog, "# raises")
+    assert stop.reason == "exception"
+    assert driver.top()[1] == driver.line_of(prog, "# raises")
     driver.session.continue_()
     driver.wait(InputRequested)
     driver.session.set_exception_breakpoints(["uncaught"])
@@ -86,9 +85,7 @@ def test_bytecode_hooks_only_the_breakpointed_function_and_sets_no_trace(driver)
     from dapper_tui.engine.tracing.bytecode import _Active
 
     prog = driver.write("prog.py", RUNNING)
-    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "# bp")])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "# bp")
     driver.session.continue_()
     driver.wait(InputRequested)
     main = sys.modules["__main__"]
@@ -125,9 +122,7 @@ def test_reloading_a_file_with_a_breakpoint_scans_no_heap(driver, monkeypatch):
         """,
     )
     driver.session.set_breakpoints(str(pricing), [driver.line_of(pricing, "# body")])
-    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, "# loop")])
-    driver.launch(prog)
-    driver.stopped()  # in the loop, before the first call: no frame runs the code being reloaded
+    driver.run_to(prog, "# loop")  # in the loop, before the first call: no frame runs the code being reloaded
     # the first reload of a file builds the hot reload's code index with one heap walk (hot reload's own cost)
     pricing.write_text(pricing.read_text().replace("n * 10", "n * 100"))
     assert driver.session.reload(str(pricing)).ok

@@ -60,7 +60,8 @@ def test_program_threading_excepthook_runs_once_after_the_post_mortem(driver, tm
     prog = driver.write("prog.py", HOOKS.replace("{tail}", ""))
     driver.launch(prog, str(out))
     stop = driver.stopped()
-    assert stop.post_mortem and "ValueError" in stop.text
+    assert stop.post_mortem
+    assert "ValueError" in stop.text
     assert driver.top() == ("work", driver.line_of(prog, "thread raises"))
     assert not out.exists(), "the program's hook runs after the post-mortem stop, not before"
     assert driver.finish().exit_code == 0
@@ -74,7 +75,8 @@ def test_program_sys_excepthook_runs_once_after_the_post_mortem(driver, tmp_path
     driver.stopped()  # the thread's post-mortem
     driver.session.continue_()
     stop = driver.stopped()
-    assert stop.post_mortem and "KeyError" in stop.text
+    assert stop.post_mortem
+    assert "KeyError" in stop.text
     assert driver.top() == ("<module>", driver.line_of(prog, "main raises"))
     assert out.read_text().splitlines() == ["thread ValueError in thread worker True", "joined"]
     assert driver.finish().exit_code == 1
@@ -154,7 +156,8 @@ def test_a_program_that_hands_an_exception_to_sys_excepthook_stops_post_mortem(d
     )
     driver.launch(prog)
     stop = driver.stopped()
-    assert stop.post_mortem and "OSError" in stop.text
+    assert stop.post_mortem
+    assert "OSError" in stop.text
     assert driver.top() == ("fail", driver.line_of(prog, "# raises"))
     assert driver.finish().exit_code == 0
     assert "carried on" in driver.output()

@@ -1,0 +1,50 @@
+"""Helpers the test folders share: write a program file, find a line by its marker, wait for a condition.
+
+Imported one way, `from helpers import write, line_of, wait_until` (tests/ is on sys.path: pytest puts the
+folder of the top-level conftest.py there).
+"""
+
+from __future__ import annotations
+
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def write(folder: Path, name: str, source: str) -> Path:
+    """`source`, dedented, as the file `folder/name` (its folders made); the path."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(source))
+    return path
+
+
+def line_of(path: Path, marker: str) -> int:
+    """The number of the first line of `path` that contains `marker` (a comment such as `# stop`)."""
+    for number, line in enumerate(Path(path).read_text().splitlines(), 1):
+        if marker in line:
+            return number
+    raise AssertionError(f"{marker!r} not in {path}")
+
+
+def wait_until(
+    check: Callable[[], T],
+    timeout: float = 10.0,
+    what: str | Callable[[], object] = "the condition",
+    interval: float = 0.02,
+) -> T:
+    """Call `check` until it returns something true, and return that; past `timeout` seconds, fail with `what`
+    (a callable is called then, for a message that shows the state at the end)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            message = what() if callable(what) else what
+            raise AssertionError(f"not within {timeout} s: {message}")
+        time.sleep(interval)
