@@ -20,10 +20,20 @@ from pathlib import Path
 
 from dapper_tui.capsule import venv as venvs
 from dapper_tui.capsule.connection import CapsuleConnection, CapsuleError
+from dapper_tui.capsule.generation import signal_name
 from dapper_tui.capsule.logfile import RotatingLog
 from dapper_tui.capsule.project import AgentConfig, AgentProject
-from dapper_tui.capsule.reaper import TOKEN_VAR, close_capsule, end_capsule, guard, new_token, token_of
+from dapper_tui.capsule.reaper import (
+    TOKEN_VAR,
+    close_capsule,
+    end_capsule,
+    exited,
+    guard,
+    new_token,
+    token_of,
+)
 from dapper_tui.capsule.secrets import Redactor, pump_redacted
+from dapper_tui.capsule.supervision import OUTSIDE_SIGNALS
 from dapper_tui.capsule.surface import hash_text, spec_from_wire
 from dapper_tui.capsule.tools import ToolSpec
 
@@ -36,6 +46,13 @@ class Spare:
     python: str
     key: str  # venv.python_key(python) when it was started
     startup: dict[str, str]  # the PYTHON* variables it was started with
+
+
+START_KILLS_MAX = 3  # processes of one new generation killed from outside before it answered; then it failed
+
+
+class _KilledWhileStarting(Exception):
+    """The process was killed from outside before it answered: not the tools' fault, a new one is tried."""
 
 
 class StartFailed(Exception):
@@ -104,6 +121,7 @@ class Spawner:
         self.redactor = Redactor(project)
         self.redactor.add(project.env())
         self._pumps: set[asyncio.Task[None]] = set()
+        self._origins: dict[int, tuple[Process, str, dict[str, str]]] = {}  # pid -> (proc, python, startup)
         self._log_file = RotatingLog(project.logs_dir / "capsule.log", config.log_max_bytes, config.log_keep)
 
     def env(self) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
@@ -134,6 +152,9 @@ class Spawner:
             start_new_session=True,
             limit=64 * 1024 * 1024,
         )
+        for pid in [pid for pid, origin in self._origins.items() if origin[0].returncode is not None]:
+            del self._origins[pid]
+        self._origins[proc.pid] = (proc, python, startup)
         try:
             guard(proc.pid, token)  # its watchdog ends it and its children if this process dies
         except OSError as exc:  # no interpreter to run it on (an embedded Python): the agent still ends it
@@ -186,7 +207,28 @@ class Spawner:
     async def handshake(
         self, starting: Starting, number: int, env: dict[str, str], timeout: float
     ) -> list[ToolSpec]:
-        """Hand ``starting.proc`` its environment and wait for its tools; raises ``StartFailed``."""
+        """Hand ``starting.proc`` its environment and wait for its tools; raises ``StartFailed``.
+
+        A process killed from outside before it answered (a ``kill -9`` of the warm spare, or of the new
+        generation while it imports its tools) is no failure of the tools: a new process is started in its place,
+        up to ``START_KILLS_MAX`` times.
+        """
+        for kills in range(START_KILLS_MAX + 1):
+            proc = starting.proc
+            assert proc is not None
+            _proc, python, startup = self._origins.pop(proc.pid, (proc, "", {}))
+            try:
+                return await self._handshake(starting, number, env, timeout)
+            except _KilledWhileStarting as exc:
+                if kills == START_KILLS_MAX or not python or self.closed:
+                    raise StartFailed(number, f"{exc}, {kills + 1} times in a row") from exc
+                self._write_log(f"capsule generation {number}: {exc}; starting another process\n".encode())
+                starting.proc = await self.spawn(python, startup)
+        raise AssertionError("unreachable")
+
+    async def _handshake(
+        self, starting: Starting, number: int, env: dict[str, str], timeout: float
+    ) -> list[ToolSpec]:
         proc = starting.proc
         assert proc is not None and proc.stdin is not None
         status_file = self.project.logs_dir / f"capsule-{os.getpid()}-{number}.status.json"
@@ -207,9 +249,16 @@ class Spawner:
             await conn.initialize(timeout=timeout)
             wire = await conn.list_tools(timeout=timeout)
         except (CapsuleError, TimeoutError, ConnectionError) as exc:
+            killed = None
+            if not isinstance(exc, TimeoutError) and await exited(proc, 1.0):  # before this process kills it
+                killed = signal_name(proc.returncode)
             end_capsule(proc.pid)
             await close_capsule(conn, timeout=1.0)
             starting.conn = starting.proc = None
+            if killed in OUTSIDE_SIGNALS:
+                raise _KilledWhileStarting(
+                    f"its process was killed from outside ({killed}) while starting"
+                ) from exc
             raise StartFailed(number, load_failure(status_file) or str(exc) or type(exc).__name__) from exc
         finally:
             status_file.unlink(missing_ok=True)

@@ -174,11 +174,12 @@ class Chaos:
         self.seen(agent)
 
     def kill_capsule(self, agent: Agent) -> None:
-        agent.send(f'/call slow {{"seconds": 0.4}}\n{self.note()}')
-        for _ in range(
-            self.rng.choice([1, 1, 2])
-        ):  # a second kill often hits the replacement while it starts
-            time.sleep(self.rng.uniform(0.0, 0.8))
+        # the kills land inside the turn (a kill after it, just before the next turn's first call, races the
+        # agent noticing the death: that call fails as "killed during this call", which is not what is tested)
+        agent.send(f'/call slow {{"seconds": 1.5}}\n{self.note()}')
+        kills = self.rng.choice([1, 1, 2])  # a second kill often hits the replacement while it starts
+        for _ in range(kills):
+            time.sleep(self.rng.uniform(0.0, 0.6))
             victims = self.seen(agent)
             if victims:
                 os.kill(self.rng.choice(sorted(victims)), signal.SIGKILL)
