@@ -238,7 +238,8 @@ def test_refusals_say_why_and_the_frame_finishes_its_old_code(
 def test_a_local_added_above_the_stop_fails_cleanly_or_is_refused(outcomes: dict[int, ChildResult]) -> None:
     got = outcomes[ADDED_ABOVE.id]
     assert got.outcome == "refused", f"expected a refusal, got {got}\n{got.detail}"
-    assert "reads k" in got.reason and "no value" in got.reason, got.reason
+    assert "reads k" in got.reason, got.reason
+    assert "no value" in got.reason, got.reason
     assert got.result == _old_result(ADDED_ABOVE), got
 
 

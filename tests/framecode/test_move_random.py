@@ -65,7 +65,8 @@ def test_the_oracle_runs_functions_as_python_does() -> None:
                 real = ["error", "NameError"]
             assert run_plain(source, case.arg)[0] == real, source
         same = run_hybrid(case.old, case.old, case.arg, case.stop, case.hit, case.stop)
-        assert same.refuse is None and same.result == run_plain(case.old, case.arg)[0], case.old
+        assert same.refuse is None, case.old
+        assert same.result == run_plain(case.old, case.arg)[0], case.old
 
 
 def test_a_batch_child_that_dies_reports_its_case_and_the_rest_still_run() -> None:
@@ -78,6 +79,7 @@ def test_a_batch_child_that_dies_reports_its_case_and_the_rest_still_run() -> No
         for k, src in enumerate([fine, kill, fine])
     ]
     got = {r.id: r for r in run_batches(sys.executable, cases)}
-    assert got[1].outcome == "crashed" and "SIGSEGV" in got[1].detail, got[1]
+    assert got[1].outcome == "crashed", got[1]
+    assert "SIGSEGV" in got[1].detail, got[1]
     assert got[0].outcome == got[2].outcome == "moved", got
     assert got[2].result == ["ok", 2, []], got[2]

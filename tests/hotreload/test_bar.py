@@ -182,7 +182,8 @@ def test_edited_base_class_list_moves_old_instances(project: Project, mode: str)
     assert result.ok, result.error
     assert "Thing" in result.changed
     assert old.extra() == "mixin"
-    assert isinstance(old, mod.Thing) and isinstance(old, mod.Mixin)
+    assert isinstance(old, mod.Thing)
+    assert isinstance(old, mod.Mixin)
     assert type(old).__bases__ == (mod.Mixin, mod.Base)
     assert result.patchedInstances >= 1
     assert alias is not mod.Thing  # the class was rebuilt...
@@ -222,7 +223,8 @@ def test_dataclass_field_added(project: Project, mode: str) -> None:
     assert mod.Point(1, 2, 3) == mod.Point(x=1, y=2, z=3)
     assert isinstance(old, mod.Point)
     assert [f.name for f in dataclasses.fields(old)] == ["x", "y", "z"]
-    assert old.z == 7 and old.norm() == 3
+    assert old.z == 7
+    assert old.norm() == 3
     assert result.patchedInstances == 1
 
 
@@ -253,14 +255,17 @@ def test_module_body_that_raises_is_rolled_back(project: Project, mode: str) -> 
     )
     result = reload_file(project.path("raises"), ReloadOptions(mode=mode))  # type: ignore[arg-type]
     assert not result.ok
-    assert "ZeroDivisionError" in (result.error or "") and "rolled back" in (result.error or "")
+    assert "ZeroDivisionError" in (result.error or "")
+    assert "rolled back" in (result.error or "")
     boom_line = project.path("raises").read_text().splitlines().index("BOOM = 1 / 0") + 1
     assert f"line {boom_line}" in (result.error or "")
     assert result.hint
-    assert get() == "old" and get.__code__ is code_before
+    assert get() == "old"
+    assert get.__code__ is code_before
     assert k.m() == "old m"
     assert vars(mod) == ns_before
-    assert result.patchedFunctions == 0 and result.changed == []
+    assert result.patchedFunctions == 0
+    assert result.changed == []
 
 
 BREAK = """

@@ -32,7 +32,9 @@ def test_rebuilt_class_subclasses_and_aliases_in_other_modules(project: Project)
     assert result.ok, result.error
     assert child_mod.Base is base.Base  # the alias now names the rebuilt class
     assert child_mod.Child.__bases__ == (base.Base,)
-    assert isinstance(kid, base.Base) and kid.tag() == "mixin" and kid.who() == "child"
+    assert isinstance(kid, base.Base)
+    assert kid.tag() == "mixin"
+    assert kid.who() == "child"
 
 
 def test_comment_only_edit_changes_nothing(project: Project) -> None:
@@ -41,8 +43,12 @@ def test_comment_only_edit_changes_nothing(project: Project) -> None:
     mod.STATE.append("kept")
     project.edit("cmt", src.replace("# one", "# uno"))
     result = reload_file(project.path("cmt"))
-    assert result.ok and result.changed == [] and result.added == [] and result.removed == []
-    assert mod.STATE == ["kept"] and mod.f() == 1
+    assert result.ok
+    assert result.changed == []
+    assert result.added == []
+    assert result.removed == []
+    assert mod.STATE == ["kept"]
+    assert mod.f() == 1
 
 
 ENUM = """
@@ -63,11 +69,14 @@ def test_enum_method_edit_and_member_edit_in_place(project: Project) -> None:
     red = mod.Color.RED
     project.edit("enm", ENUM.replace('"old "', '"new "'))
     result = reload_file(project.path("enm"))
-    assert result.ok and red.label() == "new RED" and mod.Color.RED is red
+    assert result.ok
+    assert red.label() == "new RED"
+    assert mod.Color.RED is red
     project.edit("enm", ENUM.replace('"old "', '"new "').replace("GREEN = 2", "GREEN = 2\n    BLUE = 3"))
     result = reload_file(project.path("enm"))
     assert result.ok, result.error
-    assert [c.name for c in mod.Color] == ["RED", "GREEN", "BLUE"] and mod.Color.RED is red
+    assert [c.name for c in mod.Color] == ["RED", "GREEN", "BLUE"]
+    assert mod.Color.RED is red
     assert isinstance(mod.Color.BLUE, enum.Enum)  # more in test_enums.py
 
 
@@ -80,4 +89,7 @@ def test_many_reloads_in_a_row_keep_one_identity(project: Project) -> None:
         for mode in ("diff", "module"):
             result = reload_file(project.path("many"), ReloadOptions(mode=mode))  # type: ignore[arg-type]
             assert result.ok, result.error
-        assert f() == i and k.v() == i and mod.f is f and isinstance(k, mod.K)
+        assert f() == i
+        assert k.v() == i
+        assert mod.f is f
+        assert isinstance(k, mod.K)

@@ -59,11 +59,15 @@ def test_to_dict_and_to_record(project: Project) -> None:
         "durationMs",
     ):
         assert key in body
-    assert body["changed"] == ["f"] and body["patchedFunctions"] == 1
+    assert body["changed"] == ["f"]
+    assert body["patchedFunctions"] == 1
     record = result.to_record()
     assert isinstance(record, ReloadRecord)
-    assert record.scope == "debugger" and record.outcome == "applied" and record.ok
-    assert record.module == project.name("rec") and record.path == realpath(str(project.path("rec")))
+    assert record.scope == "debugger"
+    assert record.outcome == "applied"
+    assert record.ok
+    assert record.module == project.name("rec")
+    assert record.path == realpath(str(project.path("rec")))
     assert record.counters == {
         "reboundFrames": 0,
         "updatedFrameCodes": 0,
@@ -71,13 +75,16 @@ def test_to_dict_and_to_record(project: Project) -> None:
         "patchedFunctions": 1,
         "patchedClasses": 0,
     }
-    assert record.changed == ["f"] and record.duration_ms == result.durationMs
+    assert record.changed == ["f"]
+    assert record.duration_ms == result.durationMs
     assert ReloadRecord.from_dict(record.to_dict()) == record
 
 
 def test_failed_record_carries_error_and_hint() -> None:
     record = ReloadResult(ok=False, error="boom", hint="fix it").to_record()
-    assert record.outcome == "failed" and record.message == "boom" and record.hint == "fix it"
+    assert record.outcome == "failed"
+    assert record.message == "boom"
+    assert record.hint == "fix it"
 
 
 def test_options_from_dict() -> None:
@@ -101,12 +108,14 @@ def test_telemetry_counts_and_recent_events(project: Project) -> None:
     ok = reload_file(project.path("tel"))
     bad = reload_file(project.path("tel"), stopped=False)
     after = telemetry()
-    assert ok.ok and not bad.ok
+    assert ok.ok
+    assert not bad.ok
     assert after["HOT_RELOAD_SUCCEEDED"] == before["HOT_RELOAD_SUCCEEDED"] + 1
     assert after["HOT_RELOAD_FAILED"] == before["HOT_RELOAD_FAILED"] + 1
     last_two = after["recent"][-2:]
     assert [e["event"] for e in last_two] == ["HOT_RELOAD_SUCCEEDED", "HOT_RELOAD_FAILED"]
-    assert last_two[0]["module"] == project.name("tel") and last_two[0]["durationMs"] >= 0
+    assert last_two[0]["module"] == project.name("tel")
+    assert last_two[0]["durationMs"] >= 0
     assert "stopped" in last_two[1]["error"]
 
 
@@ -120,8 +129,10 @@ def test_reload_without_a_recorded_source_compares_code_and_says_so(project: Pro
     project.edit("norec", OLD.replace("return x", "return x * 7") + "\nSTATE = []\nNEW_NAME = 3\n")
     result = reload_file(project.path("norec"))
     assert result.ok, result.error
-    assert mod.f() == 7 and "f" in result.changed
-    assert mod.STATE == ["runtime"] and mod.NEW_NAME == 3
+    assert mod.f() == 7
+    assert "f" in result.changed
+    assert mod.STATE == ["runtime"]
+    assert mod.NEW_NAME == 3
     assert any("not recorded" in w for w in result.warnings)
 
 
@@ -133,7 +144,9 @@ def test_linecache_serves_as_the_previous_source(project: Project) -> None:
     linecache.getlines(path)  # what the source view did before the edit
     project.edit("lc", OLD + "\nSTATE = 2\n")
     result = reload_file(path)
-    assert result.ok and mod.STATE == 2 and "STATE" in result.changed
+    assert result.ok
+    assert mod.STATE == 2
+    assert "STATE" in result.changed
     assert not any("not recorded" in w for w in result.warnings)
 
 
@@ -144,4 +157,7 @@ def test_second_reload_diffs_against_the_first(project: Project) -> None:
     mod.b = 99  # runtime state
     project.edit("twice", OLD.replace("a = 1", "a = 2").replace("return x", "return -x"))
     result = reload_file(project.path("twice"))
-    assert result.changed == ["f"] and mod.a == 2 and mod.b == 99 and mod.f() == -1
+    assert result.changed == ["f"]
+    assert mod.a == 2
+    assert mod.b == 99
+    assert mod.f() == -1

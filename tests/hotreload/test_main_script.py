@@ -76,7 +76,8 @@ def test_main_script_definitions_update_without_rerunning_it(tmp_path: Path, mod
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["ok"], out["error"]
     assert out["module"] == "__main__"
-    assert out["greet"] == "new greet" and out["hi"] == "new hi"
+    assert out["greet"] == "new greet"
+    assert out["hi"] == "new hi"
     assert out["limit"] == 2
     assert {"greet", "Greeter.hi", "LIMIT"} <= set(out["changed"])
     # neither the top level nor the main block ran again, in either mode: module mode would run the program
@@ -85,4 +86,5 @@ def test_main_script_definitions_update_without_rerunning_it(tmp_path: Path, mod
     assert any("not re-run" in w and "__main__" in w for w in out["warnings"])
     if mode == "module":
         assert any("module mode does not re-run __main__" in w for w in out["warnings"])
-    assert out["old_frame"] and out["old_source"]  # the script's own frame runs the old module code
+    assert out["old_frame"]
+    assert out["old_source"]

@@ -63,12 +63,14 @@ def test_methods_classmethods_staticmethods_properties(project: Project) -> None
     bound = w.render  # a bound method held before the reload
     Widget = mod.Widget
     result = _reload(project, "cls", CLASSES_NEW)
-    assert mod.Widget is Widget and isinstance(w, mod.Widget)
+    assert mod.Widget is Widget
+    assert isinstance(w, mod.Widget)
     assert bound() == "new render"
     assert mod.Widget.create() == ("new create", Widget)
     assert w.helper() == "new helper"
     w.size = 4
-    assert w._size == 5 and w.size == 50
+    assert w._size == 5
+    assert w.size == 50
     assert w.hello() == "sub base"  # an added method that uses zero-argument super()
     assert Widget.kind == "fancy"
     assert not hasattr(w, "gone")
@@ -114,8 +116,10 @@ def test_aliases_in_other_modules_and_callbacks_in_containers(project: Project) 
     )
     assert user.use() == ("new 1", -2)
     assert mod.REGISTRY["handler"](1) == "new 1"
-    assert mod.CALLBACKS[0](1) == "new 1" and len(mod.CALLBACKS) == 1  # the decorator did not run again
-    assert partial() == "new 3" and table["h"](4) == "new 4"
+    assert mod.CALLBACKS[0](1) == "new 1"
+    assert len(mod.CALLBACKS) == 1
+    assert partial() == "new 3"
+    assert table["h"](4) == "new 4"
     assert set(result.changed) == {"handler", "plain"}
 
 
@@ -154,9 +158,11 @@ def test_decorated_through_wrapped_chains(project: Project) -> None:
     stacked, cached = mod.stacked, mod.cached
     assert stacked.__wrapped__.__wrapped__(1) == 2
     _reload(project, "deco", DECORATED.replace("return x + 1", "return x + 1000").replace("x * 10", "x * 20"))
-    assert stacked(1) == 1001 and mod.stacked is stacked
+    assert stacked(1) == 1001
+    assert mod.stacked is stacked
     assert stacked.__wrapped__.__wrapped__(1) == 1001
-    assert cached(2) == 40 and mod.cached is cached
+    assert cached(2) == 40
+    assert mod.cached is cached
 
 
 CLOSURES = """
@@ -254,9 +260,12 @@ def test_new_definitions_available_and_removed_reported(project: Project) -> Non
         "class Old:\n    pass\n", "class Brand:\n    def x(self):\n        return 'new class'\n"
     )
     result = _reload(project, "nr", new)
-    assert mod.fresh() == 11 and mod.Brand().x() == "new class"
-    assert not hasattr(mod, "drop") and not hasattr(mod, "Old")
-    assert set(result.added) == {"fresh", "Brand"} and set(result.removed) == {"drop", "Old"}
+    assert mod.fresh() == 11
+    assert mod.Brand().x() == "new class"
+    assert not hasattr(mod, "drop")
+    assert not hasattr(mod, "Old")
+    assert set(result.added) == {"fresh", "Brand"}
+    assert set(result.removed) == {"drop", "Old"}
 
 
 FRAMES = """
@@ -314,7 +323,8 @@ def test_frame_locals_rebound_on_a_live_frame(project: Project) -> None:
     assert result.reboundFrames == 1  # only the frame whose locals really changed
     called, cls, untouched = busy.release()
     assert called == ("b", 1)  # the local now holds the re-decorated function
-    assert cls is mod.Model and issubclass(cls, dict)
+    assert cls is mod.Model
+    assert issubclass(cls, dict)
     assert untouched == 42
     assert quiet.release() == 7
 
@@ -377,7 +387,8 @@ def test_nested_functions(project: Project) -> None:
     mod = project.load("nest", NESTED)
     inner = mod.outer()
     _reload(project, "nest", NESTED.replace("old inner", "new inner"))
-    assert inner() == "new inner" and mod.outer()() == "new inner"
+    assert inner() == "new inner"
+    assert mod.outer()() == "new inner"
 
 
 def _reload(project: Project, short: str, source: str, *, frames=(), options: ReloadOptions | None = None):

@@ -35,7 +35,8 @@ def _assert_rejected(result, *words: str) -> None:
 
 
 def _unchanged(mod) -> None:
-    assert mod.f() == "old" and mod.VALUE == 1
+    assert mod.f() == "old"
+    assert mod.VALUE == 1
 
 
 @pytest.fixture
@@ -85,7 +86,8 @@ def test_c_extension_loaded_from_a_twin_of_the_source(tmp_path: Path) -> None:
 
     ext = _copy_extension(tmp_path)
     spec = importlib.util.spec_from_file_location("_csv", ext)
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     sys.modules["hr_twin_csv"] = module
