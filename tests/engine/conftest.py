@@ -112,7 +112,10 @@ class Driver:
                 break
         return "".join(e.text for e in self.seen if isinstance(e, Output) and e.category == "stdout")
 
-    def finish(self, timeout: float = 10.0) -> Exited:
+    def finish(self, timeout: float = 10.0, clear: Path | None = None) -> Exited:
+        """Continue until the program exits (with `clear`, that file's breakpoints are removed first)."""
+        if clear is not None:
+            self.session.set_breakpoints(str(clear), [])
         while True:
             if self.session.state == "stopped":
                 self.session.continue_()

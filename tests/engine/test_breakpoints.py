@@ -39,8 +39,7 @@ def test_line_breakpoint_stops_with_locals(driver):
     driver.session.continue_()
     driver.stopped()
     assert driver.value("i") == "1"
-    driver.session.set_breakpoints(str(prog), [])
-    assert driver.finish().exit_code == 0
+    assert driver.finish(clear=prog).exit_code == 0
     assert "result 20" in driver.output()
 
 

@@ -54,9 +54,7 @@ def test_the_stopped_frame_continues_in_the_new_code(driver) -> None:
     assert line == driver.line_of(calc, "# ret")
     assert "[old code]" not in name
     assert not driver.session.stack()[0].old_code
-    driver.session.set_breakpoints(str(calc), [])
-    driver.session.continue_()
-    assert driver.finish().exit_code == 0
+    assert driver.finish(clear=calc).exit_code == 0
     out = driver.output()
     assert "result 1010" in out, out  # the stopped call answers with the new line
     assert "again 1010" in out, out
@@ -68,9 +66,7 @@ def test_a_frame_stopped_in_a_loop_runs_the_rest_of_the_loop_in_new_code(driver)
     result = driver.session.reload(str(calc))
     assert result.ok, result.warnings
     assert result.updatedFrameCodes == 1, result.warnings
-    driver.session.set_breakpoints(str(calc), [])
-    driver.session.continue_()
-    driver.finish()
+    driver.finish(clear=calc)
     out = driver.output()
     assert "result -909" in out, out  # 1 + (2 + 3 + 4) * 10 - 1000
     assert "again -900" in out, out
@@ -85,9 +81,7 @@ def test_added_lines_and_a_new_local(driver) -> None:
     assert result.updatedFrameCodes == 1, result.warnings
     _, line = driver.top()
     assert line == driver.line_of(calc, "# new")  # the edited statement, two lines further down
-    driver.session.set_breakpoints(str(calc), [])
-    driver.session.continue_()
-    driver.finish()
+    driver.finish(clear=calc)
     out = driver.output()
     assert "result 17" in out, out
     assert "again 17" in out, out
@@ -104,9 +98,7 @@ def test_a_changed_loop_header_keeps_the_old_code_and_says_why(driver) -> None:
     assert "loop" in result.frames[0]["reason"], result.frames
     assert any("keeps its old code" in w for w in result.warnings), result.warnings
     assert driver.session.stack()[0].old_code
-    driver.session.set_breakpoints(str(calc), [])
-    driver.session.continue_()
-    driver.finish()
+    driver.finish(clear=calc)
     out = driver.output()
     assert "result -990" in out, out  # the stopped call finished on its old code
     assert "again -985" in out, out  # the next call runs the new code
@@ -144,9 +136,7 @@ def test_restart_frame_runs_the_function_again_from_its_first_line(driver) -> No
     ev = driver.stopped()
     assert ev.reason == "restart"
     assert driver.value("n") == "5"
-    driver.session.set_breakpoints(str(calc), [])
-    driver.session.continue_()
-    driver.finish()
+    driver.finish(clear=calc)
     out = driver.output()
     assert "result -500" in out, out  # one call, run again from the top in the new code
     assert out.count("result") == 1
@@ -183,9 +173,7 @@ def test_the_scripts_own_top_level_continues_in_the_new_code(driver) -> None:
     result = driver.session.reload(str(prog))
     assert result.ok, result.error
     assert result.updatedFrameCodes == 1, result.warnings
-    driver.session.set_breakpoints(str(prog), [])
-    driver.session.continue_()
-    driver.finish()
+    driver.finish(clear=prog)
     out = driver.output()
     assert "a 1" in out, out
     assert "b 30" in out, out
@@ -201,9 +189,7 @@ def test_update_frame_code_off_keeps_the_old_code(driver) -> None:
     assert result.frames == [
         {"name": "total", "line": 6, "moved": False, "newLine": None, "reason": "updateFrameCode is off"}
     ]
-    driver.session.set_breakpoints(str(calc), [])
-    driver.session.continue_()
-    driver.finish()
+    driver.finish(clear=calc)
     out = driver.output()
     assert "result -990" in out, out
     assert "again 1010" in out, out
@@ -227,9 +213,7 @@ def test_stepping_and_breakpoints_work_in_the_moved_frame(driver) -> None:
     driver.stopped()
     assert driver.top()[1] == driver.line_of(calc, "# ret")
     assert driver.value("acc") == "60"
-    driver.session.set_breakpoints(str(calc), [])
-    driver.session.continue_()
-    driver.finish()
+    driver.finish(clear=calc)
     assert "result -940" in driver.output()
 
 
@@ -243,9 +227,7 @@ def test_the_variables_of_a_moved_frame_are_the_new_codes(driver) -> None:
     [scope] = [s for s in driver.session.scopes(top.id) if s.name == "Locals"]
     names = [v.name for v in driver.session.variables(scope.reference)]
     assert sorted(names) == ["acc", "i", "n"], names  # nothing hidden, nothing stale; `extra` not yet bound
-    driver.session.set_breakpoints(str(calc), [])
-    driver.session.continue_()
-    driver.finish()
+    driver.finish(clear=calc)
     assert "result 30" in driver.output()
 
 
@@ -290,9 +272,7 @@ def test_every_stopped_thread_in_the_function_moves(driver) -> None:
     assert result.ok, result.error
     names = [(f["name"], f["moved"], f["reason"]) for f in result.frames]
     assert result.updatedFrameCodes == 2, names  # the stopped thread and the one parked beside it
-    driver.session.set_breakpoints(str(work), [])
-    driver.session.continue_()
-    driver.finish()
+    driver.finish(clear=work)
     out = driver.output()
     assert "results [('a'," in out, out
     values = [int(v) for v in re.findall(r"'[ab]', (\d+)", out)]

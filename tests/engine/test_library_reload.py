@@ -61,8 +61,7 @@ def test_explicit_reload_of_a_loaded_library_module_works_with_a_warning(driver,
         for w in result.warnings
     ), result.warnings
     assert "--reload-libraries" in result.to_record().warnings[-1]
-    driver.session.set_breakpoints(str(util), [])
-    assert driver.finish().exit_code == 0
+    assert driver.finish(clear=util).exit_code == 0
     # the next call runs the new code (the frame stopped in louder('a') finishes on the old code, or on the new
     # one where edit and continue moved it)
     assert driver.output().splitlines() in (["A?", "B!"], ["A!", "B!"])
@@ -141,8 +140,7 @@ def test_save_of_a_library_file_without_the_opt_in_is_not_reloaded_and_says_why(
         )
         assert "--reload-libraries" in record.message
         assert record.hint
-        driver.session.set_breakpoints(str(util), [])
-        assert driver.finish().exit_code == 0
+        assert driver.finish(clear=util).exit_code == 0
         assert driver.output().splitlines() == ["A?", "B?"]  # the old code ran on
     finally:
         saves.coordinator.stop()
@@ -163,8 +161,7 @@ def test_save_of_a_library_file_with_the_opt_in_reloads_it(driver, lib, monkeypa
         assert "library module: reloaded; saves of library files reload them (--reload-libraries)" in (
             record.warnings
         )
-        driver.session.set_breakpoints(str(util), [])
-        assert driver.finish().exit_code == 0
+        assert driver.finish(clear=util).exit_code == 0
         assert driver.output().splitlines() in (["A?", "B!"], ["A!", "B!"])
     finally:
         saves.coordinator.stop()

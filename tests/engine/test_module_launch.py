@@ -148,8 +148,7 @@ def test_breakpoint_in_launched_package(driver, pkgs):
     driver.session.continue_()
     driver.stopped()
     assert driver.value("word") == "'b'"
-    driver.session.set_breakpoints(str(core), [])
-    assert driver.finish().exit_code == 0
+    assert driver.finish(clear=core).exit_code == 0
     assert "A! B!" in driver.output()
 
 

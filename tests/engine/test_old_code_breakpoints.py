@@ -98,8 +98,7 @@ def test_old_code_follows_its_breakpoint_through_two_reloads(driver) -> None:
     top = _top(driver)
     assert (top.line, top.old_code) == (bp, True)
     assert driver.value("x") == "2"
-    driver.session.set_breakpoints(str(calc), [])
-    assert driver.finish().exit_code == 0
+    assert driver.finish(clear=calc).exit_code == 0
 
 
 def test_a_breakpoint_on_a_line_the_old_text_did_not_have_stops_only_the_new_code(driver) -> None:

@@ -123,8 +123,7 @@ def test_bad_option_values_are_refused_before_anything_changes(driver):
         driver.session.reload(str(shapes), {"invalidatePycache": "false"})
     assert not _events(driver, Reloaded)
     assert driver.value("__import__('shapes').other()") == "'old'"
-    driver.session.set_breakpoints(str(shapes), [])
-    assert driver.finish().exit_code == 0
+    assert driver.finish(clear=shapes).exit_code == 0
 
 
 PRICING = """

@@ -148,8 +148,7 @@ def test_breakpoint_set_while_the_function_is_recursing(driver):
     driver.session.send_input("")
     driver.stopped()  # a new call runs the patched code
     assert driver.value("n") == "1"
-    driver.session.set_breakpoints(str(prog), [])
-    assert driver.finish().exit_code == 0
+    assert driver.finish(clear=prog).exit_code == 0
     assert "depth 4" in driver.output()
     assert "again 1" in driver.output()
 
@@ -343,8 +342,7 @@ def test_breakpoint_keeps_hitting_after_a_reload_that_moves_no_line(driver):
     driver.stopped()  # the same line, in the reloaded code
     assert driver.top() == ("price", body)
     assert driver.value("n") == "1"
-    driver.session.set_breakpoints(str(pricing), [])
-    assert driver.finish().exit_code == 0
+    assert driver.finish(clear=pricing).exit_code == 0
     assert "price 100" in driver.output()
     assert "price 200" in driver.output()
 
@@ -511,6 +509,5 @@ def test_breakpoint_in_a_suspended_generator_and_coroutine(driver):
     driver.stopped()
     assert driver.top() == ("worker", coro_line)
     assert driver.value("item") == "0"
-    driver.session.set_breakpoints(str(prog), [])
-    assert driver.finish().exit_code == 0
+    assert driver.finish(clear=prog).exit_code == 0
     assert "out [10, 100, 101]" in driver.output()

@@ -151,6 +151,5 @@ def test_reloading_a_file_with_a_breakpoint_scans_no_heap(driver, monkeypatch):
     driver.session.continue_()
     driver.stopped()
     assert driver.value("n") == "1"
-    driver.session.set_breakpoints(str(pricing), [])
-    assert driver.finish().exit_code == 0
+    assert driver.finish(clear=pricing).exit_code == 0
     assert "price 1000" in driver.output()
