@@ -76,4 +76,5 @@ def test_agent_options_in_any_spelling_reach_the_headless_cli(tmp_path: Path) ->
     assert proc.returncode == 0, proc.stderr
     events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     replies = [e for e in events if e["type"] == "assistant"]
-    assert replies and "echo: hello there" in json.dumps(replies[-1])
+    assert replies
+    assert "echo: hello there" in json.dumps(replies[-1])
