@@ -10,7 +10,10 @@ import pytest
 from dapper_tui.engine.events import Event, Exited, Output, Stopped
 from dapper_tui.engine.launch import LaunchTarget
 from dapper_tui.engine.main_thread import MainThreadRunner
+from dapper_tui.engine.reload_scope import start_watching
 from dapper_tui.engine.session import DebugSession
+from dapper_tui.reload.coordinator import ReloadCoordinator
+from dapper_tui.reload.record import ReloadRecord
 from helpers import line_of, wait_until, write
 
 
@@ -56,6 +59,10 @@ class Driver:
         sys.stdout.flush()
         if failure:
             raise failure[0]
+
+    def saves(self, debounce_ms: int | None = None) -> Saves:
+        """Saves in this folder reload, as in the front ends (stop its `coordinator` at the end)."""
+        return Saves(self, debounce_ms)
 
     def launch(self, program: Path, *args: str, **kw: object) -> None:
         self.session.launch(LaunchTarget(program=str(program), args=list(args)), **kw)  # type: ignore[arg-type]
@@ -122,6 +129,38 @@ class Driver:
             ev = self.wait((Stopped, Exited), timeout)  # type: ignore[arg-type]
             if isinstance(ev, Exited):
                 return ev
+
+
+class Saves:
+    """The reload scope of a session on a real coordinator (watchfiles), as the TUI and `--plain` run it: saves
+    under the driver's folder reload, and their records come in order."""
+
+    def __init__(self, driver: Driver, debounce_ms: int | None = None) -> None:
+        self.coordinator = (
+            ReloadCoordinator() if debounce_ms is None else ReloadCoordinator(debounce_ms=debounce_ms)
+        )
+        self.records: queue.Queue[ReloadRecord] = queue.Queue()
+        self.coordinator.subscribe(self.records.put)
+        self.scope = start_watching(self.coordinator, driver.session, [str(driver.tmp)])
+
+    def watching(self, folder: Path, timeout: float = 10.0) -> None:
+        wait_until(
+            lambda: folder.resolve() in self.coordinator._roots(),
+            timeout,
+            lambda: f"{folder} never watched: {self.coordinator._roots()}",
+        )
+        wait_until(lambda: self.coordinator.watching, timeout, "the watcher never started")
+
+    def next(self, timeout: float = 10.0) -> ReloadRecord:
+        return self.records.get(timeout=timeout)
+
+    def drain(self) -> list[ReloadRecord]:
+        out = []
+        while True:
+            try:
+                out.append(self.records.get_nowait())
+            except queue.Empty:
+                return out
 
 
 @pytest.fixture

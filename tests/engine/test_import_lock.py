@@ -80,9 +80,7 @@ def test_breakpoint_in_a_finder_stops_after_the_import(driver):
     session = _all_code(driver)
     prog = driver.write("prog.py", FINDER)
     helper = driver.write("lazy_helper.py", HELPER)
-    session.set_breakpoints(str(prog), [driver.line_of(prog, "finder line")])
-    driver.launch(prog)
-    stop = driver.stopped()
+    stop = driver.run_to(prog, "finder line")
     assert _can_import_within(2.0)  # a front end that imports now (to draw, to quit) is not blocked
     assert "Breakpoint at prog.py:" in stop.description
     assert "skipped" in stop.description
@@ -97,8 +95,7 @@ def test_breakpoint_in_a_finder_stops_after_the_import(driver):
     assert not _imp.lock_held()
     _answers_quickly(driver)
     assert session.evaluate("__name__").value == "'lazy_helper'"
-    session.set_breakpoints(str(prog), [])
-    assert driver.finish().exit_code == 0
+    assert driver.finish(clear=prog).exit_code == 0
     assert "done 42" in driver.output()
 
 
@@ -106,9 +103,7 @@ def test_step_into_an_import_line_stops_after_the_finder(driver):
     session = _all_code(driver)
     prog = driver.write("prog.py", FINDER)
     helper = driver.write("lazy_helper.py", HELPER)
-    session.set_breakpoints(str(prog), [driver.line_of(prog, "import line")])
-    driver.launch(prog)
-    assert driver.stopped().reason == "breakpoint"
+    assert driver.run_to(prog, "import line").reason == "breakpoint"
     session.set_breakpoints(str(prog), [])
     session.step_in()  # the next line shown is the finder's, run while importlib holds its lock
     stop = driver.stopped()
@@ -176,9 +171,7 @@ def test_other_threads_do_not_park_holding_the_import_lock(driver):
     session = _all_code(driver)
     prog = driver.write("prog.py", THREADS)
     driver.write("slow_helper.py", "X = 1\n")
-    session.set_breakpoints(str(prog), [driver.line_of(prog, "main stop")])
-    driver.launch(prog)
-    stop = driver.stopped()
+    stop = driver.run_to(prog, "main stop")
     assert stop.reason == "breakpoint"
     assert "import lock" not in stop.description
     # the importer thread was in the finder's loop, holding the lock: it runs on until the lock is released
@@ -190,8 +183,7 @@ def test_other_threads_do_not_park_holding_the_import_lock(driver):
         "the importer parked in the finder",
     )
     _answers_quickly(driver)
-    session.set_breakpoints(str(prog), [])
-    assert driver.finish().exit_code == 0
+    assert driver.finish(clear=prog).exit_code == 0
     assert "all done" in driver.output()
 
 

@@ -5,16 +5,11 @@ refused with the reason; a reload that removes a function another module importe
 from __future__ import annotations
 
 import json
-import queue
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dapper_tui.engine.reload_scope import start_watching
 from dapper_tui.engine.sources import RELOAD_LIBRARIES_ENV, source_kind
-from dapper_tui.reload.coordinator import ReloadCoordinator
-from dapper_tui.reload.record import ReloadRecord
-from helpers import wait_until
 from installed_packages import installed_util
 
 
@@ -103,32 +98,11 @@ def test_removing_a_function_another_module_imported_by_name_warns(driver):
     assert driver.output().splitlines() == ["4"]  # b.helper is the old function: 1 + the new other()
 
 
-class _Saves:
-    """The reload scope of a session on a real coordinator (watchfiles), as the TUI and `--plain` run it."""
-
-    def __init__(self, driver) -> None:
-        self.coordinator = ReloadCoordinator(debounce_ms=20)
-        self.records: queue.Queue[ReloadRecord] = queue.Queue()
-        self.coordinator.subscribe(self.records.put)
-        self.scope = start_watching(self.coordinator, driver.session, [str(driver.tmp)])
-
-    def watching(self, folder: Path, timeout: float = 10.0) -> None:
-        wait_until(
-            lambda: folder.resolve() in self.coordinator._roots(),
-            timeout,
-            lambda: f"{folder} never watched: {self.coordinator._roots()}",
-        )
-        wait_until(lambda: self.coordinator.watching, timeout, "the watcher never started")
-
-    def next(self, timeout: float = 10.0) -> ReloadRecord:
-        return self.records.get(timeout=timeout)
-
-
 def test_save_of_a_library_file_without_the_opt_in_is_not_reloaded_and_says_why(driver, lib, monkeypatch):
     monkeypatch.delenv(RELOAD_LIBRARIES_ENV, raising=False)
     name, util = lib
     _write_program(driver, name)  # before the watcher starts: its creation is no save to reload
-    saves = _Saves(driver)
+    saves = driver.saves(debounce_ms=20)
     try:
         _stop_in_library(driver, name, util)
         saves.watching(util.parent)
@@ -150,7 +124,7 @@ def test_save_of_a_library_file_with_the_opt_in_reloads_it(driver, lib, monkeypa
     monkeypatch.setenv(RELOAD_LIBRARIES_ENV, "1")
     name, util = lib
     _write_program(driver, name)  # before the watcher starts: its creation is no save to reload
-    saves = _Saves(driver)
+    saves = driver.saves(debounce_ms=20)
     try:
         _stop_in_library(driver, name, util)
         saves.watching(util.parent)

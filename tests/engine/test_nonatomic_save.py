@@ -6,14 +6,10 @@ real watcher (watchfiles, through the one reload coordinator) sees the empty fil
 from __future__ import annotations
 
 import os
-import queue
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from dapper_tui.engine.reload_scope import start_watching
-from dapper_tui.reload.coordinator import ReloadCoordinator
-from dapper_tui.reload.record import ReloadRecord
 from helpers import wait_until
 
 GAPS = (0.0, 0.06, 0.1, 0.25, 0.5, 0.03, 0.15, 0.4)
@@ -27,22 +23,6 @@ NAME = "initial"
 def version():
     return {v}
 """
-
-
-class _Saves:
-    def __init__(self, driver) -> None:
-        self.coordinator = ReloadCoordinator()
-        self.records: queue.Queue[ReloadRecord] = queue.Queue()
-        self.coordinator.subscribe(self.records.put)
-        self.scope = start_watching(self.coordinator, driver.session, [str(driver.tmp)])
-
-    def drain(self) -> list[ReloadRecord]:
-        out = []
-        while True:
-            try:
-                out.append(self.records.get_nowait())
-            except queue.Empty:
-                return out
 
 
 def _stop_with_state(driver) -> Path:
@@ -74,7 +54,7 @@ def _wait_version(driver, v: int, what: Callable[[], object]) -> None:
 def test_truncate_then_write_saves_keep_module_state(driver):
     count = int(os.environ.get("DAPPER_NONATOMIC_SAVES", len(GAPS)))
     state = _stop_with_state(driver)
-    saves = _Saves(driver)
+    saves = driver.saves()
     lost: list[tuple[int, float, tuple[str, str, str]]] = []
     try:
         assert _kept(driver) == ("41", "['kept']", "'changed'")
@@ -103,7 +83,7 @@ def test_truncate_then_write_saves_keep_module_state(driver):
 
 def test_an_empty_save_is_refused_with_the_reason_and_an_explicit_reload_applies_it(driver):
     state = _stop_with_state(driver)
-    saves = _Saves(driver)
+    saves = driver.saves()
     try:
         state.write_text("")
         record = saves.records.get(timeout=10)
@@ -121,7 +101,7 @@ def test_an_empty_save_is_refused_with_the_reason_and_an_explicit_reload_applies
 
 def test_a_save_that_removes_most_of_the_state_is_refused_but_a_small_edit_applies(driver):
     state = _stop_with_state(driver)
-    saves = _Saves(driver)
+    saves = driver.saves()
     try:
         state.write_text("def version():\n    return 5\n")  # COUNTER, ITEMS and NAME gone
         record = saves.records.get(timeout=10)
@@ -139,7 +119,7 @@ def test_a_save_that_removes_most_of_the_state_is_refused_but_a_small_edit_appli
 
 def test_a_fifo_saved_in_place_of_a_module_is_refused_without_blocking_the_watcher(driver):
     state = _stop_with_state(driver)
-    saves = _Saves(driver)
+    saves = driver.saves()
     try:
         state.unlink()
         os.mkfifo(state)
