@@ -109,10 +109,8 @@ class AttachedScreen(DebuggerScreen):
     ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "rerun_test":
-            return bool(
-                getattr(self.dapp, "tests", False)
-            )  # only under pytest --dapper (and only then shown)
+        if action == "rerun_test":  # only under pytest --dapper (and only then in the footer)
+            return bool(getattr(self.dapp, "tests", False))
         return super().check_action(action, parameters)
 
     def action_restart(self) -> None:
