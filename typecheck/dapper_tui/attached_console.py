@@ -1,0 +1,1 @@
+../../cli/attached_console.py

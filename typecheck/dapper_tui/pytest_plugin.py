@@ -1,0 +1,1 @@
+../../cli/pytest_plugin.py
