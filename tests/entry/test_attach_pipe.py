@@ -253,3 +253,27 @@ def test_pytest_dapper_breakpoint_in_a_test_and_continue_goes_on_to_the_next_fai
     assert [s.split(" in ")[0] for s in stops] == [f"> {tmp_path / 'test_bp.py'}:{n}" for n in (3, 4, 8)]
     assert "\n5\n" in text
     assert "2 failed" in text
+
+
+def test_after_attaching_threads_breakpoints_and_an_uncaught_exception_stop(tmp_path: Path) -> None:
+    """Once attached, a thread the program starts stops at its set_trace, a later breakpoint() stops, and an
+    uncaught exception stops post-mortem; the end is told with exit code 1, as python exits."""
+    (tmp_path / "edge.py").write_text(
+        "import threading, dapper_tui\n"
+        "def work(n):\n"
+        "    dapper_tui.set_trace()  # IN THREAD\n"
+        "    return n + 1\n"
+        "dapper_tui.set_trace()  # FIRST\n"
+        "t = threading.Thread(target=work, args=(1,))\n"
+        "t.start(); t.join()\n"
+        "breakpoint()  # SECOND\n"
+        "raise ValueError('boom')\n"
+    )
+    out = _run(tmp_path, "c\np n\nc\nc\nc\n", "edge.py")
+    text = out.stdout
+    assert out.returncode == 1, text + out.stderr
+    stops = [line.split(" in ")[0].rsplit(":", 1)[1] for line in text.splitlines() if line.startswith("> /")]
+    assert stops == ["5", "3", "8", "9"], text
+    assert "\n1\n" in text  # n, in the thread's frame
+    assert "[Uncaught ValueError: boom]" in text
+    assert "The program exited with code 1" in text
