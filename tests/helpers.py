@@ -1,6 +1,6 @@
 """Helpers the test folders share: write a program file, find a line by its marker, wait for a condition.
 
-Imported one way, `from helpers import write, line_of, wait_until` (tests/ is on sys.path: pytest puts the
+Imported one way, `from helpers import edit, line_of, wait_until, write` (tests/ is on sys.path: pytest puts the
 folder of the top-level conftest.py there).
 """
 
@@ -29,6 +29,14 @@ def line_of(path: Path, marker: str) -> int:
         if marker in line:
             return number
     raise AssertionError(f"{marker!r} not in {path}")
+
+
+def edit(path: Path, old: str, new: str) -> Path:
+    """Save `path` with `old` (which must be in it) replaced by `new`, as an editor would."""
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new))
+    return path
 
 
 def wait_until(

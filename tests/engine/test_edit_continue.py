@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from dapper_tui.engine.breakpoints import BreakpointSpec
+from helpers import edit
 
 PROGRAM = """
     import calc
@@ -36,18 +37,18 @@ def _stop_at(driver, marker: str, hit: str | None = None):
     return calc
 
 
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
+def _reload(driver, calc: Path, frame_codes: int):
+    """Reload calc.py: it applies, and moves `frame_codes` stopped frames onto the new code."""
+    result = driver.session.reload(str(calc))
+    assert result.ok, result.error
+    assert result.updatedFrameCodes == frame_codes, result.warnings
+    return result
 
 
 def test_the_stopped_frame_continues_in_the_new_code(driver) -> None:
     calc = _stop_at(driver, "# ret")
-    _edit(calc, "return acc - 1000", "return acc + 1000")
-    result = driver.session.reload(str(calc))
-    assert result.ok, result.error
-    assert result.updatedFrameCodes == 1, result.warnings
+    edit(calc, "return acc - 1000", "return acc + 1000")
+    result = _reload(driver, calc, frame_codes=1)
     assert result.frames
     assert result.frames[0]["moved"] is True
     name, line = driver.top()
@@ -62,10 +63,8 @@ def test_the_stopped_frame_continues_in_the_new_code(driver) -> None:
 
 def test_a_frame_stopped_in_a_loop_runs_the_rest_of_the_loop_in_new_code(driver) -> None:
     calc = _stop_at(driver, "# loop", hit="3")  # i == 2: 0 + 1 added by the old code
-    _edit(calc, "acc += i  # loop", "acc += i * 10  # loop")
-    result = driver.session.reload(str(calc))
-    assert result.ok, result.warnings
-    assert result.updatedFrameCodes == 1, result.warnings
+    edit(calc, "acc += i  # loop", "acc += i * 10  # loop")
+    _reload(driver, calc, frame_codes=1)
     driver.finish(clear=calc)
     out = driver.output()
     assert "result -909" in out, out  # 1 + (2 + 3 + 4) * 10 - 1000
@@ -74,11 +73,9 @@ def test_a_frame_stopped_in_a_loop_runs_the_rest_of_the_loop_in_new_code(driver)
 
 def test_added_lines_and_a_new_local(driver) -> None:
     calc = _stop_at(driver, "# ret")
-    _edit(calc, "    acc = 0\n", "    # a comment\n    # and another\n    acc = 0\n")
-    _edit(calc, "    return acc - 1000  # ret", "    bonus = 7  # new\n    return acc + bonus")
-    result = driver.session.reload(str(calc))
-    assert result.ok, result.error
-    assert result.updatedFrameCodes == 1, result.warnings
+    edit(calc, "    acc = 0\n", "    # a comment\n    # and another\n    acc = 0\n")
+    edit(calc, "    return acc - 1000  # ret", "    bonus = 7  # new\n    return acc + bonus")
+    _reload(driver, calc, frame_codes=1)
     _, line = driver.top()
     assert line == driver.line_of(calc, "# new")  # the edited statement, two lines further down
     driver.finish(clear=calc)
@@ -89,7 +86,7 @@ def test_added_lines_and_a_new_local(driver) -> None:
 
 def test_a_changed_loop_header_keeps_the_old_code_and_says_why(driver) -> None:
     calc = _stop_at(driver, "# loop", hit="2")
-    _edit(calc, "for i in range(n):", "for i in range(n + 1):")
+    edit(calc, "for i in range(n):", "for i in range(n + 1):")
     result = driver.session.reload(str(calc))
     assert result.ok, result.error
     assert result.updatedFrameCodes == 0
@@ -118,7 +115,7 @@ def test_a_caller_frame_says_it_waits_for_its_call(driver) -> None:
         """,
     )
     driver.run_to(prog, "# in", calc)
-    _edit(calc, "acc = inner(n) - 1000", "acc = inner(n) + 1000")
+    edit(calc, "acc = inner(n) - 1000", "acc = inner(n) + 1000")
     result = driver.session.reload(str(calc))
     assert result.ok, result.error
     reasons = {f["name"]: f["reason"] for f in result.frames}
@@ -127,7 +124,7 @@ def test_a_caller_frame_says_it_waits_for_its_call(driver) -> None:
 
 def test_restart_frame_runs_the_function_again_from_its_first_line(driver) -> None:
     calc = _stop_at(driver, "# loop", hit="4")
-    _edit(calc, "acc += i  # loop", "acc += 100  # loop")
+    edit(calc, "acc += i  # loop", "acc += 100  # loop")
     result = driver.session.reload(str(calc))
     assert result.ok
     frame_id = driver.session.stack()[0].id
@@ -169,7 +166,7 @@ def test_the_scripts_own_top_level_continues_in_the_new_code(driver) -> None:
         """,
     )
     driver.run_to(prog, "# stop")
-    _edit(prog, 'print("b", x * 2)', 'print("b", x * 30)')
+    edit(prog, 'print("b", x * 2)', 'print("b", x * 30)')
     result = driver.session.reload(str(prog))
     assert result.ok, result.error
     assert result.updatedFrameCodes == 1, result.warnings
@@ -182,7 +179,7 @@ def test_the_scripts_own_top_level_continues_in_the_new_code(driver) -> None:
 
 def test_update_frame_code_off_keeps_the_old_code(driver) -> None:
     calc = _stop_at(driver, "# ret")
-    _edit(calc, "return acc - 1000", "return acc + 1000")
+    edit(calc, "return acc - 1000", "return acc + 1000")
     result = driver.session.reload(str(calc), {"updateFrameCode": False})
     assert result.ok
     assert result.updatedFrameCodes == 0
@@ -197,10 +194,8 @@ def test_update_frame_code_off_keeps_the_old_code(driver) -> None:
 
 def test_stepping_and_breakpoints_work_in_the_moved_frame(driver) -> None:
     calc = _stop_at(driver, "acc = 0")
-    _edit(calc, "    acc = 0\n", "    acc = 0\n    acc = acc + 50  # added\n")
-    result = driver.session.reload(str(calc))
-    assert result.ok, result.warnings
-    assert result.updatedFrameCodes == 1, result.warnings
+    edit(calc, "    acc = 0\n", "    acc = 0\n    acc = acc + 50  # added\n")
+    _reload(driver, calc, frame_codes=1)
     driver.session.step_over()
     driver.stopped()
     assert driver.top()[1] == driver.line_of(calc, "# added")
@@ -219,10 +214,8 @@ def test_stepping_and_breakpoints_work_in_the_moved_frame(driver) -> None:
 
 def test_the_variables_of_a_moved_frame_are_the_new_codes(driver) -> None:
     calc = _stop_at(driver, "# ret")
-    _edit(calc, "    return acc - 1000  # ret", "    extra = acc * 2  # new\n    return acc + extra")
-    result = driver.session.reload(str(calc))
-    assert result.ok, result.warnings
-    assert result.updatedFrameCodes == 1, result.warnings
+    edit(calc, "    return acc - 1000  # ret", "    extra = acc * 2  # new\n    return acc + extra")
+    _reload(driver, calc, frame_codes=1)
     top = driver.session.stack()[0]
     [scope] = [s for s in driver.session.scopes(top.id) if s.name == "Locals"]
     names = [v.name for v in driver.session.variables(scope.reference)]
@@ -267,7 +260,7 @@ def test_every_stopped_thread_in_the_function_moves(driver) -> None:
     )
     driver.launch(prog)
     driver.stopped()
-    _edit(work, "total += 1  # count", "total += 1000  # count")
+    edit(work, "total += 1  # count", "total += 1000  # count")
     result = driver.session.reload(str(work))
     assert result.ok, result.error
     names = [(f["name"], f["moved"], f["reason"]) for f in result.frames]

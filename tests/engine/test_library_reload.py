@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from dapper_tui.engine.sources import RELOAD_LIBRARIES_ENV, source_kind
+from helpers import edit
 from installed_packages import installed_util
 
 
@@ -34,19 +35,13 @@ def _stop_in_library(driver, name: str, util: Path) -> None:
     assert driver.top() == ("louder", driver.line_of(util, "lib line"))
 
 
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
-
-
 def test_explicit_reload_of_a_loaded_library_module_works_with_a_warning(driver, lib, monkeypatch):
     monkeypatch.delenv(RELOAD_LIBRARIES_ENV, raising=False)
     name, util = lib
     assert "site-packages" in str(util)
     assert source_kind(str(util)) == "library"
     _stop_in_library(driver, name, util)
-    _edit(util, 'return big + "?"', 'return big + "!"')
+    edit(util, 'return big + "?"', 'return big + "!"')
     result = driver.session.reload(str(util))
     assert result.ok, result.error
     assert result.reloadedModule == f"{name}.util"
@@ -106,7 +101,7 @@ def test_save_of_a_library_file_without_the_opt_in_is_not_reloaded_and_says_why(
     try:
         _stop_in_library(driver, name, util)
         saves.watching(util.parent)
-        _edit(util, 'return big + "?"', 'return big + "!"')
+        edit(util, 'return big + "?"', 'return big + "!"')
         record = saves.next()
         assert (record.outcome, record.path, record.module) == ("skipped", str(util), f"{name}.util")
         assert record.message.startswith(
@@ -128,7 +123,7 @@ def test_save_of_a_library_file_with_the_opt_in_reloads_it(driver, lib, monkeypa
     try:
         _stop_in_library(driver, name, util)
         saves.watching(util.parent)
-        _edit(util, 'return big + "?"', 'return big + "!"')
+        edit(util, 'return big + "?"', 'return big + "!"')
         record = saves.next()
         assert (record.outcome, record.path) == ("applied", str(util)), record
         assert record.changed == ["louder"]

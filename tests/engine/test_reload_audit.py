@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import textwrap as stdlib_textwrap
-from pathlib import Path
 
 import pytest
 from dapper_tui.engine import evaluate as own_module
 from dapper_tui.engine.breakpoints import BreakpointSpec
 from dapper_tui.engine.events import BreakpointChanged, LoadedSource, Reloaded
 from dapper_tui.engine.persist import ProjectState
+from helpers import edit
 
 PROGRAM = """
     import shapes
@@ -34,12 +34,6 @@ SHAPES = """
     """
 
 
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
-
-
 def _events(driver, kind: type) -> list:
     driver.output()
     return [e for e in driver.seen if isinstance(e, kind)]
@@ -54,7 +48,7 @@ def test_a_function_holding_a_breakpoint_is_not_reported_changed_when_it_was_not
     driver.launch(prog)
     driver.stopped()
     assert driver.top() == ("helper", body)
-    _edit(shapes, 'return "old"', 'return "new"')
+    edit(shapes, 'return "old"', 'return "new"')
     result = driver.session.reload(str(shapes), {"mode": "module"})
     assert result.ok, result.error
     assert result.changed == ["other"]  # helper carries the debugger's breakpoint hooks, but was not edited
@@ -90,7 +84,7 @@ def test_files_the_program_did_not_load_are_refused_and_left_alone(driver):
     assert [e for e in _events(driver, LoadedSource) if e.reason == "changed"] == []
     # the program's own files still reload
     shapes = driver.tmp / "shapes.py"
-    _edit(shapes, 'return "old"', 'return "new"')
+    edit(shapes, 'return "old"', 'return "new"')
     assert driver.session.reload(str(shapes)).ok
     assert driver.finish().exit_code == 0
     assert "new" in driver.output()
@@ -104,7 +98,7 @@ def test_reload_after_the_program_exited_says_so(driver):
     assert "has not started" in (idle.error or "")
     driver.launch(prog)
     assert driver.finish().exit_code == 0
-    _edit(shapes, 'return "old"', 'return "new"')
+    edit(shapes, 'return "old"', 'return "new"')
     result = driver.session.reload(str(shapes))
     assert not result.ok
     assert "has exited" in (result.error or "")
@@ -118,7 +112,7 @@ def test_bad_option_values_are_refused_before_anything_changes(driver):
     prog = driver.write("prog.py", PROGRAM)
     shapes = driver.write("shapes.py", SHAPES)
     driver.run_to(prog, "# helper body", shapes)
-    _edit(shapes, 'return "old"', 'return "new"')
+    edit(shapes, 'return "old"', 'return "new"')
     with pytest.raises(ValueError, match="invalidatePycache must be true or false"):
         driver.session.reload(str(shapes), {"invalidatePycache": "false"})
     assert not _events(driver, Reloaded)
@@ -149,7 +143,7 @@ def test_a_breakpoint_whose_line_was_removed_stays_listed_unverified_and_saved(d
     driver.session.set_breakpoints(str(pricing), [BreakpointSpec(gone, condition="n > 0")])
     driver.launch(prog)
     driver.stopped()
-    _edit(pricing, "\n\ndef tax(n):\n    return n                           # gone\n", "\n")
+    edit(pricing, "\n\ndef tax(n):\n    return n                           # gone\n", "\n")
     result = driver.session.reload(str(pricing))
     assert result.ok, result.error
     [bp] = driver.session.breakpoint_list()
@@ -175,7 +169,7 @@ def test_two_breakpoints_moved_onto_one_line_are_merged_and_reported(driver):
     driver.launch(prog)
     driver.stopped()
     # the three lines of the body become one: both breakpoints land on it
-    _edit(
+    edit(
         pricing,
         "    base = n * RATE                    # first\n"
         "    extra = base + 1                   # second\n"
@@ -203,7 +197,7 @@ def test_removed_line_breakpoint_is_replaced_when_the_front_end_sets_the_file_ag
     pricing = driver.write("pricing.py", PRICING)
     prog = driver.write("prog.py", "import pricing\nbreakpoint()\n")
     driver.run_to(prog, "# gone", pricing)
-    _edit(pricing, "\n\ndef tax(n):\n    return n                           # gone\n", "\n")
+    edit(pricing, "\n\ndef tax(n):\n    return n                           # gone\n", "\n")
     assert driver.session.reload(str(pricing)).ok
     [orphan] = driver.session.breakpoint_list()
     assert not orphan.verified

@@ -1,13 +1,12 @@
 """Hot reload through the debug session, on a real stopped program: edit on disk, reload, continue."""
 
 import sys
-from pathlib import Path
 
 from dapper_tui.engine.breakpoints import BreakpointSpec
 from dapper_tui.engine.events import LoadedSource, Reloaded
 from dapper_tui.engine.reload_scope import DebuggerReloadScope
 from dapper_tui.reload.coordinator import ReloadCoordinator
-from helpers import wait_until
+from helpers import edit, wait_until
 
 PROGRAM = """
     import pricing
@@ -29,10 +28,6 @@ PRICING = """
     """
 
 
-def _edit(path: Path, old: str, new: str) -> None:
-    path.write_text(path.read_text().replace(old, new))
-
-
 def test_edit_reload_continue_runs_new_code_and_breakpoints_follow_their_lines(driver):
     prog = driver.write("prog.py", PROGRAM)
     pricing = driver.write("pricing.py", PRICING)
@@ -43,8 +38,8 @@ def test_edit_reload_continue_runs_new_code_and_breakpoints_follow_their_lines(d
     driver.stopped()
     driver.session.set_breakpoints(str(prog), [])
     # insert two lines above the breakpoint, and change the body
-    _edit(pricing, "RATE = 10\n", "RATE = 10\n# a comment\nBONUS = 1\n")
-    _edit(pricing, "return n * RATE", "return n * RATE + BONUS")
+    edit(pricing, "RATE = 10\n", "RATE = 10\n# a comment\nBONUS = 1\n")
+    edit(pricing, "return n * RATE", "return n * RATE + BONUS")
     result = driver.session.reload(str(pricing))
     assert result.ok, result.error
     assert result.reloadedModule == "pricing"
@@ -67,7 +62,7 @@ def test_a_broken_save_changes_nothing(driver):
     pricing = driver.write("pricing.py", PRICING)
     driver.run_to(prog, "# loop")
     driver.session.set_breakpoints(str(prog), [])
-    _edit(pricing, "return n * RATE", "return n * RATE +")
+    edit(pricing, "return n * RATE", "return n * RATE +")
     result = driver.session.reload(str(pricing))
     assert not result.ok
     assert "line" in (result.error or "").lower()
@@ -118,7 +113,7 @@ def test_save_while_running_is_pending_then_applied_at_the_next_stop(driver):
         # the program runs its loop with pricing imported, and the watcher is up: the save comes now
         wait_until(lambda: hasattr(sys.modules.get("pricing"), "price"), what="pricing never imported")
         wait_until(lambda: coordinator.watching, what="the watcher never started")
-        _edit(pricing, "return n * RATE", "return n * RATE * 7")
+        edit(pricing, "return n * RATE", "return n * RATE * 7")
         wait_until(lambda: any(r.outcome == "pending" for r in coordinator.log), 5, lambda: coordinator.log)
         assert [r.outcome for r in coordinator.log] == ["pending"]
         driver.stopped()  # breakpoint() at n == 30
@@ -146,7 +141,7 @@ def test_a_save_already_applied_by_the_reload_key_is_no_second_reload(driver):
     scope = DebuggerReloadScope(driver.session)
     driver.launch(prog)
     driver.stopped()
-    _edit(pricing, "return n * RATE", "return n * RATE + 1")
+    edit(pricing, "return n * RATE", "return n * RATE + 1")
     assert driver.session.reload(str(pricing)).ok  # the reload key
     record = scope.reload(pricing)  # the same save, seen by the watcher
     assert record.outcome == "skipped", record.message
