@@ -54,24 +54,47 @@ def exit_summary(gen: Generation, cause: str) -> str:
 async def route(gen: Generation, wait_s: float) -> tuple[Generation | None, str]:
     """The generation a call pinned to ``gen`` goes to: ``gen``, or the identical replacement of a dead one.
 
-    Without one, the second item says why. A replacement still starting is waited for up to ``wait_s``.
+    Without one, the second item says why. A replacement still starting is waited for up to ``wait_s``. A
+    process killed a moment ago, whose end this process has not read yet, is waited for (briefly) so that the
+    call goes to its replacement instead of to a dead process.
     """
-    while gen.state == GenerationState.EXITED:
-        if gen.replaced_by is not None:
-            gen = gen.replaced_by
-            continue
-        dead = f"capsule generation {gen.number} {gen.exit_text} before this call"
-        successor = gen.successor
-        if successor is None:
+    waited = False
+    while True:
+        while gen.state == GenerationState.EXITED:
+            if gen.replaced_by is not None:
+                gen = gen.replaced_by
+                continue
+            dead = f"capsule generation {gen.number} {gen.exit_text} before this call"
+            successor = gen.successor
+            if successor is None:
+                return None, f"{dead}; {gen.why_not_replaced or 'no capsule is running'}"
+            if not successor.done():
+                try:
+                    await asyncio.wait_for(asyncio.shield(successor), wait_s)
+                except TimeoutError:
+                    return None, f"{dead}; its replacement did not start in time"
+                continue
             return None, f"{dead}; {gen.why_not_replaced or 'no capsule is running'}"
-        if not successor.done():
-            try:
-                await asyncio.wait_for(asyncio.shield(successor), wait_s)
-            except TimeoutError:
-                return None, f"{dead}; its replacement did not start in time"
-            continue
-        return None, f"{dead}; {gen.why_not_replaced or 'no capsule is running'}"
-    return gen, ""
+        if waited or gen.conn.closed.is_set() or not _process_gone(gen.conn.proc):
+            return gen, ""
+        waited = True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(gen.conn.closed.wait(), 2.0)
+        await asyncio.sleep(0)  # the supervisor's watcher, woken by the same end, marks it exited
+
+
+def _process_gone(proc: asyncio.subprocess.Process) -> bool:
+    """Whether ``proc`` has exited (a zombie not yet reaped counts), as far as ``/proc`` tells."""
+    if proc.returncode is not None:
+        return True
+    try:
+        with open(f"/proc/{proc.pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except FileNotFoundError:
+        return True
+    except OSError:  # no /proc: the connection's end is the only sign
+        return False
+    return stat[stat.rfind(b")") + 2 :][:1] in (b"Z", b"X")
 
 
 class Supervisor:
