@@ -6,8 +6,9 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
+
+from helpers import write
 
 DAPPER_TUI = str(Path(sys.executable).parent / "dapper-tui")
 
@@ -36,10 +37,8 @@ def _run(args: list[str], cwd: Path) -> dict[str, object]:
 
 
 def test_module_gets_its_own_options(tmp_path: Path) -> None:
-    pkg = tmp_path / "pkg"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "tool.py").write_text(REPORT)
+    write(tmp_path, "pkg/__init__.py", "")
+    write(tmp_path, "pkg/tool.py", REPORT)
     # `-x` and `--plain` after the module name are the module's, as with `python -m pkg.tool -x 1 --plain`.
     seen = _run(["-m", "pkg.tool", "-x", "1", "--plain"], tmp_path)
     assert seen["name"] == "__main__"
@@ -49,9 +48,7 @@ def test_module_gets_its_own_options(tmp_path: Path) -> None:
 
 
 def test_script_gets_its_arguments_and_its_folder_on_the_path(tmp_path: Path) -> None:
-    scripts = tmp_path / "scripts"
-    scripts.mkdir()
-    (scripts / "run.py").write_text(textwrap.dedent(REPORT))
+    scripts = write(tmp_path, "scripts/run.py", REPORT).parent
     seen = _run([str(scripts / "run.py"), "--verbose", "-m", "x"], tmp_path)
     assert seen["name"] == "__main__"
     assert seen["argv"] == [str(scripts / "run.py"), "--verbose", "-m", "x"]
