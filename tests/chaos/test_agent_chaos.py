@@ -25,7 +25,7 @@ content.
 ``DAPPER_AGENT_DIR=<project>`` (every capsule and what its tools start), or whose process group or session is
 that of a capsule seen during the run.
 
-The schedule is reproducible: ``DAPPER_CHAOS_SEED`` (default 13) and ``DAPPER_CHAOS_ROUNDS`` (default 8) choose
+The schedule is reproducible: ``DAPPER_CHAOS_SEED`` (default 13) and ``DAPPER_CHAOS_ROUNDS`` (default 6) choose
 it; the moments of the kills are drawn from it too (what is running at that moment still depends on the
 machine's speed). The figures are printed (``-s`` shows them) and asserted on.
 """
@@ -55,7 +55,7 @@ from chaos_helpers import (
 )
 
 SEED = int(os.environ.get("DAPPER_CHAOS_SEED", "13"))
-ROUNDS = int(os.environ.get("DAPPER_CHAOS_ROUNDS", "8"))
+ROUNDS = int(os.environ.get("DAPPER_CHAOS_ROUNDS", "6"))
 CALL_TIMEOUT = 1.0
 
 OPENER = """
