@@ -20,6 +20,7 @@ import bisect
 import json
 import time
 from dataclasses import dataclass, field
+from math import ceil
 from typing import Any
 
 from dapper_tui.capsule.events import Event
@@ -31,8 +32,9 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -199,6 +201,52 @@ def render_entry(entry: Entry, now: float) -> RenderableType:
     return Text.assemble(rev, (str(d.get("text", "")), "dim italic"))
 
 
+class ThreadScrollBar(ScrollBar):
+    """Textual's scrollbar, drawn again only when what it shows changes. An append to a long thread grows the
+    scroll range and moves the position by far less than the scrollbar's finest step (an eighth of a cell):
+    the same bar would be drawn, and for the thread that was as much work as its own new lines."""
+
+    _drawn: tuple[tuple[object, ...], list[Strip]] | None = None
+
+    def _thumb(self) -> tuple[int, int] | None:
+        """Where the thumb is drawn, in eighths of a cell (the arithmetic of ScrollBarRender.render_bar)."""
+        size = self.size.height if self.vertical else self.size.width
+        virtual = ceil(self.window_virtual_size)
+        window = ceil(self.window_size) if self.window_size < self.window_virtual_size else 0
+        if not (window and size and virtual and size != virtual):
+            return None
+        steps = len(self.renderer.VERTICAL_BARS if self.vertical else self.renderer.HORIZONTAL_BARS)
+        thumb = max(1, window / (virtual / size))
+        start = int((size - thumb) * (self.position / (virtual - window)) * steps)
+        return start, start + ceil(thumb * steps)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        parent = self.parent
+        if parent is None or self.renderer is not ScrollBarRender:
+            return super().render_lines(crop)
+        styles = parent.styles
+        key = (
+            crop,
+            self.size,
+            self._thumb(),
+            self.thickness,
+            self.grabbed is not None,
+            self.mouse_over,
+            parent.background_colors,
+            styles.scrollbar_background,
+            styles.scrollbar_color,
+            styles.scrollbar_background_hover,
+            styles.scrollbar_color_hover,
+            styles.scrollbar_background_active,
+            styles.scrollbar_color_active,
+            self.screen.styles.scrollbar_color,
+            id(self.app.ansi_theme),
+        )
+        if self._drawn is None or self._drawn[0] != key:
+            self._drawn = (key, super().render_lines(crop))
+        return self._drawn[1]
+
+
 class ThreadView(ScrollView, can_focus=True):
     BINDINGS = [Binding("enter", "toggle_fold", "Fold/unfold", show=False)]
     DEFAULT_CSS = """
@@ -228,10 +276,24 @@ class ThreadView(ScrollView, can_focus=True):
         # lines still on screen are drawn from here instead of being built again.
         self._strips: dict[int, Strip] = {}
         self._strips_key: tuple[int, int] = (0, 0)  # (scroll_x, width) the cached strips were cut for
+        # The same lines once styled (padding, background, border sides: Textual's StylesCache), by line
+        # number, valid while `_styled_key` (everything but the scroll position they depend on) holds.
+        self._styled: dict[int, Strip] = {}
+        self._styled_key: tuple[object, ...] = ()
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Textual's own (Widget.vertical_scrollbar), as a ThreadScrollBar."""
+        if self._vertical_scrollbar is None:
+            bar = ThreadScrollBar(vertical=True, name="vertical", thickness=self.scrollbar_size_vertical)
+            bar.display = False
+            self._vertical_scrollbar = bar
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
 
     # -- public -------------------------------------------------------------------------------------------
     def clear(self) -> None:
-        self._strips.clear()
+        self._forget_strips()
         self.entries.clear()
         self._lines.clear()
         self._starts.clear()
@@ -387,7 +449,7 @@ class ThreadView(ScrollView, can_focus=True):
         entry.strips = self._render(entry)
         start = self._starts[index]
         self._lines[start : start + old] = entry.strips
-        self._strips.clear()
+        self._forget_strips()
         delta = len(entry.strips) - old
         if delta:
             for i in range(index + 1, len(self._starts)):
@@ -401,7 +463,7 @@ class ThreadView(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if width and width != self._width:
             self._width = width
-            self._strips.clear()
+            self._forget_strips()
             self._lines = []
             self._starts = []
             for entry in self.entries:
@@ -451,6 +513,61 @@ class ThreadView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._ensure_width()
         self._follow_end()
+
+    def _forget_strips(self) -> None:
+        """The lines' text changed: no strip drawn before is valid."""
+        self._strips.clear()
+        self._styled.clear()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Textual styles each line of the view (padding, background, border sides) in its StylesCache, by row
+        on screen; a scroll makes every row dirty. An append scrolls by a few lines, so the styled lines still on
+        screen are kept here by line number and handed back to the StylesCache as clean rows: only the new
+        lines are styled again. Rows that are not plain content (border, padding, outline top and bottom)
+        are left to Textual."""
+        self._ensure_width()
+        cache = self._styles_cache
+        styles = self.styles
+        size = self.region.size
+        outline = styles.outline
+        app = self.app
+        key = (
+            size,
+            self.scroll_offset.x,
+            self.background_colors,
+            styles.padding,
+            styles.border,
+            outline,
+            self.opacity,
+            styles.text_opacity,
+            styles.tint,
+            styles.hatch if styles.has_rule("hatch") else None,
+            id(app.ansi_theme),
+            app.native_ansi_color,
+        )
+        if key != self._styled_key or len(self._styled) > 8 * max(1, size.height):
+            self._styled.clear()
+            self._styled_key = key
+        gutter = styles.gutter
+        first = max(gutter.top, 1 if outline[0][0] else 0)
+        end = min(size.height - gutter.bottom, size.height - (1 if outline[2][0] else 0))
+        rows = range(max(crop.y, first), min(crop.bottom, end))
+        offset = int(self.scroll_offset.y) - gutter.top  # line number = row + offset
+        count = len(self._lines)
+        styled = self._styled
+        if cache._width == size.width:  # else the StylesCache starts afresh (and so must these)
+            for row in rows:
+                strip = styled.get(row + offset) if row + offset < count else None
+                if strip is not None:
+                    cache._cache[row] = strip
+                    cache._dirty_lines.discard(row)
+        else:
+            styled.clear()
+        strips = super().render_lines(crop)
+        for row in rows:
+            if row + offset < count and (strip := cache._cache.get(row)) is not None:
+                styled[row + offset] = strip
+        return strips
 
     def render_line(self, y: int) -> Strip:
         self._ensure_width()
