@@ -82,6 +82,18 @@ class Terminal:
     def send(self, line: str) -> None:
         os.write(self.master, line.encode() + b"\r")
 
+    def command(self, line: str, *expected: str) -> None:
+        """Type `line` and Enter, wait for each of the `expected` patterns in turn, then for the next prompt."""
+        self.send(line)
+        for pattern in expected:
+            self.expect(pattern)
+        self.prompt()
+
+    def quit(self) -> int:
+        """`q`, and the exit code."""
+        self.send("q")
+        return self.close()
+
     def keys(self, data: str) -> None:
         os.write(self.master, data.encode())
 

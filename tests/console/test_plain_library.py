@@ -30,44 +30,37 @@ def test_breakpoint_by_module_name_reload_and_save_of_a_library_file(terminal, t
     t = terminal("prog.py")
     t.expect(r"\[Entry\]")
     t.prompt()
-    t.send(f"b {name}.nothere:2")
-    t.expect(rf"{name}\.nothere: no such file, and no loaded module of that name")
-    t.prompt()
-    t.send("n")
-    t.prompt()
+    t.command(f"b {name}.nothere:2", rf"{name}\.nothere: no such file, and no loaded module of that name")
+    t.command("n")
     t.send("n")  # the library is imported now
     t.prompt()
-    t.send(f"b {name}.util:2")
-    t.expect(rf"Breakpoint 1 at {re.escape(str(util))}:2")
-    t.prompt()
-    t.send("c")
-    t.expect(r"\[Breakpoint at util\.py:2\]")
-    t.expect(r"-> big = word\.upper\(\)")
-    t.prompt()
+    t.command(f"b {name}.util:2", rf"Breakpoint 1 at {re.escape(str(util))}:2")
+    t.command("c", r"\[Breakpoint at util\.py:2\]", r"-> big = word\.upper\(\)")
 
     util.write_text(util.read_text().replace('return big + "?"', 'return big + "!"'))
-    t.send(f"reload {name}.util")
-    t.expect(rf"reloaded {name}\.util; changed louder")
-    t.expect(r"warning: library module: reloaded on request; saves of library files are not watched unless")
-    t.prompt()
+    t.command(
+        f"reload {name}.util",
+        rf"reloaded {name}\.util; changed louder",
+        r"warning: library module: reloaded on request; saves of library files are not watched unless",
+    )
 
     # a save of the library file: watched (the program is stopped in it), not reloaded, and the console says why
     util.write_text(util.read_text().replace('return big + "!"', 'return big + "#"'))
     t.expect(r"util\.py: library module: saved, not reloaded; saves of library files are not watched unless")
-    t.send("reload json")
-    t.expect(r"refused: standard library module \(json\) — reloading it would affect the debugger itself")
-    t.prompt()
-    t.send("cl")
-    t.prompt()
+    t.command(
+        "reload json",
+        r"refused: standard library module \(json\) — reloading it would affect the debugger itself",
+    )
+    t.command("cl")
     t.send("c")
     t.expect(r"The program exited with code 0")
     t.expect(r"\(dapper:exited\) ")
-    t.send("q")
-    assert t.close() == 0
+    assert t.quit() == 0
     out = t.text
     # louder('b') ran the reloaded code, not the later save (louder('a') was stopped in it: it finishes on the
     # old code, or on the new one where edit and continue moved its frame, as on 3.11)
-    assert re.search(r"A[?!]\nB!\n", out) and "B#" not in out
+    assert re.search(r"A[?!]\nB!\n", out)
+    assert "B#" not in out
 
 
 def test_breakpoint_by_site_packages_path_set_before_the_import(terminal, tmp_path: Path, lib) -> None:
@@ -76,15 +69,9 @@ def test_breakpoint_by_site_packages_path_set_before_the_import(terminal, tmp_pa
     t = terminal("prog.py")
     t.expect(r"\[Entry\]")
     t.prompt()
-    t.send(f"b {util}:2")
-    t.expect(rf"Breakpoint 1 at {re.escape(str(util))}:2")
-    t.prompt()
-    t.send("c")
-    t.expect(r"\[Breakpoint at util\.py:2\]")
-    t.prompt()
-    t.send("p word")
-    t.expect(r"'a'")
-    t.prompt()
+    t.command(f"b {util}:2", rf"Breakpoint 1 at {re.escape(str(util))}:2")
+    t.command("c", r"\[Breakpoint at util\.py:2\]")
+    t.command("p word", r"'a'")
     t.send("q")
     t.close()
 
@@ -95,20 +82,14 @@ def test_with_reload_libraries_a_save_of_a_library_file_reloads_it(terminal, tmp
     t = terminal("--reload-libraries", "prog.py")
     t.expect(r"\[Entry\]")
     t.prompt()
-    t.send(f"b {util}:2")
-    t.expect(r"Breakpoint 1 at")
-    t.prompt()
-    t.send("c")
-    t.expect(r"\[Breakpoint at util\.py:2\]")
-    t.prompt()
+    t.command(f"b {util}:2", r"Breakpoint 1 at")
+    t.command("c", r"\[Breakpoint at util\.py:2\]")
     util.write_text(util.read_text().replace('return big + "?"', 'return big + "!"'))
     t.expect(rf"reloaded {name}\.util; changed louder")
     t.expect(r"warning: library module: reloaded; saves of library files reload them \(--reload-libraries\)")
-    t.send("cl")
-    t.prompt()
+    t.command("cl")
     t.send("c")
     t.expect(r"The program exited with code 0")
     t.expect(r"\(dapper:exited\) ")
-    t.send("q")
-    assert t.close() == 0
+    assert t.quit() == 0
     assert re.search(r"A[?!]\nB!\n", t.text)

@@ -5,10 +5,11 @@ at the lines the code has moved them to."""
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import write
+from ptyterm import Terminal
 
 PROGRAM = """
     import shapes
@@ -35,15 +36,22 @@ SHAPES_EDITED = """
 
 
 def _write(tmp_path: Path) -> tuple[Path, Path]:
-    prog = tmp_path / "prog.py"
-    prog.write_text(textwrap.dedent(PROGRAM).lstrip())
-    shapes = tmp_path / "shapes.py"
-    shapes.write_text(textwrap.dedent(SHAPES).lstrip())
-    return prog, shapes
+    return write(tmp_path, "prog.py", PROGRAM.lstrip("\n")), write(tmp_path, "shapes.py", SHAPES.lstrip("\n"))
+
+
+def _stopped_in_area(terminal, tmp_path: Path) -> tuple[Terminal, Path]:
+    """The program started, with a breakpoint in area() (shapes.py:2), stopped there; the terminal and shapes.py."""
+    _prog, shapes = _write(tmp_path)
+    t = terminal("prog.py")
+    t.expect(r"\[Entry\]")
+    t.prompt()
+    t.command("b shapes.py:2", r"Breakpoint 1 at")
+    t.command("c", r"\[Breakpoint at shapes\.py:2\]")
+    return t, shapes
 
 
 def _edit(path: Path, text: str) -> None:
-    path.write_text(textwrap.dedent(text).lstrip())
+    write(path.parent, path.name, text.lstrip("\n"))
 
 
 @pytest.mark.parametrize(
@@ -61,17 +69,10 @@ def test_a_breakpoint_in_a_reloaded_function_keeps_firing(terminal, tmp_path: Pa
     t = terminal("prog.py")
     t.expect(r"\[Entry\]")
     t.prompt()
-    t.send(command)
-    t.expect(r"Breakpoint 1 at")
-    t.prompt()
-    t.send("c")
-    t.expect(r"\[(Function b|B)reakpoint.*\]")
-    t.expect(r"-> k = n \* 10")
-    t.prompt()
+    t.command(command, r"Breakpoint 1 at")
+    t.command("c", r"\[(Function b|B)reakpoint.*\]", r"-> k = n \* 10")
     _edit(shapes, SHAPES_EDITED)
-    t.send("reload shapes.py")
-    t.expect(r"reloaded shapes")
-    t.prompt()
+    t.command("reload shapes.py", r"reloaded shapes")
     t.send("c")  # the running call finishes on its old code; the next call runs the new code, and stops
     t.expect(r"area 0\n")
     t.expect(stop)
@@ -79,41 +80,22 @@ def test_a_breakpoint_in_a_reloaded_function_keeps_firing(terminal, tmp_path: Pa
     t.send("p n")
     t.expect(rf"\b{n}\n")  # the second call
     t.prompt()
-    t.send("q")
-    assert t.close() == 0
+    assert t.quit() == 0
 
 
 def test_a_save_while_stopped_reloads_and_prints_the_result(terminal, tmp_path: Path) -> None:
-    _prog, shapes = _write(tmp_path)
-    t = terminal("prog.py")
-    t.expect(r"\[Entry\]")
-    t.prompt()
-    t.send("b shapes.py:2")
-    t.expect(r"Breakpoint 1 at")
-    t.prompt()
-    t.send("c")
-    t.expect(r"\[Breakpoint at shapes\.py:2\]")
-    t.prompt()
+    t, shapes = _stopped_in_area(terminal, tmp_path)
     _edit(shapes, SHAPES_EDITED)  # no command: the save itself reloads
     t.expect(r"breakpoint 1 changed: shapes\.py:4")
     t.expect(r"reloaded shapes; changed area")
-    t.send("p area.__code__.co_firstlineno, area(1)")
-    t.expect(r"\(1, 100\)")
-    t.prompt()
+    t.command("p area.__code__.co_firstlineno, area(1)", r"\(1, 100\)")
     # after `restart` (a fresh engine session) saves still reload
-    t.send("restart")
-    t.expect(r"\[Entry\]")
-    t.prompt()
-    t.send("c")
-    t.expect(r"\[Breakpoint at shapes\.py:4\]")
-    t.prompt()
+    t.command("restart", r"\[Entry\]")
+    t.command("c", r"\[Breakpoint at shapes\.py:4\]")
     _edit(shapes, SHAPES_EDITED.replace("n * 10\n", "n * 7\n", 1))
     t.expect(r"reloaded shapes; changed area")
-    t.send("p area(1)")
-    t.expect(r"\b70\n")
-    t.prompt()
-    t.send("q")
-    assert t.close() == 0
+    t.command("p area(1)", r"\b70\n")
+    assert t.quit() == 0
 
 
 WAITING = """
@@ -135,9 +117,7 @@ def test_a_save_while_running_is_applied_at_the_next_stop(terminal, tmp_path: Pa
     t = terminal("prog.py")
     t.expect(r"\[Entry\]")
     t.prompt()
-    t.send("b 9")
-    t.expect(r"Breakpoint 1 at .*prog\.py:9")
-    t.prompt()
+    t.command("b 9", r"Breakpoint 1 at .*prog\.py:9")
     t.send("c")
     t.expect(r"waiting for go\n")
     _edit(shapes, SHAPES_EDITED)
@@ -149,8 +129,7 @@ def test_a_save_while_running_is_applied_at_the_next_stop(terminal, tmp_path: Pa
     t.send("c")
     t.expect(r"new code\narea 300\n")
     t.expect(r"exited with code 0")
-    t.send("q")
-    assert t.close() == 0
+    assert t.quit() == 0
 
 
 def test_breakpoints_come_back_on_the_next_run(terminal, tmp_path: Path) -> None:
@@ -158,58 +137,34 @@ def test_breakpoints_come_back_on_the_next_run(terminal, tmp_path: Path) -> None
     first = terminal("prog.py")
     first.expect(r"\[Entry\]")
     first.prompt()
-    first.send("b shapes.py:2, n == 2")
-    first.expect(r"Breakpoint 1 at")
-    first.prompt()
-    first.send("b main")
-    first.expect(r"Breakpoint 2 at function main")
-    first.prompt()
-    first.send("q")
-    assert first.close() == 0
+    first.command("b shapes.py:2, n == 2", r"Breakpoint 1 at")
+    first.command("b main", r"Breakpoint 2 at function main")
+    assert first.quit() == 0
 
     second = terminal("prog.py")
     second.expect(r"breakpoints kept from the last session: shapes\.py:2, function main")
     second.expect(r"\[Entry\]")
     second.prompt()
-    second.send("c")
-    second.expect(r"\[Function breakpoint main\]")
-    second.prompt()
-    second.send("c")
-    second.expect(r"\[Breakpoint at shapes\.py:2\]")
-    second.prompt()
+    second.command("c", r"\[Function breakpoint main\]")
+    second.command("c", r"\[Breakpoint at shapes\.py:2\]")
     second.send("p n")
     second.expect(r"\b2\n")  # the condition came back too
     second.prompt()
-    second.send("cl")
-    second.expect("deleted all breakpoints")
-    second.prompt()
-    second.send("q")
-    assert second.close() == 0
+    second.command("cl", "deleted all breakpoints")
+    assert second.quit() == 0
 
     third = terminal("prog.py")
     third.expect(r"\[Entry\]")
     third.prompt()
     third.send("c")
     third.expect(r"exited with code 0")
-    third.send("q")
-    assert third.close() == 0
+    assert third.quit() == 0
 
 
 def test_a_breakpoint_moved_by_a_reload_comes_back_at_its_new_line(terminal, tmp_path: Path) -> None:
-    _prog, shapes = _write(tmp_path)
-    first = terminal("prog.py")
-    first.expect(r"\[Entry\]")
-    first.prompt()
-    first.send("b shapes.py:2")
-    first.expect(r"Breakpoint 1 at")
-    first.prompt()
-    first.send("c")
-    first.expect(r"\[Breakpoint at shapes\.py:2\]")
-    first.prompt()
+    first, shapes = _stopped_in_area(terminal, tmp_path)
     _edit(shapes, SHAPES_EDITED)
-    first.send("reload shapes.py")
-    first.expect(r"reloaded shapes")
-    first.prompt()
+    first.command("reload shapes.py", r"reloaded shapes")
     first.proc.kill()  # no clean exit: the reload itself saved the moved breakpoint
     first.proc.wait()
     [saved] = json.loads(next((tmp_path / "state" / "dapper-tui").glob("*.json")).read_text())[
@@ -220,39 +175,22 @@ def test_a_breakpoint_moved_by_a_reload_comes_back_at_its_new_line(terminal, tmp
     second = terminal("prog.py")
     second.expect(r"\[Entry\]")
     second.prompt()
-    second.send("c")
-    second.expect(r"\[Breakpoint at shapes\.py:4\]")
-    second.expect(r"-> k = n \* 10")
-    second.prompt()
-    second.send("q")
-    assert second.close() == 0
+    second.command("c", r"\[Breakpoint at shapes\.py:4\]", r"-> k = n \* 10")
+    assert second.quit() == 0
 
 
 def test_restart_frame_runs_the_function_again_in_the_new_code(terminal, tmp_path: Path) -> None:
-    _prog, shapes = _write(tmp_path)
-    t = terminal("prog.py")
-    t.expect(r"\[Entry\]")
-    t.prompt()
-    t.send("b shapes.py:2")
-    t.expect(r"Breakpoint 1 at")
-    t.prompt()
-    t.send("c")
-    t.expect(r"\[Breakpoint at shapes\.py:2\]")
-    t.prompt()
+    t, shapes = _stopped_in_area(terminal, tmp_path)
     t.send("u")  # a caller frame cannot be restarted: the reason comes back
     t.prompt()
-    t.send("rf")
-    t.expect(r"waiting for a call")
-    t.prompt()
-    t.send("d")
-    t.prompt()
+    t.command("rf", r"waiting for a call")
+    t.command("d")
     _edit(shapes, SHAPES_EDITED)
     t.expect(r"reloaded shapes")
     t.send("rf")
     t.expect(r"-> print\(\"new code\"\)")  # stopped again at the new code's first line
     t.prompt()
-    t.send("cl")
-    t.prompt()
+    t.command("cl")
     t.send("c")
     t.expect(r"new code\n")
     t.expect(r"area 0\n")
@@ -271,28 +209,20 @@ def test_an_old_code_frame_shows_the_line_it_really_runs(terminal, tmp_path: Pat
     t = terminal("prog.py")
     t.expect(r"\[Entry\]")
     t.prompt()
-    t.send("b loop.py:4")
-    t.expect(r"Breakpoint 1 at")
-    t.prompt()
-    t.send("c")
-    t.expect(r"\[Breakpoint at loop\.py:4\]")
-    t.prompt()
+    t.command("b loop.py:4", r"Breakpoint 1 at")
+    t.command("c", r"\[Breakpoint at loop\.py:4\]")
     # two lines above and a changed loop header: the frame keeps its old code (line 4 of the old text)
     loop.write_text(
         "# one\n# two\ndef total(n):\n    acc = 0\n    for i in range(n + 1):\n        acc += i  # body\n    return acc\n"
     )
     t.expect(r"keeps its old code")
     t.prompt()
-    t.send("w")
-    t.expect(r"loop\.py:4 in total\(\)  \[old code")
-    t.prompt()
-    t.send("u")
-    t.prompt()
+    t.command("w", r"loop\.py:4 in total\(\)  \[old code")
+    t.command("u")
     t.send("d")  # the location line shows the old text's line 4, not the new file's
     t.expect(r"-> acc \+= i  # body")
     t.prompt()
-    t.send("cl")
-    t.prompt()
+    t.command("cl")
     t.send("c")
     t.expect(r"total 3\n")
     t.send("q")
