@@ -136,54 +136,89 @@ class MessageReader:
             self._since = None
 
     def _read(self) -> dict[str, Any] | FrameError | None:
-        # -- the header block
+        end = self._header_end()
+        if not isinstance(end, int):
+            return end
+        header = bytes(self._buf[:end])
+        del self._buf[: end + len(_HEADER_END)]
+        return self._message(header)
+
+    # -- the header block ---------------------------------------------------------------------------------
+    def _header_end(self) -> int | FrameError | None:
+        """Where the next header block ends in the buffer, reading until it is there. A FrameError for bytes
+        skipped or a stream that ended inside a header; None for a stream that ended between messages."""
         searched = 0
         end = self._buf.find(_HEADER_END)
         while end < 0:
             if len(self._buf) > MAX_HEADER:
-                # no header in sight: skip what cannot be part of one (keep a tail a header may start in)
-                cut = len(self._buf) - 1024
-                raw = bytes(self._buf[:cut])
-                del self._buf[:cut]
-                return FrameError("bytes outside any message were skipped", raw)
-            searched = max(0, len(self._buf) - len(_HEADER_END) + 1)
+                return self._skip_headerless()
+            searched = max(
+                0, len(self._buf) - len(_HEADER_END) + 1
+            )  # a new search resumes where this stopped
             if not self._fill():
-                if self._buf.strip():
-                    raw = bytes(self._buf)
-                    self._buf.clear()
-                    return FrameError("the stream ended inside a message header", raw)
-                return None
+                return self._ended_in_header()
             end = self._buf.find(_HEADER_END, searched)
-        header = bytes(self._buf[:end])
+        return end
+
+    def _skip_headerless(self) -> FrameError:
+        """No header in sight: skip what cannot be part of one (keep a tail a header may start in)."""
+        cut = len(self._buf) - 1024
+        raw = bytes(self._buf[:cut])
+        del self._buf[:cut]
+        return FrameError("bytes outside any message were skipped", raw)
+
+    def _ended_in_header(self) -> FrameError | None:
+        if not self._buf.strip():
+            return None
+        return FrameError("the stream ended inside a message header", self._take_all())
+
+    def _message(self, header: bytes) -> dict[str, Any] | FrameError:
+        """The message a header block (taken off the buffer) starts: its body, read by its Content-Length."""
         matches = list(_LENGTH_RE.finditer(header))  # the last one wins: garbage may precede the header
-        m = matches[-1] if matches else None
-        if m is None:
-            del self._buf[: end + len(_HEADER_END)]
+        if not matches:
             return FrameError("a message header without Content-Length was skipped", header)
+        m = matches[-1]
         start = m.start()
         garbage = header[:start]
-        try:
-            length = int(m.group(1))
-        except ValueError:
-            length = -1
-        del self._buf[: end + len(_HEADER_END)]
         if garbage.strip():
             # report the skipped bytes, then read the message they preceded on the next call
             self._buf[:0] = header[start:] + _HEADER_END
             return FrameError("bytes outside any message were skipped", garbage)
+        try:
+            length = int(m.group(1))
+        except ValueError:
+            length = -1
         if length < 0 or length > MAX_BODY:
-            # the body's end is unknown: it ends where the next header starts, or where a whole JSON object
-            # ends and the sender pauses; it is reported (and a request in it answered), never carried out
-            bad = f"bad Content-Length {m.group(1)[:40]!r}"
-            result = self._body(MAX_BODY)
-            if isinstance(result, FrameError):
-                result.reason = f"{bad} (the message was taken up to the next header, or to a pause)"
-                return result
-            return FrameError(bad, header, result)
+            return self._bad_length(header, m.group(1))
         return self._body(length)
 
+    def _bad_length(self, header: bytes, value: bytes) -> FrameError:
+        """A Content-Length that is not a number, negative or over MAX_BODY: the body's end is unknown. It ends
+        where the next header starts, or where a whole JSON object ends and the sender pauses; it is reported
+        (and a request in it answered), never carried out."""
+        bad = f"bad Content-Length {value[:40]!r}"
+        result = self._body(MAX_BODY)
+        if isinstance(result, FrameError):
+            result.reason = f"{bad} (the message was taken up to the next header, or to a pause)"
+            return result
+        return FrameError(bad, header, result)
+
+    # -- the body -----------------------------------------------------------------------------------------
     def _body(self, length: int) -> dict[str, Any] | FrameError:
         """The body of a message whose header said `length` (see the module's docstring for a wrong length)."""
+        short = self._fill_body(length)
+        if short is not None:
+            return short
+        body = bytes(self._buf[:length])
+        del self._buf[:length]
+        result = parse_body(body)
+        if isinstance(result, FrameError) and result.message is None:
+            return self._broken_body(length, body, result)
+        return result
+
+    def _fill_body(self, length: int) -> FrameError | None:
+        """Read until the buffer holds `length` bytes of body; or the FrameError of a body that turned out
+        shorter than that (a header inside it, a whole JSON object and a pause, the end of the stream)."""
         checked = 0  # the body bytes already searched for an embedded header
         while len(self._buf) < length:
             resync = _EMBEDDED_HEADER_RE.search(self._buf, max(0, checked - _RESYNC_OVERLAP))
@@ -192,37 +227,45 @@ class MessageReader:
                 raw = bytes(self._buf[: resync.start()])
                 del self._buf[: resync.start()]
                 return _too_long(length, raw)
-            # a whole JSON object short of its length: only looked for once the sender paused (the check
-            # parses the buffer, so doing it on every read would make a slow sender cost quadratic time)
-            if self._readable is None or not self._readable(_REST_WAIT):
-                whole = _whole_object(self._buf)
-                if whole is not None:
-                    # the message is all here and nothing follows it: the length was too long
-                    raw = bytes(self._buf)
-                    self._buf.clear()
-                    return _too_long(length, raw, whole)
+            whole = self._whole_at_pause(length)
+            if whole is not None:
+                return whole
             if not self._fill():
-                raw = bytes(self._buf)
-                self._buf.clear()
+                raw = self._take_all()
                 return FrameError(
                     f"the stream ended inside a message body of {length} bytes", raw, _whole_object(raw)
                 )
-        body = bytes(self._buf[:length])
-        del self._buf[:length]
-        result = parse_body(body)
-        if isinstance(result, FrameError) and result.message is None:
-            cut = _resync_point(body)
-            if cut is not None:
-                # a header inside a broken body: the length was wrong; read on from that header
-                self._buf[:0] = body[cut:]
-                result.raw = body[:cut]
-                result.message = _whole_object(result.raw)
-                result.reason += f" (Content-Length {length} did not match the message)"
-            else:
-                longer = self._too_short(length, body)
-                if longer is not None:
-                    return longer
-        return result
+        return None
+
+    def _whole_at_pause(self, length: int) -> FrameError | None:
+        """A whole JSON object short of its length, once the sender paused: the message is all here and
+        nothing follows it, so the length was too long. (The check parses the buffer: doing it on every read
+        would make a slow sender cost quadratic time.)"""
+        if self._readable is not None and self._readable(_REST_WAIT):
+            return None
+        whole = _whole_object(self._buf)
+        if whole is None:
+            return None
+        return _too_long(length, self._take_all(), whole)
+
+    def _broken_body(self, length: int, body: bytes, error: FrameError) -> FrameError:
+        """A body of `length` bytes that is not JSON: if a header starts inside it or the bytes behind it
+        complete it, the length was wrong (read on from the right place); else it is just broken."""
+        cut = _resync_point(body)
+        if cut is not None:
+            # a header inside a broken body: the length was wrong; read on from that header
+            self._buf[:0] = body[cut:]
+            error.raw = body[:cut]
+            error.message = _whole_object(error.raw)
+            error.reason += f" (Content-Length {length} did not match the message)"
+            return error
+        longer = self._too_short(length, body)
+        return longer if longer is not None else error
+
+    def _take_all(self) -> bytes:
+        raw = bytes(self._buf)
+        self._buf.clear()
+        return raw
 
     def _too_short(self, length: int, body: bytes) -> FrameError | None:
         """A body that is not JSON, but is with the bytes already buffered behind it (up to the next header)."""
