@@ -42,9 +42,12 @@ import sys
 import threading
 import traceback
 import weakref
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .events import Event, Exited
+
+if TYPE_CHECKING:
+    from .session import DebugSession
 
 _PACKAGE = __name__.rpartition(".")[0]  # the engine package: its objects' locks are made anew in a child
 _LOCKS: tuple[type, ...] = (
@@ -54,11 +57,11 @@ _LOCKS: tuple[type, ...] = (
     threading.Event,
 )
 
-_sessions: weakref.WeakSet[Any] = weakref.WeakSet()
+_sessions: weakref.WeakSet[DebugSession] = weakref.WeakSet()
 _registered = False
 
 
-def detach_in_child(session: Any) -> None:
+def detach_in_child(session: DebugSession) -> None:
     """The session has put its hooks into the process: a child forked from now on lets go of it."""
     global _registered
     _sessions.add(session)
@@ -68,7 +71,7 @@ def detach_in_child(session: Any) -> None:
 
 
 def _after_fork_in_child() -> None:
-    sessions = [s for s in list(_sessions) if getattr(s, "_installed", False)]
+    sessions = [s for s in list(_sessions) if s.hooks_installed]
     _sessions.clear()
     if not sessions:
         return
@@ -77,7 +80,7 @@ def _after_fork_in_child() -> None:
         _detach(session)
 
 
-def _detach(session: Any) -> None:
+def _detach(session: DebugSession) -> None:
     """Everything the session put into the process, taken out; each step on its own, so one failing (a part
     someone changed) does not leave the child with the rest."""
     out, err = _descriptor_stream(1), _descriptor_stream(2)
@@ -92,44 +95,31 @@ def _detach(session: Any) -> None:
             step()
         except BaseException:  # the child must run on, whatever happens here
             _report(err)
-    session._installed = False  # nothing in the child puts hooks back or takes them out again
+    session.hooks_installed = False  # nothing in the child puts hooks back or takes them out again
 
 
-def _forget_stops(session: Any) -> None:
+def _forget_stops(session: DebugSession) -> None:
     """No stop, step or pause carries over; a thread parked in the fork (`os.fork()` evaluated in the debug
     console) runs on; an uncaught exception is printed, not stopped at."""
     session.parking.forget()
-    session._pending_func.clear()
+    session.forget_function_hits()
     session.exception_filters = frozenset()
     session.stop_event = None
     session.run.forked()
     session.parking.wake_all()
 
 
-def _streams(session: Any, out: TextIO, err: TextIO) -> None:
-    from .programio import _InProxy, _OutProxy
-
+def _streams(session: DebugSession, out: TextIO, err: TextIO) -> None:
     session.threads.idents.clear()  # the proxies hand every write to their `_original` now
     session.threads.quiet.clear()
     session.threads.names.clear()
     stdin = open(os.devnull)  # noqa: SIM115 - the child's stdin for the rest of its life
-    for proxy in (session.io._stdout, sys.stdout, sys.stderr, sys.stdin):
-        if isinstance(proxy, _OutProxy):
-            proxy._original = out if proxy._category == "stdout" else err
-        elif isinstance(proxy, _InProxy):
-            proxy._original = stdin
-    if isinstance(sys.stdout, _OutProxy):
-        sys.stdout = out
-    if isinstance(sys.stderr, _OutProxy):
-        sys.stderr = err
-    if isinstance(sys.stdin, _InProxy):
-        sys.stdin = stdin
+    session.io.hand_over_in_child(out, err, stdin)
     # Under the TUI these are the app's terminal: the child must not draw on it.
     sys.__stdout__, sys.__stderr__ = out, err  # type: ignore[misc]
-    session.io._saved = None
 
 
-def _listeners(session: Any) -> None:
+def _listeners(session: DebugSession) -> None:
     """The front end is not in the child: the end of the program ends the child. Nothing else the engine
     reports is for anyone there: the traceback of an uncaught exception is printed by the exception hook,
     as Python does (the engine's own hooks are gone, see `_hooks_off`)."""
@@ -138,7 +128,7 @@ def _listeners(session: Any) -> None:
         if isinstance(event, Exited):
             _exit_child(event.exit_code)
 
-    session._listeners[:] = [listener]
+    session.tell_only(listener)
 
 
 def _exit_child(code: int) -> None:
@@ -155,7 +145,7 @@ def _exit_child(code: int) -> None:
     os._exit(code)
 
 
-def _tracing_off(session: Any) -> None:
+def _tracing_off(session: DebugSession) -> None:
     try:
         session.backend.uninstall()
     finally:
@@ -180,19 +170,14 @@ def _free_monitoring_tool() -> None:
             mon.free_tool_id(tool)
 
 
-def _hooks_off(session: Any) -> None:
+def _hooks_off(session: DebugSession) -> None:
     """`Thread.start` and the exception hooks as they were before the session, but those the program has set
     since (it runs on in the child); `breakpoint()` does nothing: it asks the debugger to stop, and the
     debugger is not in the child."""
     threads = session.threads
     threads.on_start = threads.on_exit = threads.on_uncaught = None
-    hooks = sys.excepthook, threading.excepthook
-    threads.uninstall()
-    if hooks[0] != threads._sys_excepthook:
-        sys.excepthook = hooks[0]
-    if hooks[1] != threads._threading_excepthook:
-        threading.excepthook = hooks[1]
-    if sys.breakpointhook == session._breakpointhook:
+    threads.uninstall_keeping_program_hooks()
+    if session.breakpointhook_is_ours():
         sys.breakpointhook = _no_breakpoint
     from .framecode import room
 

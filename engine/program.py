@@ -86,9 +86,9 @@ class Program:
 
     def _install(self) -> None:
         s = self.s
-        if s._installed:
+        if s.hooks_installed:
             return
-        s._installed = True
+        s.hooks_installed = True
         s.threads.on_start = self._thread_started
         s.threads.on_exit = self._thread_exited
         s.threads.on_uncaught = self._thread_uncaught
@@ -105,9 +105,9 @@ class Program:
     def close(self) -> None:
         s = self.s
         self.terminate(wait=1.0)
-        if not s._installed:
+        if not s.hooks_installed:
             return
-        s._installed = False
+        s.hooks_installed = False
         s.backend.uninstall()
         s.io.uninstall()
         s.threads.uninstall()

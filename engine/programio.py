@@ -133,6 +133,22 @@ class ProgramIO:
         self._saved = None
         self._answers.put(None)
 
+    def hand_over_in_child(self, out: TextIO, err: TextIO, stdin: TextIO) -> None:
+        """A forked child (engine/forking.py): the program writes to `out`/`err` and reads `stdin`, as
+        sys.stdout/stderr/stdin and through any proxy it kept a reference to; there is nothing to put back."""
+        for proxy in (self._stdout, sys.stdout, sys.stderr, sys.stdin):
+            if isinstance(proxy, _OutProxy):
+                proxy._original = out if proxy._category == "stdout" else err
+            elif isinstance(proxy, _InProxy):
+                proxy._original = stdin
+        if isinstance(sys.stdout, _OutProxy):
+            sys.stdout = out
+        if isinstance(sys.stderr, _OutProxy):
+            sys.stderr = err
+        if isinstance(sys.stdin, _InProxy):
+            sys.stdin = stdin
+        self._saved = None
+
     def hand_on_descriptor_output(self) -> None:
         """Before the program's text is handed on: what it wrote to its terminal's descriptors since its last
         text (a child process, `os.write`), so the Output pane has the program's order. Looked for only after

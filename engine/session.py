@@ -201,7 +201,7 @@ class DebugSession:
                 line = self.old_lines.current_line(frame.f_code, path, line) or 0
             bp = bps.get(line)
             if bp is not None:
-                if bp.temporary and bp.run is not self._main_thread:  # a run-to-line of an earlier run
+                if bp.temporary and bp.run is not self.program_thread:  # a run-to-line of an earlier run
                     self.breakpoints.remove_temporaries()
                     return True
                 if frame.f_code.co_name in COMPREHENSIONS and runs_in_maker(frame, line):
@@ -343,11 +343,31 @@ class DebugSession:
         self.program.close()
 
     @property
-    def _main_thread(self) -> threading.Thread | ProgramRun | None:
+    def program_thread(self) -> threading.Thread | ProgramRun | None:
+        """The program's main thread (a thread of its own, or its run on the runner's main thread) once it
+        was launched; None before. Its `ident` is the thread id the front ends show for it."""
         return self.program.thread
+
+    @property
+    def hooks_installed(self) -> bool:
+        """Whether the program's run has put the session's hooks (tracing, streams, threads, breakpoint hook)
+        into the process. Set to False in a forked child, which lets go of them (engine/forking.py)."""
+        return self._installed
+
+    @hooks_installed.setter
+    def hooks_installed(self, installed: bool) -> None:
+        self._installed = installed
 
     def forget_function_hits(self) -> None:
         self._pending_func.clear()
+
+    def tell_only(self, listener: Callable[[Event], None]) -> None:
+        """From now on events go to `listener` alone (a forked child: its front end is not there)."""
+        self._listeners[:] = [listener]
+
+    def breakpointhook_is_ours(self) -> bool:
+        """Is `sys.breakpointhook` still the session's (not one the program has put in since)?"""
+        return sys.breakpointhook == self._breakpointhook
 
     def install_breakpointhook(self) -> None:
         self._saved_hooks = (sys.breakpointhook,)
@@ -402,7 +422,7 @@ class DebugSession:
         program's next stop, wherever that is, and never outlives this run of the program."""
         if self.state not in ("running", "stopped"):
             raise RuntimeError(f"run to line: the program is {self.state}, not running or stopped")
-        bp = self.breakpoints.add_temporary(path, line, run=self._main_thread)
+        bp = self.breakpoints.add_temporary(path, line, run=self.program_thread)
         self._refresh_tracing()
         if self.state == "stopped":
             self.continue_()

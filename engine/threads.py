@@ -205,6 +205,16 @@ class DebuggeeThreads:
             sys.excepthook, threading.excepthook = self._saved_hooks
             self._saved_hooks = None
 
+    def uninstall_keeping_program_hooks(self) -> None:
+        """`uninstall`, but an exception hook the program has put in since `install` stays in (a forked child
+        runs on without the debugger)."""
+        hooks = sys.excepthook, threading.excepthook
+        self.uninstall()
+        if hooks[0] != self._sys_excepthook:
+            sys.excepthook = hooks[0]
+        if hooks[1] != self._threading_excepthook:
+            threading.excepthook = hooks[1]
+
     def list(self) -> list[ThreadInfo]:
         alive = {t.ident: t.name for t in threading.enumerate()}
         with self._lock:

@@ -77,7 +77,7 @@ class LifeCycle:
             return
         self._started = True
         self.session.launch(self._target, stop_on_entry=self._stop_on_entry)
-        main = self.session._main_thread
+        main = self.session.program_thread
         if main is not None and main.ident is not None and self.session.state != "exited":
             self.events.thread_started(main.ident)
 
