@@ -22,7 +22,7 @@ from .sources import canonical
 _ids = itertools.count(1)
 
 _HIT_RE = re.compile(r"^\s*(==|>=|<=|>|<|%)?\s*(\d+)\s*$")
-_HIT_OPS = {
+_HIT_OPS: dict[str, Callable[[int, int], bool]] = {
     "==": operator.eq,
     ">=": operator.ge,
     "<=": operator.le,

@@ -169,7 +169,8 @@ class DescriptorCapture:
 
 def _unread(master: int) -> int:
     """How many bytes wait to be read on `master`."""
-    return struct.unpack("i", fcntl.ioctl(master, termios.FIONREAD, b"\0\0\0\0"))[0]
+    count: int = struct.unpack("i", fcntl.ioctl(master, termios.FIONREAD, b"\0\0\0\0"))[0]
+    return count
 
 
 def _set_size(fd: int, columns: int, lines: int) -> None:

@@ -124,7 +124,7 @@ class Goto:
 
         def assign() -> int:
             try:
-                frame.f_lineno = landing
+                frame.f_lineno = landing  # type: ignore[misc]  # typeshed: read-only; a tracer may set it
             except ValueError as exc:  # CPython's rules: into a loop or a block, out of a finally...
                 raise GotoRefused(f"{where}: {exc}") from None
             return frame.f_lineno

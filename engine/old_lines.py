@@ -103,9 +103,9 @@ class OldLines:
         for line in sorted(steps[start].line_map):
             current: int | None = line
             for step in steps[start:]:
-                current = step.line_map.get(current, current)
                 if current is None:
                     break
+                current = step.line_map.get(current, current)
             forward[line] = current
             if current is not None:
                 back.setdefault(current, line)

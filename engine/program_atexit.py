@@ -56,13 +56,13 @@ class ProgramAtexit:
 
         register.__doc__ = real_register.__doc__
         unregister.__doc__ = real_unregister.__doc__
-        atexit.register = register  # type: ignore[assignment]
-        atexit.unregister = unregister  # type: ignore[assignment]
+        atexit.register = register
+        atexit.unregister = unregister
 
     def uninstall(self) -> None:
         saved, self._saved = self._saved, None
         if saved is not None:
-            atexit.register, atexit.unregister = saved  # type: ignore[assignment]
+            atexit.register, atexit.unregister = saved
         self._handlers = []
 
     def pending(self) -> int:

@@ -38,7 +38,7 @@ def reload_in(
             defined = {}  # reload_file says why
         result = reload_file(path, opts, frames=frames, state=state, allow=_may_reload)
         if result.ok:
-            if source_kind(result.reloadedPath) == "library":
+            if result.reloadedPath is not None and source_kind(result.reloadedPath) == "library":
                 warn(result, library_reload_warning())
             warn_stale_imports(result, defined, sys.modules)
             session.old_lines.reloaded(path, before, result.line_map)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import sysconfig
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -93,7 +93,9 @@ class Source:
         return os.path.basename(self.path)
 
 
-def loaded_sources(*, include_library: bool = False, modules: dict | None = None) -> list[Source]:
+def loaded_sources(
+    *, include_library: bool = False, modules: Mapping[str, object] | None = None
+) -> list[Source]:
     """Python modules with a source file on disk, the program's own first."""
     result: dict[str, Source] = {}
     for name, mod in list((modules if modules is not None else sys.modules).items()):

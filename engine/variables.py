@@ -187,10 +187,7 @@ class VariableStore:
         d = getattr(obj, "__dict__", None)
         if isinstance(d, Mapping):
             names.extend(k for k in d if isinstance(k, str))
-        seen: set[str] = set()
-        ordered = [
-            n for n in names if not (n in seen or seen.add(n)) and n not in ("__dict__", "__weakref__")
-        ]
+        ordered = [n for n in dict.fromkeys(names) if n not in ("__dict__", "__weakref__")]
         for name in ordered[start : start + count]:
             try:
                 value = getattr(obj, name)

@@ -14,12 +14,14 @@ from __future__ import annotations
 import _json
 import json.decoder
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 _make_encoder = _json.make_encoder
 _encode_str = _json.encode_basestring  # ensure_ascii=False: the body is sent as UTF-8
-_scan_once = _json.make_scanner(json.decoder.JSONDecoder())
-_ws_end = re.compile(r"[ \t\n\r]*").match
+_scan_once = _json.make_scanner(json.decoder.JSONDecoder())  # type: ignore[arg-type]  # typeshed: wants a make_scanner; it reads a decoder
+# `[ \t\n\r]*` matches everywhere (perhaps empty), so the match is never None
+_ws_end = cast("Callable[[str, int], re.Match[str]]", re.compile(r"[ \t\n\r]*").match)
 _str = str
 _isinstance = isinstance
 

@@ -21,6 +21,7 @@ one client slot).
 from __future__ import annotations
 
 import argparse
+import functools
 import ipaddress
 import os
 import queue
@@ -227,14 +228,14 @@ def serve_tcp(
                             _sendall(conn, data)
 
                     serve(
-                        lambda conn=conn: _recv(conn, 65536),
+                        functools.partial(_recv, conn, 65536),
                         send,
                         socket_readable(conn),
                         runner,
                         token=token,
                         frame_timeout=frame_timeout,
                         on_client_gone=gone,  # a client from now on waits for the session's end: not turned away
-                        hang_up=lambda conn=conn: _shut(conn),
+                        hang_up=functools.partial(_shut, conn),
                     )
                     try:
                         conn.shutdown(socket.SHUT_RDWR)

@@ -99,9 +99,10 @@ def _where(memory: FrameMemory, via: Via) -> _Position:
             raise Refused("it is not stopped at a breakpoint hook")
         ins = instrs[after[1].offset]
     else:
-        ins = instrs.get(at)
-        if ins is None:
+        found = instrs.get(at)
+        if found is None:
             raise Refused("it is not stopped at the start of an instruction")
+        ins = found
     if ins.depth != depth:
         raise Refused(
             f"it is stopped in the middle of an expression on line {ins.line} "

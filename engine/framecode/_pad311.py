@@ -58,7 +58,8 @@ def with_pad(code: CodeType, target: int) -> CodeType:
         skip,
     ]
     bc[k:k] = pad
-    return bc.to_code()
+    padded: CodeType = bc.to_code()
+    return padded
 
 
 def find(code: CodeType) -> Pad:

@@ -52,12 +52,14 @@ def shape_of(source: str) -> Shape:
         for stmt in body:
             shape.blocks.setdefault(stmt.lineno, chain)
             kind = _HOLDING.get(type(stmt))
-            if kind is not None:
+            if kind is not None and isinstance(stmt, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
                 shape.headers[stmt.lineno] = (kind, _header(stmt))
                 inner = (*chain, (kind, _header(stmt)))
                 visit(stmt.body, inner)
-                visit(getattr(stmt, "orelse", []), chain)  # a loop's else runs after the iterator is gone
-            elif isinstance(stmt, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+                visit(
+                    stmt.orelse if isinstance(stmt, (ast.For, ast.AsyncFor)) else [], chain
+                )  # a loop's else runs after the iterator is gone
+            elif isinstance(stmt, (ast.Try, ast.TryStar)):
                 visit(stmt.body, chain)
                 for handler in stmt.handlers:
                     visit(handler.body, (*chain, ("except", _header(handler))))

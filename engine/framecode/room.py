@@ -27,7 +27,7 @@ def with_room(code: CodeType) -> CodeType:
     consts = tuple(with_room(c) if isinstance(c, CodeType) else c for c in code.co_consts)
     roomy = code.replace(co_stacksize=code.co_stacksize + ROOM, co_consts=consts)
     key = id(roomy)
-    _marked[key] = weakref.ref(roomy, lambda _ref, key=key: _marked.pop(key, None))
+    _marked[key] = weakref.ref(roomy, _forget(key))
     return roomy
 
 
@@ -48,12 +48,21 @@ def _get_code(self: importlib.machinery.SourceFileLoader, fullname: str) -> Code
     return code
 
 
+def _forget(key: int) -> Callable[[weakref.ref[CodeType]], None]:
+    """The weakref callback that drops ``key``'s mark once its code object is gone."""
+
+    def forget(_ref: weakref.ref[CodeType]) -> None:
+        _marked.pop(key, None)
+
+    return forget
+
+
 def install(wanted: Callable[[str], bool]) -> None:
     """Give room to modules imported from now on whose file ``wanted`` accepts (the program's own)."""
     global _wanted
     with _lock:
         _wanted = wanted
-        importlib.machinery.SourceFileLoader.get_code = _get_code  # type: ignore[method-assign]
+        importlib.machinery.SourceFileLoader.get_code = _get_code  # type: ignore[method-assign,assignment]
 
 
 def uninstall() -> None:

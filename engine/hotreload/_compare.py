@@ -93,7 +93,7 @@ def qualname_counts(body: list[ast.stmt]) -> Counter[str]:
             for n in node.body:
                 visit(n, prefix + node.name + ".")
         elif type(node) in _COMPREHENSIONS:
-            name = _COMPREHENSIONS[type(node)]  # type: ignore[index]
+            name = _COMPREHENSIONS[type(node)]
             counts[prefix + name] += 1
             inner = prefix + name + "."  # the compiler adds no "<locals>" under a comprehension
             for field in ("elt", "key", "value"):

@@ -8,6 +8,7 @@ import difflib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from types import CodeType
 from typing import Literal
 
 Kind = Literal["def", "class", "stmt", "main"]
@@ -15,7 +16,7 @@ _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
-def _dump(node: ast.AST | list) -> str:
+def _dump(node: ast.AST | list[ast.AST]) -> str:
     if isinstance(node, list):
         return "[" + ", ".join(_dump(n) for n in node) + "]"
     return ast.dump(node, annotate_fields=False, include_attributes=False)
@@ -346,7 +347,7 @@ def _unique_anchors(
     return chain
 
 
-def iter_codes(code) -> Iterator:
+def iter_codes(code: CodeType) -> Iterator[CodeType]:
     yield code
     for const in code.co_consts:
         if hasattr(const, "co_code"):

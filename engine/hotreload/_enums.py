@@ -76,7 +76,7 @@ def _pair_members(p: Patcher, old: type[enum.Enum], new: type[enum.Enum], qual: 
             if not plain:
                 p.warn(
                     f"{qual}.{name}: its value changed {before!r} -> {after!r}; a member of {qual} is its "
-                    f"{old._member_type_.__name__} value, which cannot change in place, so {qual}.{name} is a "
+                    f"{getattr(old, '_member_type_', object).__name__} value, which cannot change in place, so {qual}.{name} is a "
                     "new member: references held before the reload keep the old member and its old value"
                 )
                 kept[id(member)] = _adopt(p, old, member)
@@ -110,7 +110,7 @@ def _equal(a: Any, b: Any) -> bool:
         return False
 
 
-def _same_table(a: Any, b: dict) -> bool:
+def _same_table(a: Any, b: dict[Any, Any]) -> bool:
     """The same keys in the same order, each to the very same member."""
     return isinstance(a, dict) and list(a) == list(b) and all(a[k] is v for k, v in b.items())
 
@@ -130,7 +130,7 @@ def _set_tables(p: Patcher, old: type[enum.Enum], new: type[enum.Enum], kept: di
                 and not value & ~mask
             ):
                 value_map[value] = m
-    tables = {"_member_map_": member_map, "_value2member_map_": value_map}
+    tables: dict[str, Any] = {"_member_map_": member_map, "_value2member_map_": value_map}
     for name in _DERIVED + (_FLAG_MASKS if issubclass(old, enum.Flag) else ()):
         if name in vars(new):
             value = vars(new)[name]

@@ -17,6 +17,7 @@ import threading
 import weakref
 from collections.abc import Iterable
 from types import FunctionType
+from typing import Any
 
 from ._sources import realpath
 
@@ -62,7 +63,7 @@ class CodeIndex:
             self._files.pop(real, None)
             self._walk(real, gc.get_objects())
 
-    def add_namespace(self, real: str, ns: dict) -> None:
+    def add_namespace(self, real: str, ns: dict[str, Any]) -> None:
         """Index every function reachable from a module namespace: functions, wrappers, class members."""
         with self._lock:
             table = self._files.setdefault(real, {})

@@ -12,7 +12,7 @@ FUNCTION_ATTRS = ("__code__", "__defaults__", "__kwdefaults__", "__annotations__
 
 class Journal:
     def __init__(self) -> None:
-        self._undo: list[Callable[[], None]] = []
+        self._undo: list[Callable[[], object]] = []
 
     def __len__(self) -> int:
         return len(self._undo)
@@ -67,7 +67,7 @@ class Journal:
 
         self._undo.append(undo)
 
-    def set_item(self, d: dict, key: Any, value: Any) -> None:
+    def set_item(self, d: dict[Any, Any], key: Any, value: Any) -> None:
         before = d.get(key, _MISSING)
 
         def undo() -> None:
@@ -79,7 +79,7 @@ class Journal:
         self._undo.append(undo)
         d[key] = value
 
-    def on_undo(self, fn: Callable[[], None]) -> None:
+    def on_undo(self, fn: Callable[[], object]) -> None:
         self._undo.append(fn)
 
     def rollback(self) -> list[str]:

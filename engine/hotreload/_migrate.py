@@ -59,7 +59,8 @@ def _move_subclasses(patcher: Patcher, new_of: dict[int, type]) -> None:
     olds = [old for old, _ in patcher.rebuilds]
     new_ids = {id(new) for _, new in patcher.rebuilds}
     for old in olds:
-        for sub in old.__subclasses__():
+        subs: list[type] = old.__subclasses__()
+        for sub in subs:
             if id(sub) in new_ids or sub in olds:
                 continue
             try:

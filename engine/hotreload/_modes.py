@@ -244,7 +244,7 @@ class DiffMode(Mode):
         scratch: dict[str, Any] = {}  # the new enum is only the new state of the live one
         exec(self.compile_nodes([it.node]), ns, scratch)
         new = scratch[name]
-        grafted = patch_enum(self.patcher, live, new, name)  # type: ignore[arg-type]
+        grafted = patch_enum(self.patcher, live, new, name)
         if grafted is None:
             ns[name] = new
             return False
@@ -348,7 +348,8 @@ class ModuleMode(Mode):
             old_it is None
             and tuple(b.__qualname__ for b in old.__bases__) != tuple(b.__qualname__ for b in new.__bases__)
         )
-        body, kept = dict(vars(new)), {}  # kept: id(member of the new enum) -> the live member
+        body = dict(vars(new))
+        kept: dict[int, Any] = {}  # id(member of the new enum) -> the live member
         if is_enum(old) and (rebuild or old_it is None):
             grafted = patch_enum(p, old, new, name)  # the new enum is only the new state of the live one
             rebuild = grafted is None

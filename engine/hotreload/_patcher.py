@@ -346,7 +346,7 @@ class Patcher:
         same_header = old_val.__bases__ == new_val.__bases__ and type(old_val) is type(new_val)
         inner: dict[str, Any] | None = None
         if is_enum(old_val) and same_header:
-            grafted = patch_enum(self, old_val, new_val, qual)  # type: ignore[arg-type]
+            grafted = patch_enum(self, old_val, new_val, qual)
             inner = grafted[1] if grafted is not None else None
         elif same_header and not hasattr(old_val, "__dataclass_fields__"):
             inner = {k: v for k, v in vars(new_val).items()}
@@ -382,7 +382,7 @@ def _changed_attrs(old: FunctionType, new: FunctionType) -> dict[str, Any]:
 def fix_class_cells(body: dict[str, Any], cls: type) -> None:
     """Functions built for ``cls`` from a throwaway body/class must see ``cls`` as ``__class__``."""
     for value in body.values():
-        funcs = []
+        funcs: list[Any] = []
         if type(value) is FunctionType:
             funcs.append(value)
         elif isinstance(value, (classmethod, staticmethod)):

@@ -53,10 +53,10 @@ def warn_stale_imports(
         if id(ns) in skip:
             continue
         for attr, value in list(ns.items()):
-            qualname = gone.get(id(value))
-            if qualname is not None:
+            gone_name = gone.get(id(value))
+            if gone_name is not None:
                 warn(
                     result,
-                    f"{mod_name}.{attr} still refers to {qualname}, which this reload removed: {mod_name} keeps "
+                    f"{mod_name}.{attr} still refers to {gone_name}, which this reload removed: {mod_name} keeps "
                     "calling the old code until it is reloaded too (or the program restarts)",
                 )

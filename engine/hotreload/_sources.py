@@ -16,8 +16,9 @@ import stat
 import sys
 import threading
 import weakref
-from collections.abc import Iterator
-from types import CodeType
+from collections.abc import Callable, Iterator
+from types import CodeType, FrameType
+from typing import Any
 
 from ..sources import canonical, is_user_file
 
@@ -60,7 +61,7 @@ def _remember_file(filename: str) -> None:
         _sources[real] = text
 
 
-def _audit(event: str, args: tuple) -> None:
+def _audit(event: str, args: tuple[Any, ...]) -> None:
     if event != "exec" or not _tracking or getattr(_in_hook, "busy", False):
         return
     try:
@@ -139,11 +140,20 @@ def forget_source(real: str) -> None:
 _old_code: dict[int, tuple[weakref.ref[CodeType], str]] = {}
 
 
-def _walk_codes(code: CodeType):
+def _walk_codes(code: CodeType) -> Iterator[CodeType]:
     yield code
     for const in code.co_consts:
         if type(const) is CodeType:
             yield from _walk_codes(const)
+
+
+def _forget(key: int) -> Callable[[weakref.ref[CodeType]], None]:
+    """The weakref callback that drops ``key``'s entry once its code object is gone."""
+
+    def forget(_ref: weakref.ref[CodeType]) -> None:
+        _old_code.pop(key, None)
+
+    return forget
 
 
 def mark_old(code: CodeType, source: str | None) -> list[CodeType]:
@@ -157,7 +167,7 @@ def mark_old(code: CodeType, source: str | None) -> list[CodeType]:
             if key in _old_code and _old_code[key][0]() is c:
                 continue
             try:
-                ref = weakref.ref(c, lambda _r, key=key: _old_code.pop(key, None))
+                ref = weakref.ref(c, _forget(key))
             except TypeError:
                 continue
             _old_code[key] = (ref, source if source is not None else "")
@@ -174,7 +184,7 @@ def unmark_old(codes: list[CodeType]) -> None:
                 del _old_code[id(c)]
 
 
-def running_old_code(frame) -> bool:
+def running_old_code(frame: FrameType) -> bool:
     """True when ``frame`` executes a code object that a reload has since replaced."""
     entry = _old_code.get(id(frame.f_code))
     return entry is not None and entry[0]() is frame.f_code

@@ -67,7 +67,7 @@ class Transaction:
         self.result = result
         self.journal = Journal()
         self.undo = InPlaceUndo(self.journal)  # first in the journal: undone last, after the patches
-        self.snapshots: list[tuple[dict, dict]] = []
+        self.snapshots: list[tuple[dict[str, Any], dict[str, Any]]] = []
         self.patcher = Patcher(edit, Compare(edit), self.journal, result)
         self.diff_mode = DiffMode(edit, self.patcher)
         self.module_mode = ModuleMode(edit, self.patcher)

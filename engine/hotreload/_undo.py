@@ -309,7 +309,7 @@ class _Touched:
     def resolve(self, node: ast.expr) -> tuple[Any, bool]:
         """The object ``node`` names before the reload, as far as it can be followed without running code:
         (the object, True) or (the last object reached, False); (_MISSING, False) for an unknown name."""
-        path: list[ast.expr] = []
+        path: list[ast.Attribute | ast.Subscript] = []
         while isinstance(node, (ast.Attribute, ast.Subscript)):
             path.append(node)
             node = node.value

@@ -24,9 +24,10 @@ def make_backend(core: TraceCore) -> Backend:
     try:
         from .bytecode import BytecodeBackend, supported
     except ImportError:  # the `bytecode` library is missing
-        supported = None
-    if supported is not None and supported():
-        return BytecodeBackend(core)
+        pass
+    else:
+        if supported():
+            return BytecodeBackend(core)
     # Without `bytecode`, or where other threads' tracing cannot be switched: a filtered settrace, at ~4x.
     from .settrace import SettraceBackend
 

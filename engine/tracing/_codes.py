@@ -234,7 +234,7 @@ def _prepare(code: CodeType) -> CodeType:
 class _PreparingSourceFileLoader(importlib.machinery.SourceFileLoader):
     """A SourceFileLoader whose code goes through `prepare` before the module runs (not into the .pyc)."""
 
-    def get_code(self, fullname: str) -> CodeType | None:  # type: ignore[override]
+    def get_code(self, fullname: str) -> CodeType | None:
         code = super().get_code(fullname)
         return _prepare(code) if code is not None else code
 

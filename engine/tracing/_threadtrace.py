@@ -94,7 +94,7 @@ class ThreadTracer:
             self.available = False
 
     def _tstate(self, ident: int) -> int:
-        ts = self._head(self._interp)
+        ts: int | None = self._head(self._interp)
         while ts:
             if _ThreadState311.from_address(ts).thread_id == ident:
                 return ts

@@ -49,7 +49,7 @@ class Breakpoints:
         return Reply({"breakpoints": [b.to_dict() for b in result]})
 
     def on_setFunctionBreakpoints(self, args: dict[str, Any]) -> Reply:
-        entries = []
+        entries: list[str | tuple[str, str | None, str | None]] = []
         for i, bp in enumerate(arg(args, "breakpoints", list)):
             if not isinstance(bp, dict) or not isinstance(bp.get("name"), str):
                 raise RequestError(f"breakpoints[{i}] needs a 'name' (a string)")
@@ -62,11 +62,13 @@ class Breakpoints:
     def on_setExceptionBreakpoints(self, args: dict[str, Any]) -> Reply:
         filters = opt(args, "filters", list, [])
         options = opt(args, "filterOptions", list, [])
-        wanted = [f for f in filters if isinstance(f, str)]
+        wanted: list[str | None] = [
+            f for f in filters if isinstance(f, str)
+        ]  # None: an option without filterId
         wanted += [o.get("filterId") for o in options if isinstance(o, dict)]
         known = {f["filter"] for f in EXCEPTION_FILTERS}
         unknown = [f for f in wanted if f not in known]
-        self.session.set_exception_breakpoints({f for f in wanted if f in known})
+        self.session.set_exception_breakpoints({f for f in wanted if f is not None and f in known})
         result = []
         for f in wanted:
             entry: dict[str, Any] = {"verified": f in known}
