@@ -20,12 +20,16 @@ pytestmark = pytest.mark.slow
 
 
 def dead_unnoticed(pid: int) -> None:
-    """Kill ``pid`` and wait, blocking this thread (so the agent's loop notices nothing), until it is a zombie."""
+    """Kill ``pid`` and wait, blocking this thread (so the agent's loop notices nothing), until it is a zombie or
+    gone (3.11's child watcher reaps it from a thread of its own)."""
     os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            stat = fh.read()
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                stat = fh.read()
+        except FileNotFoundError:
+            return
         if stat[stat.rfind(b")") + 2 :][:1] == b"Z":
             return
         time.sleep(0.001)
