@@ -61,7 +61,7 @@ class Driver:
             raise failure[0]
 
     def saves(self, debounce_ms: int | None = None) -> Saves:
-        """Saves in this folder reload, as in the front ends (stop its `coordinator` at the end)."""
+        """Saves in this folder reload, as in the front ends (`with driver.saves() as saves:` stops the watcher)."""
         return Saves(self, debounce_ms)
 
     def launch(self, program: Path, *args: str, **kw: object) -> None:
@@ -151,8 +151,22 @@ class Saves:
         )
         wait_until(lambda: self.coordinator.watching, timeout, "the watcher never started")
 
+    def __enter__(self) -> Saves:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.coordinator.stop()
+
     def next(self, timeout: float = 10.0) -> ReloadRecord:
         return self.records.get(timeout=timeout)
+
+    def until(self, outcome: str, timeout: float = 10.0) -> ReloadRecord:
+        """The next record with `outcome`; none of those before it applied anything."""
+        record = self.next(timeout)
+        while record.outcome != outcome:
+            assert record.outcome != "applied", record
+            record = self.next(timeout)
+        return record
 
     def drain(self) -> list[ReloadRecord]:
         out = []

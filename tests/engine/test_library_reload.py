@@ -4,12 +4,14 @@ refused with the reason; a reload that removes a function another module importe
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from dapper_tui.engine.sources import RELOAD_LIBRARIES_ENV, source_kind
+from dapper_tui.reload.record import ReloadRecord
 from helpers import edit
 from installed_packages import installed_util
 
@@ -93,16 +95,22 @@ def test_removing_a_function_another_module_imported_by_name_warns(driver):
     assert driver.output().splitlines() == ["4"]  # b.helper is the old function: 1 + the new other()
 
 
-def test_save_of_a_library_file_without_the_opt_in_is_not_reloaded_and_says_why(driver, lib, monkeypatch):
-    monkeypatch.delenv(RELOAD_LIBRARIES_ENV, raising=False)
-    name, util = lib
+@contextlib.contextmanager
+def _saved_while_stopped(driver, name: str, util: Path) -> Iterator[ReloadRecord]:
+    """Stopped in the library with its folder watched, util.py saved with an edit: the save's record (the
+    watcher stops at the end)."""
     _write_program(driver, name)  # before the watcher starts: its creation is no save to reload
-    saves = driver.saves(debounce_ms=20)
-    try:
+    with driver.saves(debounce_ms=20) as saves:
         _stop_in_library(driver, name, util)
         saves.watching(util.parent)
         edit(util, 'return big + "?"', 'return big + "!"')
-        record = saves.next()
+        yield saves.next()
+
+
+def test_save_of_a_library_file_without_the_opt_in_is_not_reloaded_and_says_why(driver, lib, monkeypatch):
+    monkeypatch.delenv(RELOAD_LIBRARIES_ENV, raising=False)
+    name, util = lib
+    with _saved_while_stopped(driver, name, util) as record:
         assert (record.outcome, record.path, record.module) == ("skipped", str(util), f"{name}.util")
         assert record.message.startswith(
             "library module: saved, not reloaded; saves of library files are not"
@@ -111,20 +119,12 @@ def test_save_of_a_library_file_without_the_opt_in_is_not_reloaded_and_says_why(
         assert record.hint
         assert driver.finish(clear=util).exit_code == 0
         assert driver.output().splitlines() == ["A?", "B?"]  # the old code ran on
-    finally:
-        saves.coordinator.stop()
 
 
 def test_save_of_a_library_file_with_the_opt_in_reloads_it(driver, lib, monkeypatch):
     monkeypatch.setenv(RELOAD_LIBRARIES_ENV, "1")
     name, util = lib
-    _write_program(driver, name)  # before the watcher starts: its creation is no save to reload
-    saves = driver.saves(debounce_ms=20)
-    try:
-        _stop_in_library(driver, name, util)
-        saves.watching(util.parent)
-        edit(util, 'return big + "?"', 'return big + "!"')
-        record = saves.next()
+    with _saved_while_stopped(driver, name, util) as record:
         assert (record.outcome, record.path) == ("applied", str(util)), record
         assert record.changed == ["louder"]
         assert "library module: reloaded; saves of library files reload them (--reload-libraries)" in (
@@ -132,5 +132,3 @@ def test_save_of_a_library_file_with_the_opt_in_reloads_it(driver, lib, monkeypa
         )
         assert driver.finish(clear=util).exit_code == 0
         assert driver.output().splitlines() in (["A?", "B!"], ["A!", "B!"])
-    finally:
-        saves.coordinator.stop()

@@ -54,9 +54,8 @@ def _wait_version(driver, v: int, what: Callable[[], object]) -> None:
 def test_truncate_then_write_saves_keep_module_state(driver):
     count = int(os.environ.get("DAPPER_NONATOMIC_SAVES", len(GAPS)))
     state = _stop_with_state(driver)
-    saves = driver.saves()
     lost: list[tuple[int, float, tuple[str, str, str]]] = []
-    try:
+    with driver.saves() as saves:
         assert _kept(driver) == ("41", "['kept']", "'changed'")
         for i in range(1, count + 1):
             gap = GAPS[(i - 1) % len(GAPS)]
@@ -74,8 +73,6 @@ def test_truncate_then_write_saves_keep_module_state(driver):
         refused = [r for r in records if r.outcome == "skipped" and "the file is empty" in r.message]
         assert all("press R to apply it" in r.message for r in refused)
         print(f"\n{len(lost)} of {count} non-atomic saves lost state; {len(refused)} empty reads refused")
-    finally:
-        saves.coordinator.stop()
     driver.session.continue_()
     assert driver.finish().exit_code == 0
     assert driver.output().splitlines() == [f"41 {count}"]
@@ -83,28 +80,21 @@ def test_truncate_then_write_saves_keep_module_state(driver):
 
 def test_an_empty_save_is_refused_with_the_reason_and_an_explicit_reload_applies_it(driver):
     state = _stop_with_state(driver)
-    saves = driver.saves()
-    try:
+    with driver.saves() as saves:
         state.write_text("")
-        record = saves.records.get(timeout=10)
-        while record.outcome != "skipped":  # nothing else may be applied meanwhile
-            assert record.outcome not in ("applied",), record
-            record = saves.records.get(timeout=10)
+        record = saves.until("skipped")  # nothing else may be applied meanwhile
         assert record.message == "the file is empty: not reloaded from a save; press R to apply it"
         assert _kept(driver) == ("41", "['kept']", "'changed'")
         result = driver.session.reload(str(state))  # what R, `reload` and dapper/hotReload do
         assert result.ok, result.error
         assert "version" in result.removed
-    finally:
-        saves.coordinator.stop()
 
 
 def test_a_save_that_removes_most_of_the_state_is_refused_but_a_small_edit_applies(driver):
     state = _stop_with_state(driver)
-    saves = driver.saves()
-    try:
+    with driver.saves() as saves:
         state.write_text("def version():\n    return 5\n")  # COUNTER, ITEMS and NAME gone
-        record = saves.records.get(timeout=10)
+        record = saves.next()
         assert record.outcome == "skipped", record
         assert record.message.startswith("the save removes 3 of the 3 names that hold state"), record.message
         assert "COUNTER" in record.message
@@ -113,25 +103,17 @@ def test_a_save_that_removes_most_of_the_state_is_refused_but_a_small_edit_appli
         state.write_text(STATE.format(v=6).replace('NAME = "initial"\n', ""))  # one of three: applies
         _wait_version(driver, 6, saves.drain)
         assert driver.value("state.COUNTER") == "41"
-    finally:
-        saves.coordinator.stop()
 
 
 def test_a_fifo_saved_in_place_of_a_module_is_refused_without_blocking_the_watcher(driver):
     state = _stop_with_state(driver)
-    saves = driver.saves()
-    try:
+    with driver.saves() as saves:
         state.unlink()
         os.mkfifo(state)
-        record = saves.records.get(timeout=10)
-        while record.outcome != "failed":
-            assert record.outcome != "applied", record
-            record = saves.records.get(timeout=10)
+        record = saves.until("failed")
         assert record.message.startswith("state.py is a FIFO (named pipe), not a regular file"), record
         assert _kept(driver) == ("41", "['kept']", "'changed'")
         state.unlink()
         state.write_text(STATE.format(v=7))  # the watcher still answers
         _wait_version(driver, 7, saves.drain)
         assert _kept(driver) == ("41", "['kept']", "'changed'")
-    finally:
-        saves.coordinator.stop()
