@@ -219,8 +219,7 @@ def test_plain_env_on_a_terminal_gives_the_line_console(prog: Path) -> None:
                 raise AssertionError(f"{marker!r} never came: {seen!r}") from None
 
     try:
-        read_until(b"(dapper)")
-        assert b"prog.py:8 in main()" in seen
+        read_until(b"prog.py:8 in main()")  # on a terminal the prompt may come first, the stop above it
         os.write(master, b"c\n")
         read_until(b"done")
         assert b"after stop 42" in seen
