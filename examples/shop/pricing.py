@@ -1,11 +1,12 @@
-"""Prices and discounts. Edit `discount` while stopped, save, and continue: the running program uses it."""
+"""Prices and discounts. Edit `discount` while stopped (say, 0.10 -> 0.50), save, and continue: the running
+program uses it, and grace and linus pay less."""
 
 TAX_RATE = 0.2
 
 
 def discount(total: float) -> float:
-    """Ten percent off orders above 50."""
-    if total > 50:
+    """Ten percent off orders above 40 (grace and linus get it; ada does not)."""
+    if total > 40:
         return total * 0.10
     return 0.0
 
