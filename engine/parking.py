@@ -220,6 +220,8 @@ def describe_stop(reason: str, bp: Breakpoint | None, text: str, old_line: int |
         return f"Exception: {text}"
     if bp is not None and bp.function:
         return f"Function breakpoint {bp.function}"
+    if bp is not None and bp.temporary:  # run to line (`t`): no breakpoint the user set
+        return f"Ran to line {bp.line} ({os.path.basename(bp.path or '')})"
     if bp is not None:
         return f"Breakpoint at {os.path.basename(bp.path or '')}:{bp.line}"
     return {"step": "Step", "pause": "Paused", "entry": "Entry", "breakpoint()": "breakpoint() call"}.get(

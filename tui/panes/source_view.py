@@ -1,8 +1,9 @@
 """The source view: one file, syntax highlighted, with the current line, breakpoint markers and a cursor.
 
 Lines are rendered on demand (Textual's line API), so a 10,000-line file costs only what is on screen. A click
-in the gutter toggles a breakpoint; Ctrl+F10 (VS Code) or `t` (pudb) runs to the cursor line. Enter does not:
-it is the key that opened the file (from Loaded sources, say), and a second press would run the program on.
+in the gutter toggles a breakpoint; Ctrl+F10 (VS Code) or `t` (pudb) runs to the cursor line, and so does Enter
+once the user has moved the cursor (arrows, page keys, a click, go to line, a search): Enter is also the key that
+opened the file (from Loaded sources, say), and a second press, or a key repeat, must not run the program on.
 
 The execution line (the selected frame's) and the cursor line have backgrounds of their own, from the theme
 ($warning and $primary), and every syntax colour on them is kept at a WCAG contrast of at least 4.5:1 with that
@@ -89,6 +90,7 @@ class SourceView(ScrollView, can_focus=True):
         Binding("home", "cursor_to(1)", show=False),
         Binding("end", "cursor_to(-1)", show=False),
         Binding("ctrl+f10,t", "run_to_cursor", "Run to line", show=False),
+        Binding("enter", "enter_run_to_cursor", "Run to line", show=False),
         Binding("slash", "search", "Search", show=False),
         Binding("n", "next_match(1)", "Next match", show=False),
         Binding("N", "next_match(-1)", "Previous match", show=False),
@@ -144,6 +146,8 @@ class SourceView(ScrollView, can_focus=True):
         self.search: str | None = None  # the text searched for, while a search is on
         self.matches: list[tuple[int, int]] = []  # (line, column) of each match
         self._note = ""
+        # The user moved the cursor since the view took the focus or the program stopped: Enter runs to it.
+        self._cursor_moved = False
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -191,6 +195,7 @@ class SourceView(ScrollView, can_focus=True):
         self.current_line = current_line
         if current_line:
             self.cursor_line = current_line
+            self._cursor_moved = False
         self.cursor_line = max(1, min(self.cursor_line, max(1, len(self.lines))))
         width = max((len(line) for line in self.lines), default=0) + self._gutter_width + 1
         self.virtual_size = Size(width, len(self.lines))
@@ -343,9 +348,11 @@ class SourceView(ScrollView, can_focus=True):
             self.post_message(self.GutterClicked(self.path, line))
         else:
             self.cursor_line = line
+            self._cursor_moved = True
             self.refresh()
 
     def on_focus(self) -> None:
+        self._cursor_moved = False
         self.refresh()
 
     def on_blur(self) -> None:
@@ -362,6 +369,7 @@ class SourceView(ScrollView, can_focus=True):
 
     def _move_to(self, line: int) -> None:
         self.cursor_line = max(1, min(line, max(1, len(self.lines))))
+        self._cursor_moved = True
         top = self.scroll_offset.y
         height = self._view_height
         if self.cursor_line - 1 < top:
@@ -373,6 +381,13 @@ class SourceView(ScrollView, can_focus=True):
     def action_run_to_cursor(self) -> None:
         if self.path and not self.old_code:
             self.post_message(self.RunToLine(self.path, self.cursor_line))
+
+    def action_enter_run_to_cursor(self) -> None:
+        """Enter: run to the cursor line, once the user has moved the cursor there (not the Enter that
+        opened the file, nor its repeats)."""
+        if not self._cursor_moved:
+            return
+        self.action_run_to_cursor()
 
     def action_jump(self) -> None:
         if self.path and not self.old_code:
@@ -455,4 +470,5 @@ class SourceView(ScrollView, can_focus=True):
 
     def _move_to_center(self, line: int) -> None:
         self.go_to_line(line)
+        self._cursor_moved = True
         self.refresh()
