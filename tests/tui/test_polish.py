@@ -32,3 +32,65 @@ async def test_enter_runs_to_the_cursor_line_and_the_status_says_so(tmp_path: Pa
         assert f"Ran to line {target}" in app.main.state_text
         assert "Breakpoint" not in app.main.state_text  # no breakpoint is there
         assert app.session.breakpoints.by_path[str(prog.resolve())].keys() == {stop}
+
+
+ITEMS = """
+item = 1  # stop
+items = [item, item]
+pad = 0
+print(item, items)
+pad = 1
+label = "a long line that goes far to the right of the source pane before it names the thing: " + str(item)
+print("end")
+"""
+
+
+async def test_search_n_and_N_visit_every_match_on_a_line_and_esc_scrolls_back(tmp_path: Path) -> None:
+    prog = write(tmp_path, "prog.py", ITEMS)
+    stop = line_of(prog, "# stop")
+    app = make_app(prog, {prog: [stop]})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_stopped(pilot, stop)
+        source = app.main.source
+        source.focus()
+        await pilot.press("slash")
+        await pilot.press(*"item", "enter")
+        await pilot.pause()
+        expected = [
+            (n, col)
+            for n, text in enumerate(prog.read_text().splitlines(), 1)
+            for col in _finds(text, "item")
+        ]
+        assert len(expected) == 7
+        seen = [_match_number(source)]
+        for _ in range(len(expected) - 1):
+            await pilot.press("n")
+            seen.append(_match_number(source))
+        assert seen == [1, 2, 3, 4, 5, 6, 7]  # each match once, in order, the three on line 2 too
+        assert source.cursor_line == expected[-1][0]
+        assert source.scroll_offset.x > 0  # the last one is far to the right
+        await pilot.press("n")
+        assert _match_number(source) == 1  # wrapped around
+        await pilot.press("N", "N")
+        assert _match_number(source) == 6
+        assert source.cursor_line == expected[5][0]
+        await pilot.press("n")
+        assert source.scroll_offset.x > 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert source.search is None
+        assert source.scroll_offset.x == 0  # the view is back at the start of its lines
+
+
+def _match_number(source) -> int:
+    """The "match K of N" the view's subtitle shows."""
+    words = str(source.border_subtitle).split()
+    return int(words[words.index("match") + 1])
+
+
+def _finds(text: str, needle: str) -> list[int]:
+    cols, at = [], text.find(needle)
+    while at >= 0:
+        cols.append(at)
+        at = text.find(needle, at + len(needle))
+    return cols

@@ -145,6 +145,7 @@ class SourceView(ScrollView, can_focus=True):
         self.border_title = "Source"
         self.search: str | None = None  # the text searched for, while a search is on
         self.matches: list[tuple[int, int]] = []  # (line, column) of each match
+        self._match_at: tuple[int, int] | None = None  # the match last gone to
         self._note = ""
         # The user moved the cursor since the view took the focus or the program stopped: Enter runs to it.
         self._cursor_moved = False
@@ -428,6 +429,7 @@ class SourceView(ScrollView, can_focus=True):
 
     def _go_to_match(self, match: tuple[int, int]) -> None:
         number = self.matches.index(match) + 1
+        self._match_at = match
         self.border_subtitle = f"/{self.search}  match {number} of {len(self.matches)}  (n / N, Esc ends)"
         self._move_to(match[0])
         width = self.scrollable_content_region.width - self._gutter_width
@@ -437,17 +439,23 @@ class SourceView(ScrollView, can_focus=True):
     def action_next_match(self, direction: int) -> None:
         if self.search is None or not self.matches:
             raise SkipAction()  # no search on: the key is the screen's (n steps over)
-        here = (self.cursor_line, -1 if direction > 0 else 1 << 30)
-        if direction > 0:
-            found = next((m for m in self.matches if m[0] > here[0]), self.matches[0])
+        # from the match last gone to (several can share a line), or from the cursor if it moved since
+        if self._match_at is not None and self._match_at[0] == self.cursor_line:
+            here = self._match_at
         else:
-            found = next((m for m in reversed(self.matches) if m[0] < here[0]), self.matches[-1])
+            here = (self.cursor_line, -1 if direction > 0 else 1 << 30)
+        if direction > 0:
+            found = next((m for m in self.matches if m > here), self.matches[0])
+        else:
+            found = next((m for m in reversed(self.matches) if m < here), self.matches[-1])
         self._go_to_match(found)
 
     def end_search(self) -> None:
         self.search = None
         self.matches = []
+        self._match_at = None
         self.border_subtitle = self._note
+        self.scroll_to(x=0, animate=False)  # a match far to the right scrolled the view sideways
         self.refresh()
 
     def action_end_search(self) -> None:
