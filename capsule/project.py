@@ -341,12 +341,15 @@ class AgentProject:
         if parts[0] == "src":
             if len(parts) == 2 and parts[1] in IDENTITY_FILES:
                 return Row.IDENTITY
+            # an editor's temp file (`sed -i` writes `sedXXXXXX` beside the file and renames it over it) is
+            # not a tool, a prompt or a script: only files with a suffix count, and only `.py` files as tools
+            suffix = rel.suffix
             if len(parts) >= 2 and parts[1] == "tools":
-                return Row.TOOLS
+                return Row.TOOLS if suffix == ".py" else None
             if len(parts) >= 2 and parts[1] == "prompts":
-                return Row.PROMPTS
+                return Row.PROMPTS if suffix else None
             if len(parts) >= 2 and parts[1] == "scripts":
-                return Row.SCRIPTS
+                return Row.SCRIPTS if suffix else None
             return Row.RESTART  # other module wiring under src/
         if len(parts) == 1 and Path(parts[0]).suffix in {
             ".py",

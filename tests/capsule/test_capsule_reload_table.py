@@ -209,3 +209,20 @@ async def test_same_size_save_in_the_same_second_is_not_served_from_stale_byteco
         os.utime(tool, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size, same mtime
         await rec.reload("applied", rows=["tools"])
         assert (await final_text(rt, None, "/call which"))[0] == "which: BBBB"
+
+
+async def test_a_save_through_a_temp_file_and_rename_names_the_tool_file(tmp_path: Path) -> None:
+    """`sed -i` and many editors write a temp file beside the tool (no suffix) and rename it over the tool:
+    the reload is the tool file's, and the temp name never shows in the thread or the reload log."""
+    root = make_project(tmp_path / "agent")
+    tool = root / "src" / "tools" / "t.py"
+    async with AgentRuntime(root, warm_spare=False) as rt:
+        rec = Recorder(rt)
+        temp = tool.parent / "sedAb12Cd"
+        temp.write_text(tool.read_text().replace('VERSION = "v1"', 'VERSION = "v2"'))
+        os.replace(temp, tool)
+        record = await rec.reload("applied")
+        assert str(record["path"]).endswith("t.py")
+        await final_text(rt, None, "sync")
+        paths = [str(r.to_dict()["path"]) for r in rt.coordinator.log]
+        assert not [p for p in paths if "sedAb12Cd" in p]
