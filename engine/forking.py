@@ -182,9 +182,9 @@ def _hooks_off(session: DebugSession) -> None:
     from .framecode import room
 
     room.uninstall()
-    sources = sys.modules.get(f"{_PACKAGE}.hotreload._sources")
-    if sources is not None:
-        sources.track_sources(False)
+    track_sources = getattr(sys.modules.get(f"{_PACKAGE}.hotreload"), "track_sources", None)
+    if track_sources is not None:  # only if the session loaded it
+        track_sources(False)
 
 
 def _no_breakpoint(*args: Any, **kwargs: Any) -> None:
