@@ -76,6 +76,12 @@ class Terminal:
                     )
                 self._cv.wait(0.1)
 
+    def at_entry(self) -> Terminal:
+        """Wait for the stop on entry and its prompt; the terminal."""
+        self.expect(r"\[Entry\]")
+        self.prompt()
+        return self
+
     def prompt(self) -> None:
         self.expect(r"\(dapper\) ")
 

@@ -27,9 +27,7 @@ def _program(tmp_path: Path, name: str) -> None:
 def test_breakpoint_by_module_name_reload_and_save_of_a_library_file(terminal, tmp_path: Path, lib) -> None:
     name, util = lib
     _program(tmp_path, name)
-    t = terminal("prog.py")
-    t.expect(r"\[Entry\]")
-    t.prompt()
+    t = terminal("prog.py").at_entry()
     t.command(f"b {name}.nothere:2", rf"{name}\.nothere: no such file, and no loaded module of that name")
     t.command("n")
     t.send("n")  # the library is imported now
@@ -66,9 +64,7 @@ def test_breakpoint_by_module_name_reload_and_save_of_a_library_file(terminal, t
 def test_breakpoint_by_site_packages_path_set_before_the_import(terminal, tmp_path: Path, lib) -> None:
     name, util = lib
     _program(tmp_path, name)
-    t = terminal("prog.py")
-    t.expect(r"\[Entry\]")
-    t.prompt()
+    t = terminal("prog.py").at_entry()
     t.command(f"b {util}:2", rf"Breakpoint 1 at {re.escape(str(util))}:2")
     t.command("c", r"\[Breakpoint at util\.py:2\]")
     t.command("p word", r"'a'")
@@ -79,9 +75,7 @@ def test_breakpoint_by_site_packages_path_set_before_the_import(terminal, tmp_pa
 def test_with_reload_libraries_a_save_of_a_library_file_reloads_it(terminal, tmp_path: Path, lib) -> None:
     name, util = lib
     _program(tmp_path, name)
-    t = terminal("--reload-libraries", "prog.py")
-    t.expect(r"\[Entry\]")
-    t.prompt()
+    t = terminal("--reload-libraries", "prog.py").at_entry()
     t.command(f"b {util}:2", r"Breakpoint 1 at")
     t.command("c", r"\[Breakpoint at util\.py:2\]")
     util.write_text(util.read_text().replace('return big + "?"', 'return big + "!"'))

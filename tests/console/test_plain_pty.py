@@ -114,9 +114,7 @@ RELOADED = """
 def test_breakpoints_follow_a_reload_that_moves_them(terminal, tmp_path: Path) -> None:
     prog = tmp_path / "prog.py"
     prog.write_text(textwrap.dedent(RELOADED).lstrip())
-    t = terminal("prog.py")  # stop on entry is the default
-    t.expect(r"\[Entry\]")
-    t.prompt()
+    t = terminal("prog.py").at_entry()  # stop on entry is the default
     t.command("b 6", r"Breakpoint 1 at .*prog\.py:6")
     t.command("b 2", r"Breakpoint 2 at .*prog\.py:2")
     t.command("c", r"\[Breakpoint at prog\.py:2\]")
@@ -146,9 +144,7 @@ def test_breakpoints_follow_a_reload_that_moves_them(terminal, tmp_path: Path) -
 
 def test_colours_on_a_terminal(terminal, tmp_path: Path) -> None:
     _write(tmp_path)
-    t = terminal("prog.py")
-    t.expect(r"\[Entry\]")
-    t.prompt()
+    t = terminal("prog.py").at_entry()
     t.command("l", r"1 ->\s+import shapes")
     assert t.quit() == 0
     raw = t.raw.decode("utf-8", "replace")

@@ -42,9 +42,7 @@ def _write(tmp_path: Path) -> tuple[Path, Path]:
 def _stopped_in_area(terminal, tmp_path: Path) -> tuple[Terminal, Path]:
     """The program started, with a breakpoint in area() (shapes.py:2), stopped there; the terminal and shapes.py."""
     _prog, shapes = _write(tmp_path)
-    t = terminal("prog.py")
-    t.expect(r"\[Entry\]")
-    t.prompt()
+    t = terminal("prog.py").at_entry()
     t.command("b shapes.py:2", r"Breakpoint 1 at")
     t.command("c", r"\[Breakpoint at shapes\.py:2\]")
     return t, shapes
@@ -66,9 +64,7 @@ def _edit(path: Path, text: str) -> None:
 )
 def test_a_breakpoint_in_a_reloaded_function_keeps_firing(terminal, tmp_path: Path, command, stop, n) -> None:
     _prog, shapes = _write(tmp_path)
-    t = terminal("prog.py")
-    t.expect(r"\[Entry\]")
-    t.prompt()
+    t = terminal("prog.py").at_entry()
     t.command(command, r"Breakpoint 1 at")
     t.command("c", r"\[(Function b|B)reakpoint.*\]", r"-> k = n \* 10")
     _edit(shapes, SHAPES_EDITED)
@@ -114,9 +110,7 @@ WAITING = """
 def test_a_save_while_running_is_applied_at_the_next_stop(terminal, tmp_path: Path) -> None:
     _prog, shapes = _write(tmp_path)
     _edit(tmp_path / "prog.py", WAITING)
-    t = terminal("prog.py")
-    t.expect(r"\[Entry\]")
-    t.prompt()
+    t = terminal("prog.py").at_entry()
     t.command("b 9", r"Breakpoint 1 at .*prog\.py:9")
     t.send("c")
     t.expect(r"waiting for go\n")
@@ -134,9 +128,7 @@ def test_a_save_while_running_is_applied_at_the_next_stop(terminal, tmp_path: Pa
 
 def test_breakpoints_come_back_on_the_next_run(terminal, tmp_path: Path) -> None:
     _write(tmp_path)
-    first = terminal("prog.py")
-    first.expect(r"\[Entry\]")
-    first.prompt()
+    first = terminal("prog.py").at_entry()
     first.command("b shapes.py:2, n == 2", r"Breakpoint 1 at")
     first.command("b main", r"Breakpoint 2 at function main")
     assert first.quit() == 0
@@ -153,9 +145,7 @@ def test_breakpoints_come_back_on_the_next_run(terminal, tmp_path: Path) -> None
     second.command("cl", "deleted all breakpoints")
     assert second.quit() == 0
 
-    third = terminal("prog.py")
-    third.expect(r"\[Entry\]")
-    third.prompt()
+    third = terminal("prog.py").at_entry()
     third.send("c")
     third.expect(r"exited with code 0")
     assert third.quit() == 0
@@ -172,9 +162,7 @@ def test_a_breakpoint_moved_by_a_reload_comes_back_at_its_new_line(terminal, tmp
     ].values()
     assert saved == [{"line": 4}]
 
-    second = terminal("prog.py")
-    second.expect(r"\[Entry\]")
-    second.prompt()
+    second = terminal("prog.py").at_entry()
     second.command("c", r"\[Breakpoint at shapes\.py:4\]", r"-> k = n \* 10")
     assert second.quit() == 0
 
@@ -206,9 +194,7 @@ def test_an_old_code_frame_shows_the_line_it_really_runs(terminal, tmp_path: Pat
     loop.write_text(
         "def total(n):\n    acc = 0\n    for i in range(n):\n        acc += i  # body\n    return acc\n"
     )
-    t = terminal("prog.py")
-    t.expect(r"\[Entry\]")
-    t.prompt()
+    t = terminal("prog.py").at_entry()
     t.command("b loop.py:4", r"Breakpoint 1 at")
     t.command("c", r"\[Breakpoint at loop\.py:4\]")
     # two lines above and a changed loop header: the frame keeps its old code (line 4 of the old text)
