@@ -193,9 +193,9 @@ class MessageReader:
         return self._body(length)
 
     def _bad_length(self, header: bytes, value: bytes) -> FrameError:
-        """A Content-Length that is not a number, negative or over MAX_BODY: the body's end is unknown. It ends
-        where the next header starts, or where a whole JSON object ends and the sender pauses; it is reported
-        (and a request in it answered), never carried out."""
+        """A Content-Length that is not a number, negative or over MAX_BODY: the body's end is unknown. It
+        ends where the next header starts, or where a whole JSON object ends and the sender pauses; it is
+        reported (and a request in it answered), never carried out."""
         bad = f"bad Content-Length {value[:40]!r}"
         result = self._body(MAX_BODY)
         if isinstance(result, FrameError):
