@@ -39,6 +39,7 @@ import resource
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -274,6 +275,7 @@ def cpu_used() -> float:
 @pytest.mark.slow
 def test_kills_hangs_and_second_processes_lose_no_acknowledged_record_and_leave_no_process(
     tmp_path: Path,
+    record_property: Callable[[str, object], None],
 ) -> None:
     started = time.monotonic()
     cpu_before = cpu_used()
@@ -330,6 +332,9 @@ def test_kills_hangs_and_second_processes_lose_no_acknowledged_record_and_leave_
 
     report = json.dumps(asdict(figures), indent=1)
     print(f"\nagent chaos figures:\n{report}")
+    for name, value in asdict(figures).items():
+        if not isinstance(value, list):
+            record_property(name, value)  # the run's 'figures' summary (tests/conftest.py)
     assert figures.lost == 0, (
         f"acknowledged records lost: {[(e['seq'], e['type']) for e in lost][:10]}\n{report}"
     )
