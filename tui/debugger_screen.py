@@ -18,11 +18,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from .breakpoint_edit import BreakpointEditor
 from .engine_events import EngineEventView, Launched
 from .evaluation import Evaluation
+from .fitting_footer import FittingFooter
 from .keys import KEYS
 from .panes.breakpoints import BreakpointsPane
 from .panes.output import OutputPane
@@ -114,7 +115,7 @@ class DebuggerScreen(Screen[None]):
                 yield VariablesPane(id="variables")
                 yield WatchesPane(id="watches")
                 yield ReloadLogPane(id="reload-log", clock=self.dapp.reload_clock)
-        yield Footer(compact=True)
+        yield FittingFooter()
 
     @property
     def stack(self) -> StackPane:

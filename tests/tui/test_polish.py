@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tuihelpers import line_of, make_app, press_and_stop, wait_stopped, write
+import pytest
+from tuihelpers import line_of, make_app, press_and_stop, wait_stopped, wait_until, write
 
 PROGRAM = """
 total = 0  # stop
@@ -94,3 +95,30 @@ def _finds(text: str, needle: str) -> list[int]:
         cols.append(at)
         at = text.find(needle, at + len(needle))
     return cols
+
+
+def _screen_rows(app) -> list[str]:
+    """The text of each row of the screen as drawn."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_the_footer_shows_help_and_quit_at_80_and_100_columns(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    prog = write(tmp_path, "prog.py", PROGRAM)
+    stop = line_of(prog, "# stop")
+    app = make_app(prog, {prog: [stop]})
+    async with app.run_test(size=size) as pilot:
+        await wait_stopped(pilot, stop)
+        for pane in (app.main.source, app.main.stack, app.main.variables):  # the stack adds a key of its own
+            pane.focus()
+            await wait_until(
+                pilot, lambda: "? Help" in _screen_rows(app)[-1], what=f"Help in the footer ({pane.id})"
+            )
+            footer = _screen_rows(app)[-1]
+            assert "? Help" in footer and "q Quit" in footer, footer
+            assert "F5 Continue" in footer and "F10 Over" in footer, footer
+            assert not footer.rstrip().endswith(("palettei", "paletteq")), (
+                footer
+            )  # no stray letter of a cut key
