@@ -96,7 +96,7 @@ class AgentPane(Vertical):
         super().__init__(id=id)
         self.project_dir = Path(project_dir)
         self.coordinator = coordinator
-        self.watch = watch
+        self.watch_mode = watch
         self.model = model
         self.runtime: AgentRuntime | None = None
         self.thread_id: str | None = None
@@ -114,9 +114,9 @@ class AgentPane(Vertical):
             yield threads
             with Vertical():
                 view = ThreadView(id="agent-thread")
-                view.border_title = "Thread (read-only)" if self.watch else "Thread"
+                view.border_title = "Thread (read-only)" if self.watch_mode else "Thread"
                 yield view
-                if not self.watch:
+                if not self.watch_mode:
                     yield Static("", id="agent-queue")
                     yield Composer(
                         placeholder="message, or /call TOOL {json}   (Enter sends; pasted lines are kept)",
@@ -129,7 +129,7 @@ class AgentPane(Vertical):
 
     # -- life cycle ---------------------------------------------------------------------------------------
     async def on_mount(self) -> None:
-        if self.watch:
+        if self.watch_mode:
             from dapper_tui.capsule.threads import ThreadStore
 
             self._store = ThreadStore(self.project_dir / "data")
@@ -188,7 +188,7 @@ class AgentPane(Vertical):
         self._status(f"{rt.config.name}  ·  revision {rt.revision}  ·  {rt._model_spec}  ·  tools: {tools}")
 
     def _update_suggestions(self) -> None:
-        if self.runtime is None or self.watch:
+        if self.runtime is None or self.watch_mode:
             return
         words = [f"/call {t.name} " for t in self.runtime.tools()]
         words += [p.body.strip() for p in self.runtime.prompts() if p.body.strip()]
@@ -201,7 +201,7 @@ class AgentPane(Vertical):
         options = self.query_one("#agent-threads", OptionList)
         infos = store.list()
         wanted = [(i.id, _short(i.title or i.id)) for i in infos]
-        if not self.watch:
+        if not self.watch_mode:
             wanted.append((NEW_THREAD, "+ new thread"))
         current = [options.get_option_at_index(i).id for i in range(options.option_count)]
         if current == [w[0] for w in wanted]:
@@ -215,10 +215,10 @@ class AgentPane(Vertical):
         view.clear()
         if thread_id is None:
             self.thread_id = view.thread_id = None
-            if self.runtime is not None and not self.watch:
+            if self.runtime is not None and not self.watch_mode:
                 self.runtime.activate_thread(None)  # a new thread: records are held for it until it exists
             return
-        if self.watch:
+        if self.watch_mode:
             self.thread_id = view.thread_id = thread_id
             if self._follow is not None:
                 self._follow.cancel()
@@ -250,7 +250,7 @@ class AgentPane(Vertical):
     def _thread_chosen(self, event: OptionList.OptionSelected) -> None:
         tid = event.option.id
         self.show_thread(None if tid == NEW_THREAD else tid)
-        if not self.watch:
+        if not self.watch_mode:
             self.query_one("#agent-composer", Input).focus()
 
     # -- sending ------------------------------------------------------------------------------------------
@@ -387,7 +387,7 @@ class AgentPane(Vertical):
 
     def use_prompt(self, prompt: Any) -> None:
         """A prompt chosen in the palette: its placeholders are asked for, then it is in the composer."""
-        if self.watch:
+        if self.watch_mode:
             return
         body = prompt.body.strip()
         names = placeholders(body, list(getattr(prompt, "arguments", []) or []))
