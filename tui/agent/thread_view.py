@@ -545,7 +545,7 @@ class ThreadView(ScrollView, can_focus=True):
             id(app.ansi_theme),
             app.native_ansi_color,
         )
-        if key != self._styled_key or len(self._styled) > 8 * max(1, size.height):
+        if key != self._styled_key or len(self._styled) > 2 * max(1, size.height):
             self._styled.clear()
             self._styled_key = key
         gutter = styles.gutter
