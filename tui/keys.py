@@ -120,7 +120,7 @@ KEYS: tuple[Key, ...] = (
         "ctrl+alt+r,ctrl+r",
         "hot_reload",
         "Reload",
-        "Hot-reload (the seed's shortcut)",
+        "Hot-reload the file shown in the source view (as R does)",
         show=False,
         display="Ctrl+Alt+R / Ctrl+R",
         palette=False,

@@ -122,3 +122,30 @@ async def test_the_footer_shows_help_and_quit_at_80_and_100_columns(
             assert not footer.rstrip().endswith(("palettei", "paletteq")), (
                 footer
             )  # no stray letter of a cut key
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_the_help_screen_wraps_each_description_instead_of_cutting_it(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    from dapper_tui.tui.screens.help import HelpScreen
+
+    prog = write(tmp_path, "prog.py", PROGRAM)
+    stop = line_of(prog, "# stop")
+    app = make_app(prog, {prog: [stop]})
+    async with app.run_test(size=size) as pilot:
+        await wait_stopped(pilot, stop)
+        app.main.source.focus()
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        rows = _screen_rows(app)
+        header = next(i for i, row in enumerate(rows) if "where" in row and "what" in row)
+        left = rows[header].index("what")
+        right = rows[header].index("█", left) - 3  # the help box's right edge, its padding and the scrollbar
+        what = " ".join(" ".join(row[left:right].split()) for row in rows[header + 1 :])
+        # the descriptions whole, wrapped (at 80 columns "Run until the next breakp" was all there was)
+        assert "Run until the next breakpoint or the end" in what, what
+        assert "Step out: run until the current function returns" in what, what
+        assert "Pause the running program (the status line says so while it runs)" in what, what
+        assert "seed" not in " ".join(rows)
