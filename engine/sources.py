@@ -215,14 +215,16 @@ def watch_root(filename: str) -> str:
 
 
 def find_source(text: str, base: str | None = None) -> str:
-    """The file `text` names: a loaded module (`rich.console`), a path (relative to `base`), or the name of a
-    loaded file (`console.py`, when only one is loaded). Raises ValueError saying why nothing matches."""
+    """The file `text` names: a loaded module (`rich.console`), a path (relative to the current directory, else
+    to `base`, the script's folder), or the name of a loaded file (`console.py`, when only one is loaded). Raises
+    ValueError saying why nothing matches."""
     name = text.strip()
     if not name:
         raise ValueError("type a module name (rich.console) or a file path")
     path = os.path.expanduser(name)
     if os.sep in path or path.endswith((".py", ".pyw")):
-        full = path if os.path.isabs(path) else os.path.join(base or os.getcwd(), path)
+        tried = [path] if os.path.isabs(path) else [os.path.join(d, path) for d in (os.getcwd(), base) if d]
+        full = next((f for f in tried if os.path.isfile(f)), tried[0])
         if os.path.isfile(full):
             if not full.endswith((".py", ".pyw")):
                 raise ValueError(f"{name}: not a Python source file (.py)")
@@ -242,6 +244,7 @@ def find_source(text: str, base: str | None = None) -> str:
         return found
     if name in sys.modules:
         raise ValueError(f"{name} has no Python source file (a built-in, frozen or C extension module)")
+    example = name.replace(".", "/") + ".py"
     raise ValueError(
-        f"{name}: no loaded module of that name (a module is listed once the program imports it)"
+        f"{name}: no loaded module of that name, not imported yet: type its file path, e.g. {example}"
     )

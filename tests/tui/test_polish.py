@@ -149,3 +149,34 @@ async def test_the_help_screen_wraps_each_description_instead_of_cutting_it(
         assert "Step out: run until the current function returns" in what, what
         assert "Pause the running program (the status line says so while it runs)" in what, what
         assert "seed" not in " ".join(rows)
+
+
+async def test_open_a_file_by_a_path_relative_to_the_current_directory(tmp_path: Path, monkeypatch) -> None:
+    from dapper_tui.tui.screens.open_source import OpenSourceScreen
+
+    prog = write(tmp_path, "scripts/main.py", "import sys  # stop\nprint('end')\n")
+    cart = write(tmp_path, "shop/cart.py", "def total(items):\n    return sum(items)  # in cart\n")
+    monkeypatch.chdir(tmp_path)  # the user runs from the project's folder, the script is in scripts/
+    app = make_app(prog, {prog: [1]})
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_stopped(pilot, 1)
+        screen = app.main
+
+        # a module the program has not imported: the prompt says so, and what to type instead
+        await _open(pilot, "shop.cart")
+        assert isinstance(app.screen, OpenSourceScreen)
+        error = str(app.screen.query_one("#open-error").render())
+        assert "not imported yet" in error and "shop/cart.py" in error, error
+
+        # its path, relative to the current directory (not the script's folder)
+        await _open(pilot, "shop/cart.py", press_m=False)
+        await wait_until(pilot, lambda: app.screen is screen and screen.source.path == str(cart.resolve()))
+
+
+async def _open(pilot, text: str, *, press_m: bool = True) -> None:
+    if press_m:
+        await pilot.press("m")
+    await wait_until(pilot, lambda: pilot.app.screen.query_one("#open-input").has_focus)
+    pilot.app.screen.query_one("#open-input").value = text
+    await pilot.press("enter")
+    await pilot.pause()
