@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,7 +88,7 @@ class PinnedScript:
     source: bytes | None
 
     @classmethod
-    def from_meta(cls, meta: dict[str, Any] | None) -> PinnedScript | None:
+    def from_meta(cls, meta: Mapping[str, object] | None) -> PinnedScript | None:
         raw = (meta or {}).get("dapper/script")
         if not isinstance(raw, dict):
             return None
@@ -226,7 +226,7 @@ class ToolHost:
         return [t.spec for t in self.tools.values()]
 
     async def call(
-        self, name: str, arguments: dict[str, Any] | None, meta: dict[str, Any] | None = None
+        self, name: str, arguments: dict[str, Any] | None, meta: Mapping[str, object] | None = None
     ) -> tuple[str, bool]:
         """Run a tool: ``(text, is_error)``. Errors come back as text the model can read, and so does a tool
         that raises ``SystemExit``, ``KeyboardInterrupt`` or ``GeneratorExit``: the capsule keeps serving. (``os._exit`` ends the
@@ -344,7 +344,7 @@ def _build_server(host: ToolHost, name: str, sessions: list[Any]) -> Any:
         from dapper_tui.capsule.tool_errors import split_traceback  # a traceback: a second text content
 
         texts = [t for t in split_traceback(text) if t] if is_error else [text]
-        content = [types.TextContent(type="text", text=t) for t in texts]
+        content: list[types.ContentBlock] = [types.TextContent(type="text", text=t) for t in texts]
         return types.CallToolResult(content=content, is_error=is_error)
 
     return Server(name, version="1", on_list_tools=list_tools, on_call_tool=call_tool)

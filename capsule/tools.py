@@ -184,12 +184,12 @@ def schema_for(hint: Any, defs: dict[str, Any] | None = None) -> dict[str, Any]:
     if origin is Literal:
         values = list(get_args(hint))
         types_ = sorted({_SIMPLE[type(v)] for v in values if type(v) in _SIMPLE})
-        schema: dict[str, Any] = {"enum": values}
+        schema = {"enum": values}
         if len(types_) == 1:
             schema["type"] = types_[0]
         return schema
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return schema_for(Literal[tuple(m.value for m in hint)])  # type: ignore[misc]
+        return schema_for(Literal[tuple(m.value for m in hint)])
     if origin in (Union, types.UnionType):
         members = get_args(hint)
         non_null = [m for m in members if m is not type(None)]

@@ -122,12 +122,11 @@ async def run_turn(
         limit = manager.config.result_max_bytes
         messages = [*history_to_messages(history, limit), {"role": "user", "content": text}]
         for step in range(max_steps):
-            reply = await model.respond(
-                surface.identity.text,
-                messages,
-                surface.tools,
-                lambda chunk, step=step: event("assistant_delta", text=chunk, step=step),
-            )
+
+            def on_delta(chunk: str, step: int = step) -> None:
+                event("assistant_delta", text=chunk, step=step)
+
+            reply = await model.respond(surface.identity.text, messages, surface.tools, on_delta)
             if reply.text:
                 event("assistant", text=reply.text, step=step, final=not reply.tool_calls)
             if not reply.tool_calls:

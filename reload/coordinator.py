@@ -52,7 +52,7 @@ class ReloadCoordinator:
     def __init__(self, debounce_ms: int = 50) -> None:
         self.debounce_ms = debounce_ms
         self._registrations: list[_Registration] = []
-        self._subscribers: list[Callable[[ReloadRecord], None]] = []
+        self._subscribers: list[Callable[[ReloadRecord], object]] = []
         self._log: list[ReloadRecord] = []
         self._lock = threading.RLock()
         self._thread: threading.Thread | None = None
@@ -94,7 +94,7 @@ class ReloadCoordinator:
         if running:
             self._rewatch()
 
-    def subscribe(self, callback: Callable[[ReloadRecord], None]) -> Callable[[], None]:
+    def subscribe(self, callback: Callable[[ReloadRecord], object]) -> Callable[[], None]:
         with self._lock:
             self._subscribers.append(callback)
 
