@@ -180,3 +180,43 @@ async def _open(pilot, text: str, *, press_m: bool = True) -> None:
     pilot.app.screen.query_one("#open-input").value = text
     await pilot.press("enter")
     await pilot.pause()
+
+
+SHOP_MAIN = """
+from shop import cart
+
+first = cart.total([1, 2])  # stop
+print("first", first)
+"""
+CART = "\n" * 27 + "def total(items):\n    return sum(items)  # line 29\n"
+
+
+async def test_at_100_columns_the_reload_log_shows_the_outcome_and_a_breakpoint_keeps_one_line(
+    tmp_path: Path,
+) -> None:
+    prog = write(tmp_path, "main.py", SHOP_MAIN)
+    write(tmp_path, "shop/__init__.py", "")
+    cart = tmp_path / "shop/cart.py"
+    cart.write_text(CART)
+    stop = line_of(prog, "# stop")
+    app = make_app(prog, {prog: [stop], cart: [29]})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_stopped(pilot, stop)
+        await wait_until(pilot, lambda: str(cart.resolve()) in [s.path for s in app.main.sources.sources])
+        index = [s.path for s in app.main.sources.sources].index(str(cart.resolve()))
+        app.main.sources.focus()
+        app.main.sources.highlighted = index
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.main.source.path == str(cart.resolve()))
+        cart.write_text(CART.replace("sum(items)", "sum(items) * 2"))
+        await pilot.press("R")
+        log = app.main.reload_log
+        await wait_until(pilot, lambda: len(log.records) == 1, what="a reload row")
+        await wait_until(pilot, lambda: log.table.row_count == 1)
+        await pilot.pause()
+        rows = _screen_rows(app)
+        assert any("applied" in row for row in rows), "\n".join(rows)  # the outcome column is in view
+        assert "1 reload" in "\n".join(rows) and "1 reloads" not in "\n".join(rows)
+        # the breakpoint in shop/cart.py: its marker and its line number on one row of the pane
+        bp_rows = [row for row in rows if ":29" in row]
+        assert bp_rows and "●" in bp_rows[0], "\n".join(rows)

@@ -59,7 +59,7 @@ async def test_reload_key_applies_the_edit_and_logs_a_row(tmp_path: Path) -> Non
         assert record.module == "calc"
         assert "price" in record.changed
         row = [str(cell) for cell in log.table.get_row_at(0)]
-        assert row[1:3] == ["calc", "applied"]
+        assert row[:3] == ["applied", "calc", "12:00:00"]
         assert "~price" in row[4]
         assert "APPLIED  calc" in log.detail_text
         assert "changed: price" in log.detail_text
@@ -86,8 +86,8 @@ async def test_failed_reload_is_red_with_a_hint_and_the_old_code_keeps_running(t
         assert "SyntaxError" in record.message or "syntax" in record.message.lower()
         assert record.hint
         cells = log.table.get_row_at(0)
-        assert str(cells[2]) == "failed"
-        assert cells[1].style == "red" and cells[2].style == "bold red"
+        assert str(cells[0]) == "failed"
+        assert cells[1].style == "red" and cells[0].style == "bold red"
         assert "FAILED" in log.detail_text and "hint: " in log.detail_text
         await pilot.press("c")
         await wait_until(pilot, lambda: "second 20" in app.main.output.text, what="the old behaviour")
@@ -121,7 +121,7 @@ async def test_save_reloads_when_stopped_and_is_pending_while_running(tmp_path: 
         edit(calc, "n * 2", "n * 3")
         await wait_until(pilot, lambda: any(r.outcome == "pending" for r in log.records), what="pending")
         assert app.session.state == "running"
-        assert str(log.table.get_row_at(0)[2]) == "pending"
+        assert str(log.table.get_row_at(0)[0]) == "pending"
         # the next stop applies it
         (tmp_path / "go").write_text("")
         await wait_stopped(pilot, stop)

@@ -1,14 +1,38 @@
-"""The breakpoints list: every line and function breakpoint, verified or not (with the reason)."""
+"""The breakpoints list: every line and function breakpoint, verified or not (with the reason).
+
+The marker and the place (`● shop/cart.py:29`) stay on one line in a narrow pane: a path too long for it loses
+its left end (`● …op/cart.py:29`); the condition, hits and reason follow, wrapped.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
+
+
+class BreakpointLabel:
+    """A breakpoint's line in the list: the marker and the place on one line, cut on the left to fit the
+    width it is drawn at, then the rest (`str()` is all of it, uncut)."""
+
+    def __init__(self, mark: Text, place: Text, rest: Text) -> None:
+        self.mark, self.place, self.rest = mark, place, rest
+
+    def __str__(self) -> str:
+        return self.mark.plain + self.place.plain + self.rest.plain
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        room = options.max_width - cell_len(self.mark.plain)
+        place = self.place
+        if cell_len(place.plain) > room > 1:
+            place = Text("…", style=place.style) + place[len(place.plain) - (room - 1) :]
+        yield Text.assemble(self.mark, place, self.rest)
 
 
 class BreakpointsPane(OptionList):
@@ -48,13 +72,10 @@ class BreakpointsPane(OptionList):
         self.border_subtitle = str(len(self.breakpoints)) if self.breakpoints else "F9 / b: add"
 
     @staticmethod
-    def _label(bp: Any, display: Any) -> Text:
+    def _label(bp: Any, display: Any) -> BreakpointLabel:
+        mark = Text("● " if bp.verified else "○ ", style="red" if bp.verified else "dim")
+        place = Text(f"{bp.function}()" if bp.function else f"{display(bp.path)}:{bp.line}", style="bold")
         text = Text()
-        text.append("● " if bp.verified else "○ ", style="red" if bp.verified else "dim")
-        if bp.function:
-            text.append(f"{bp.function}()", style="bold")
-        else:
-            text.append(f"{display(bp.path)}:{bp.line}", style="bold")
         if bp.condition:
             text.append(f"  if {bp.condition}", style="yellow")
         if bp.hit_condition:
@@ -65,7 +86,7 @@ class BreakpointsPane(OptionList):
             text.append(f"  hit {bp.hits}x", style="dim")
         if bp.message:
             text.append(f"  {bp.message}", style="dim italic")
-        return text
+        return BreakpointLabel(mark, place, text)
 
     def _current(self) -> Any:
         if self.highlighted is None or self.highlighted >= len(self.breakpoints):

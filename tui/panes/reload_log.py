@@ -1,4 +1,4 @@
-"""The reload log: one row per reload (time, module, outcome, counters, changed definitions, warnings,
+"""The reload log: one row per reload (outcome, module, time, counters, changed definitions, warnings,
 duration). Selecting a row shows its details below; a failure is red, with its message and a hint. A reload
 that left a frame on its old code offers to restart it (the Restart frame key, here or on the call stack)."""
 
@@ -95,7 +95,8 @@ class ReloadLogPane(Vertical):
 
     def compose(self) -> ComposeResult:
         table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=False, id="reload-table")
-        table.add_columns("time", "module", "outcome", "counters", "changed", "warnings", "ms")
+        # the outcome first: in a narrow pane (26 columns at 100) it is what shows, with the module
+        table.add_columns("outcome", "module", "time", "counters", "changed", "warnings", "ms")
         yield table
         with VerticalScroll(id="reload-detail-scroll"):
             yield Static(
@@ -120,7 +121,8 @@ class ReloadLogPane(Vertical):
 
     def _subtitle(self) -> None:
         where = f" · {self.scope} only (f)" if self.scope else ""
-        self.border_subtitle = f"{len(self._shown)} reloads{where}"
+        count = len(self._shown)
+        self.border_subtitle = f"{count} reload{'' if count == 1 else 's'}{where}"
 
     def action_cycle_scope(self) -> None:
         """Show all reloads, then only the debugger's, then only the agent's."""
@@ -139,9 +141,9 @@ class ReloadLogPane(Vertical):
         module = record.module or os.path.basename(record.path)
         red = "red" if record.outcome == "failed" else ""
         self.table.add_row(
-            Text(self._time(record), style=red),
-            Text(module, style=red or "bold"),
             Text(record.outcome, style=style),
+            Text(module, style=red or "bold"),
+            Text(self._time(record), style=red),
             Text(_counters(record), style=red),
             Text(_changed(record), style=red),
             Text(
