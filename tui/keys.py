@@ -177,7 +177,11 @@ KEYS: tuple[Key, ...] = (
 PANE_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Source view", "↑ ↓ PgUp PgDn Home End", "Move the cursor line"),
     ("Source view", "click in the gutter", "Toggle a breakpoint on that line"),
-    ("Source view", "Ctrl+F10 / t", "Run to the cursor line"),
+    (
+        "Source view",
+        "Enter / Ctrl+F10 / t",
+        "Run to the cursor line (Enter: once the cursor was moved there)",
+    ),
     ("Source view", "/", "Search in the file (smart case)"),
     ("Source view", "n / N", "Next / previous match while a search is on (Esc ends it; else n steps over)"),
     ("Source view", "g / :", "Go to a line"),
