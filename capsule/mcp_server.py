@@ -35,7 +35,7 @@ import traceback
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from dapper_tui.capsule import mcp_tools
 from dapper_tui.capsule.project import AgentProject, Row
@@ -459,15 +459,37 @@ def main(argv: list[str] | None = None) -> int:
 
     with contextlib.suppress(KeyboardInterrupt):
         anyio.run(serve)
-    import threading
+    _end()
 
-    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
-        # a tool's thread the server stopped waiting for (call_timeout, a cancelled call): the client has gone,
-        # so end now rather than make it wait (and then kill us)
-        log("dapper-tui mcp: client gone; ending with tool threads still running")
+
+def _end() -> NoReturn:
+    """After the client has gone: exit 0 now, without waiting for a tool's thread, nor for the interpreter's
+    teardown (measured here: a process that imported ``mcp.server.mcpserver`` takes about 1 s to exit after its
+    atexit handlers, and clients kill a server that has not exited 2 s after they closed its stdin)."""
+    import atexit
+    import threading
+    import time
+
+    running = mcp_tools.running_calls()
+    if running:
+        # a sync tool the server stopped waiting for (call_timeout, a cancelled call) is still in its function
+        log(f"dapper-tui mcp: client gone; ending with tool calls still running: {', '.join(running)}")
+    else:
+        # anyio's worker threads (the watcher's among them) were told to stop with the event loop and are on
+        # their way out; a thread a tool started itself may not be
+        others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+        deadline = time.monotonic() + 1.0
+        for thread in others:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        left = sorted(t.name for t in others if t.is_alive())
+        if left:
+            log(f"dapper-tui mcp: client gone; ending with threads still running: {', '.join(left)}")
+    atexit._run_exitfuncs()  # what a normal exit runs (logging's flush, a tool's own handlers), then leave
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    with contextlib.suppress(Exception):
         sys.stderr.flush()
-        os._exit(0)
-    return 0
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,9 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import threading
 import typing
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
@@ -82,24 +84,46 @@ def _annotated_descriptions(func: Any) -> dict[str, str]:
     return found
 
 
-def _abandonable(func: Any) -> Any:
+_running: Counter[str] = Counter()  # sync tool calls whose function is running in a thread, by tool name
+_running_lock = threading.Lock()
+
+
+def running_calls() -> list[str]:
+    """The tools whose sync function is running in a thread right now (one entry per call, sorted)."""
+    with _running_lock:
+        return sorted(_running.elements())
+
+
+def _abandonable(func: Any, name: str) -> Any:
     """A sync tool as a coroutine function that runs it in a worker thread the caller can stop waiting for.
 
     The SDK runs a sync tool in a thread it waits for even when the call is cancelled (a client's
     ``notifications/cancelled``, the server's ``call_timeout``); this one answers at once and leaves the thread
-    to finish in the background. Signature and type hints are the function's (``functools.wraps``).
+    to finish in the background. While the function runs it is counted in ``running_calls()`` (what the server
+    checks when the client has gone). Signature and type hints are the function's (``functools.wraps``).
     """
     import functools
 
     if inspect.iscoroutinefunction(func):
         return func
 
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        with _running_lock:
+            _running[name] += 1
+        try:
+            return func(*args, **kwargs)
+        finally:
+            with _running_lock:
+                _running[name] -= 1
+                if _running[name] <= 0:
+                    del _running[name]
+
     @functools.wraps(func)
     async def in_thread(*args: Any, **kwargs: Any) -> Any:
         import anyio
 
         return await anyio.to_thread.run_sync(
-            functools.partial(func, *args, **kwargs), abandon_on_cancel=True
+            functools.partial(counted, *args, **kwargs), abandon_on_cancel=True
         )
 
     return in_thread
@@ -119,7 +143,7 @@ def sdk_tool(func: Any, name: str | None = None) -> Any:
     except (OSError, TypeError):
         source = repr(func.__code__.co_code)
     tool = Tool.from_function(
-        _abandonable(func),
+        _abandonable(func, name),
         name=name,
         description=description or f"The {name} tool.",
         meta={

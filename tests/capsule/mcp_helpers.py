@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -11,6 +12,7 @@ from typing import Any
 
 import anyio
 from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
 
 DAPPER = [sys.executable, "-m", "dapper_tui"]
 
@@ -60,16 +62,49 @@ class Seen:
         return next((entry for entry in self.logs if text in entry), None)
 
 
+class ServerStderr:
+    """The server's stderr, in a file, with a last line saying how it exited (from a ``sh`` around the server).
+
+    The client closes the server's stdin at exit and kills it (its whole process group, the ``sh`` too) if it
+    has not exited within the SDK's grace period: the exit line is there only when the server ended by itself.
+    """
+
+    MARK = "dapper-test: server exited with status "
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def text(self) -> str:
+        return self.path.read_text() if self.path.exists() else ""
+
+    def exit_status(self) -> int | None:
+        line = next((ln for ln in self.text().splitlines() if ln.startswith(self.MARK)), None)
+        return None if line is None else int(line.removeprefix(self.MARK))
+
+
 @asynccontextmanager
-async def connect(root: Path, env: dict[str, str] | None = None) -> AsyncIterator[tuple[Client, Seen]]:
+async def connect(
+    root: Path, env: dict[str, str] | None = None, stderr: ServerStderr | None = None
+) -> AsyncIterator[tuple[Client, Seen]]:
+    """The real client on a real ``dapper-tui mcp root``; with ``stderr``, the server's stderr goes there."""
     seen = Seen()
-    async with Client(
-        server_params(root, env),
-        mode="legacy",
-        logging_callback=seen.on_log,
-        message_handler=seen.on_message,
-    ) as client:
-        yield client, seen
+    params = server_params(root, env)
+    server: Any = params
+    if stderr is not None:
+        script = f'"$@"; echo "{ServerStderr.MARK}$?" >&2'
+        params = params.model_copy(
+            update={"command": "sh", "args": ["-c", script, "sh", params.command, *params.args]}
+        )
+    with open(stderr.path, "w") if stderr is not None else contextlib.nullcontext() as errlog:
+        if errlog is not None:
+            server = stdio_client(params, errlog=errlog)
+        async with Client(
+            server,
+            mode="legacy",
+            logging_callback=seen.on_log,
+            message_handler=seen.on_message,
+        ) as client:
+            yield client, seen
 
 
 def wheel(target: Path, name: str, value: str) -> Path:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from capsule_helpers import make_project, write
-from mcp_helpers import connect
+from mcp_helpers import ServerStderr, connect
 
 TOOL = '''\
 VERSION = "{v}"
@@ -130,8 +130,12 @@ async def test_a_call_past_call_timeout_is_an_error_and_the_server_goes_on(tmp_p
         root / "src/tools/hang.py",
         "import time\n\n\ndef hang() -> str:\n    time.sleep(60)\n    return 'late'\n",
     )
-    async with connect(root) as (client, seen):
+    stderr = ServerStderr(tmp_path / "stderr.txt")
+    async with connect(root, stderr=stderr) as (client, seen):
         hung = await client.call_tool("hang", {})
         assert hung.is_error and "did not return within 1 s" in hung.content[0].text
         assert seen.log_with("did not return within 1 s") is not None
         assert (await client.call_tool("version", {})).content[0].text == "v1"
+    # the client has gone while hang's thread sleeps on: the server says so and exits 0 without waiting for it
+    assert "client gone; ending with tool calls still running: hang" in stderr.text(), stderr.text()
+    assert stderr.exit_status() == 0, stderr.text()
