@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -43,6 +44,39 @@ def client_config(root: Path, name: str) -> dict[str, Any]:
             "ui": shlex.join(["npx", "@modelcontextprotocol/inspector", command, *args]),
         },
     }
+
+
+def _json_block(value: Any) -> str:
+    """Indented JSON with each list of strings on one line (``"args": ["mcp", "/abs/dir"]``), as in the README."""
+    text = json.dumps(value, indent=2)
+    return re.sub(
+        r'\[\n\s*((?:"(?:[^"\\]|\\.)*",?\n\s*)+)\]',
+        lambda m: (
+            "["
+            + ", ".join(line.strip().rstrip(",") for line in m.group(1).splitlines() if line.strip())
+            + "]"
+        ),
+        text,
+    )
+
+
+def config_text(root: Path, name: str) -> str:
+    """``--print-config``'s output: per client a ``# heading`` line, then what to paste (each JSON block valid
+    JSON on its own), as the README's "Client configuration" shows."""
+    config = client_config(root, name)
+    return "\n".join(
+        [
+            "# Claude Desktop (claude_desktop_config.json)",
+            _json_block(config["claude_desktop"]),
+            "",
+            "# VS Code (.vscode/mcp.json)",
+            _json_block(config["vscode"]),
+            "",
+            "# MCP Inspector",
+            config["inspector"]["cli"],
+            config["inspector"]["ui"] + "   # the web UI",
+        ]
+    )
 
 
 def _server_name(project: AgentProject) -> str:
@@ -88,7 +122,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--print-config",
         action="store_true",
-        help="print JSON config for Claude Desktop (mcpServers), VS Code (mcp.json servers) and the Inspector",
+        help="print what to paste into Claude Desktop's and VS Code's config (a JSON block each), and the "
+        "Inspector's command lines",
     )
     parser.add_argument("--no-watch", action="store_true", help="do not reload on save")
     ns = parser.parse_args(argv)
@@ -98,7 +133,7 @@ def main(argv: list[str]) -> int:
         print(f"dapper-tui mcp: {exc}", file=sys.stderr)
         return 2
     if ns.print_config:
-        print(json.dumps(client_config(project.root, _server_name(project)), indent=2))
+        print(config_text(project.root, _server_name(project)))
         return 0
     python = ensure_venv(project)
     command = [python, "-u", "-m", "dapper_tui.capsule.mcp_server", str(project.root)]

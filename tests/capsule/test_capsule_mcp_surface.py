@@ -4,6 +4,7 @@ a tool the SDK cannot describe left out (not the server), prompts, data/ resourc
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -106,15 +107,32 @@ def test_print_config_is_an_absolute_command_line_that_serves(tmp_path: Path) ->
         [*DAPPER, "mcp", str(root), "--print-config"], capture_output=True, text=True, timeout=60, cwd="/"
     )
     assert out.returncode == 0, out.stderr
-    config = json.loads(out.stdout)
-    claude = config["claude_desktop"]["mcpServers"]["testagent"]
-    vscode = config["vscode"]["servers"]["testagent"]
+    # as the README shows it: per client a "# " heading line, then what to paste (each JSON block on its own)
+    sections: dict[str, list[str]] = {}
+    for line in out.stdout.splitlines():
+        if line.startswith("# "):
+            sections[line[2:]] = []
+        elif line.strip():
+            assert sections, f"text before the first heading: {line!r}"
+            sections[list(sections)[-1]].append(line)
+    assert list(sections) == [
+        "Claude Desktop (claude_desktop_config.json)",
+        "VS Code (.vscode/mcp.json)",
+        "MCP Inspector",
+    ]
+    claude = json.loads("\n".join(sections["Claude Desktop (claude_desktop_config.json)"]))["mcpServers"][
+        "testagent"
+    ]
+    vscode = json.loads("\n".join(sections["VS Code (.vscode/mcp.json)"]))["servers"]["testagent"]
     assert vscode["type"] == "stdio" and (vscode["command"], vscode["args"]) == (
         claude["command"],
         claude["args"],
     )
     assert Path(claude["command"]).is_absolute() and str(root) in claude["args"]
-    assert "@modelcontextprotocol/inspector --cli" in config["inspector"]["cli"]
+    cli, ui = (shlex.split(line, comments=True) for line in sections["MCP Inspector"])
+    server = [claude["command"], *claude["args"]]
+    assert cli == ["npx", "@modelcontextprotocol/inspector", "--cli", *server, "--method", "tools/list"]
+    assert ui == ["npx", "@modelcontextprotocol/inspector", *server]
 
     async def use_it() -> set[str]:
         params = StdioServerParameters(command=claude["command"], args=claude["args"], cwd="/")
@@ -169,4 +187,11 @@ async def test_example_project_serves(tmp_path: Path) -> None:
         order = {"customer": "ada", "lines": [{"item": "tea", "quantity": 2}]}
         quoted = await client.call_tool("quote", {"order": order, "size": "large"})
         assert quoted.structured_content is not None and quoted.structured_content["total"] == 9.9
+        # an item the catalog does not have: an error that names it and lists what there is
+        order = {"customer": "ada", "lines": [{"item": "tea"}, {"item": "apple"}]}
+        unknown = await client.call_tool("quote", {"order": order})
+        assert unknown.is_error
+        assert unknown.content[0].text == (
+            "ValueError: not in the catalog: apple; the items are: bread, jam, tea"
+        )
         assert [p.name for p in (await client.list_prompts()).prompts] == ["summarize_orders"]

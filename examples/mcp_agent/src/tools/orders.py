@@ -3,6 +3,7 @@
 - `Order` (a pydantic model) and `Size` (an Enum: the function gets the member) are parameters;
 - `quantity` has limits (Field(ge=, le=)) that end up in the inputSchema;
 - `Quote` is a typed result: clients get structuredContent and an outputSchema;
+- an item not in the catalog is a ValueError whose message lists the items there are (clients show it);
 - `restock` takes the MCP SDK's Context: progress notifications and log messages to the client.
 """
 
@@ -49,6 +50,12 @@ def quote(order: Order, size: Size = Size.SMALL) -> Quote:
         size: the box it ships in.
     """
     prices = json.loads(CATALOG.read_text())
+    unknown = sorted({line.item for line in order.lines} - set(prices))
+    if unknown:
+        # the client shows this text: say what exists, so the caller (or the model) can correct its order
+        raise ValueError(
+            f"not in the catalog: {', '.join(unknown)}; the items are: {', '.join(sorted(prices))}"
+        )
     total = sum(prices[line.item] * line.quantity for line in order.lines)
     if size is Size.LARGE:
         total *= 1.1
