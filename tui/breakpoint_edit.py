@@ -97,7 +97,9 @@ class BreakpointEditor:
 
     def remove(self, bp: Any) -> None:
         if bp.function:
-            names = [b.function for b in self.session.breakpoint_list() if b.function and b is not bp]
+            names: list[str | tuple[str, str | None, str | None]] = [
+                b.function for b in self.session.breakpoint_list() if b.function and b is not bp
+            ]
             self.session.set_function_breakpoints(names)
             self._changed()
         elif bp.path:

@@ -46,7 +46,7 @@ def candidates(session: Any, frame_id: int | None, text: str) -> tuple[str, list
             names = list(session.evaluate_value("[*locals(), *globals()]", frame_id))
         except Exception:
             names = []
-        names += dir(builtins) + keyword.kwlist
+        names += [*dir(builtins), *keyword.kwlist]
     private = prefix.startswith("_")
     found = sorted({n for n in names if n.startswith(prefix) and (private or not n.startswith("_"))})
     return prefix, found

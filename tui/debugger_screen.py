@@ -38,6 +38,8 @@ from .splitter import Splitter
 from .theme_styles import theme_style
 
 if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
     from .app import DebuggerApp
     from .screens.confirm import ConfirmScreen
 
@@ -156,7 +158,7 @@ class DebuggerScreen(Screen[None]):
         return found.first() if found else None
 
     def _focus_within(self, widget: Any) -> bool:
-        node = self.dapp.focused
+        node: DOMNode | None = self.dapp.focused
         while node is not None:
             if node is widget:
                 return True

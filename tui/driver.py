@@ -34,7 +34,7 @@ class _MainThreadSignals:
         return signal.getsignal(signum)
 
 
-linux_driver.signal = _MainThreadSignals()  # type: ignore[attr-defined]
+linux_driver.signal = _MainThreadSignals()  # type: ignore[assignment]  # stands in for the module
 
 
 class BesideProgramDriver(LinuxDriver):

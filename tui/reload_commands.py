@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from dapper_tui.reload.record import ReloadRecord
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from .debugger_screen import DebuggerScreen
 
 
@@ -69,7 +71,7 @@ class ReloadCommands:
             text, refused = f"{name} restarted at line {line}", False
 
         def show() -> None:
-            severity = "warning" if refused else "information"
+            severity: SeverityLevel = "warning" if refused else "information"
             self.screen.dapp.notify(text, title="Restart frame", severity=severity, markup=False)
 
         self.screen.from_thread(show)

@@ -104,8 +104,9 @@ class StackPane(SteadyTree[Any]):
             return
         siblings = list(node.parent.children)
         i = siblings.index(node) + delta
-        if 0 <= i < len(siblings):
-            self.select_frame_id(siblings[i].data.id)
+        data = siblings[i].data if 0 <= i < len(siblings) else None
+        if data is not None:
+            self.select_frame_id(data.id)
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[Any]) -> None:
         event.stop()
