@@ -53,6 +53,12 @@ class _ThreadState311(ctypes.Structure):
 
 
 class ThreadTracer:
+    # the C API's functions (ctypes), found on 3.11 only
+    _get: Any
+    _head: Any
+    _next: Any
+    _set: Any
+
     def __init__(self) -> None:
         self.available = False
         self._trampoline = 0

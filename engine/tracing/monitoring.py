@@ -24,7 +24,7 @@ from types import CodeType, FrameType
 from ._codes import BreakpointConfig, CodeHooks, is_function, own_lines, walk
 from .base import TraceCore
 
-mon = sys.monitoring  # type: ignore[attr-defined]
+mon = sys.monitoring  # type: ignore[attr-defined, unused-ignore]  # sys.monitoring: 3.12+
 E = mon.events
 DISABLE = mon.DISABLE
 _get_ident = threading.get_ident
