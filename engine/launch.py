@@ -97,7 +97,7 @@ class _Environment:
             os.putenv, os.unsetenv = self._real
         real_putenv, real_unsetenv = self._real
         tz = os.environ.get("TZ")
-        os.environ = self.environ  # type: ignore[misc]  # noqa: B003 - the object, if the program rebound it
+        os.environ = self.environ  # noqa: B003 - the object, if the program rebound it
         if dict(os.environ) != self.values:
             os.environ.clear()
             os.environ.update(self.values)

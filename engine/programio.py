@@ -122,9 +122,9 @@ class ProgramIO:
             return
         self._saved = (sys.stdout, sys.stderr, sys.stdin)
         self._stdout = _OutProxy("stdout", sys.stdout, self._threads, self)
-        sys.stdout = self._stdout  # type: ignore[assignment]
-        sys.stderr = _OutProxy("stderr", sys.stderr, self._threads, self)  # type: ignore[assignment]
-        sys.stdin = _InProxy(sys.stdin, self._threads, self)  # type: ignore[assignment]
+        sys.stdout = self._stdout  # type: ignore[assignment, unused-ignore]
+        sys.stderr = _OutProxy("stderr", sys.stderr, self._threads, self)  # type: ignore[assignment, unused-ignore]
+        sys.stdin = _InProxy(sys.stdin, self._threads, self)  # type: ignore[assignment, unused-ignore]
 
     def uninstall(self) -> None:
         if self._saved is None:

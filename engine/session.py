@@ -377,10 +377,10 @@ class DebugSession:
         if self._saved_hooks:
             (sys.breakpointhook,) = self._saved_hooks
 
-    def _breakpointhook(self, *args: Any, **kwargs: Any) -> None:
+    def _breakpointhook(self, *args: Any, **kwargs: Any) -> Any:
         if _get_ident() not in self.debuggee_idents or _get_ident() in self._in_debugger:
             assert self._saved_hooks is not None
-            return self._saved_hooks[0](*args, **kwargs)
+            return self._saved_hooks[0](*args, **kwargs)  # breakpoint() returns what the hook returns
         self._stop(sys._getframe(1), "breakpoint()")
         return None
 

@@ -41,8 +41,8 @@ class DebuggeeThreads:
         self.quiet: set[int] = set()  # debuggee threads running debugger code (event listeners) right now
         self.names: dict[int, str] = {}
         self._lock = threading.Lock()
-        self._orig_start: Callable | None = None
-        self._orig_start_new: Callable | None = None  # _thread.start_new_thread
+        self._orig_start: Callable[..., Any] | None = None
+        self._orig_start_new: Callable[..., Any] | None = None  # _thread.start_new_thread
         self.on_start: Callable[[threading.Thread], None] | None = None  # runs in the new thread
         self.on_uncaught: Callable[[BaseException], None] | None = None  # runs in the failing thread
         self.on_exit: Callable[[threading.Thread], None] | None = None
@@ -99,7 +99,7 @@ class DebuggeeThreads:
                 thread.run = run_as_debuggee  # type: ignore[method-assign]
             orig(thread)
 
-        threading.Thread.start = start  # type: ignore[method-assign]
+        threading.Thread.start = start  # type: ignore[method-assign, assignment]
         self._install_start_new_thread()
         self._saved_hooks = (sys.excepthook, threading.excepthook)
         sys.excepthook = self._sys_excepthook
@@ -113,7 +113,9 @@ class DebuggeeThreads:
         orig = _thread.start_new_thread
         self._orig_start_new = orig
 
-        def start_new_thread(function: Callable[..., Any], args: tuple, kwargs: Any = None, /) -> int:
+        def start_new_thread(
+            function: Callable[..., Any], args: tuple[Any, ...], kwargs: Any = None, /
+        ) -> int:
             ident = threading.get_ident()
             if ident in registry.idents and ident not in registry.quiet and callable(function):
                 function = _as_debuggee(registry, function)
@@ -124,7 +126,7 @@ class DebuggeeThreads:
         start_new_thread.__doc__ = orig.__doc__
         _thread.start_new_thread = start_new_thread
         if getattr(_thread, "start_new", None) is orig:
-            _thread.start_new = start_new_thread  # type: ignore[attr-defined]
+            _thread.start_new = start_new_thread  # type: ignore[attr-defined, unused-ignore]
 
     # -- excepthooks ----------------------------------------------------------------------------------------
     def chain_excepthook(self, exc: BaseException, thread: threading.Thread | None = None) -> None:
@@ -148,7 +150,7 @@ class DebuggeeThreads:
                 if thook is None:  # as threading does: the hook from before
                     thook = self._saved_hooks[1] if self._saved_hooks else threading.__excepthook__
                 try:
-                    thook(threading.ExceptHookArgs([type(exc), exc, tb, thread]))  # type: ignore[call-arg]
+                    thook(threading.ExceptHookArgs([type(exc), exc, tb, thread]))  # type: ignore[call-arg, unused-ignore]
                 except Exception as failure:
                     _report_hook_failure("Exception in threading.excepthook:", failure, exc)
         finally:
@@ -231,7 +233,7 @@ def _as_debuggee(registry: DebuggeeThreads, function: Callable[..., Any]) -> Cal
 
     def run(*args: Any, **kwargs: Any) -> Any:
         thread = threading.current_thread()  # a _DummyThread: listed by threading.enumerate from now on
-        if isinstance(thread, threading._DummyThread):  # type: ignore[attr-defined]
+        if isinstance(thread, threading._DummyThread):  # type: ignore[attr-defined, unused-ignore]
             thread.name = f"{getattr(function, '__name__', 'thread')} (_thread)"
         registry.add_current()
         if registry.on_start:
