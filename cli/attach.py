@@ -156,8 +156,8 @@ class AttachedProgram(Program):
         if s.io.terminal is not None:
             s.io.terminal.settle()
         s._emit(Exited(code))
-        if self.thread is not None:
-            self.thread.done.set()  # type: ignore[union-attr]
+        if isinstance(self.thread, _Run):
+            self.thread.done.set()
 
     def detach(self) -> None:
         """The front end lets go without ending the program (the line console's input ended): it runs on,

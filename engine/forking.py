@@ -42,6 +42,7 @@ import sys
 import threading
 import traceback
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .events import Event, Exited
@@ -84,13 +85,14 @@ def _detach(session: DebugSession) -> None:
     """Everything the session put into the process, taken out; each step on its own, so one failing (a part
     someone changed) does not leave the child with the rest."""
     out, err = _descriptor_stream(1), _descriptor_stream(2)
-    for step in (
+    steps: tuple[Callable[[], None], ...] = (
         lambda: _forget_stops(session),
         lambda: _streams(session, out, err),
         lambda: _listeners(session),
         lambda: _tracing_off(session),
         lambda: _hooks_off(session),
-    ):
+    )
+    for step in steps:
         try:
             step()
         except BaseException:  # the child must run on, whatever happens here
@@ -116,7 +118,7 @@ def _streams(session: DebugSession, out: TextIO, err: TextIO) -> None:
     stdin = open(os.devnull)  # noqa: SIM115 - the child's stdin for the rest of its life
     session.io.hand_over_in_child(out, err, stdin)
     # Under the TUI these are the app's terminal: the child must not draw on it.
-    sys.__stdout__, sys.__stderr__ = out, err  # type: ignore[misc]
+    sys.__stdout__, sys.__stderr__ = out, err  # type: ignore[misc, assignment]
 
 
 def _listeners(session: DebugSession) -> None:
@@ -156,7 +158,7 @@ def _tracing_off(session: DebugSession) -> None:
 
 def _free_monitoring_tool() -> None:
     """If the backend could not uninstall: no more events or callbacks for the debugger's tool id."""
-    mon = sys.monitoring  # type: ignore[attr-defined]
+    mon = sys.monitoring  # type: ignore[attr-defined, unused-ignore]
     for tool in range(6):
         if mon.get_tool(tool) == "dapper-tui":
             mon.set_events(tool, 0)

@@ -12,13 +12,13 @@ import threading
 import time
 import traceback
 from types import FrameType, TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from . import exit_guard, forking, launch
 from .events import Exited, Output, ThreadEvent
 from .exit_guard import HardExits
 from .framecode import room
-from .main_thread import MainThreadRunner, ProgramRun
+from .main_thread import MainThreadRunner
 from .parking import Step, Terminate
 from .program_atexit import ProgramAtexit
 from .sources import is_own_file, is_user_file, set_user_roots
@@ -27,11 +27,23 @@ if TYPE_CHECKING:
     from .session import DebugSession
 
 
+class RunHandle(Protocol):
+    """The thread a run of the program is on, as the front ends wait for it: a Thread, the main thread's
+    ProgramRun, or an attached program's run (cli/attach.py)."""
+
+    @property
+    def ident(self) -> int | None: ...
+
+    def join(self, timeout: float | None = None) -> None: ...
+
+    def is_alive(self) -> bool: ...
+
+
 class Program:
     def __init__(self, session: DebugSession, runner: MainThreadRunner | None) -> None:
         self.s = session
         self.runner = runner
-        self.thread: threading.Thread | ProgramRun | None = None  # the run's thread
+        self.thread: RunHandle | None = None  # the run's thread
         self._stop_on_entry = False
         self._interruptible = False  # the program's code (or the wait for its threads) runs on the runner
         self._modules_before: set[str] = set()

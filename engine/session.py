@@ -35,11 +35,11 @@ from .frames import program_stack as _stack
 from .goto import Goto
 from .importlock import ImportLockStops
 from .inspection import Inspection
-from .main_thread import MainThreadRunner, ProgramRun
+from .main_thread import MainThreadRunner
 from .old_lines import OldLines
 from .parking import Parking, Step, StepMode, describe_stop
 from .parking import Terminate as _Terminate
-from .program import Program, exc_text
+from .program import Program, RunHandle, exc_text
 from .programio import ProgramIO
 from .reloading import reload_in
 from .runstate import Demand, Run, RunState
@@ -343,7 +343,7 @@ class DebugSession:
         self.program.close()
 
     @property
-    def program_thread(self) -> threading.Thread | ProgramRun | None:
+    def program_thread(self) -> RunHandle | None:
         """The program's main thread (a thread of its own, or its run on the runner's main thread) once it
         was launched; None before. Its `ident` is the thread id the front ends show for it."""
         return self.program.thread

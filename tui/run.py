@@ -32,11 +32,9 @@ def _program_descriptors_captured(app: DebuggerApp) -> Iterator[None]:
     app.session.io.terminal = capture
     saved = sys.__stdin__, sys.__stdout__, sys.__stderr__
     # Textual reads keys from sys.__stdin__, draws on sys.__stderr__ and sizes the screen from sys.__stdout__.
-    sys.__stdin__, sys.__stdout__, sys.__stderr__ = (  # type: ignore[misc]
-        capture.terminal_in,
-        capture.terminal_out,
-        capture.terminal_err,
-    )
+    sys.__stdin__ = capture.terminal_in  # type: ignore[misc, assignment]
+    sys.__stdout__ = capture.terminal_out  # type: ignore[misc, assignment]
+    sys.__stderr__ = capture.terminal_err  # type: ignore[misc, assignment]
     try:
         yield
     finally:
@@ -203,7 +201,9 @@ def attach_app(target: Any, ready_seconds: float, *, tests: bool = False) -> Any
             stack.close()
             guard.release()
             run = app.program.thread
-            if run is not None and not run.done.wait(3.0) and app.session.state in ("running", "stopped"):
+            if run is not None:
+                run.join(3.0)
+            if run is not None and run.is_alive() and app.session.state in ("running", "stopped"):
                 exit_now(1)  # the program ignores the end (blocked outside Python code)
 
     ui = threading.Thread(target=run_ui, name="dapper-tui app")
