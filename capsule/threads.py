@@ -31,6 +31,7 @@ bytes appended since (nothing at all for a file whose size and mtime did not cha
 from __future__ import annotations
 
 import asyncio
+import builtins
 import fcntl
 import json
 import math
@@ -42,6 +43,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dapper_tui.capsule.events import Event
 
@@ -80,7 +82,8 @@ def _json_kind(value: object) -> str:
         return "boolean"
     if isinstance(value, (int, float)):
         return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
+    names: dict[type, str] = {str: "string", list: "array", dict: "object"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _integer(raw: dict[str, object], name: str) -> str | None:
@@ -310,7 +313,7 @@ class ThreadWriter:
             e for e in events if e.type == "tool_call" and (e.turn, str(e.get("call_id"))) not in answered
         ]
         for call in open_calls:
-            data = {
+            data: dict[str, Any] = {
                 key: call.data[key] for key in ("tool", "call_id", "step", "generation") if key in call.data
             }
             data.update(result=INTERRUPTED, is_error=True, interrupted=True)
@@ -551,7 +554,7 @@ class ThreadStore:
                 await asyncio.sleep(poll)
 
     @staticmethod
-    def _read_from(path: Path, offset: int) -> tuple[int, list[Event]]:
+    def _read_from(path: Path, offset: int) -> tuple[int, builtins.list[Event]]:  # `list` is a method here
         try:
             with open(path, "rb") as fh:
                 size = os.fstat(fh.fileno()).st_size
