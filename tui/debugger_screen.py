@@ -529,14 +529,11 @@ class DebuggerScreen(Screen[None]):
         self.dapp.push_screen(HelpScreen())
 
     def action_quit_debugger(self) -> None:
-        from .screens.confirm import ConfirmScreen
+        from .screens.confirm import ConfirmScreen, quit_exit_code, quit_question
 
         def done(yes: bool | None) -> None:
             if yes:
-                self.dapp.exit(self.session.exit_code or 0)
+                self.dapp.exit(quit_exit_code(self.session))
 
-        question = "Quit dapper-tui?"
-        if self.session.state in ("running", "stopped"):
-            question = "Quit dapper-tui? The program is still running and will be ended."
-        self.quit_question = ConfirmScreen(question)
+        self.quit_question = ConfirmScreen(quit_question(self.session, self.dapp.display_path))
         self.dapp.push_screen(self.quit_question, done)
