@@ -36,6 +36,7 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
+from textual.timer import Timer
 
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 _PLAIN = Style()
@@ -190,12 +191,12 @@ def render_entry(entry: Entry, now: float) -> RenderableType:
         record = d.get("record", {})
         outcome = str(record.get("outcome", ""))
         style = {"applied": "green", "failed": "bold red", "pending": "yellow"}.get(outcome, "blue")
-        text = Text.assemble(rev, (f"reload {outcome} ", style), str(record.get("message", "")))
+        line = Text.assemble(rev, (f"reload {outcome} ", style), str(record.get("message", "")))
         if record.get("path"):
-            text.append(f"  {record['path']}", style="dim")
+            line.append(f"  {record['path']}", style="dim")
         if outcome == "failed" and record.get("hint"):
-            text.append(f"\n  hint: {record['hint']}", style="italic")
-        return text
+            line.append(f"\n  hint: {record['hint']}", style="italic")
+        return line
     if entry.kind == "error":
         return Text.assemble(rev, ("error ", "bold red"), (str(d.get("message", "")), "red"))
     return Text.assemble(rev, (str(d.get("text", "")), "dim italic"))
@@ -267,7 +268,7 @@ class ThreadView(ScrollView, can_focus=True):
         self._tools: dict[str, int] = {}  # call id -> entry index, while running
         self._streaming: int | None = None  # entry index of the assistant text being streamed
         self._width = 0
-        self._ticker = None
+        self._ticker: Timer | None = None
         self.thread_id: str | None = None
         self.follow = True  # keep the newest entry in view until the user scrolls up
         self._scroll_pending = False
@@ -350,15 +351,15 @@ class ThreadView(ScrollView, can_focus=True):
             self._tools[str(event.get("call_id"))] = index
             self._start_ticker()
         elif t == "tool_result":
-            index = self._tools.pop(str(event.get("call_id")), None)
-            if index is None:
+            running = self._tools.pop(str(event.get("call_id")), None)
+            if running is None:
                 self._append(Entry("tool", event.revision, dict(event.data)))
             else:
-                entry = self.entries[index]
+                entry = self.entries[running]
                 entry.data.update(event.data)
                 entry.done = True
                 entry._folds = None
-                self._update(index)
+                self._update(running)
         elif t == "reload":
             self._append(Entry("reload", event.revision, dict(event.data)))
         elif t == "error":
@@ -387,7 +388,7 @@ class ThreadView(ScrollView, can_focus=True):
         return "\n".join("".join(text for text, _ in line).rstrip() for line in self._all_lines())
 
     # -- rendering ----------------------------------------------------------------------------------------
-    def _render(self, entry: Entry) -> list[Line]:
+    def _render_entry(self, entry: Entry) -> list[Line]:
         """Render an entry to compact lines: tuples of (text, style number). Tuples of atoms are not tracked
         by the garbage collector, so a long thread costs no collection time (Strips would, 12 objects each);
         Strips are built only for the lines on screen."""
@@ -433,7 +434,7 @@ class ThreadView(ScrollView, can_focus=True):
         self.entries.append(entry)
         index = len(self.entries) - 1
         if self.is_mounted and self._width:
-            entry.strips = self._render(entry)
+            entry.strips = self._render_entry(entry)
             self._starts.append(len(self._lines))
             self._lines.extend(entry.strips)
             self._resize_virtual()
@@ -446,7 +447,7 @@ class ThreadView(ScrollView, can_focus=True):
             return
         entry = self.entries[index]
         old = len(entry.strips or [])
-        entry.strips = self._render(entry)
+        entry.strips = self._render_entry(entry)
         start = self._starts[index]
         self._lines[start : start + old] = entry.strips
         self._forget_strips()
@@ -467,7 +468,7 @@ class ThreadView(ScrollView, can_focus=True):
             self._lines = []
             self._starts = []
             for entry in self.entries:
-                entry.strips = self._render(entry)
+                entry.strips = self._render_entry(entry)
                 self._starts.append(len(self._lines))
                 self._lines.extend(entry.strips)
             self._resize_virtual()
