@@ -66,7 +66,7 @@ _TEMP_NAME = re.compile(r"(\.sw.|~|\.tmp|\.py[cod])$|^\.#|^4913$")
 
 
 class Row(enum.Enum):
-    """The rows of the seed's reload table."""
+    """The rows of the agent's reload table (README, "Agents")."""
 
     TOOLS = "tools"
     IDENTITY = "identity"

@@ -13,7 +13,7 @@ context, the console's capsule a stand-in whose progress and log calls go to ``c
 Parameters with defaults are optional. Arguments are validated against the schema before the call.
 
 Tool modules are compiled from their source every time a capsule starts, never from cached bytecode: a
-same-size save within the same second must not serve the old code (see "Known traps" in DESIGN.md).
+same-size save within the same second must not serve the old code (a stale .pyc of the same size and mtime would be used).
 Files whose name starts with ``_`` are helpers: importable as ``agent_tools.<name>`` or relatively, never
 scanned for tools. A tool file that imports across the runtime boundary (``capsule/boundary.py``) fails to load.
 """

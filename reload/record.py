@@ -20,7 +20,7 @@ class ReloadRecord:
     path: str
     message: str = ""
     module: str | None = None
-    # Counters, by the seed's names where it has them: reboundFrames, updatedFrameCodes, patchedInstances,
+    # Counters, by the DAP surface's names where it has them: reboundFrames, updatedFrameCodes, patchedInstances,
     # patchedFunctions, patchedClasses (debugger); generation, revision (agent). Never a counter that did not
     # happen.
     counters: dict[str, int] = field(default_factory=dict)

@@ -1,4 +1,4 @@
-"""Hot reload of a module while the debuggee is stopped (DESIGN.md, "Hot reload in the debugger").
+"""Hot reload of a module while the debuggee is stopped (docs/architecture.md, "The reload transaction").
 
 ``reload_file(path, options, frames=..., stopped=...)`` runs one reload as a transaction: resolve the file to
 its loaded module(s), compile the new source with its real file name and line numbers, apply only what changed

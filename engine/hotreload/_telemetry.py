@@ -1,4 +1,4 @@
-"""Hot reload outcome counters and recent events, like the seed's ``get_frame_eval_telemetry()``."""
+"""Hot reload outcome counters and recent events, as ``get_frame_eval_telemetry()`` reports them."""
 
 from __future__ import annotations
 

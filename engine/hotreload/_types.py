@@ -1,4 +1,4 @@
-"""Options and result of one hot reload, as the seed's DAP surface names them."""
+"""Options and result of one hot reload, as the DAP surface (``dapper/hotReload``) names them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ COUNTERS = ("reboundFrames", "updatedFrameCodes", "patchedInstances", "patchedFu
 
 @dataclass
 class ReloadOptions:
-    """The seed's options (names and defaults kept) plus our ``mode``.
+    """The DAP request's options (names and defaults as documented in the README) plus ``mode``.
 
     - ``invalidatePycache``: delete the cached bytecode of exactly the reloaded file (every optimization level).
     - ``updateFrameCode``: a frame the debug session holds stopped at the start of a line, whose function the
@@ -91,7 +91,7 @@ class ReloadResult:
         return "; ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
-        """The DAP response body (and ``dapper/hotReloadResult`` event body): the seed's fields plus ours."""
+        """The DAP response body (and ``dapper/hotReloadResult`` event body): the DAP fields plus ours."""
         return {
             "ok": self.ok,
             "error": self.error,
