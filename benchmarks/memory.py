@@ -39,6 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from table import Table
+
 ROOT = Path(__file__).resolve().parents[1]
 MB = 1024 * 1024
 
@@ -51,28 +53,6 @@ def rss() -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
     raise RuntimeError("no VmRSS in /proc/self/status")
-
-
-class Table:
-    def __init__(self) -> None:
-        self.rows: list[tuple[str, str, str, str]] = []
-
-    def add(self, measure: str, goal: str, measured: str, verdict: str = "") -> None:
-        self.rows.append((measure, goal, measured, verdict))
-
-    def check(self, measure: str, value: float, limit: float, unit: str, measured: str | None = None) -> None:
-        shown = measured if measured is not None else f"{value:.1f} {unit}"
-        verdict = "ok" if value <= limit else f"MISSED by {value - limit:.1f} {unit}"
-        self.add(measure, f"<= {limit:g} {unit}", shown, verdict)
-
-    def print(self, title: str) -> None:
-        heads = ("measure", "goal", "measured", "verdict")
-        widths = [max(len(h), *(len(r[i]) for r in self.rows)) for i, h in enumerate(heads)]
-        print(title)
-        print("  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)))
-        print("  ".join("-" * w for w in widths))
-        for row in self.rows:
-            print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 # -- 1. hot reloads ------------------------------------------------------------------------------------------
