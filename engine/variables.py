@@ -123,7 +123,7 @@ class VariableStore:
 
     def scopes(self, frame: FrameType) -> list[Scope]:
         locals_ref = self._add(_Container("locals", None, frame))
-        named = sum(not str(k).startswith(".dapper") for k in frame.f_locals)
+        named = sum(not _hidden_local(k) for k in frame.f_locals)
         scopes = [Scope("Locals", locals_ref, named=named)]
         if frame.f_globals is not frame.f_locals:
             scopes.append(Scope("Globals", self._add(_Container("globals", None, frame)), expensive=True))
@@ -154,7 +154,7 @@ class VariableStore:
                 (k, v)
                 for k, v in list(ns.items())
                 if not (module_level and (k.startswith("__") or isinstance(v, ModuleType)))
-                and not k.startswith(".dapper")  # the hidden local of a 3.11 frame moved into new code
+                and not _hidden_local(k)
             ]
             if module_level:
                 items.sort(key=lambda kv: kv[0])
@@ -200,3 +200,12 @@ class VariableStore:
 
 def _literal_key(k: Any) -> bool:
     return isinstance(k, (str, int, float, bool, type(None), bytes))
+
+
+# Locals nobody wrote, not valid names: the hidden local of a 3.11 frame moved into new code (".dapper..."), and
+# pytest's assertion-rewrite temporaries ("@py_assert1", "@py_format3") in a failed test's frame.
+_HIDDEN_PREFIXES = (".dapper", "@py_")
+
+
+def _hidden_local(name: object) -> bool:
+    return str(name).startswith(_HIDDEN_PREFIXES)
