@@ -82,33 +82,10 @@ def serve(
     if token is not None:
         writer.gate("initialized")  # the cue for configuration requests: only once the token was shown
         if hang_up is not None and frame_timeout is not None:
-
-            def too_slow() -> None:
-                if not gate.passed:
-                    _log(
-                        f"dapper-tui dap: a client did not show the token within {frame_timeout:g} s: dropped"
-                    )
-                    hang_up()
-
-            timer = threading.Timer(frame_timeout, too_slow)
-            timer.daemon = True
-            timer.start()
+            timer = _token_deadline(gate, frame_timeout, hang_up)
     modules_before = set(sys.modules)
     try:
-        while not adapter.done.is_set():
-            message = reader.read()
-            if message is None:
-                break  # the client went away: end the session cleanly
-            if isinstance(message, FrameError) and message.fatal:
-                _log(f"dapper-tui dap: {message.reason}")
-                break
-            verdict = gate.check(message)
-            if not verdict.allowed:
-                _refuse(writer, message, verdict.reason)
-                break
-            adapter.handle(message)
-            if verdict.authenticated_now:
-                writer.open_gate()  # the initialized event kept back from a token-less initialize
+        _pump(reader, writer, adapter, gate)
     finally:
         if timer is not None:
             timer.cancel()
@@ -118,6 +95,38 @@ def serve(
         writer.closed = True
         _forget_program_modules(modules_before)
     return 0
+
+
+def _token_deadline(gate: TokenGate, frame_timeout: float, hang_up: Callable[[], None]) -> threading.Timer:
+    """Started at connect: hangs up on a client that has not shown the token within ``frame_timeout``."""
+
+    def too_slow() -> None:
+        if not gate.passed:
+            _log(f"dapper-tui dap: a client did not show the token within {frame_timeout:g} s: dropped")
+            hang_up()
+
+    timer = threading.Timer(frame_timeout, too_slow)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _pump(reader: MessageReader, writer: MessageWriter, adapter: DapAdapter, gate: TokenGate) -> None:
+    """Read and handle the client's messages until it disconnects, its stream ends or breaks, or it is refused."""
+    while not adapter.done.is_set():
+        message = reader.read()
+        if message is None:
+            return  # the client went away: end the session cleanly
+        if isinstance(message, FrameError) and message.fatal:
+            _log(f"dapper-tui dap: {message.reason}")
+            return
+        verdict = gate.check(message)
+        if not verdict.allowed:
+            _refuse(writer, message, verdict.reason)
+            return
+        adapter.handle(message)
+        if verdict.authenticated_now:
+            writer.open_gate()  # the initialized event kept back from a token-less initialize
 
 
 def _refuse(writer: MessageWriter, message: object, reason: str) -> None:
@@ -180,31 +189,16 @@ def serve_tcp(
     if token is None and not is_loopback(host):
         raise ValueError(f"--host {host} is not a loopback address: that needs the token (drop --no-token)")
     listener = move_socket_high(socket.create_server((host, port)))
-    actual = listener.getsockname()[1]
-    if token is not None:
-        _log(
-            f"dapper-tui dap: token {token} "
-            f'(pass it as "{TOKEN_ARG}" in the initialize, launch or attach arguments)'
-        )
-    else:
-        _log("dapper-tui dap: no token (--no-token): any local user can connect and run programs as you")
-    _log(f"dapper-tui dap: listening on {host}:{actual}")
+    _announce(token, host, listener.getsockname()[1])
     clients: queue.SimpleQueue[socket.socket] = queue.SimpleQueue()
     busy = threading.Lock()  # held while a client is connected (or about to be served)
     turning_away = threading.BoundedSemaphore(_MAX_TURN_AWAY)
-
-    def accept_loop() -> None:
-        while True:
-            try:
-                conn, addr = listener.accept()
-            except OSError:
-                return  # the listener was closed: no more clients
-            if busy.acquire(blocking=False):
-                clients.put(conn)
-            else:
-                _turn_away(conn, addr, busy, clients, turning_away)
-
-    threading.Thread(target=accept_loop, name="dapper-tui dap accept", daemon=True).start()
+    threading.Thread(
+        target=_accept_loop,
+        args=(listener, busy, clients, turning_away),
+        name="dapper-tui dap accept",
+        daemon=True,
+    ).start()
     try:
         while True:
             conn = clients.get()
@@ -216,31 +210,7 @@ def serve_tcp(
                     busy.release()
 
             try:
-                conn = move_socket_high(conn)
-                with conn:
-                    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                    send_lock = threading.Lock()
-
-                    def send(
-                        data: bytes, conn: socket.socket = conn, lock: threading.Lock = send_lock
-                    ) -> None:
-                        with lock:
-                            _sendall(conn, data)
-
-                    serve(
-                        functools.partial(_recv, conn, 65536),
-                        send,
-                        socket_readable(conn),
-                        runner,
-                        token=token,
-                        frame_timeout=frame_timeout,
-                        on_client_gone=gone,  # a client from now on waits for the session's end: not turned away
-                        hang_up=functools.partial(_shut, conn),
-                    )
-                    try:
-                        conn.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
+                _serve_connection(conn, runner, token, frame_timeout, gone)
             finally:
                 gone()
                 if once:
@@ -251,6 +221,66 @@ def serve_tcp(
         return 0
     finally:
         _close_listener(listener)
+
+
+def _announce(token: str | None, host: str, port: int) -> None:
+    """The token, then the address, on stderr (see the module docstring)."""
+    if token is not None:
+        _log(
+            f"dapper-tui dap: token {token} "
+            f'(pass it as "{TOKEN_ARG}" in the initialize, launch or attach arguments)'
+        )
+    else:
+        _log("dapper-tui dap: no token (--no-token): any local user can connect and run programs as you")
+    _log(f"dapper-tui dap: listening on {host}:{port}")
+
+
+def _accept_loop(
+    listener: socket.socket,
+    busy: threading.Lock,
+    clients: queue.SimpleQueue[socket.socket],
+    turning_away: threading.BoundedSemaphore,
+) -> None:
+    """Hands each new client to the serving loop if none is connected, else turns it away; ends with the listener."""
+    while True:
+        try:
+            conn, addr = listener.accept()
+        except OSError:
+            return  # the listener was closed: no more clients
+        if busy.acquire(blocking=False):
+            clients.put(conn)
+        else:
+            _turn_away(conn, addr, busy, clients, turning_away)
+
+
+def _serve_connection(
+    conn: socket.socket,
+    runner: MainThreadRunner | None,
+    token: str | None,
+    frame_timeout: float | None,
+    gone: Callable[[], None],
+) -> None:
+    """One client's session over its socket, which is closed at the end."""
+    conn = move_socket_high(conn)
+    with conn:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        send_lock = threading.Lock()
+
+        def send(data: bytes) -> None:
+            with send_lock:
+                _sendall(conn, data)
+
+        serve(
+            functools.partial(_recv, conn, 65536),
+            send,
+            socket_readable(conn),
+            runner,
+            token=token,
+            frame_timeout=frame_timeout,
+            on_client_gone=gone,  # a client from now on waits for the session's end: not turned away
+            hang_up=functools.partial(_shut, conn),
+        )
+        _shut(conn)
 
 
 def _shut(conn: socket.socket) -> None:
@@ -288,37 +318,34 @@ def _turn_away(
             clients.put(conn)
             return
         _log(f"dapper-tui dap: turned away a second client ({addr}): busy with another")
-        text = (
-            "dapper-tui dap: busy: another client is connected to this server; "
-            "try again once it has disconnected"
-        )
         try:
-            with conn:
-                conn.settimeout(_BUSY_WAIT)
-                writer = MessageWriter(conn.sendall)
-                writer.event("output", {"category": "important", "output": text + "\n"})
-                reader = MessageReader(
-                    lambda: conn.recv(65536), socket_readable(conn), partial_timeout=_BUSY_WAIT
-                )
-                if socket_readable(conn)(_BUSY_WAIT):
-                    message = reader.read()
-                    if isinstance(message, dict):
-                        seq, command = message.get("seq"), message.get("command")
-                        if isinstance(seq, int) and not isinstance(seq, bool):
-                            writer.response(
-                                replies.error(seq, command if isinstance(command, str) else "", text)
-                            )
-                writer.event("terminated")
-                try:
-                    conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            _answer_busy(conn)
         except OSError:
             pass
         finally:
             slots.release()
 
     threading.Thread(target=answer, name="dapper-tui dap busy", daemon=True).start()
+
+
+def _answer_busy(conn: socket.socket) -> None:
+    """Tells a turned-away client the server is busy (an event, and an error for its first request), then closes it."""
+    text = (
+        "dapper-tui dap: busy: another client is connected to this server; try again once it has disconnected"
+    )
+    with conn:
+        conn.settimeout(_BUSY_WAIT)
+        writer = MessageWriter(conn.sendall)
+        writer.event("output", {"category": "important", "output": text + "\n"})
+        reader = MessageReader(lambda: conn.recv(65536), socket_readable(conn), partial_timeout=_BUSY_WAIT)
+        if socket_readable(conn)(_BUSY_WAIT):
+            message = reader.read()
+            if isinstance(message, dict):
+                seq, command = message.get("seq"), message.get("command")
+                if isinstance(seq, int) and not isinstance(seq, bool):
+                    writer.response(replies.error(seq, command if isinstance(command, str) else "", text))
+        writer.event("terminated")
+        _shut(conn)
 
 
 def _parser() -> argparse.ArgumentParser:
