@@ -15,7 +15,8 @@ What it serves:
 Hot reload, as the console's capsule: a save under ``src/tools/`` (or of ``.env``, or a script folder appearing)
 imports the tools again in this process; when what a client can see changed, each connected client gets
 exactly one ``notifications/tools/list_changed``. A save under ``src/prompts/`` sends one
-``notifications/prompts/list_changed``. A tool that cannot be built is left out, a file that fails to import
+``notifications/prompts/list_changed``. A folder added under ``src/tools``/``src/prompts``/``src/scripts`` (moved
+in, ``cp -r``, ``mkdir -p`` and a write at once) counts as a save there. A tool that cannot be built is left out, a file that fails to import
 keeps its previous tools, and either is logged to stderr and sent to the client as a log message.
 ``.env`` is applied to ``os.environ`` (the real environment wins, unless ``[env] override = true``; see
 ``capsule/project.py``), at start and at each save. A ``requirements.txt`` save is installed into a new venv
@@ -382,19 +383,42 @@ def switch_imports(project: AgentProject, venv: Path) -> None:
     importlib.invalidate_caches()
 
 
+_FOLDER_ROWS = {"tools": Row.TOOLS, "prompts": Row.PROMPTS, "scripts": Row.SCRIPTS}
+
+
+def _row(project: AgentProject, change: Any, path: str) -> Row | None:
+    """The reload-table row of a change: ``project.classify``'s, and a folder added under ``src/tools``,
+    ``src/prompts`` or ``src/scripts`` (a folder moved in, ``cp -r``, ``git checkout``, ``mkdir -p`` and a file
+    written at once): the files in it have no event of their own, or one from before the watch on the new folder
+    existed, so the folder's own event starts the reload, which reads the disk and finds them."""
+    import watchfiles
+
+    row = project.classify(Path(path))
+    if row is not None or change != watchfiles.Change.added or not os.path.isdir(path):
+        return row
+    try:
+        parts = Path(os.path.realpath(path)).relative_to(project.root).parts
+    except ValueError:
+        return None
+    hidden = any(p == "__pycache__" or p.startswith(".") for p in parts)
+    if len(parts) >= 2 and parts[0] == "src" and parts[1] in _FOLDER_ROWS and not hidden:
+        return _FOLDER_ROWS[parts[1]]
+    return None
+
+
 async def _watch(surface: ProjectSurface, stop: Any) -> None:
     """Reload on save until ``stop`` is set (set it before cancelling: watchfiles' thread only sees the event)."""
     import watchfiles
 
     project = surface.project
 
-    def wanted(_change: Any, path: str) -> bool:
-        return project.classify(Path(path)) is not None
+    def wanted(change: Any, path: str) -> bool:
+        return _row(project, change, path) is not None
 
     async for changes in watchfiles.awatch(
         project.root, watch_filter=wanted, debounce=50, step=10, stop_event=stop
     ):
-        rows = {row for _c, p in changes if (row := project.classify(Path(p))) is not None}
+        rows = {row for c, p in changes if (row := _row(project, c, p)) is not None}
         try:
             await surface.on_changes(rows)
         except Exception as exc:  # a reload must never take the server down

@@ -139,3 +139,22 @@ async def test_a_call_past_call_timeout_is_an_error_and_the_server_goes_on(tmp_p
     # the client has gone while hang's thread sleeps on: the server says so and exits 0 without waiting for it
     assert "client gone; ending with tool calls still running: hang" in stderr.text(), stderr.text()
     assert stderr.exit_status() == 0, stderr.text()
+
+
+async def test_a_folder_moved_in_under_prompts_and_tools_is_served(tmp_path: Path) -> None:
+    """A folder that arrives whole (mv, cp -r, git checkout): its files have no event of their own."""
+    import os
+
+    root = make_project(tmp_path / "agent")
+    write(root / "src/tools/t.py", TOOL.format(v="v1"))
+    outside = tmp_path / "outside"
+    write(outside / "prompts/hello.md", "Say hello to {{who}}.\n")
+    write(outside / "tools/extra/more.py", "def more() -> str:\n    return 'more'\n")
+    async with connect(root) as (client, seen):
+        assert (await client.call_tool("version", {})).content[0].text == "v1"
+        os.rename(outside / "prompts", root / "src/prompts")  # src/prompts did not exist
+        await seen.until(lambda: seen.prompts_changed >= 1)
+        assert [p.name for p in (await client.list_prompts()).prompts] == ["hello"]
+        os.rename(outside / "tools/extra", root / "src/tools/extra")
+        await seen.until(lambda: seen.tools_changed >= 1)
+        assert (await client.call_tool("more", {})).content[0].text == "more"
