@@ -17,6 +17,8 @@ from .attach import AttachedProgram
 
 
 class AttachedConsole(PlainConsole):
+    ATTACHED = True  # the end of input detaches (below); `q` ends the program
+
     def __init__(self, target: LaunchTarget) -> None:
         super().__init__(target)
         self.program = AttachedProgram(self.session)

@@ -62,6 +62,7 @@ class EventDisplay:
     displays: list[str]
     list_next: tuple[str, int] | None
     _input_prompt: str | None
+    ending: bool  # the console is quitting and ends the program
 
     if TYPE_CHECKING:  # the console's other parts
 
@@ -132,6 +133,9 @@ class EventDisplay:
             self.out.say(f"*** {event.error}", "error")
         self.frames = []
         code = event.exit_code
+        if self.ending:
+            self.out.say("The program was ended.", "info")
+            return
         self.out.say(f"The program exited with code {code}. `restart` runs it again, `q` quits.", "info")
 
     def _show_breakpoint(self, event: BreakpointChanged) -> None:

@@ -41,6 +41,10 @@ from .watching import SaveWatcher
 
 
 class PlainConsole(EventDisplay, RunCommands, FileCommands, InspectionCommands):
+    # Attached to a program python started (cli/attached_console.py): the end of input lets it run on, and
+    # python, not the console, decides the process's exit code.
+    ATTACHED = False
+
     def __init__(
         self,
         target: LaunchTarget,
@@ -69,6 +73,7 @@ class PlainConsole(EventDisplay, RunCommands, FileCommands, InspectionCommands):
         self.last_command = ""
         self.list_next: tuple[str, int] | None = None
         self.quit = False
+        self.ending = False  # quitting ends the program: its exit is not offered a restart
         self._settled = threading.Condition()
         self._waiting_for: str | None = None  # "stop" while the program runs
         self._input_prompt: str | None = None
@@ -118,7 +123,26 @@ class PlainConsole(EventDisplay, RunCommands, FileCommands, InspectionCommands):
             if line is None:
                 break
             self.execute(line)
+        return self._quit_code()
+
+    def _quit_code(self) -> int:
+        """dapper-tui's exit code: the program's own if it ended by itself; 1 if it still runs or is stopped
+        (quitting ends it, and says so instead of offering a restart); 0 if it never started."""
+        if self.session.state in ("running", "stopped") and (self.quit or not self.ATTACHED):
+            self.ending = True
+            code = "" if self.ATTACHED else "; dapper-tui exits with code 1"
+            self.out.say(f"Quitting: {self._ending_text()}{code}.", "info")
+            return 1
         return self.session.exit_code if self.session.exit_code is not None else 0
+
+    def _ending_text(self) -> str:
+        if self.session.state == "running":
+            return "the program is still running and is ended"
+        where = ""
+        if self.frames:
+            top = self.frames[0]
+            where = f" at {os.path.basename(top.path)}:{top.line}"
+        return f"the program is stopped{where} and is ended"
 
     def _watch(self) -> None:
         if self.watcher is None:
@@ -164,7 +188,8 @@ class PlainConsole(EventDisplay, RunCommands, FileCommands, InspectionCommands):
 
 
 def run_plain(target: LaunchTarget, *, stop_on_entry: bool = False, just_my_code: bool = True) -> int:
-    """The `--plain` console. Returns the program's exit code (0 when it did not finish).
+    """The `--plain` console. Returns the program's exit code if it ended by itself, 1 if quitting ended it,
+    0 if it never started.
 
     The console reads commands on a thread of its own: the program gets the main thread (its signal handlers,
     `threading.main_thread()`), and Ctrl+C while it runs pauses it."""

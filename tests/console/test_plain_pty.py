@@ -98,7 +98,7 @@ def test_help_unknown_and_quit_while_stopped(terminal, tmp_path: Path) -> None:
     t.command("help", r"reload \[file\]\s+hot-reload a file")
     t.command("b nosuchfile.py:3", r"\*\*\* nosuchfile\.py: no such file")
     t.command("p undefined_name", r"\*\*\* NameError")
-    assert t.quit() == 0
+    assert t.quit() == 1  # quitting ends the stopped program: exit code 1
 
 
 RELOADED = """
@@ -139,14 +139,14 @@ def test_breakpoints_follow_a_reload_that_moves_them(terminal, tmp_path: Path) -
     t.command("restart", r"\[Entry\]")
     t.command("c", r"\[Breakpoint at prog\.py:7\]")
     t.command("c", r"\[Breakpoint at prog\.py:4\]", r"-> return i \* 2")
-    assert t.quit() == 0
+    assert t.quit() == 1  # quitting ends the stopped program: exit code 1
 
 
 def test_colours_on_a_terminal(terminal, tmp_path: Path) -> None:
     _write(tmp_path)
     t = terminal("prog.py").at_entry()
     t.command("l", r"1 ->\s+import shapes")
-    assert t.quit() == 0
+    assert t.quit() == 1  # quitting ends the stopped program: exit code 1
     raw = t.raw.decode("utf-8", "replace")
     assert "\x1b[1;32m> " in raw  # the stop location, bold green
     assert "\x1b[33m-> import shapes" in raw  # the current line, yellow
@@ -159,7 +159,7 @@ def test_history_outlives_the_session(terminal, tmp_path: Path) -> None:
     first = terminal("prog.py")
     first.prompt()
     first.command("p 6 * 7", r"\b42\n")
-    assert first.quit() == 0
+    assert first.quit() == 1  # quitting ends the stopped program: exit code 1
     saved = tmp_path / "state" / "dapper-tui" / "plain_history"
     assert "p 6 * 7" in saved.read_text()
 
@@ -167,7 +167,7 @@ def test_history_outlives_the_session(terminal, tmp_path: Path) -> None:
     second.prompt()
     second.keys("\x1b[A\x1b[A")  # the previous session's last command (q), and the one before it
     second.command("", r"\b42\n")
-    assert second.quit() == 0
+    assert second.quit() == 1  # quitting ends the stopped program: exit code 1
 
 
 SIGNALS = """

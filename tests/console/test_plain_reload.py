@@ -76,7 +76,7 @@ def test_a_breakpoint_in_a_reloaded_function_keeps_firing(terminal, tmp_path: Pa
     t.send("p n")
     t.expect(rf"\b{n}\n")  # the second call
     t.prompt()
-    assert t.quit() == 0
+    assert t.quit() == 1  # quitting ends the stopped program: exit code 1
 
 
 def test_a_save_while_stopped_reloads_and_prints_the_result(terminal, tmp_path: Path) -> None:
@@ -91,7 +91,7 @@ def test_a_save_while_stopped_reloads_and_prints_the_result(terminal, tmp_path: 
     _edit(shapes, SHAPES_EDITED.replace("n * 10\n", "n * 7\n", 1))
     t.expect(r"reloaded shapes; changed area")
     t.command("p area(1)", r"\b70\n")
-    assert t.quit() == 0
+    assert t.quit() == 1  # quitting ends the stopped program: exit code 1
 
 
 WAITING = """
@@ -131,7 +131,7 @@ def test_breakpoints_come_back_on_the_next_run(terminal, tmp_path: Path) -> None
     first = terminal("prog.py").at_entry()
     first.command("b shapes.py:2, n == 2", r"Breakpoint 1 at")
     first.command("b main", r"Breakpoint 2 at function main")
-    assert first.quit() == 0
+    assert first.quit() == 1  # quitting ends the stopped program: exit code 1
 
     second = terminal("prog.py")
     second.expect(r"breakpoints kept from the last session: shapes\.py:2, function main")
@@ -143,7 +143,7 @@ def test_breakpoints_come_back_on_the_next_run(terminal, tmp_path: Path) -> None
     second.expect(r"\b2\n")  # the condition came back too
     second.prompt()
     second.command("cl", "deleted all breakpoints")
-    assert second.quit() == 0
+    assert second.quit() == 1  # quitting ends the stopped program: exit code 1
 
     third = terminal("prog.py").at_entry()
     third.send("c")
@@ -164,7 +164,7 @@ def test_a_breakpoint_moved_by_a_reload_comes_back_at_its_new_line(terminal, tmp
 
     second = terminal("prog.py").at_entry()
     second.command("c", r"\[Breakpoint at shapes\.py:4\]", r"-> k = n \* 10")
-    assert second.quit() == 0
+    assert second.quit() == 1  # quitting ends the stopped program: exit code 1
 
 
 def test_restart_frame_runs_the_function_again_in_the_new_code(terminal, tmp_path: Path) -> None:
