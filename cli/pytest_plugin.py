@@ -15,9 +15,12 @@ Without `--dapper` the plugin only adds the option: importing it loads nothing o
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -67,7 +70,30 @@ class DapperInteraction:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.capture_off = False
+        self.in_tui = (
+            False  # the full-screen debugger took the terminal: pytest's report goes to its Output pane
+        )
+        self.started = time.monotonic()
         self._breakpoints_here(config)
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.started = time.monotonic()
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """After the full-screen debugger, pytest's final summary line reaches the real terminal too: the app
+        stays open after the tests (until quit), and what pytest wrote meanwhile went to its Output pane. The
+        line is written at exit, once the app has closed and given the terminal back."""
+        reporter = config.pluginmanager.getplugin("terminalreporter")
+        if not self.in_tui or reporter is None:
+            return
+        try:
+            parts, _colour = reporter.build_summary_stats_line()
+        except Exception:  # another pytest's reporter
+            return
+        stats = ", ".join(text for text, _markup in parts)
+        atexit.register(
+            _tell_terminal, f"{stats} in {time.monotonic() - self.started:.2f}s (after dapper-tui)"
+        )
 
     def _breakpoints_here(self, config: pytest.Config) -> None:
         """`breakpoint()` in a test or in the code under test stops in dapper-tui too (pytest would open pdb),
@@ -110,6 +136,14 @@ class DapperInteraction:
         if self.capture_off:
             return
         self.capture_off = True
+        try:
+            self._stop_capturing()
+        finally:
+            from dapper_tui.attach import choose_front_end
+
+            self.in_tui = choose_front_end() == "tui"  # on the real descriptors, pytest's capture is off
+
+    def _stop_capturing(self) -> None:
         capman = self.config.pluginmanager.getplugin("capturemanager")
         if capman is None:
             return
@@ -173,3 +207,12 @@ def _run_again(item: pytest.Item) -> BaseException | None:
     except BaseException as exc:
         return exc
     return None
+
+
+def _tell_terminal(summary: str) -> None:
+    """pytest's summary line, as pytest draws it (a `=` rule around it), on the process's own stdout."""
+    width = max(len(summary) + 4, min(shutil.get_terminal_size().columns, 120))
+    try:  # descriptor 1: sys.stdout may still be the app's print capture
+        os.write(1, (f" {summary} ".center(width, "=") + "\n").encode())
+    except OSError:  # stdout closed
+        pass
