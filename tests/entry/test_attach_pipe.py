@@ -121,7 +121,7 @@ def test_python_m_dapper_tui_is_the_command(prog: Path) -> None:
             [PY, "-m", "dapper_tui", "--plain", "--no-stop-on-entry", "prog.py"],
         )
     ]
-    assert runs[0].returncode == runs[1].returncode == 0
+    assert runs[0].returncode == runs[1].returncode == 1  # the end of input ends the stopped program: 1
     assert "[breakpoint() call]" in runs[0].stdout
     assert runs[0].stdout == runs[1].stdout
     version = subprocess.run([PY, "-m", "dapper_tui", "--version"], capture_output=True, text=True, env=env)
