@@ -32,13 +32,6 @@ def write(path: Path, source: str) -> Path:
     return path
 
 
-def line_of(path: Path, marker: str) -> int:
-    for i, line in enumerate(path.read_text().splitlines(), 1):
-        if marker in line:
-            return i
-    raise AssertionError(f"{marker!r} not in {path}")
-
-
 def start_tcp_server(*extra: str) -> tuple[subprocess.Popen, int, str | None]:
     """`dapper-tui dap --port 0 ...` as a subprocess: (the process, its port, its token or None). Its stderr
     goes to `proc.log`."""
@@ -95,7 +88,8 @@ class DapClient:
             bufsize=0,
         )
         proc.log = log  # type: ignore[attr-defined]
-        assert proc.stdin and proc.stdout
+        assert proc.stdin
+        assert proc.stdout
 
         def close() -> None:
             try:

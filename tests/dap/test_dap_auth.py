@@ -45,7 +45,8 @@ def test_a_client_without_the_token_is_refused_and_nothing_runs(
     stranger = DapClient.connect(port)  # no token
     stranger.request("initialize", {"adapterID": "x"})  # answered (capabilities)...
     r = stranger.fail("launch", {"program": str(prog)})  # ...but nothing is launched without it
-    assert "requires a token" in r["message"] and "dapperToken" in r["message"]
+    assert "requires a token" in r["message"]
+    assert "dapperToken" in r["message"]
     assert stranger.wait_closed(), "the connection stayed open"
     assert not any(e["event"] == "initialized" for e in stranger.events)
     stranger._close()
@@ -98,7 +99,8 @@ def test_the_token_in_the_launch_arguments_is_enough(server: tuple[int, str], tm
     client.wait_event("initialized")
     client.request("configurationDone")
     assert client.wait_event("exited")["body"]["exitCode"] == 0
-    assert client.wait_output("ran\n") and marker.exists()
+    assert client.wait_output("ran\n")
+    assert marker.exists()
     client.request("disconnect")
     client._close()
 
@@ -112,7 +114,8 @@ def test_no_token_is_for_loopback_only(tmp_path: Path) -> None:
         timeout=30,
     )
     assert r.returncode == 2
-    assert "--no-token with --host 0.0.0.0" in r.stderr and "must require the token" in r.stderr
+    assert "--no-token with --host 0.0.0.0" in r.stderr
+    assert "must require the token" in r.stderr
     # on loopback it serves a client that shows nothing
     proc, port, token = start_tcp_server("--no-token")
     try:

@@ -67,7 +67,8 @@ def test_random_bytes_and_broken_frames(server: DapClient, raw: bytes) -> None:
 def test_random_requests_get_a_response(server: DapClient, command: str, arguments: object) -> None:
     seq = server.send(command, arguments)  # type: ignore[arg-type]
     response = server.response(seq)
-    assert response["command"] == command and response["request_seq"] == seq
+    assert response["command"] == command
+    assert response["request_seq"] == seq
     if not response["success"]:
         assert response["message"]
     still_serving(server)

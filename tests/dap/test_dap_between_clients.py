@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
-from dapclient import DapClient, line_of, write
+from dapclient import DapClient, write
+from helpers import line_of
 
 CHANGES_ENV = """
 import os
@@ -69,7 +70,8 @@ def _next_client(first: DapClient) -> DapClient:
             dap.seq = 0  # start() initializes again
             return dap
         dap._close()
-        assert "busy" in r.get("message", "") and time.monotonic() < deadline, r
+        assert "busy" in r.get("message", ""), r
+        assert time.monotonic() < deadline, r
         time.sleep(0.05)
 
 
@@ -125,7 +127,8 @@ def test_a_program_stopped_then_terminated_leaves_the_environment_too(
         second = _next_client(first)
         second.start(reads)
         seen = _env_seen(second)
-        assert seen["here"] == FRESH and seen["child"] == FRESH, seen
+        assert seen["here"] == FRESH, seen
+        assert seen["child"] == FRESH, seen
         _leave(second)
     finally:
         _stop_server(first)

@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-from dapclient import DapClient, line_of, write
+from dapclient import DapClient, write
+from helpers import line_of
 
 
 def _events(dap: DapClient) -> list[str]:
@@ -29,7 +30,8 @@ def _ends_with(dap: DapClient, code: int) -> None:
     assert exited["body"]["exitCode"] == code, exited
     names = _events(dap)
     assert names[-2:] == ["exited", "terminated"], names
-    assert names.count("exited") == 1 and names.count("terminated") == 1, names
+    assert names.count("exited") == 1, names
+    assert names.count("terminated") == 1, names
 
 
 def _server_exit(dap: DapClient, timeout: float = 20.0) -> int:
@@ -64,7 +66,8 @@ def test_os_exit_is_reported_with_its_code_and_the_stdio_server_ends(tmp_path: P
         dap.start(prog)
         _ends_with(dap, 7)
         out = dap.output()
-        assert "last words" in out and "never" not in out
+        assert "last words" in out
+        assert "never" not in out
         # what the program printed comes before the news of its end
         first_exit = next(i for i, e in enumerate(dap.events) if e["event"] == "exited")
         assert any(e["event"] == "output" for e in dap.events[:first_exit])
@@ -166,7 +169,8 @@ def test_atexit_handler_runs_once_per_run_and_a_failing_one_is_reported(tmp_path
             _ends_with(dap, 0)
             assert dap.output().count("handler ran") == 1, dap.output()
             err = dap.output("stderr")
-            assert "Exception ignored in atexit callback" in err and "ZeroDivisionError" in err, err
+            assert "Exception ignored in atexit callback" in err, err
+            assert "ZeroDivisionError" in err, err
             dap.request("disconnect")
             dap._close()
         assert "handler ran" not in first.stderr()
@@ -195,7 +199,8 @@ def _next_client(first: DapClient) -> DapClient:
             dap.seq = 0  # start() initializes again: the server answers a second initialize as well
             return dap
         dap._close()
-        assert "busy" in r.get("message", "") and time.monotonic() < deadline, r
+        assert "busy" in r.get("message", ""), r
+        assert time.monotonic() < deadline, r
         time.sleep(0.05)
 
 
@@ -222,7 +227,8 @@ def test_a_sigint_the_program_sends_itself_is_its_keyboardinterrupt(tmp_path: Pa
     try:
         dap.start(prog)
         stop = dap.stopped()
-        assert stop["reason"] == "exception" and "KeyboardInterrupt" in stop["text"], stop
+        assert stop["reason"] == "exception", stop
+        assert "KeyboardInterrupt" in stop["text"], stop
         dap.request("continue", {"threadId": stop["threadId"]})
         _ends_with(dap, 130)
         assert "KeyboardInterrupt" in dap.output("stderr")

@@ -7,7 +7,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from dapclient import DapClient, line_of, write
+from dapclient import DapClient, write
+from helpers import line_of
 
 
 def test_each_thread_is_announced_once_started_and_once_exited(dap: DapClient, tmp_path: Path) -> None:

@@ -64,16 +64,20 @@ def test_a_good_message_survives_any_bad_input_before_it(bad: list[bytes], chunk
 def test_reports_each_problem() -> None:
     good = encode(dict(GOOD))
     out = read_all(frame(b"{not json") + b"garbage" + frame(b"[1, 2]") + good)
-    assert isinstance(out[0], FrameError) and "not valid JSON" in out[0].reason
-    assert isinstance(out[1], FrameError) and "outside any message" in out[1].reason
-    assert isinstance(out[2], FrameError) and out[2].message == [1, 2]
+    assert isinstance(out[0], FrameError)
+    assert "not valid JSON" in out[0].reason
+    assert isinstance(out[1], FrameError)
+    assert "outside any message" in out[1].reason
+    assert isinstance(out[2], FrameError)
+    assert out[2].message == [1, 2]
     assert out[3] == GOOD
 
 
 def test_too_long_length_resyncs_without_waiting() -> None:
     first = json.dumps({"seq": 1, "type": "request", "command": "threads"}).encode()
     out = read_all(frame(first, len(first) + 500) + encode(dict(GOOD)), chunk=7)
-    assert isinstance(out[0], FrameError) and "longer" in out[0].reason
+    assert isinstance(out[0], FrameError)
+    assert "longer" in out[0].reason
     assert out[-1] == GOOD
 
 
@@ -87,11 +91,14 @@ def test_a_request_in_a_broken_frame_is_still_made_out() -> None:
     first = json.dumps({"seq": 1, "type": "request", "command": "threads"}).encode()
     # too long, and nothing after it: no wait for bytes that never come
     out = read_all(frame(first, len(first) + 500), chunk=5)
-    assert len(out) == 1 and isinstance(out[0], FrameError) and "longer" in out[0].reason
+    assert len(out) == 1
+    assert isinstance(out[0], FrameError)
+    assert "longer" in out[0].reason
     assert out[0].message == json.loads(first)
     # too short: the body and the bytes behind it are the message
     out = read_all(frame(first, 10) + good, chunk=4096)
-    assert isinstance(out[0], FrameError) and "shorter" in out[0].reason
+    assert isinstance(out[0], FrameError)
+    assert "shorter" in out[0].reason
     assert out[0].message == json.loads(first)
     assert out[1:] == [GOOD]
 
@@ -119,7 +126,8 @@ def test_a_second_client_is_told_the_server_is_busy(tmp_path: Path) -> None:
         r = second.response(
             second.send("initialize", {"adapterID": "x", "dapperToken": first.token}), timeout=10
         )
-        assert r["success"] is False and "busy: another client is connected" in r["message"]
+        assert r["success"] is False
+        assert "busy: another client is connected" in r["message"]
         assert "busy" in second.output("important")
         assert second.wait_closed()
         second._close()
@@ -194,7 +202,8 @@ def test_a_large_body_is_read_in_one_pass() -> None:
         message = reader.read()
     finally:
         protocol._EMBEDDED_HEADER_RE = original
-    assert isinstance(message, dict) and len(message["arguments"]["expression"]) == size
+    assert isinstance(message, dict)
+    assert len(message["arguments"]["expression"]) == size
     assert scanned[0] < 3 * len(data), f"{scanned[0] / len(data):.0f} times the body was scanned"
 
 
@@ -204,12 +213,14 @@ def test_a_request_behind_a_bad_length_is_still_made_out() -> None:
     first = json.dumps({"seq": 1, "type": "request", "command": "threads"}).encode()
     for bad in (b"x", b"-3", b"99999999999999"):
         out = read_all(b"Content-Length: " + bad + b"\r\n\r\n" + first + encode(dict(GOOD)), chunk=9)
-        assert isinstance(out[0], FrameError) and "bad Content-Length" in out[0].reason, out
+        assert isinstance(out[0], FrameError), out
+        assert "bad Content-Length" in out[0].reason, out
         assert out[0].message == json.loads(first) or b'"seq": 1' in out[0].raw
         assert out[-1] == GOOD
         # nothing behind it: the sender's pause ends it, without waiting for more
         got = MessageReader(*_once(b"Content-Length: " + bad + b"\r\n\r\n" + first)).read()
-        assert isinstance(got, FrameError) and got.message == json.loads(first)
+        assert isinstance(got, FrameError)
+        assert got.message == json.loads(first)
 
 
 def _once(data: bytes):

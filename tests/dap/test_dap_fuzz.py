@@ -184,9 +184,11 @@ def test_framing(server: InProcess, data: st.DataObject) -> None:
             client.send_raw(stream[a:b])
     for seq in expected:
         response = client.response(seq, timeout=5)
-        assert response["type"] == "response" and isinstance(response["success"], bool)
+        assert response["type"] == "response"
+        assert isinstance(response["success"], bool)
         if not response["success"]:
-            assert isinstance(response["message"], str) and response["message"]
+            assert isinstance(response["message"], str)
+            assert response["message"]
     still_serving(server)
 
 
@@ -266,10 +268,12 @@ def test_argument_types(server: InProcess, request: tuple[str, dict[str, Any]]) 
     client = server.client
     seq = client.send(command, args)
     response = client.response(seq, timeout=5)
-    assert response["request_seq"] == seq and response["command"] == command
+    assert response["request_seq"] == seq
+    assert response["command"] == command
     assert isinstance(response["success"], bool)
     if not response["success"]:
-        assert isinstance(response["message"], str) and response["message"]
+        assert isinstance(response["message"], str)
+        assert response["message"]
     still_serving(server)
 
 
@@ -281,7 +285,8 @@ def real() -> Iterator[DapClient]:
     client = DapClient.tcp()
     client.initialize()
     yield client
-    assert client.proc is not None and client.proc.poll() is None, client.stderr()
+    assert client.proc is not None, client.stderr()
+    assert client.proc.poll() is None, client.stderr()
     client.request("disconnect")
     client._close()
     client.proc.terminate()
@@ -374,9 +379,11 @@ def test_argument_types_with_a_stopped_program(
     client, ids = stopped
     command, args = data.draw(stopped_requests(ids))
     response = client.response(client.send(command, args), timeout=10)
-    assert response["command"] == command and isinstance(response["success"], bool)
+    assert response["command"] == command
+    assert isinstance(response["success"], bool)
     if not response["success"]:
-        assert isinstance(response["message"], str) and response["message"]
+        assert isinstance(response["message"], str)
+        assert response["message"]
     # still stopped where it was, and still served
     threads = client.request("threads", timeout=10)["threads"]
     assert [t["id"] for t in threads] == ids["threadId"]

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from dapclient import DapClient, line_of, write
+from dapclient import DapClient, write
+from helpers import line_of
 
 PROGRAM = """
     def work(n):
@@ -72,7 +73,8 @@ def test_jump_over_a_line_skips_it(dap: DapClient, tmp_path: Path, step_first: b
     response = dap.response(seq)
     assert response["success"], response.get("message")
     stopped = dap.wait_event("stopped", start=mark)
-    assert stopped["body"]["reason"] == "goto" and stopped["body"]["threadId"] == tid
+    assert stopped["body"]["reason"] == "goto"
+    assert stopped["body"]["threadId"] == tid
     answered_at = next(i for i, m in enumerate(dap.all) if m.get("request_seq") == seq)
     assert answered_at < next(i for i, m in enumerate(dap.all) if m is stopped)
     assert dap.top_frame(tid)["line"] == end
@@ -89,7 +91,8 @@ def test_refusals_say_why_and_the_session_goes_on(dap: DapClient, tmp_path: Path
     assert "is not in work()" in failed["message"], failed
     # into a for loop's body from outside it: CPython's rule, its words
     failed = dap.fail("goto", {"threadId": tid, "targetId": line_of(prog, "loop body")})
-    assert "cannot jump to line" in failed["message"] and "loop" in failed["message"], failed
+    assert "cannot jump to line" in failed["message"], failed
+    assert "loop" in failed["message"], failed
     assert dap.top_frame(tid)["line"] == line_of(prog, "start line")  # nothing moved
     dap.request("continue", {"threadId": tid})
     assert "log ['start', 'skipped', 0, 1, 'end']" in dap.wait_output("log ")

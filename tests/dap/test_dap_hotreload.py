@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dapclient import DapClient, line_of, write
+from dapclient import DapClient, write
+from helpers import line_of
 
 PROGRAM = """
     import shapes
@@ -52,12 +53,16 @@ def test_edit_reload_continue_runs_new_code(dap: DapClient, tmp_path: Path) -> N
         assert field in body, field
     assert body["reloadedModule"] == "shapes"
     assert body["reloadedPath"] == str(shapes.resolve())
-    assert body["patchedFunctions"] >= 1 and "area" in body["changed"]
+    assert body["patchedFunctions"] >= 1
+    assert "area" in body["changed"]
     changed = dap.wait_event("loadedSource", start=mark)["body"]
-    assert changed["reason"] == "changed" and changed["source"]["path"] == str(shapes.resolve())
+    assert changed["reason"] == "changed"
+    assert changed["source"]["path"] == str(shapes.resolve())
     result = dap.wait_event("dapper/hotReloadResult", start=mark)["body"]
-    assert result["module"] == "shapes" and result["path"] == str(shapes.resolve())
-    assert "durationMs" in result and "warnings" in result
+    assert result["module"] == "shapes"
+    assert result["path"] == str(shapes.resolve())
+    assert "durationMs" in result
+    assert "warnings" in result
     dap.request("setBreakpoints", {"source": {"path": str(prog)}, "breakpoints": []})
     mark = dap.mark()
     dap.request("continue", {"threadId": tid})

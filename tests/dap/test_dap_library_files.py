@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dapclient import DapClient, line_of, write
+from dapclient import DapClient, write
+from helpers import line_of
 from installed_packages import installed_util
 
 
@@ -44,7 +45,9 @@ def test_breakpoint_in_site_packages_hit_and_hot_reload(dap: DapClient, tmp_path
 
     util.write_text(util.read_text().replace('return big + "?"', 'return big + "!"'))
     body = dap.request("dapper/hotReload", {"source": {"path": str(util)}})
-    assert body["ok"] and body["reloadedModule"] == f"{name}.util" and body["changed"] == ["louder"]
+    assert body["ok"]
+    assert body["reloadedModule"] == f"{name}.util"
+    assert body["changed"] == ["louder"]
     assert any(w.startswith("library module: reloaded on request") for w in body["warnings"]), body[
         "warnings"
     ]

@@ -95,7 +95,8 @@ def start(cwd: Path, breakpoints: list[int]) -> tuple[DapClient, list[dict]]:
         bufsize=0,
     )
     proc.log = log  # type: ignore[attr-defined]
-    assert proc.stdin and proc.stdout
+    assert proc.stdin
+    assert proc.stdout
     stdin, stdout = proc.stdin, proc.stdout
 
     def send(data: bytes) -> None:

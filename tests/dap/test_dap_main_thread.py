@@ -8,7 +8,8 @@ import signal
 import time
 from pathlib import Path
 
-from dapclient import DapClient, line_of, write
+from dapclient import DapClient, write
+from helpers import line_of
 
 SIGNALS = """\
 import asyncio, os, signal, threading, time
@@ -49,6 +50,8 @@ import time
 n = 0
 while True:
     n += 1  # loop
+    if n == 1:
+        print("looping", flush=True)
     time.sleep(0.01)
 """
 
@@ -56,7 +59,7 @@ while True:
 def test_sigint_pauses_the_running_program(dap: DapClient, tmp_path: Path) -> None:
     prog = write(tmp_path / "loop.py", LOOP)
     dap.start(prog)
-    time.sleep(0.5)
+    dap.wait_output("looping")  # the program runs (n > 0) before the signal
     mark = dap.mark()
     assert dap.proc is not None
     os.kill(dap.proc.pid, signal.SIGINT)

@@ -7,7 +7,8 @@ import os
 import time
 from pathlib import Path
 
-from dapclient import DapClient, line_of, write
+from dapclient import DapClient, write
+from helpers import line_of
 
 PROGRAM = """
     import big

@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dapclient import DapClient, line_of, write
+from dapclient import DapClient, write
+from helpers import line_of
 
 PROGRAM = """
     import calc
@@ -61,16 +62,19 @@ def test_restart_after_a_reload_runs_the_function_again_in_the_new_code(
     assert old["name"] == "total [old code]"
     # its line is a line of the text it runs, served by reference (the file on disk has changed)
     ref = old["source"]["sourceReference"]
-    assert ref and "path" not in old["source"], old["source"]
+    assert ref, old["source"]
+    assert "path" not in old["source"], old["source"]
     text = dap.request("source", {"source": {"sourceReference": ref}, "sourceReference": ref})["content"]
-    assert "acc += i  " in text.splitlines()[old["line"] - 1] and "range(n):" in text
+    assert "acc += i  " in text.splitlines()[old["line"] - 1]
+    assert "range(n):" in text
 
     mark = dap.mark()
     seq = dap.send("restartFrame", {"frameId": old["id"]})
     response = dap.response(seq)
     assert response["success"], response.get("message")
     stopped = dap.wait_event("stopped", start=mark)
-    assert stopped["body"]["reason"] == "restart" and stopped["body"]["threadId"] == tid
+    assert stopped["body"]["reason"] == "restart"
+    assert stopped["body"]["threadId"] == tid
     # the spec's order: the response, then the stopped event
     answered_at = next(i for i, m in enumerate(dap.all) if m.get("request_seq") == seq)
     stopped_at = next(i for i, m in enumerate(dap.all) if m is stopped)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-from dapclient import DapClient, line_of, write
+from dapclient import DapClient, write
+from helpers import line_of
 
 PROGRAM = """
     import helper
@@ -61,7 +61,8 @@ def test_breakpoint_stack_scopes_variables_evaluate_set_variable(dap: DapClient,
     call = line_of(prog, "call line")
     dap.start(prog, {prog: [{"line": call}]})
     stop = dap.stopped()
-    assert stop["reason"] == "breakpoint" and stop["hitBreakpointIds"]
+    assert stop["reason"] == "breakpoint"
+    assert stop["hitBreakpointIds"]
     assert "start\n" in dap.wait_output("start")
     threads = dap.request("threads")["threads"]
     assert [t["id"] for t in threads] == [stop["threadId"]]
@@ -112,7 +113,8 @@ def test_stepping_and_log_points(dap: DapClient, tmp_path: Path) -> None:
     stop = dap.stopped()
     tid = stop["threadId"]
     frame = dap.top_frame(tid)
-    assert frame["line"] == call and dap.locals(frame["id"])["i"] == "1"
+    assert frame["line"] == call
+    assert dap.locals(frame["id"])["i"] == "1"
     mark = dap.mark()
     dap.request("stepIn", {"threadId": tid})
     assert dap.stopped(mark)["reason"] == "step"
@@ -173,11 +175,13 @@ def test_pause_and_terminate(dap: DapClient, tmp_path: Path) -> None:
         n = 0
         while True:
             n += 1                   # spin
+            if n == 1:
+                print("spinning", flush=True)
             time.sleep(0.001)
         """,
     )
     dap.start(prog)
-    time.sleep(0.3)
+    dap.wait_output("spinning")  # the loop runs (n > 0) before the pause
     dap.request("pause", {"threadId": 1})
     stop = dap.stopped()
     assert stop["reason"] == "pause"
@@ -204,9 +208,11 @@ def test_stop_on_entry_exception_and_exit_code(dap: DapClient, tmp_path: Path) -
     mark = dap.mark()
     dap.request("continue", {"threadId": stop["threadId"]})
     stop = dap.stopped(mark)
-    assert stop["reason"] == "exception" and "ValueError: boom" in stop["text"]
+    assert stop["reason"] == "exception"
+    assert "ValueError: boom" in stop["text"]
     info = dap.request("exceptionInfo", {"threadId": stop["threadId"]})
-    assert info["exceptionId"] == "ValueError" and info["breakMode"] == "unhandled"
+    assert info["exceptionId"] == "ValueError"
+    assert info["breakMode"] == "unhandled"
     mark = dap.mark()
     dap.request("continue", {"threadId": stop["threadId"]})
     assert dap.wait_event("exited", start=mark)["body"]["exitCode"] == 1
