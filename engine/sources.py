@@ -93,12 +93,37 @@ class Source:
         return os.path.basename(self.path)
 
 
+_loaded_cache: dict[bool, tuple[tuple[object, ...], list[Source]]] = {}
+
+
 def loaded_sources(
     *, include_library: bool = False, modules: Mapping[str, object] | None = None
 ) -> list[Source]:
-    """Python modules with a source file on disk, the program's own first."""
+    """Python modules with a source file on disk, the program's own first.
+
+    The list of `sys.modules` is kept until a module is imported or removed (the number of modules or the
+    last one imported differs), `__main__` is replaced or the user roots change: every stop asks for it, and
+    listing took ~6 ms."""
+    if modules is not None:
+        return _list_sources(modules, include_library)
+    names = sys.modules
+    try:
+        last = next(reversed(names), None)
+    except RuntimeError:  # another thread imported meanwhile: list them now
+        return _list_sources(names, include_library)
+    main = names.get("__main__")  # replaced in place when a program starts: same size, same last module
+    key = (len(names), last, id(main), getattr(main, "__file__", None), _user_dirs, _user_files)
+    cached = _loaded_cache.get(include_library)
+    if cached is not None and cached[0] == key:
+        return list(cached[1])
+    result = _list_sources(names, include_library)
+    _loaded_cache[include_library] = (key, result)
+    return list(result)
+
+
+def _list_sources(modules: Mapping[str, object], include_library: bool) -> list[Source]:
     result: dict[str, Source] = {}
-    for name, mod in list((modules if modules is not None else sys.modules).items()):
+    for name, mod in list(modules.items()):
         file = getattr(mod, "__file__", None)
         if not isinstance(file, str) or not file.endswith((".py", ".pyw")):
             continue

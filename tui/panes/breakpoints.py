@@ -62,14 +62,36 @@ class BreakpointsPane(OptionList):
         self.breakpoints: list[Any] = []
 
     def show_breakpoints(self, breakpoints: list[Any], display: Any) -> None:
+        shown = [bp for bp in breakpoints if not bp.temporary]
+        key = [self._key(bp, display) for bp in shown]
+        if key == self._shown_key and self.option_count == len(shown):
+            self.breakpoints = shown  # the same rows: nothing to draw again (every stop asks)
+            return
+        self._shown_key = key
         highlighted = self.highlighted
-        self.breakpoints = [bp for bp in breakpoints if not bp.temporary]
+        self.breakpoints = shown
         self.clear_options()
         for bp in self.breakpoints:
             self.add_option(Option(self._label(bp, display)))
         if highlighted is not None and self.breakpoints:
             self.highlighted = min(highlighted, len(self.breakpoints) - 1)
         self.border_subtitle = str(len(self.breakpoints)) if self.breakpoints else "F9 / b: add"
+
+    _shown_key: list[tuple[Any, ...]] | None = None
+
+    @staticmethod
+    def _key(bp: Any, display: Any) -> tuple[Any, ...]:
+        place = bp.function or display(bp.path)
+        return (
+            bp.verified,
+            place,
+            bp.line,
+            bp.condition,
+            bp.hit_condition,
+            bp.log_message,
+            bp.hits,
+            bp.message,
+        )
 
     @staticmethod
     def _label(bp: Any, display: Any) -> BreakpointLabel:

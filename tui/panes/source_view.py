@@ -26,7 +26,7 @@ from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.color import Color
 from textual.events import Click
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -188,9 +188,12 @@ class SourceView(ScrollView, can_focus=True):
             self.path = path
             self.old_code = old_code
         self.title = title or self.title
-        self.border_title = self.title + ("  (old code: the source this frame runs)" if old_code else "")
+        border_title = self.title + ("  (old code: the source this frame runs)" if old_code else "")
+        if self.border_title != border_title:  # setting a border text draws the view again, even the same one
+            self.border_title = border_title
         self._note = note
-        self.border_subtitle = note
+        if self.border_subtitle != note:
+            self.border_subtitle = note
         if self.search is not None and changed:
             self._find_matches()
         self.current_line = current_line
@@ -201,12 +204,17 @@ class SourceView(ScrollView, can_focus=True):
         width = max((len(line) for line in self.lines), default=0) + self._gutter_width + 1
         self.virtual_size = Size(width, len(self.lines))
         if current_line:
-            self.call_after_refresh(self._center, current_line)
+            if changed or not self.size.height:
+                self.call_after_refresh(self._center, current_line)  # once the new size is known
+            else:
+                self._center(current_line)  # now: a step draws the view once, not twice
         self.refresh()
 
     def set_markers(self, markers: list[Marker]) -> None:
-        self.markers = {m.line: m for m in markers}
-        self.refresh()
+        new = {m.line: m for m in markers}
+        if new != self.markers:  # every stop sets them: the same ones draw nothing again
+            self.markers = new
+            self.refresh()
 
     def go_to_line(self, line: int) -> None:
         """Put the cursor on `line`, scrolled to the middle of the view."""
@@ -242,11 +250,22 @@ class SourceView(ScrollView, can_focus=True):
         self._highlighted = list(lines)
         self.refresh()
 
+    _base_style: Style | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # the pane's style, worked out once per draw: `rich_style` walks every ancestor's styles, and asking
+        # it for each line took a third of the view's drawing time
+        self._base_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base_style = None
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = y + scroll_y
         width = self.size.width
-        base = self.rich_style
+        base = self._base_style or self.rich_style
         if index >= len(self.lines):
             return Strip.blank(width, base)
         line_no = index + 1
@@ -282,7 +301,7 @@ class SourceView(ScrollView, can_focus=True):
     def _render_source_line(
         self, index: int, line_class: str | None, searched: str | None, width: int, scroll_x: int
     ) -> Strip:
-        base = self.rich_style
+        base = self._base_style or self.rich_style
         line_no = index + 1
         gutter_style = self.get_component_rich_style("source-view--gutter")
         marker = self.markers.get(line_no)

@@ -46,29 +46,57 @@ class StackPane(SteadyTree[Any]):
         select: int | None = None,
     ) -> None:
         """`threads`: (thread id, name, frames). The stopped thread comes first and its top frame is selected
-        (or the frame with id `select`)."""
-        self.clear()
-        self._frame_nodes.clear()
+        (or the frame with id `select`).
+
+        When the threads and their numbers of frames are the ones shown (a step in the same function), the
+        nodes stay and only labels that changed are drawn again: rebuilding the tree drew all of it."""
         threads = sorted(threads, key=lambda t: (t[0] != stopped_thread, t[1]))
+        labels = [self._thread_label(tid, name, frames, stopped_thread) for tid, name, frames in threads]
+        thread_nodes = list(self.root.children)
+        same_shape = len(thread_nodes) == len(threads) and all(
+            len(node.children) == len(frames)
+            for node, (_, _, frames) in zip(thread_nodes, threads, strict=True)
+        )
+        self._frame_nodes.clear()
         first: TreeNode[Any] | None = None
-        for tid, name, frames in threads:
-            label = Text(name, style="bold")
-            if tid == stopped_thread:
-                label.append("  stopped", style=theme_style(self, "warning", italic=True))
-            elif not frames:
-                label.append("  (no frames of yours)", style="dim")
-            thread_node = self.root.add(label, data=None, expand=True)
-            for frame in frames:
-                node = thread_node.add_leaf(self._label(frame), data=frame)
+        if not same_shape:
+            self.clear()
+            thread_nodes = [self.root.add(label, data=None, expand=True) for label in labels]
+        for thread_node, label, (_tid, _name, frames) in zip(thread_nodes, labels, threads, strict=True):
+            if same_shape and label != thread_node.label:
+                thread_node.set_label(label)
+            nodes = (
+                list(thread_node.children)
+                if same_shape
+                else [thread_node.add_leaf(self._label(frame), data=frame) for frame in frames]
+            )
+            for node, frame in zip(nodes, frames, strict=True):
+                if same_shape:
+                    node.data = frame
+                    frame_label = self._label(frame)
+                    if frame_label != node.label:
+                        node.set_label(frame_label)
                 self._frame_nodes[frame.id] = node
                 if first is None or (select is not None and frame.id == select):
                     first = node
-        self.border_subtitle = "" if threads else "running"
+        subtitle = "" if threads else "running"
+        if self.border_subtitle != subtitle:  # setting a border text draws the pane again, even the same one
+            self.border_subtitle = subtitle
         if first is not None:
+            if first.parent is not None and not first.parent.is_expanded:
+                first.parent.expand()
             self.selected_frame = first.data
             self.move_cursor(first)
         else:
             self.selected_frame = None
+
+    def _thread_label(self, tid: int, name: str, frames: list[Any], stopped_thread: int | None) -> Text:
+        label = Text(name, style="bold")
+        if tid == stopped_thread:
+            label.append("  stopped", style=theme_style(self, "warning", italic=True))
+        elif not frames:
+            label.append("  (no frames of yours)", style="dim")
+        return label
 
     def clear_stack(self, note: str = "running") -> None:
         self.clear()

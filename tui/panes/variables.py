@@ -51,6 +51,11 @@ def var_label(var: Any, *, name: str | None = None, name_style: Style | str = "b
     return text
 
 
+def _shown(var: Any) -> tuple[Any, ...]:
+    """What `var_label` shows of a variable (its label is made again only when this changes)."""
+    return (var.name, var.type, var.value, var.indexed, var.named)
+
+
 class VarTree(SteadyTree[VarNode]):
     """A tree of engine variables that loads children on expand, page by page."""
 
@@ -181,7 +186,14 @@ class VariablesPane(VarTree):
 
     def show_frame(self, frame_id: int | None, *, module_level: bool = False) -> None:
         """Scopes of `frame_id`: Locals expanded, Globals collapsed; what the user opened at the last stop is
-        opened again (by name: references are valid for one stop only)."""
+        opened again (by name: references are valid for one stop only).
+
+        A step seldom changes the tree's shape (the same scopes, the same variables, new values): then the
+        nodes stay, with new references and labels, and only the lines whose label changed are drawn again.
+        Rebuilding the tree drew all of it, which took most of a step's time."""
+        if frame_id is not None and self.session is not None and self._sync_scopes(frame_id, module_level):
+            self.frame_id = frame_id
+            return
         if self.root.children:
             self.keep_expanded = self.expanded_paths()
             self.remember_cursor()
@@ -202,6 +214,82 @@ class VariablesPane(VarTree):
             remembered = (scope.name,) in self.keep_expanded
             if remembered or (not scope.expensive and not self.keep_expanded):
                 node.expand()
+
+    def _sync_scopes(self, frame_id: int, module_level: bool) -> bool:
+        """Update the tree in place for `frame_id` if its scopes are the ones shown; False: rebuild it."""
+        scope_nodes = list(self.root.children)
+        if not scope_nodes or any(n.data is None or n.data.kind != "scope" for n in scope_nodes):
+            return False
+        try:
+            scopes = self.session.scopes(frame_id)
+        except Exception:
+            return False
+        if [s.name for s in scopes] != [n.data.name for n in scope_nodes if n.data is not None]:
+            return False
+        self.keep_expanded = self.expanded_paths()
+        for scope, node in zip(scopes, scope_nodes, strict=True):
+            data = node.data
+            assert data is not None
+            data.ref = scope.reference
+            data.extra["hide_dunder"] = module_level
+            self._sync_children(node)
+        return True
+
+    def _sync_children(self, node: TreeNode[VarNode]) -> None:
+        """`node`'s reference is new: its loaded children get their new values (in place where the names are
+        the same), an unexpanded node loads them again when it is opened."""
+        data = node.data
+        assert data is not None
+        if not data.loaded:
+            return
+        if not node.is_expanded:
+            data.extra["stale"] = True  # fetched again when opened
+            return
+        data.extra.pop("stale", None)
+        shown = list(node.children)
+        if any(c.data is None or c.data.kind != "var" for c in shown):
+            self._reload_children(node)  # "more…" pages or an error: load the first page again
+            return
+        try:
+            children = self.session.variables(data.ref, 0, PAGE)
+        except Exception:
+            self._reload_children(node)
+            return
+        if data.extra.get("hide_dunder"):
+            children = [v for v in children if not (v.name.startswith("__") and v.name.endswith("__"))]
+        if len(children) >= PAGE or [v.name for v in children] != [
+            c.data.name for c in shown if c.data is not None
+        ]:
+            self._reload_children(node)
+            return
+        if any(bool(v.reference) != c.allow_expand for v, c in zip(children, shown, strict=True)):
+            self._reload_children(node)
+            return
+        name_style = self.name_style
+        for var, child in zip(children, shown, strict=True):
+            cdata = child.data
+            assert cdata is not None
+            old = cdata.var
+            cdata.var = var
+            cdata.ref = var.reference
+            cdata.parent_ref = data.ref
+            if old is None or _shown(old) != _shown(var):
+                label = var_label(var, name_style=name_style)
+                if label != child.label:
+                    child.set_label(label)
+            self._sync_children(child)
+
+    def _reload_children(self, node: TreeNode[VarNode]) -> None:
+        data = node.data
+        assert data is not None
+        node.remove_children()
+        self.load_page(node, data.ref, 0)
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[VarNode]) -> None:
+        # runs before VarTree's handler (Textual calls each class's), which loads a node not loaded yet
+        data = event.node.data
+        if data is not None and data.extra.pop("stale", False):
+            self._reload_children(event.node)
 
     def find(self, name: str) -> TreeNode[VarNode] | None:
         """The first node whose variable is called `name`, breadth first (for tests and the palette)."""

@@ -35,25 +35,41 @@ class WatchesPane(VarTree):
     def show_values(self, values: dict[str, Any]) -> None:
         """`values`: expression -> engine Variable, or an error message (str); missing: not evaluated."""
         self.values = dict(values)
+        subtitle = str(len(self.expressions)) if self.expressions else "w: add"
+        if self.border_subtitle != subtitle:  # setting a border text draws the pane again, even the same one
+            self.border_subtitle = subtitle
+        rows = [self._row(expr, values.get(expr)) for expr in self.expressions]
+        nodes = list(self.root.children)
+        # the same watches, none opened, each still a leaf or not: new labels in place (a step redraws only
+        # the values that changed, not the whole pane)
+        if len(nodes) == len(rows) and all(
+            node.data is not None
+            and node.data.name == data.name
+            and not node.children
+            and node.allow_expand == bool(data.ref)
+            for node, (_, data) in zip(nodes, rows, strict=True)
+        ):
+            for node, (label, data) in zip(nodes, rows, strict=True):
+                node.data = data
+                if label != node.label:
+                    node.set_label(label)
+            return
         self.clear()
-        for expr in self.expressions:
-            value = values.get(expr)
-            data = VarNode("watch", name=expr)
-            if value is None:
-                self.root.add_leaf(
-                    Text.assemble((expr, self.name_style), ("  (not evaluated)", "dim")), data=data
-                )
-            elif isinstance(value, str):
-                self.root.add_leaf(Text.assemble((expr, self.name_style), ("  " + value, "red")), data=data)
+        for label, data in rows:
+            if data.ref:
+                self.root.add(label, data=data)
             else:
-                data.ref = value.reference
-                data.var = value
-                label = var_label(value, name=expr, name_style=self.name_style)
-                if value.reference:
-                    self.root.add(label, data=data)
-                else:
-                    self.root.add_leaf(label, data=data)
-        self.border_subtitle = str(len(self.expressions)) if self.expressions else "w: add"
+                self.root.add_leaf(label, data=data)
+
+    def _row(self, expr: str, value: Any) -> tuple[Text, VarNode]:
+        data = VarNode("watch", name=expr)
+        if value is None:
+            return Text.assemble((expr, self.name_style), ("  (not evaluated)", "dim")), data
+        if isinstance(value, str):
+            return Text.assemble((expr, self.name_style), ("  " + value, "red")), data
+        data.ref = value.reference
+        data.var = value
+        return var_label(value, name=expr, name_style=self.name_style), data
 
     def action_remove_watch(self) -> None:
         node = self.cursor_node
