@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import line_of
 
 pytestmark = [
     pytest.mark.tmux,
@@ -114,15 +115,13 @@ def term(tmp_path: Path) -> Iterator[Terminal]:
     t.close()
 
 
-def line_of(path: Path, marker: str) -> int:
-    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if marker in line)
-
-
 def test_launch_stop_step_inspect_continue_to_exit(term: Terminal) -> None:
     term.start("--stop-on-entry", "shop_demo.py")
     term.wait_for("stopped  Entry")
     screen = term.wait_for("F11 Into")  # the footer, at the terminal's full width
-    assert "Call stack" in screen and "Variables" in screen and "F5 Continue" in screen
+    assert "Call stack" in screen
+    assert "Variables" in screen
+    assert "F5 Continue" in screen
     # step over the imports and the first assignments (VS Code and pudb keys)
     for key, line in (("F10", 6), ("n", 7), ("n", 9), ("n", 11), ("n", 14)):
         term.keys(key)  # a step key pressed while the program runs is refused: wait for each stop

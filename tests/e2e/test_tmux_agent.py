@@ -73,7 +73,8 @@ def test_agent_console_edit_a_tool_and_call_it_again(tmp_path: Path) -> None:
         _send(socket, '/call shout {"text": "two"}')
         screen = _wait(socket, "✓ TWO!!!")
         assert "✓ ONE!" in screen  # the history stayed
-        assert "r1 tool shout" in screen and "r2 tool shout" in screen
+        assert "r1 tool shout" in screen
+        assert "r2 tool shout" in screen
         _tmux(socket, "send-keys", "C-q")
     finally:
         _tmux(socket, "kill-server")

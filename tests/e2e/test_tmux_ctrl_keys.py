@@ -3,11 +3,11 @@ and Ctrl+Q asks before quitting, as q does."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import wait_until
 from test_tmux import COMMAND, Terminal, pytestmark  # noqa: F401  (the tmux markers apply here too)
 
 LOOP = """\
@@ -15,6 +15,8 @@ import time
 n = 0
 while True:
     n += 1
+    if n == 1:
+        print("looping", flush=True)
     time.sleep(0.01)
 """
 
@@ -32,7 +34,7 @@ def term(tmp_path: Path) -> Iterator[Terminal]:
 
 def test_ctrl_c_pauses_the_running_program(term: Terminal) -> None:
     screen = term.wait_for("running  F6 / p / Ctrl+C pauses")  # running from the start, not "starting"
-    time.sleep(0.3)
+    term.wait_for("looping")  # in the program's loop
     term.keys("C-c")
     screen = term.wait_for("Paused")
     assert "<module>  loop.py" in screen
@@ -48,17 +50,11 @@ def test_ctrl_q_asks_before_quitting(term: Terminal) -> None:
     term.keys("C-q")
     term.wait_for("Quit dapper-tui? The program is still running")
     term.keys("n")
-    deadline = time.monotonic() + 5
-    while "Quit dapper-tui?" in term.screen() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: "Quit dapper-tui?" not in term.screen(), 5, term.screen)
     screen = term.screen()
-    assert "Quit dapper-tui?" not in screen
     assert "running" in screen  # still there, the program still running
     term.keys("C-q")
     term.wait_for("Quit dapper-tui?")
     term.keys("C-q")  # Ctrl+Q on the question quits
     status = term.tmp / "exit-status"
-    deadline = time.monotonic() + 15
-    while not status.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert status.exists(), term.screen()
+    wait_until(status.exists, 15, term.screen)

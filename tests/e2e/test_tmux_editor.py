@@ -48,7 +48,8 @@ def test_E_suspends_the_app_for_the_editor_and_resumes_after(term: Terminal, mon
     assert record.read_text().split() == ["+3", str(term.tmp / "shop_demo.py")]
     term.keys("Enter")  # the editor exits
     screen = term.wait_for("Call stack")
-    assert "F5 Continue" in screen and "stopped  Entry" in screen
+    assert "F5 Continue" in screen
+    assert "stopped  Entry" in screen
     term.keys("q")
     term.wait_for("Quit dapper-tui?")
     term.keys("y")

@@ -76,7 +76,8 @@ def test_the_program_colours_the_terminal_inside_the_output_pane(term: Terminal)
     coloured = next(line for line in captured if "red bold green" in ESCAPE.sub("", line))
     plain = next(line for line in captured if "isatty: stdout" in ESCAPE.sub("", line))
     red = sgr_before(coloured, "red bold green")
-    assert red and red != sgr_before(plain, "isatty: stdout")
+    assert red
+    assert red != sgr_before(plain, "isatty: stdout")
     assert "1" in sgr_before(coloured, "bold green")  # bold
     assert sgr_before(coloured, "black on yellow") != red
     # O: the output alone on the screen, the program's long line in fewer rows

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import wait_until
 from test_tmux import COMMAND, Terminal, pytestmark  # noqa: F401  (the tmux markers apply here too)
 
 
@@ -69,6 +70,8 @@ import time
 n = 0
 while True:
     n += 1
+    if n == 1:
+        print("looping", flush=True)
     time.sleep(0.01)
 """
 
@@ -78,7 +81,7 @@ def test_kill_int_pauses_the_running_program(term: Terminal, tmp_path: Path) -> 
     term.start("--no-stop-on-entry", "loop.py")
     term.wait_for("running")
     pid = program_pid(term)
-    time.sleep(0.3)
+    term.wait_for("looping")  # in the program's loop
     os.kill(pid, signal.SIGINT)
     screen = term.wait_for("Paused")
     assert "<module>  loop.py" in screen
@@ -94,11 +97,8 @@ def test_a_killed_app_gives_the_terminal_back(term: Terminal, tmp_path: Path) ->
     term.wait_for("running")
     assert term.tmux("display", "-p", "#{alternate_on} #{mouse_any_flag}").split() == ["1", "1"]
     os.kill(program_pid(term), signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    modes = ["1", "1"]
-    while time.monotonic() < deadline:
-        modes = term.tmux("display", "-p", "#{alternate_on} #{mouse_any_flag}").split()
-        if modes == ["0", "0"]:
-            break
-        time.sleep(0.1)
-    assert modes == ["0", "0"], "still in the alternate screen or with mouse reporting on"
+    wait_until(
+        lambda: term.tmux("display", "-p", "#{alternate_on} #{mouse_any_flag}").split() == ["0", "0"],
+        10,
+        "still in the alternate screen or with mouse reporting on",
+    )
