@@ -41,9 +41,12 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dapper_tui.capsule.events import Event
+
+if TYPE_CHECKING:
+    from dapper_tui.capsule.runtime import AgentRuntime
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -209,67 +212,15 @@ async def _session(args: argparse.Namespace) -> int:
         print(f"agent: the agent did not start: {exc} (thread {thread})", file=sys.stderr)
         await runtime.close()
         return 1
+    _say_ready(args.json, runtime, thread)
     loop = asyncio.get_running_loop()
-    ready = {
-        "type": "ready",
-        "thread": thread,
-        "revision": runtime.revision,
-        "tools": [t.name for t in runtime.tools()],
-    }
-    if args.json:
-        _print(ready)
-    else:
-        print(
-            f"agent {runtime.config.name}: thread {thread}, revision {runtime.revision}; one message per line"
-        )
-    lines: asyncio.Queue[str | None] = asyncio.Queue()
-
-    def read_stdin() -> None:  # a daemon thread: Ctrl-C must not wait for a blocked readline
-        for raw in sys.stdin:
-            loop.call_soon_threadsafe(lines.put_nowait, raw)
-        loop.call_soon_threadsafe(lines.put_nowait, None)
-
-    threading.Thread(target=read_stdin, name="agent-stdin", daemon=True).start()
-    messages: asyncio.Queue[str | None] = asyncio.Queue()
-    state = {"running": False}
-
-    async def run_turns() -> None:
-        while (text := await messages.get()) is not None:
-            state["running"] = True
-            try:
-                async for _event in runtime.send(thread, text):
-                    pass
-            except Exception as exc:  # outside the turn's own error handling: say so, take the next message
-                notice("error", message=f"the turn failed: {type(exc).__name__}: {exc}")
-            finally:
-                state["running"] = False
-
-    def notice(kind: str, **data: Any) -> None:
-        printer(Event(type=kind, thread=thread, revision=runtime.revision, data=data))
-
-    turns = loop.create_task(run_turns())
+    lines = _stdin_lines(loop)
+    session = _Session(runtime, thread, printer)
+    turns = loop.create_task(session.run_turns())
     try:
-        while True:
-            line = await lines.get()
-            if line is None:
-                break
-            try:
-                text = read_line(line)
-            except ValueError as exc:
-                notice("error", message=str(exc))
-                continue
-            if text is CANCEL:
-                if not runtime.cancel(thread):
-                    notice("note", message="no turn is running: nothing to cancel")
-                continue
-            assert isinstance(text, str)
-            if not text.strip():
-                continue
-            waiting = messages.qsize() + (1 if state["running"] else 0)
-            if waiting:
-                notice("queued", message=runtime.redact(text), position=waiting)
-            messages.put_nowait(text)
-        messages.put_nowait(None)  # end of input: the turns already sent still run
+        while (line := await lines.get()) is not None:
+            session.take(line)
+        session.messages.put_nowait(None)  # end of input: the turns already sent still run
         await turns
     finally:
         turns.cancel()
@@ -277,6 +228,73 @@ async def _session(args: argparse.Namespace) -> int:
             await turns
         await runtime.close()
     return 0
+
+
+def _say_ready(as_json: bool, runtime: AgentRuntime, thread: str) -> None:
+    if as_json:
+        tools = [t.name for t in runtime.tools()]
+        _print({"type": "ready", "thread": thread, "revision": runtime.revision, "tools": tools})
+    else:
+        print(
+            f"agent {runtime.config.name}: thread {thread}, revision {runtime.revision}; one message per line"
+        )
+
+
+def _stdin_lines(loop: asyncio.AbstractEventLoop) -> asyncio.Queue[str | None]:
+    """Stdin's lines, then None at its end, read on a daemon thread (Ctrl-C must not wait for a blocked readline)."""
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read_stdin() -> None:
+        for raw in sys.stdin:
+            loop.call_soon_threadsafe(lines.put_nowait, raw)
+        loop.call_soon_threadsafe(lines.put_nowait, None)
+
+    threading.Thread(target=read_stdin, name="agent-stdin", daemon=True).start()
+    return lines
+
+
+class _Session:
+    """The long-lived session's messages: taken from stdin lines, run one turn at a time."""
+
+    def __init__(self, runtime: AgentRuntime, thread: str, printer: _Printer) -> None:
+        self.runtime = runtime
+        self.thread = thread
+        self.printer = printer
+        self.messages: asyncio.Queue[str | None] = asyncio.Queue()
+        self.running = False
+
+    def notice(self, kind: str, **data: Any) -> None:
+        self.printer(Event(type=kind, thread=self.thread, revision=self.runtime.revision, data=data))
+
+    async def run_turns(self) -> None:
+        while (text := await self.messages.get()) is not None:
+            self.running = True
+            try:
+                async for _event in self.runtime.send(self.thread, text):
+                    pass
+            except Exception as exc:  # outside the turn's own error handling: say so, take the next message
+                self.notice("error", message=f"the turn failed: {type(exc).__name__}: {exc}")
+            finally:
+                self.running = False
+
+    def take(self, line: str) -> None:
+        """One stdin line: a message is queued (said so if a turn runs or waits), a cancel line cancels."""
+        try:
+            text = read_line(line)
+        except ValueError as exc:
+            self.notice("error", message=str(exc))
+            return
+        if text is CANCEL:
+            if not self.runtime.cancel(self.thread):
+                self.notice("note", message="no turn is running: nothing to cancel")
+            return
+        assert isinstance(text, str)
+        if not text.strip():
+            return
+        waiting = self.messages.qsize() + (1 if self.running else 0)
+        if waiting:
+            self.notice("queued", message=self.runtime.redact(text), position=waiting)
+        self.messages.put_nowait(text)
 
 
 def _list_threads(args: argparse.Namespace) -> int:

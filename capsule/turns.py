@@ -22,7 +22,7 @@ from typing import Any
 
 from dapper_tui.capsule.events import Event
 from dapper_tui.capsule.manager import CapsuleManager
-from dapper_tui.capsule.models import Message, Model, ModelError
+from dapper_tui.capsule.models import Message, Model, ModelError, ToolCall
 from dapper_tui.capsule.results import cap_result
 
 CANCELLED = "cancelled"
@@ -109,87 +109,118 @@ async def run_turn(
     max_steps: int = 8,
 ) -> str:
     """Run one turn; every event goes through ``emit`` (which stores and publishes it). Returns the turn id."""
-    turn = secrets.token_hex(4)
-    surface = manager.pin()
-    revision = surface.revision
-    running: dict[str, Any] = {}  # the tool call in flight, if any
-
-    def event(kind: str, **data: Any) -> None:
-        emit(Event(type=kind, thread=thread, revision=revision, turn=turn, data=data))
-
+    turn = _Turn(manager, model, thread, emit)
     try:
-        event("user", text=text, generation=surface.generation_number)
+        turn.event("user", text=text, generation=turn.surface.generation_number)
         limit = manager.config.result_max_bytes
         messages = [*history_to_messages(history, limit), {"role": "user", "content": text}]
         for step in range(max_steps):
-
-            def on_delta(chunk: str, step: int = step) -> None:
-                event("assistant_delta", text=chunk, step=step)
-
-            reply = await model.respond(surface.identity.text, messages, surface.tools, on_delta)
-            if reply.text:
-                event("assistant", text=reply.text, step=step, final=not reply.tool_calls)
-            if not reply.tool_calls:
+            if not await turn.model_step(messages, step):
                 break
-            messages.append({"role": "assistant", "content": reply.text, "tool_calls": []})
-            for call in reply.tool_calls:
-                messages[-1]["tool_calls"].append(call.to_dict())
-            for call in reply.tool_calls:
-                event(
-                    "tool_call",
-                    tool=call.name,
-                    arguments=call.arguments,
-                    call_id=call.id,
-                    step=step,
-                    generation=surface.generation_number,
-                )
-                running.update(tool=call.name, call_id=call.id, step=step)
-                result, is_error = await manager.call(surface, call.name, call.arguments)
-                running.clear()
-                project, limit = manager.project, manager.config.result_max_bytes
-                result, stored = cap_result(project.root, project.data_dir, call.name, result, limit)
-                event(
-                    "tool_result",
-                    tool=call.name,
-                    call_id=call.id,
-                    result=result,
-                    is_error=is_error,
-                    step=step,
-                    generation=surface.generation_number,
-                    **({"full_result": stored} if stored else {}),
-                )
-                messages.append(
-                    {
-                        "role": "tool",
-                        "tool_call_id": call.id,
-                        "name": call.name,
-                        "content": result,
-                        "is_error": is_error,
-                    }
-                )
         else:
-            event("error", message=f"the turn stopped after {max_steps} model steps")
+            turn.event("error", message=f"the turn stopped after {max_steps} model steps")
     except asyncio.CancelledError:
-        if running:
-            event(
-                "tool_result",
-                **running,
-                result=CANCELLED,
-                is_error=True,
-                cancelled=True,
-                generation=surface.generation_number,
-            )
-        event("error", message=CANCELLED, cancelled=True)
+        turn.cancelled()
         raise
     except ModelError as exc:
-        event("error", message=str(exc))
+        turn.event("error", message=str(exc))
     except Exception as exc:  # a bug or a protocol surprise ends this turn, never the session
-        event(
+        turn.event(
             "error",
             message=f"the turn failed unexpectedly: {type(exc).__name__}: {exc}",
             traceback="".join(traceback.format_exception(exc)[-6:]),
         )
     finally:
-        manager.unpin(surface)
-        event("turn_end", generation=surface.generation_number)
-    return turn
+        manager.unpin(turn.surface)
+        turn.event("turn_end", generation=turn.surface.generation_number)
+    return turn.id
+
+
+class _Turn:
+    """One turn's state: its id, the surface it pinned, and the tool call in flight (if any)."""
+
+    def __init__(
+        self, manager: CapsuleManager, model: Model, thread: str, emit: Callable[[Event], None]
+    ) -> None:
+        self.id = secrets.token_hex(4)
+        self.manager = manager
+        self.model = model
+        self.thread = thread
+        self.emit = emit
+        self.surface = manager.pin()
+        self.revision = self.surface.revision
+        self.running: dict[str, Any] = {}  # the tool call in flight, if any
+
+    def event(self, kind: str, **data: Any) -> None:
+        self.emit(Event(type=kind, thread=self.thread, revision=self.revision, turn=self.id, data=data))
+
+    async def model_step(self, messages: list[Message], step: int) -> bool:
+        """One model request and the tool calls it asks for. Whether the turn goes on (there were calls)."""
+
+        def on_delta(chunk: str) -> None:
+            self.event("assistant_delta", text=chunk, step=step)
+
+        surface = self.surface
+        reply = await self.model.respond(surface.identity.text, messages, surface.tools, on_delta)
+        if reply.text:
+            self.event("assistant", text=reply.text, step=step, final=not reply.tool_calls)
+        if not reply.tool_calls:
+            return False
+        messages.append(
+            {
+                "role": "assistant",
+                "content": reply.text,
+                "tool_calls": [call.to_dict() for call in reply.tool_calls],
+            }
+        )
+        for call in reply.tool_calls:
+            messages.append(await self.tool_call(call, step))
+        return True
+
+    async def tool_call(self, call: ToolCall, step: int) -> Message:
+        """Runs one call on the pinned surface and records it; returns the result message for the model."""
+        generation = self.surface.generation_number
+        self.event(
+            "tool_call",
+            tool=call.name,
+            arguments=call.arguments,
+            call_id=call.id,
+            step=step,
+            generation=generation,
+        )
+        self.running.update(tool=call.name, call_id=call.id, step=step)
+        result, is_error = await self.manager.call(self.surface, call.name, call.arguments)
+        self.running.clear()
+        project, limit = self.manager.project, self.manager.config.result_max_bytes
+        result, stored = cap_result(project.root, project.data_dir, call.name, result, limit)
+        self.event(
+            "tool_result",
+            tool=call.name,
+            call_id=call.id,
+            result=result,
+            is_error=is_error,
+            step=step,
+            generation=generation,
+            **({"full_result": stored} if stored else {}),
+        )
+        return {
+            "role": "tool",
+            "tool_call_id": call.id,
+            "name": call.name,
+            "content": result,
+            "is_error": is_error,
+        }
+
+    def cancelled(self) -> None:
+        """The turn's task was cancelled: the call in flight gets a ``cancelled`` result, the thread an error."""
+        generation = self.surface.generation_number
+        if self.running:
+            self.event(
+                "tool_result",
+                **self.running,
+                result=CANCELLED,
+                is_error=True,
+                cancelled=True,
+                generation=generation,
+            )
+        self.event("error", message=CANCELLED, cancelled=True)
