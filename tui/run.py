@@ -46,7 +46,8 @@ def _program_descriptors_captured(app: DebuggerApp) -> Iterator[None]:
 def run_app(
     target: Any, *, agent_dir: str | None = None, stop_on_entry: bool = False, just_my_code: bool = True
 ) -> int:
-    """Run the full-screen debugger on `target`; returns the program's exit code (0 if it did not finish).
+    """Run the full-screen debugger on `target`; returns the program's exit code if it ended by itself, 1 if
+    quitting ended it, 0 if it never started (the rule in tui/screens/confirm.py).
 
     The program gets the main thread (signals, `threading.main_thread()`, asyncio's signal handlers work as
     without the debugger); the app runs on a thread beside it."""
