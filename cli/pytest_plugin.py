@@ -8,7 +8,9 @@ that passes turns the test's report into a pass; one that fails stops post-morte
 teardown stop too, without re-run.
 
 While the debugger is open pytest's output capture is off (as with `-s`): the debugger owns the terminal, and
-the tests' output is shown in its Output pane instead of in pytest's report sections.
+the tests' output is shown in its Output pane instead of in pytest's report sections. The full-screen debugger
+stays open after the tests (until quit), so pytest's report lands in that pane; once the app has closed, pytest's
+final summary line ("2 passed in 3.10s") is written to the terminal as well.
 
 Without `--dapper` the plugin only adds the option: importing it loads nothing of the debugger.
 """
