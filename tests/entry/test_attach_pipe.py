@@ -151,7 +151,8 @@ def test_pytest_dapper_reruns_the_failed_test_after_a_fix_in_one_session(tmp_pat
         cwd=tmp_path,
         env=_env(tmp_path),
     )
-    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdin is not None
+    assert proc.stdout is not None
     seen = _read_until(proc, "(dapper) ")
     assert "[Uncaught AssertionError: assert 6 == 4]" in seen
     assert "test_calc.py:6 in test_double()" in seen
