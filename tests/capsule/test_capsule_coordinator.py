@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dapper_tui.reload.coordinator import ReloadCoordinator
 from dapper_tui.reload.record import ReloadRecord
+from helpers import wait_until
 
 
 class SuffixScope:
@@ -28,13 +29,6 @@ class SuffixScope:
         return [ReloadRecord(scope=self.name, outcome="applied", path=str(p)) for p in paths]  # type: ignore[arg-type]
 
 
-def _wait(predicate, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
-
-
 def test_saves_go_to_the_claiming_scope_and_one_log(tmp_path: Path) -> None:
     src, agent = tmp_path / "src", tmp_path / "agent"
     src.mkdir()
@@ -49,10 +43,10 @@ def test_saves_go_to_the_claiming_scope_and_one_log(tmp_path: Path) -> None:
     try:
         coordinator.add_scope(agent_scope, [agent])  # added while running: its root is watched too
         (src / "mod.py").write_text("x = 1\n")
-        _wait(lambda: len(debugger.batches) == 1)
+        wait_until(lambda: len(debugger.batches) == 1, 5, lambda: debugger.batches)
         (agent / "identity.md").write_text("hi\n")
         (agent / "notes.txt").write_text("nobody claims me\n")
-        _wait(lambda: len(agent_scope.batches) == 1)
+        wait_until(lambda: len(agent_scope.batches) == 1, 5, lambda: agent_scope.batches)
         time.sleep(0.2)
         assert [r.scope for r in coordinator.log] == ["debugger", "agent"]
         assert [Path(r.path).name for r in coordinator.log] == ["mod.py", "identity.md"]
@@ -61,12 +55,12 @@ def test_saves_go_to_the_claiming_scope_and_one_log(tmp_path: Path) -> None:
         # several quick saves of one file are one batch
         for i in range(5):
             (src / "mod.py").write_text(f"x = {i}\n")
-        _wait(lambda: len(debugger.batches) >= 2)
+        wait_until(lambda: len(debugger.batches) >= 2, 5, lambda: debugger.batches)
         time.sleep(0.2)
         assert debugger.batches[1:] == [[(src / "mod.py").resolve()]]
         unsubscribe()
         (src / "mod.py").write_text("x = 9\n")
-        _wait(lambda: len(debugger.batches) >= 3)
+        wait_until(lambda: len(debugger.batches) >= 3, 5, lambda: debugger.batches)
         assert len(seen) == 3
     finally:
         coordinator.stop()
