@@ -28,7 +28,7 @@ async def test_q_while_stopped_says_where_it_is_stopped_and_exits_with_1(tmp_pat
         question = app.screen.question
         assert "still running" not in question
         assert f"The program is stopped at quitme.py:{line} and will be ended" in question
-        assert "exits with code 1" in question
+        assert "(dapper-tui's exit code: 1)" in question
         await pilot.press("y")
         await wait_until(pilot, lambda: app.return_code is not None, what="the app to quit")
     assert app.return_value == 1

@@ -61,7 +61,7 @@ ENDED_EXIT_CODE = 1
 def quit_question(session: Any, display_path: Callable[[str], str]) -> str:
     """The question `q` asks: what happens to the program, and the code dapper-tui will exit with."""
     state = session.state
-    ends = f"will be ended; dapper-tui then exits with code {ENDED_EXIT_CODE}"
+    ends = f"will be ended (dapper-tui's exit code: {ENDED_EXIT_CODE})"
     if state == "stopped":
         return f"Quit dapper-tui? The program is stopped{_stop_place(session, display_path)} and {ends}."
     if state == "running":
