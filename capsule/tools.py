@@ -30,27 +30,20 @@ import json
 import re
 import sys
 import types
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Any, get_type_hints
 
 from dapper_tui.capsule.boundary import ImportGuard
 
+# ToolError, is_context_hint and schema_for are importable from here as before
+from dapper_tui.capsule.tool_schema import ToolError as ToolError
+from dapper_tui.capsule.tool_schema import is_context_hint as is_context_hint
+from dapper_tui.capsule.tool_schema import needs_conversion
+from dapper_tui.capsule.tool_schema import schema_for as schema_for
+
 PACKAGE = "agent_tools"
-
-_SIMPLE: dict[Any, str] = {
-    str: "string",
-    int: "integer",
-    float: "number",
-    bool: "boolean",
-    type(None): "null",
-}
-
-
-class ToolError(Exception):
-    """Raised for an invalid tool definition or invalid arguments."""
 
 
 @dataclass
@@ -89,141 +82,6 @@ class Tool:
                 except Exception as exc:  # pydantic's ValidationError
                     raise ToolError(f"{name}: {exc}") from None
         return out
-
-
-# -- schema ---------------------------------------------------------------------------------------------------
-
-
-_PYDANTIC_CLASSES = (
-    "datetime.datetime",
-    "datetime.date",
-    "datetime.time",
-    "datetime.timedelta",
-    "uuid.UUID",
-    "decimal.Decimal",
-    "pathlib.Path",
-    "pathlib.PurePath",
-)
-
-
-def _pydantic_class(hint: Any) -> bool:
-    """A class pydantic validates from JSON: a model, a dataclass, a datetime, ..."""
-    if not isinstance(hint, type):
-        return False
-    import dataclasses
-
-    if dataclasses.is_dataclass(hint):
-        return True
-    if any(f"{c.__module__}.{c.__qualname__}" in _PYDANTIC_CLASSES for c in hint.__mro__):
-        return True
-    return any(c.__module__.startswith("pydantic") and c.__name__ == "BaseModel" for c in hint.__mro__)
-
-
-def _constraint(extra: Any) -> bool:
-    """``Field(...)`` or an ``annotated_types`` bound (``Ge``, ``Le``, ``MaxLen``, ...) in ``Annotated``."""
-    module = type(extra).__module__
-    return module.startswith(("pydantic", "annotated_types"))
-
-
-def _needs_pydantic(hint: Any) -> bool:
-    """Whether the JSON value must be converted for the function (enum member, model, datetime, limits)."""
-    if isinstance(hint, type) and (issubclass(hint, enum.Enum) or _pydantic_class(hint)):
-        return True
-    if get_origin(hint) is Annotated:
-        base, *extras = get_args(hint)
-        return any(_constraint(e) for e in extras) or _needs_pydantic(base)
-    return any(_needs_pydantic(a) for a in get_args(hint) if a is not Ellipsis)
-
-
-def is_context_hint(hint: Any) -> bool:
-    """The MCP SDK's ``Context`` (or ``Context | None``), checked by name: no ``mcp`` import here."""
-    for candidate in (hint, *get_args(hint)):
-        if isinstance(candidate, type) and any(
-            c.__name__ == "Context" and c.__module__.startswith("mcp.") for c in candidate.__mro__
-        ):
-            return True
-    return False
-
-
-def _pydantic_schema(hint: Any, defs: dict[str, Any]) -> dict[str, Any]:
-    """Pydantic's JSON schema for ``hint``; its ``$defs`` go to ``defs`` (the input schema's own)."""
-    from pydantic import TypeAdapter
-
-    try:
-        schema = TypeAdapter(hint).json_schema()
-    except Exception as exc:
-        raise ToolError(f"unsupported type hint {hint!r}: {exc}") from exc
-    defs.update(schema.pop("$defs", {}))
-    schema.pop("title", None)
-    return schema
-
-
-def schema_for(hint: Any, defs: dict[str, Any] | None = None) -> dict[str, Any]:
-    """JSON schema for one type hint (``defs``: where pydantic's ``$defs`` go)."""
-    defs = {} if defs is None else defs
-    if hint is inspect.Parameter.empty or hint is Any or hint is object:
-        return {}
-    origin = get_origin(hint)
-    if origin is Annotated:
-        base, *extras = get_args(hint)
-        schema = schema_for(base, defs)
-        for extra in extras:
-            if isinstance(extra, str):
-                schema["description"] = extra
-            elif isinstance(extra, dict):
-                schema.update(extra)
-            elif hasattr(extra, "description") and isinstance(extra.description, str):
-                schema["description"] = extra.description
-        bounds = [e for e in extras if _constraint(e)]
-        if bounds:  # Field(ge=, le=, ...), annotated_types: pydantic's schema has the limits
-            limits = _pydantic_schema(Annotated[(base, *bounds)], defs)
-            schema.update({k: v for k, v in limits.items() if k not in schema})
-        return schema
-    if hint in _SIMPLE:
-        return {"type": _SIMPLE[hint]}
-    if origin is Literal:
-        values = list(get_args(hint))
-        types_ = sorted({_SIMPLE[type(v)] for v in values if type(v) in _SIMPLE})
-        schema = {"enum": values}
-        if len(types_) == 1:
-            schema["type"] = types_[0]
-        return schema
-    if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return schema_for(Literal[tuple(m.value for m in hint)])
-    if origin in (Union, types.UnionType):
-        members = get_args(hint)
-        non_null = [m for m in members if m is not type(None)]
-        if len(non_null) == 1 and len(members) == 2:
-            inner = schema_for(non_null[0], defs)
-            if "type" in inner and isinstance(inner["type"], str) and "enum" not in inner:
-                return {**inner, "type": [inner["type"], "null"]}
-            return {"anyOf": [inner, {"type": "null"}]}
-        return {"anyOf": [schema_for(m, defs) for m in members]}
-    if origin in (list, set, frozenset, typing.Sequence, tuple) or hint in (list, set, tuple):
-        args = get_args(hint)
-        schema = {"type": "array"}
-        if origin is tuple and args and args[-1] is not Ellipsis:
-            schema["prefixItems"] = [schema_for(a, defs) for a in args]
-            schema["minItems"] = schema["maxItems"] = len(args)
-        elif args:
-            schema["items"] = schema_for(args[0], defs)
-        return schema
-    if origin in (dict, typing.Mapping) or hint is dict:
-        args = get_args(hint)
-        schema = {"type": "object"}
-        if len(args) == 2:
-            schema["additionalProperties"] = schema_for(args[1], defs)
-        return schema
-    if typing.is_typeddict(hint):
-        hints = get_type_hints(hint, include_extras=True)
-        return {
-            "type": "object",
-            "properties": {k: schema_for(v, defs) for k, v in hints.items()},
-            "required": sorted(hint.__required_keys__),
-        }
-    if _pydantic_class(hint):
-        return _pydantic_schema(hint, defs)
-    raise ToolError(f"unsupported type hint {hint!r}")
 
 
 _ARGS_HEADER = re.compile(r"^\s*(Args|Arguments|Parameters):\s*$")
@@ -266,22 +124,19 @@ def spec_for(func: Callable[..., Any], name: str | None = None) -> Tool:
     description, arg_docs = _split_docstring(func.__doc__ or "")
     properties: dict[str, Any] = {}
     required: list[str] = []
-    params: list[str] = []
     defs: dict[str, Any] = {}
     converters: dict[str, Any] = {}
     context_param: str | None = None
     for param in inspect.signature(func).parameters.values():
-        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-            continue
-        if param.name in ("self", "cls"):
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD) or param.name in ("self", "cls"):
             continue
         hint = hints.get(param.name, inspect.Parameter.empty)
         if is_context_hint(hint):
             context_param = param.name
             continue
         try:
-            schema = schema_for(hint, defs)
-            if _needs_pydantic(hint):
+            properties[param.name] = _parameter_schema(param, hint, defs, arg_docs.get(param.name))
+            if needs_conversion(hint):
                 from pydantic import TypeAdapter
 
                 converters[param.name] = TypeAdapter(hint)
@@ -289,37 +144,49 @@ def spec_for(func: Callable[..., Any], name: str | None = None) -> Tool:
             raise ToolError(f"tool {name}, parameter {param.name}: {exc}") from exc
         except Exception as exc:  # pydantic cannot build a validator for it
             raise ToolError(f"tool {name}, parameter {param.name}: {type(exc).__name__}: {exc}") from exc
-        if param.name in arg_docs and "description" not in schema:
-            schema["description"] = arg_docs[param.name]
         if param.default is inspect.Parameter.empty:
             required.append(param.name)
-        else:
-            default = param.default.value if isinstance(param.default, enum.Enum) else param.default
-            try:
-                json.dumps(default)
-                schema["default"] = default
-            except (TypeError, ValueError):
-                pass
-        properties[param.name] = schema
-        params.append(param.name)
     input_schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
         input_schema["required"] = required
     if defs:
         input_schema["$defs"] = defs
-    # The whole file counts: a module-level edit (a constant, a helper) changes what the tool does.
-    try:
-        source = Path(func.__code__.co_filename).read_text(encoding="utf-8") + inspect.getsource(func)
-    except (OSError, TypeError):
-        source = repr(func.__code__.co_code)
     spec = ToolSpec(
         name=name,
         description=description or f"The {name} tool.",
         input_schema=input_schema,
-        source_hash=hashlib.sha256(source.encode()).hexdigest()[:12],
+        source_hash=_source_hash(func),
         file=getattr(func.__code__, "co_filename", ""),
     )
-    return Tool(spec=spec, func=func, params=params, converters=converters, context_param=context_param)
+    return Tool(
+        spec=spec, func=func, params=list(properties), converters=converters, context_param=context_param
+    )
+
+
+def _parameter_schema(
+    param: inspect.Parameter, hint: Any, defs: dict[str, Any], doc: str | None
+) -> dict[str, Any]:
+    """One parameter's schema: its hint's, with the docstring's description and a JSON default if any."""
+    schema = schema_for(hint, defs)
+    if doc is not None and "description" not in schema:
+        schema["description"] = doc
+    if param.default is not inspect.Parameter.empty:
+        default = param.default.value if isinstance(param.default, enum.Enum) else param.default
+        try:
+            json.dumps(default)
+            schema["default"] = default
+        except (TypeError, ValueError):
+            pass
+    return schema
+
+
+def _source_hash(func: Callable[..., Any]) -> str:
+    """The whole file counts: a module-level edit (a constant, a helper) changes what the tool does."""
+    try:
+        source = Path(func.__code__.co_filename).read_text(encoding="utf-8") + inspect.getsource(func)
+    except (OSError, TypeError):
+        source = repr(func.__code__.co_code)
+    return hashlib.sha256(source.encode()).hexdigest()[:12]
 
 
 # -- validation -----------------------------------------------------------------------------------------------
