@@ -343,13 +343,15 @@ class AgentProject:
                 return Row.IDENTITY
             # an editor's temp file (`sed -i` writes `sedXXXXXX` beside the file and renames it over it) is
             # not a tool, a prompt or a script: only files with a suffix count, and only `.py` files as tools
+            # A folder moved in whole reports no event for its files, so a folder counts as a change too.
             suffix = rel.suffix
+            folder = os.path.isdir(path)
             if len(parts) >= 2 and parts[1] == "tools":
-                return Row.TOOLS if suffix == ".py" else None
+                return Row.TOOLS if suffix == ".py" or folder else None
             if len(parts) >= 2 and parts[1] == "prompts":
-                return Row.PROMPTS if suffix else None
+                return Row.PROMPTS if suffix or folder else None
             if len(parts) >= 2 and parts[1] == "scripts":
-                return Row.SCRIPTS if suffix else None
+                return Row.SCRIPTS if suffix or folder else None
             return Row.RESTART  # other module wiring under src/
         if len(parts) == 1 and Path(parts[0]).suffix in {
             ".py",

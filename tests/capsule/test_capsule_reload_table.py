@@ -79,7 +79,8 @@ async def test_env_change_reloads_environment_and_replaces_capsule_without_leaki
         raw = (await final_text(rt, thread, '/call env_raw {"name": "TOKEN"}'))[0]
         assert raw == "env_raw: [redacted]"
     written = b"".join(p.read_bytes() for p in (root / "data").rglob("*") if p.is_file())
-    assert b"first-secret-value" not in written and b"second-secret-value" not in written
+    assert b"first-secret-value" not in written
+    assert b"second-secret-value" not in written
 
 
 def _wheel(target: Path, name: str, value: str) -> Path:
@@ -139,7 +140,8 @@ async def test_requirements_install_into_venv_then_replace_and_failure_keeps_old
     write(root / "requirements.txt", f"--no-index\n{wheel}\n")
     async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
         rec = Recorder(rt)
-        assert rt.manager is not None and rt.manager._last_record.detail["rows"] == ["tools"]
+        assert rt.manager is not None
+        assert rt.manager._last_record.detail["rows"] == ["tools"]
         text, _ = await final_text(rt, None, "/call dep")
         assert text == f"dep: from-wheel {root / '.venv'}"
 
@@ -177,7 +179,8 @@ async def test_prompts_scripts_and_wiring_rows(tmp_path: Path) -> None:
         write(root / "src/wiring.py", "ROUTES = []\n")
         record = await rec.reload("restart-required")
         assert record["path"].endswith("wiring.py")
-        assert rt.revision == revision and rt.surface.generation_number == gen
+        assert rt.revision == revision
+        assert rt.surface.generation_number == gen
         assert rt.config.name == "testagent"
         # files outside every row are not the agent's business (not logged)
         write(root / "README.md", "notes\n")
@@ -226,3 +229,18 @@ async def test_a_save_through_a_temp_file_and_rename_names_the_tool_file(tmp_pat
         await final_text(rt, None, "sync")
         paths = [str(r.to_dict()["path"]) for r in rt.coordinator.log]
         assert not [p for p in paths if "sedAb12Cd" in p]
+
+
+async def test_a_tools_folder_moved_in_whole_is_a_tools_reload(tmp_path: Path) -> None:
+    """`mv`, `cp -r` or a checkout brings a folder in at once: no event comes for its files, only the folder's."""
+    root = make_project(tmp_path / "agent")
+    outside = tmp_path / "extra"
+    write(
+        outside / "more.py",
+        'def shout(text: str) -> str:\n    """Upper-case TEXT."""\n    return text.upper()\n',
+    )
+    async with AgentRuntime(root, warm_spare=False) as rt:
+        rec = Recorder(rt)
+        os.rename(outside, root / "src" / "tools" / "extra")
+        await rec.reload("applied")
+        assert (await final_text(rt, None, '/call shout {"text": "hi"}'))[0] == "shout: HI"
