@@ -191,7 +191,7 @@ def build_server(project: AgentProject, clients: Clients) -> Any:
             mime_type=_sniff_mime(path),
         )
 
-    class ProjectServer(MCPServer):  # type: ignore[misc]
+    class ProjectServer(MCPServer):
         async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
             import anyio
 
@@ -294,10 +294,13 @@ class ProjectSurface:
                 return _prompt.render(**{k: str(v) for k, v in values.items()})
 
             self.server.add_prompt(
-                Prompt(
+                Prompt(  # type: ignore[call-arg]  # pydantic fields with defaults read as required by mypy
                     name=prompt.name,
                     description=prompt.description or f"src/prompts/{Path(prompt.path).name}",
-                    arguments=[PromptArgument(name=a, required=True) for a in prompt.arguments],
+                    arguments=[
+                        PromptArgument(name=a, required=True)  # type: ignore[call-arg]  # as above
+                        for a in prompt.arguments
+                    ],
                     fn=render,
                 )
             )

@@ -166,8 +166,8 @@ def load(project: AgentProject, previous: LoadedTools | None, builtins: dict[str
     """
     import sys
 
-    for module in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
-        del sys.modules[module]
+    for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
+        del sys.modules[name]
     tools_dir = project.tools_dir
     files = project.tool_files()
     modules, failures = import_tool_files(tools_dir, files)
