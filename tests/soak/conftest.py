@@ -14,7 +14,8 @@ import pytest
 def driver_class() -> Any:
     path = Path(__file__).resolve().parent.parent / "engine" / "conftest.py"
     spec = importlib.util.spec_from_file_location("_soak_engine_driver", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.Driver

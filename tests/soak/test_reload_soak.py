@@ -314,5 +314,6 @@ def test_reload_soak(driver, record_property) -> None:
     assert final.startswith("final "), final
     surface, counter, ticks, mixed, history = ast.literal_eval(final.removeprefix("final "))
     assert surface == (soak.live,) * 4, "the program did not end on the last good code"
-    assert counter == ticks and history == soak.history, "the program's state was lost"
+    assert counter == ticks, "the program's state was lost"
+    assert history == soak.history, "the program's state was lost"
     assert mixed == [], "the program saw a mixed surface"
