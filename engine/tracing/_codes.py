@@ -9,6 +9,12 @@
 - `CodeHooks`: a code object is handed to `prepare(code)` before it first runs: for modules imported from now on
   (a meta path finder switches their loader to one whose `get_code` calls it) and for the launched script (which
   `launch.run` compiles itself and hands the code to `prepare`). `prepare` may return another code object.
+  Modules run past that finder (a finder of the program's own ahead of ours, as pytest's assertion rewriter,
+  a loader that compiles and execs itself, `importlib.util.spec_from_file_location`, `runpy`) are seen by an
+  audit hook on `exec`: every module body is run by `exec(code, ...)`, whoever loads it. The code object cannot
+  be swapped there, so it goes to `executing(code)`, which the backend gives the code's breakpoints another way
+  (local events on 3.12+, a traced module frame on 3.11). Only code of a file with breakpoints (or any code, with
+  function breakpoints) gets that far; with no breakpoints the hook returns at its first test.
 """
 
 from __future__ import annotations
@@ -196,13 +202,18 @@ def functions_of(
 
 
 class CodeHooks:
-    """Hand code objects to `prepare` before they run: modules imported from now on, and the launched script."""
+    """Hand code objects to `prepare` before they run: modules imported from now on, and the launched script;
+    and to `executing` those that another loader runs (see the module's docstring)."""
 
     def __init__(
-        self, prepare: Callable[[CodeType], CodeType], config: Callable[[], BreakpointConfig]
+        self,
+        prepare: Callable[[CodeType], CodeType],
+        config: Callable[[], BreakpointConfig],
+        executing: Callable[[CodeType], None] | None = None,
     ) -> None:
         self.prepare = prepare
         self.config = config
+        self.executing = executing
         self._finder: _Finder | None = None
 
     def install(self) -> None:
@@ -211,6 +222,7 @@ class CodeHooks:
         _Active.hooks = self
         self._finder = _Finder()
         sys.meta_path.insert(0, self._finder)
+        _install_audit_hook()
 
     def uninstall(self) -> None:
         if _Active.hooks is self:
@@ -222,6 +234,44 @@ class CodeHooks:
 
 class _Active:
     hooks: CodeHooks | None = None
+    audit_hook = False  # an audit hook cannot be removed: one per process, idle while no hooks are active
+
+
+_OWN_PACKAGE = __name__.split(".")[0] + "."  # "dapper_tui.": the debugger's own code
+
+
+def _install_audit_hook() -> None:
+    if _Active.audit_hook:
+        return
+    try:
+        sys.addaudithook(_audit)
+    except (
+        RuntimeError
+    ):  # another audit hook refused it: breakpoints in modules our finder misses do not stop
+        return
+    _Active.audit_hook = True
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    """`exec` of a code object (a module body, whoever loads it): the code of a file with breakpoints goes to
+    `CodeHooks.executing` before it runs."""
+    if event != "exec":
+        return
+    hooks = _Active.hooks
+    if hooks is None or hooks.executing is None:
+        return
+    code = args[0]
+    if type(code) is not CodeType:
+        return
+    config = hooks.config()
+    if config.empty:
+        return
+    if not config.names and (code.co_filename[:1] == "<" or canonical(code.co_filename) not in config.lines):
+        return
+    caller = sys._getframe(1)  # the frame that called exec (exec itself is C)
+    if str(caller.f_globals.get("__name__", "")).startswith(_OWN_PACKAGE):
+        return  # the debugger's own exec: the launched script (prepared already), a hot reload's new code
+    hooks.executing(code)
 
 
 def _prepare(code: CodeType) -> CodeType:

@@ -9,7 +9,10 @@ call-heavy code in 3.11. Instead:
 - Functions are found with one scan of the heap when a file's breakpoint lines are set or changed (not on every
   refresh), and after a hot reload of a file that holds breakpoints through the reload's code index (no scan).
 - Modules imported later are patched before they run: a meta path finder hands their loader a `get_code` that
-  patches. The launched script itself is compiled by `launch.py`, which is given a patching `compile`.
+  patches. The launched script itself is compiled by `launch.py`, which is given a patching `compile`. A module
+  body run by another loader (one ahead of ours, or `exec` of its own compile) cannot be swapped: seen at its
+  `exec` (`_codes.CodeHooks.executing`), its thread traces until that frame starts, which then runs as a frame
+  of old code does (`f_trace` for its own breakpoint lines, patched code put on the functions it makes).
 - A function breakpoint gets an entry hook (`on_start`) plus a line hook on the function's first line.
 - `settrace` is used only while it is needed, and only on the threads that need it: stepping, pausing, stopping
   all threads, the "raised" filter, and frames that were already running the old (hook-less) code when a
@@ -74,7 +77,9 @@ class BytecodeBackend:
         # original codes that live functions were found for (held, so their ids stay theirs)
         self._seen: dict[int, CodeType] = {}
         self._threads = ThreadTracer()
-        self._hooks = CodeHooks(self.prepare, lambda: self._config)
+        # thread -> {id(code): code} module bodies about to run (exec'd by another loader) that need f_trace
+        self._entering: dict[int, dict[int, CodeType]] = {}
+        self._hooks = CodeHooks(self.prepare, lambda: self._config, self._executing)
         self._installed = False
 
     # -- life cycle --------------------------------------------------------------------------------------
@@ -107,6 +112,7 @@ class BytecodeBackend:
             self._suspended.clear()
             self._old_frames.clear()
             self._watched.clear()
+            self._entering.clear()
         for f in frames:
             f.f_trace = None
         for ident in list(self._traced):
@@ -185,6 +191,7 @@ class BytecodeBackend:
             or self._old_frames.get(ident)
             or self._watched.get(ident)
             or ident in self._eager
+            or ident in self._entering
         )
 
     def _trace_on(self, ident: int) -> None:
@@ -306,6 +313,37 @@ class BytecodeBackend:
                 self._pending[id(frame)] = (frame, pending, needs_lines)
                 self._adopt(frame, ident)  # what it has made already; the rest at its next lines
 
+    def _executing(self, code: CodeType) -> None:
+        """A module body that another loader is about to run (`exec`): if it needs hooks it cannot have, its
+        thread traces until the frame starts (`_global` then gives it `f_trace`, see `_attach_new`)."""
+        with self._lock:
+            entry = self._orig.get(id(code))
+            if entry is not None and entry[0] is code:
+                return  # patched by us already (our finder, the launched script)
+            if self.prepare(code) is code:
+                return  # nothing in it needs hooks
+            ident = _get_ident()
+            if ident not in self.core.debuggee_idents:
+                return
+            self._entering.setdefault(ident, {})[id(code)] = code
+        self._trace_on(ident)
+
+    def _attach_new(self, frame: FrameType, ident: int) -> bool:
+        """A module body run by another loader starts (see `_executing`): like a frame of old code, it gets
+        `f_trace` for its own breakpoint lines, and patched code on the functions and methods it makes."""
+        code = frame.f_code
+        bps = self._config.lines_of(code)
+        needs_lines = bool(bps and own_lines(code) & bps)
+        pending = self._nested_pending(code)
+        if not needs_lines and not pending:
+            return False
+        frame.f_trace_lines = True
+        frame.f_trace = self._local
+        self._old_frames.setdefault(ident, set()).add(frame)
+        if pending:
+            self._pending[id(frame)] = (frame, pending, needs_lines)
+        return True
+
     def _attach_suspended(self) -> None:
         """Suspended generators and coroutines keep the code they were made with: those whose breakpoint
         lines have no hooks get `f_trace` (one heap scan, only when breakpoints changed)."""
@@ -413,6 +451,14 @@ class BytecodeBackend:
     def _global(self, frame: FrameType, event: str, arg: Any) -> Any:
         core = self.core
         ident = _get_ident()
+        entering = self._entering.get(ident)
+        if entering is not None and entering.pop(id(frame.f_code), None) is frame.f_code:
+            with self._lock:
+                if not entering:
+                    del self._entering[ident]
+                attached = self._attach_new(frame, ident)
+            if attached:
+                return self._local
         if self._suspended and self._suspended.pop(id(frame), None) is not None:
             self._old_frames.setdefault(ident, set()).add(frame)  # resumed: running on this thread now
             return self._local
@@ -439,6 +485,8 @@ class BytecodeBackend:
                 if core.trace_raises and core.wants_raises(frame.f_code):
                     core.on_raise(frame, arg[1])
             elif event == "return":
+                if self._pending:
+                    self._adopt(frame, ident)  # what its last line made (a `def` last in a module body)
                 core.on_return(frame)
                 if self._yields(frame) and frame in self._old_frames.get(ident, ()):
                     self._suspended[id(frame)] = frame  # suspended, not finished: it still needs f_trace

@@ -10,7 +10,8 @@ While the program just runs there are no global events at all:
   set or changed (code objects are shared by every function made from them, and nested ones are reached through
   `co_consts`); after a hot reload of a file that holds breakpoints, through the reload's code index instead (no
   heap scan); by the frames already running; and, for modules imported later and the launched script, before
-  they run (`_codes.CodeHooks`).
+  they run (`_codes.CodeHooks`: our import hook, or the `exec` of a module body that another loader runs; the
+  local events are set on the code object before its frame starts, so nothing more is needed there).
 - Global PY_START/PY_RESUME only while stepping, pausing or stopping (step into needs new code to report), and
   global RAISE only while the "raised" filter is on.
 """
@@ -39,7 +40,7 @@ class MonitoringBackend:
         self._bp: dict[int, tuple[CodeType, int]] = {}  # id(code) -> (code, local events for breakpoints)
         self._extra: dict[int, CodeType] = {}  # codes with LINE enabled for stepping/pausing
         self._lock = threading.RLock()
-        self._hooks = CodeHooks(self.prepare, lambda: self._config)
+        self._hooks = CodeHooks(self.prepare, lambda: self._config, self.prepare)
         self._global = -1
 
     # -- life cycle --------------------------------------------------------------------------------------
