@@ -341,9 +341,12 @@ def test_kills_hangs_and_second_processes_lose_no_acknowledged_record_and_leave_
     assert figures.duplicate_seqs == 0, report
     assert figures.leftover_processes == 0, report
     assert figures.calls_left_running == 0, f"{[(e['tool'], e['turn']) for e in running]}\n{report}"
-    assert figures.agents_that_did_not_start == 0 and not figures.problems, report
+    assert figures.agents_that_did_not_start == 0, report
+    assert not figures.problems, report
     assert figures.agent_tracebacks == 0, f"{report}\nsee {chaos.log}"
     # the chaos really happened
-    assert figures.agent_kills >= ROUNDS // 2 and figures.capsule_kills > 0, report
-    assert figures.hung_calls_timed_out > 0 and figures.second_process_opens > 0, report
+    assert figures.agent_kills >= ROUNDS // 2, report
+    assert figures.capsule_kills > 0, report
+    assert figures.hung_calls_timed_out > 0, report
+    assert figures.second_process_opens > 0, report
     assert figures.acknowledged > 10 * ROUNDS, report

@@ -73,11 +73,13 @@ def test_a_follower_closes_the_call_of_a_killed_agent_as_interrupted(
         watcher.start()
         agent.send("/call hang_sync")
         call = next_event(out, lambda e: e.type == "tool_call", 20)
-        assert call is not None and call.get("tool") == "hang_sync"
+        assert call is not None
+        assert call.get("tool") == "hang_sync"
         agent.kill()
         result = next_event(out, lambda e: e.type == "tool_result", 10)
         assert result is not None, "the follower still shows the killed agent's call as running"
-        assert result.get("interrupted") and result.get("is_error")
+        assert result.get("interrupted")
+        assert result.get("is_error")
         assert (result.turn, result.get("call_id")) == (call.turn, call.get("call_id"))
     finally:
         stop.set()

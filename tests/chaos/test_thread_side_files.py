@@ -65,7 +65,8 @@ def test_writers_opening_and_closing_at_once_never_share_a_seq(tmp_path: Path) -
         for tag in "abc"
     ]
     for proc in procs:
-        assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "ready\n"
     (tmp_path / "go").touch()
     assert [proc.wait(120) for proc in procs] == [0, 0, 0]
     lines = (tmp_path / "threads" / "churn.jsonl").read_bytes().splitlines()
