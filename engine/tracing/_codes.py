@@ -209,7 +209,7 @@ class CodeHooks:
         self,
         prepare: Callable[[CodeType], CodeType],
         config: Callable[[], BreakpointConfig],
-        executing: Callable[[CodeType], None] | None = None,
+        executing: Callable[[CodeType], object] | None = None,
     ) -> None:
         self.prepare = prepare
         self.config = config
