@@ -86,7 +86,8 @@ async def test_tab_completes_names_and_attributes_in_the_selected_frame(tmp_path
         await pilot.press(*"order.to", "tab")  # three attributes start so: their common start, and the list
         await wait_until(pilot, lambda: shell.input.value == "order.total", what="the common start")
         listed = str(shell.query_one("#eval-completions").render())
-        assert "total_items" in listed and "total_price" in listed, listed
+        assert "total_items" in listed, listed
+        assert "total_price" in listed, listed
         await pilot.press(*"_p", "tab")
         await wait_until(pilot, lambda: shell.input.value == "order.total_price", what="the one left")
         await pilot.press("enter")

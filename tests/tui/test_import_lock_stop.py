@@ -64,8 +64,10 @@ async def test_breakpoint_in_an_import_hook_keeps_the_app_answering(tmp_path: Pa
         await wait_stopped(pilot)
         assert _can_import_within(2.0), "the program is parked holding the import lock"
         screen = app.main
-        assert screen.source.path == str(helper.resolve()) and screen.source.current_line == 1
-        assert "skipped" in screen.state_text and "import lock" in screen.state_text
+        assert screen.source.path == str(helper.resolve())
+        assert screen.source.current_line == 1
+        assert "skipped" in screen.state_text
+        assert "import lock" in screen.state_text
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 10.0, "the quit question")
         await pilot.press("escape")

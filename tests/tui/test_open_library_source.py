@@ -55,16 +55,19 @@ async def test_open_a_library_module_by_name_break_in_it_and_reload_it(tmp_path:
         await pilot.press("b")
         await wait_until(pilot, lambda: any(b.path == str(util) for b in app.session.breakpoint_list()))
         [bp] = [b for b in app.session.breakpoint_list() if b.path == str(util)]
-        assert bp.verified and bp.line == lib_line
+        assert bp.verified
+        assert bp.line == lib_line
 
         await press_and_stop(pilot, "c", lib_line)
-        assert screen.stack.selected_frame.name == "louder" and screen.source.path == str(util)
+        assert screen.stack.selected_frame.name == "louder"
+        assert screen.source.path == str(util)
 
         util.write_text(util.read_text().replace('return big + "?"', 'return big + "!"'))
         await pilot.press("R")
         await wait_until(pilot, lambda: screen.reload_log.records, what="a reload record")
         record = screen.reload_log.records[-1]
-        assert record.outcome == "applied" and record.module == f"{name}.util", record
+        assert record.outcome == "applied", record
+        assert record.module == f"{name}.util", record
         assert "warning: library module: reloaded on request" in screen.reload_log.detail_text
 
         screen.source.go_to_line(lib_line)

@@ -100,22 +100,20 @@ async def test_the_program_has_a_terminal_and_the_pane_draws_what_a_terminal_sho
             assert rows[1] == f"columns: {width}"  # its terminal is as wide as the pane
             assert rows[2] == "red bold green black on yellow"
             assert style_of(out, 2, "red").color.number == RED
-            assert (
-                style_of(out, 2, "bold green").bold and style_of(out, 2, "bold green").color.number == GREEN
-            )
+            assert style_of(out, 2, "bold green").bold
+            assert style_of(out, 2, "bold green").color.number == GREEN
             assert style_of(out, 2, "black on yellow").bgcolor.number == YELLOW
             # the progress bar is one line, in its last state
             assert rows[3] == "progress [##########] 100%"
             assert "progress [" not in out.text.replace("progress [##########] 100%", "")
             # the long line wraps at the pane's width, nothing is cut
             long = "long: " + "".join(str(i % 10) for i in range(150))
-            assert rows[4] == long[:width] and "".join(rows[4:7]).startswith(long[: 3 * width])
+            assert rows[4] == long[:width]
+            assert "".join(rows[4:7]).startswith(long[: 3 * width])
             assert long in out.text
             rich_row = next(i for i, row in enumerate(rows) if "rich sees a terminal" in row)
-            assert (
-                style_of(out, rich_row, "rich").bold
-                and style_of(out, rich_row, "rich").color.number == MAGENTA
-            )
+            assert style_of(out, rich_row, "rich").bold
+            assert style_of(out, rich_row, "rich").color.number == MAGENTA
             assert style_of(out, rich_row + 1, "warning").color.number == RED  # stderr stays apart, in red
             assert "\x1b" not in out.text  # no escape is ever drawn
 
@@ -151,7 +149,8 @@ async def test_descriptor_output_and_child_processes_see_the_terminal(terminal_e
             assert "child stdin ''" in rows  # end of file, not the app's keyboard
             # the program's order: what the child wrote comes before the program's next print
             after = rows.index("after the child")
-            assert rows.index("child stdin ''") < after and rows.index("child stderr tty True") < after
+            assert rows.index("child stdin ''") < after
+            assert rows.index("child stderr tty True") < after
             blue = rows.index("fd blue")
             assert style_of(out, blue, "fd blue").color.number == BLUE
             assert style_of(out, rows.index("child stderr tty True"), "child").color.number == RED

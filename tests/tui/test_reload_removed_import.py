@@ -25,7 +25,8 @@ async def test_reload_log_warns_about_a_removed_function_imported_by_name(tmp_pa
         await pilot.press("R")
         await wait_until(pilot, lambda: screen.reload_log.records, what="a reload record")
         [record] = screen.reload_log.records
-        assert record.outcome == "applied" and record.removed == ["helper"], record
+        assert record.outcome == "applied", record
+        assert record.removed == ["helper"], record
         assert "warning: b.helper still refers to a.helper, which this reload removed" in (
             screen.reload_log.detail_text
         )

@@ -115,7 +115,8 @@ async def test_reload_then_restart_from_the_call_stack_runs_the_new_code_once(tm
         await pilot.press("c")
         await wait_until(pilot, lambda: "again 1000" in app.main.output.text, what="the new code's output")
         out = app.main.output.text
-        assert out.count("result") == 1 and "result 1000" in out, out  # one call, in the new code
+        assert out.count("result") == 1, out
+        assert "result 1000" in out, out  # one call, in the new code
 
 
 async def test_the_reload_log_restarts_the_frame_it_left_on_old_code(tmp_path: Path) -> None:

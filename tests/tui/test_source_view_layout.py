@@ -96,7 +96,9 @@ def _line_colours(source, line: int) -> list[tuple[str, Color, Color]]:
     out = []
     for seg in strip:
         style = seg.style
-        assert style is not None and style.color is not None and style.bgcolor is not None, seg
+        assert style is not None, seg
+        assert style.color is not None, seg
+        assert style.bgcolor is not None, seg
         out.append((seg.text, Color.from_rich_color(style.color), Color.from_rich_color(style.bgcolor)))
     return out
 
@@ -120,7 +122,9 @@ async def test_execution_and_cursor_lines_differ_and_every_colour_on_them_reads(
         cursor = _line_colours(source, stop + 1)
         exec_bg = {bg for text, _, bg in execution}
         cursor_bg = {bg for text, _, bg in cursor}
-        assert len(exec_bg) == 1 and len(cursor_bg) == 1 and exec_bg != cursor_bg
+        assert len(exec_bg) == 1
+        assert len(cursor_bg) == 1
+        assert exec_bg != cursor_bg
         plain = _line_colours(source, stop + 3)
         assert {bg for _, _, bg in plain}.isdisjoint(exec_bg | cursor_bg)
         colours = 0

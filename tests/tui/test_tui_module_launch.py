@@ -70,7 +70,8 @@ async def test_module_entry_sources_and_library_breakpoint(site: dict[str, Path]
         assert [f.name for f in screen.stack.frames()] == ["<module>"]
         await wait_until(pilot, lambda: str(core) in {s.path for s in screen.sources.sources})
         user = {s.path for s in screen.sources.sources if s.user}
-        assert {str(main), str(core)} <= user and str(util) not in user
+        assert {str(main), str(core)} <= user
+        assert str(util) not in user
 
         await press_and_stop(pilot, "c", lib_line)  # the breakpoint in library code
         frames = screen.stack.frames()
@@ -94,7 +95,8 @@ async def test_dash_m_rich_stops_at_entry_with_its_sources() -> None:
         screen = app.main
         assert screen.source.path == str(rich_dir / "__main__.py")
         frames = screen.stack.frames()
-        assert frames and frames[0].path == str(rich_dir / "__main__.py")
+        assert frames
+        assert frames[0].path == str(rich_dir / "__main__.py")
         await wait_until(
             pilot, lambda: str(rich_dir / "console.py") in {s.path for s in screen.sources.sources}
         )

@@ -77,7 +77,9 @@ async def test_after_setting_a_value_the_cursor_stays_on_that_variable(tmp_path:
         await wait_until(pilot, lambda: "zeta = 42" in label(variables.find("zeta")), what="the new value")
         await pilot.pause(0.2)
         node = variables.cursor_node
-        assert node is not None and node.data is not None and node.data.name == "zeta", label(node)
+        assert node is not None, label(node)
+        assert node.data is not None, label(node)
+        assert node.data.name == "zeta", label(node)
         # and the program sees it
         await pilot.press("c")
         await wait_until(
@@ -109,7 +111,8 @@ async def test_names_and_the_status_read_in_a_light_theme(tmp_path: Path) -> Non
                         else Color.parse("white")
                     )
                     checked.append((seg.text, round(contrast(fg, bg), 2)))
-        assert len(checked) == 2 and all(ratio >= 4.5 for _, ratio in checked), checked
+        assert len(checked) == 2, checked
+        assert all(ratio >= 4.5 for _, ratio in checked), checked
         status = app.main.query_one("#status")
         strip = status.render_line(0)
         word = next(seg for seg in strip if "stopped" in seg.text)
