@@ -130,10 +130,12 @@ async def test_escape_cancels_the_turn_and_a_queued_message_runs_after(project: 
         await pilot.press("escape")
         await _until(pilot, lambda: "echo: and then this" in pane.view.plain_text())
         text = pane.view.plain_text()
-        assert "⊘ cancelled" in text and "error cancelled" in text
+        assert "⊘ cancelled" in text
+        assert "error cancelled" in text
         assert text.index("⊘ cancelled") < text.index("you and then this")
         await _until(pilot, lambda: not pane.busy)
-        assert not queue.display and "running" not in pane.view.plain_text()
+        assert not queue.display
+        assert "running" not in pane.view.plain_text()
         stored = pane.runtime.history(pane.thread_id)
         assert [e.get("result") for e in stored if e.type == "tool_result"] == ["cancelled"]
 
@@ -156,8 +158,11 @@ async def test_a_five_megabyte_result_opens_folded_and_unfolds_on_click(project:
         view = pane.view
         await _until(pilot, lambda: "all done" in view.plain_text())
         text = view.plain_text()
-        assert "▸ 5.0 MB, 73,529 lines" in text and "row 0 xxx" in text and "row 4 xxx" in text
-        assert "row 5 " not in text and "row 73528" not in text
+        assert "▸ 5.0 MB, 73,529 lines" in text
+        assert "row 0 xxx" in text
+        assert "row 4 xxx" in text
+        assert "row 5 " not in text
+        assert "row 73528" not in text
         assert len(view._lines) < 40, "folded: a few lines, whatever the result's size"
         # a click on the fold's line unfolds it; its head stays in view
         toggle = next(i for i, line in enumerate(view._lines) if "▸ 5.0 MB" in "".join(t for t, _ in line))
@@ -199,7 +204,9 @@ async def test_a_failed_call_shows_its_traceback_folded(project: Path) -> None:
         assert view.toggle_fold(index)
         await pilot.pause()
         text = call_text()
-        assert "return 10 // n" in text and "extra.py" in text and "in _inner" in text
+        assert "return 10 // n" in text
+        assert "extra.py" in text
+        assert "in _inner" in text
 
 
 async def test_an_interrupted_call_from_an_earlier_session(project: Path) -> None:
@@ -211,8 +218,10 @@ async def test_an_interrupted_call_from_an_earlier_session(project: Path) -> Non
         await _until(pilot, lambda: "interrupted" in view.plain_text())
         await pilot.pause(0.3)
         text = view.plain_text()
-        assert "⊘ interrupted" in text and "running" not in text
-        assert view.running_tools == 0 and view._ticker is None  # no spinner left ticking
+        assert "⊘ interrupted" in text
+        assert "running" not in text
+        assert view.running_tools == 0
+        assert view._ticker is None  # no spinner left ticking
 
 
 async def test_watching_a_thread_whose_writer_is_gone_shows_the_call_interrupted(project: Path) -> None:
@@ -222,7 +231,8 @@ async def test_watching_a_thread_whose_writer_is_gone_shows_the_call_interrupted
         await _until(pilot, lambda: app.ready)
         view = app.query_one(AgentPane).view
         await _until(pilot, lambda: "⊘ interrupted" in view.plain_text())
-        assert "running" not in view.plain_text() and view.running_tools == 0
+        assert "running" not in view.plain_text()
+        assert view.running_tools == 0
 
 
 async def test_a_palette_prompt_asks_for_its_placeholders(project: Path) -> None:
@@ -264,7 +274,8 @@ async def test_a_palette_prompt_asks_for_its_placeholders(project: Path) -> None
         await _until(pilot, lambda: type(app.screen).__name__ == "PromptValues")
         await pilot.press("escape")
         await _until(pilot, lambda: type(app.screen).__name__ != "PromptValues")
-        assert composer.value == "hello {{who}}" and "hello {{who}}" not in pane.view.plain_text()
+        assert composer.value == "hello {{who}}"
+        assert "hello {{who}}" not in pane.view.plain_text()
         await pilot.press("enter")
         await _until(pilot, lambda: type(app.screen).__name__ == "PromptValues")
         await pilot.press(*"world", "enter")
@@ -282,7 +293,8 @@ async def test_the_conversation_gets_most_of_an_80_by_24_terminal(project: Path)
         view = app.pane.view
         assert view.scrollable_content_region.width >= 56, view.scrollable_content_region.width
         composer = app.pane.query_one("#agent-composer")
-        assert composer.region.width >= 56 and composer.region.height >= 1
+        assert composer.region.width >= 56
+        assert composer.region.height >= 1
         await pilot.press("ctrl+l")  # the reload log, on demand
         await pilot.pause()
         assert app.query_one(ReloadLogPane).region.width >= 56

@@ -85,7 +85,8 @@ async def test_message_tool_call_and_reload_failure_inline(project: Path) -> Non
             assert "agent echo: hello there" in pane.view.plain_text()
             await _send(pilot, pane, '/call shout {"text": "hi"}')
             text = pane.view.plain_text()
-            assert 'tool shout({"text": "hi"})' in text and "✓ HI!" in text
+            assert 'tool shout({"text": "hi"})' in text
+            assert "✓ HI!" in text
             assert "r1 " in text  # every entry carries its revision
 
             # a broken save: the failure shows inline, the old tool keeps answering
@@ -99,7 +100,9 @@ async def test_message_tool_call_and_reload_failure_inline(project: Path) -> Non
             await _until(pilot, lambda: pane.runtime.revision >= 2)
             await _send(pilot, pane, '/call shout {"text": "new"}')
             text = pane.view.plain_text()
-            assert "✓ NEW?!" in text and "✓ HI!" in text and "✓ STILL!" in text
+            assert "✓ NEW?!" in text
+            assert "✓ HI!" in text
+            assert "✓ STILL!" in text
             assert "r2 " in text
     finally:
         coordinator.stop()
@@ -209,5 +212,6 @@ async def test_pasted_lines_are_kept_and_each_call_runs(project: Path) -> None:
         await pilot.pause(0.05)
         await _until(pilot, lambda: not pane.busy)
         text = pane.view.plain_text()
-        assert "✓ ONE!" in text and "✓ TWO!" in text
+        assert "✓ ONE!" in text
+        assert "✓ TWO!" in text
         assert text.index("✓ ONE!") < text.index("✓ TWO!")

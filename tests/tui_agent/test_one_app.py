@@ -76,9 +76,11 @@ async def test_debugger_and_agent_share_one_coordinator_and_one_log(tmp_path: Pa
         # the log filters by scope
         log.focus()
         log.action_cycle_scope()
-        assert log.scope == "debugger" and all(log.records[i].scope == "debugger" for i in log._shown)
+        assert log.scope == "debugger"
+        assert all(log.records[i].scope == "debugger" for i in log._shown)
         log.action_cycle_scope()
-        assert log.scope == "agent" and all(log.records[i].scope == "agent" for i in log._shown)
+        assert log.scope == "agent"
+        assert all(log.records[i].scope == "agent" for i in log._shown)
 
         # the reload key acts in the scope that has the focus
         agent.query_one("#agent-composer").focus()
