@@ -319,7 +319,7 @@ async def measure_thread(table: Table, entries: int, appends: int) -> None:
         pct(w, 0.95),
         16,
         "ms",
-        f"{pct(w, 0.95):.1f} ms (median {statistics.median(w):.1f}, CPU p95 {pct(c, 0.95):.1f})",
+        f"{pct(w, 0.95):.1f} ms (median {statistics.median(w):.1f}, CPU p95 {pct(c, 0.95):.1f}, median {statistics.median(c):.1f})",
     )
     table.add("  append + render, max", "-", f"{max(w):.1f} ms (CPU max {max(c):.1f})", "info")
     g, f = ms(gcs), ms(fulls)
@@ -545,7 +545,7 @@ async def measure_step(table: Table, steps: int) -> None:
         pct(w, 0.95),
         30,
         "ms",
-        f"{pct(w, 0.95):.1f} ms (median {statistics.median(w):.1f}, max {max(w):.1f}, CPU p95 {pct(c, 0.95):.1f})",
+        f"{pct(w, 0.95):.1f} ms (median {statistics.median(w):.1f}, max {max(w):.1f}, CPU p95 {pct(c, 0.95):.1f}, median {statistics.median(c):.1f})",
     )
     h = ms(handled)
     table.add(

@@ -173,6 +173,7 @@ class SourceView(ScrollView, can_focus=True):
         """Show `path` (or `text`, the source an old frame runs) with `current_line` marked; `note` goes under
         the view until the next call."""
         changed = path != self.path or text is not None or reload or old_code != self.old_code
+        before = (self.current_line, self.cursor_line)
         if changed:
             if text is None and path is not None:
                 try:
@@ -203,12 +204,21 @@ class SourceView(ScrollView, can_focus=True):
         self.cursor_line = max(1, min(self.cursor_line, max(1, len(self.lines))))
         width = max((len(line) for line in self.lines), default=0) + self._gutter_width + 1
         self.virtual_size = Size(width, len(self.lines))
+        scrolled = True
         if current_line:
             if changed or not self.size.height:
                 self.call_after_refresh(self._center, current_line)  # once the new size is known
             else:
-                self._center(current_line)  # now: a step draws the view once, not twice
-        self.refresh()
+                scrolled = self._reveal(current_line)  # now: a step draws the view once, not twice
+        elif not changed and self.current_line == before[0]:
+            scrolled = False
+        if changed or scrolled:
+            self.refresh()
+        else:  # the same text, not scrolled: only the lines that were or are marked are drawn again
+            top = self.scroll_offset.y
+            for line in {*before, self.current_line, self.cursor_line}:
+                if line is not None and top < line <= top + self.size.height:
+                    self.refresh(Region(0, line - 1 - top, self.size.width, 1))
 
     def set_markers(self, markers: list[Marker]) -> None:
         new = {m.line: m for m in markers}
@@ -220,6 +230,15 @@ class SourceView(ScrollView, can_focus=True):
         """Put the cursor on `line`, scrolled to the middle of the view."""
         self.cursor_line = max(1, min(line, max(1, len(self.lines))))
         self._center(self.cursor_line)
+
+    def _reveal(self, line: int) -> bool:
+        """Scroll `line` to the middle of the view; False when it is there already (near the top or the end
+        of the file, or the same line again): then nothing scrolls and only the marked lines are drawn again."""
+        target = max(0, min(line - 1 - self._view_height // 2, self.max_scroll_y))
+        if target == self.scroll_offset.y:
+            return False
+        self._center(line)
+        return True
 
     def _center(self, line: int) -> None:
         self.scroll_to(y=max(0, line - 1 - self._view_height // 2), animate=False)
