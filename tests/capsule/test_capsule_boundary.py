@@ -53,9 +53,11 @@ async def test_importing_across_the_boundary_is_a_reload_failure(
         write(root / "src/tools/wired.py", source)
         record = await rt.force_reload()
         assert record.outcome == "failed"
-        assert "runtime boundary" in record.message and named in record.message
+        assert "runtime boundary" in record.message
+        assert named in record.message
         assert "wired.py" in record.message
-        assert rt.surface.revision == before.revision and rt.surface.generation is before.generation
+        assert rt.surface.revision == before.revision
+        assert rt.surface.generation is before.generation
         assert (await final_text(rt, None, "/call version"))[0] == "version: v1"
         # taking the import out applies
         write(root / "src/tools/wired.py", "import json\n\ndef name() -> str:\n    return json.dumps('ok')\n")
@@ -71,5 +73,6 @@ async def test_helpers_stdlib_and_installed_libraries_are_inside_the_boundary(tm
         "def greet() -> str:\n    return json.dumps([GREETING, t.VERSION, anyio.__name__])\n",
     )
     async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
-        assert rt.start_record is not None and rt.start_record.outcome == "applied"
+        assert rt.start_record is not None
+        assert rt.start_record.outcome == "applied"
         assert (await final_text(rt, None, "/call greet"))[0] == 'greet: ["hi", "v1", "anyio"]'

@@ -115,7 +115,8 @@ def test_long_lived_session_reloads_between_turns(tmp_path: Path) -> None:
         session.until(lambda e: e["type"] == "turn_end")
         write(root / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
         reload = session.until(lambda e: e["type"] == "reload" and e["record"]["outcome"] == "applied")
-        assert reload["thread"] == thread and reload["record"]["counters"]["generation"] == 2
+        assert reload["thread"] == thread
+        assert reload["record"]["counters"]["generation"] == 2
         session.send("/call version")
         result = session.until(lambda e: e["type"] == "tool_result")
         assert (result["result"], result["revision"]) == ("v2", reload["revision"])
@@ -170,8 +171,11 @@ def test_kill_9_mid_turn_leaves_the_thread_intact(tmp_path: Path) -> None:
     assert (path.parent / f"{thread}.jsonl.torn").read_bytes().startswith(b'{"type": "tool_result"')
     slow = [e for e in stored if e.get("tool") == "slow"]
     assert [e["type"] for e in slow] == ["tool_call", "tool_result"], "the killed call is closed, not running"
-    assert slow[1]["is_error"] and slow[1]["interrupted"] and "interrupted" in slow[1]["result"]
-    assert slow[1]["call_id"] == slow[0]["call_id"] and slow[1]["turn"] == slow[0]["turn"]
+    assert slow[1]["is_error"]
+    assert slow[1]["interrupted"]
+    assert "interrupted" in slow[1]["result"]
+    assert slow[1]["call_id"] == slow[0]["call_id"]
+    assert slow[1]["turn"] == slow[0]["turn"]
     assert any(e["type"] == "error" and e["message"].startswith("interrupted: 1 tool call") for e in stored)
 
 
@@ -233,11 +237,13 @@ def test_tools_that_cannot_load_at_start_are_stored_in_the_thread_and_exit_1(tmp
     write(root / "src/tools/broken.py", "def oops(:\n")
     done = run(str(root), "-m", "/call version", "--json")
     assert done.returncode == 1
-    assert "the tools did not load" in done.stderr and "broken.py" in done.stderr
+    assert "the tools did not load" in done.stderr
+    assert "broken.py" in done.stderr
     assert "Traceback" not in done.stderr
     events = json_lines(done.stdout)
     failed = next(e for e in events if e["type"] == "reload")
-    assert failed["record"]["outcome"] == "failed" and failed["thread"], "printed with its thread"
+    assert failed["record"]["outcome"] == "failed", "printed with its thread"
+    assert failed["thread"], "printed with its thread"
     thread = failed["thread"]
     assert f"thread {thread}" in done.stderr
     stored = [
@@ -285,4 +291,6 @@ def test_an_error_in_the_turn_still_exits_1(tmp_path: Path) -> None:
     done = run(str(root), "-m", "/call", "--json")
     assert done.returncode == 1, done.stderr
     errors = [e for e in json_lines(done.stdout) if e["type"] == "error"]
-    assert errors and errors[0]["turn"] and "needs a tool name" in errors[0]["message"]
+    assert errors
+    assert errors[0]["turn"]
+    assert "needs a tool name" in errors[0]["message"]

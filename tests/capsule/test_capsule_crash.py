@@ -42,8 +42,10 @@ async def test_os_exit_in_a_tool_is_reported_and_a_new_generation_serves_the_nex
         text, events = await final_text(rt, None, '/call die {"code": 7}\n/call version')
         thread = events[0].thread
         results = [e.data for e in events if e.type == "tool_result"]
-        assert results[0]["is_error"] and "exited with code 7 during this call" in results[0]["result"]
-        assert not results[1]["is_error"] and results[1]["result"] == "v1"
+        assert results[0]["is_error"]
+        assert "exited with code 7 during this call" in results[0]["result"]
+        assert not results[1]["is_error"]
+        assert results[1]["result"] == "v1"
         exited = await rec.reload("failed", event="exited")
         assert exited["message"] == "capsule process exited with code 7; starting a new one"
         assert exited["detail"]["exited_generation"] == dead.number
@@ -75,10 +77,13 @@ async def test_system_exit_and_keyboard_interrupt_are_error_results_in_the_same_
             final_text(rt, None, "/call quit_politely\n/call interrupted\n/call count"), 30
         )
         results = [e.data for e in events if e.type == "tool_result"]
-        assert results[0]["is_error"] and "SystemExit(2)" in results[0]["result"]
-        assert results[1]["is_error"] and "KeyboardInterrupt" in results[1]["result"]
+        assert results[0]["is_error"]
+        assert "SystemExit(2)" in results[0]["result"]
+        assert results[1]["is_error"]
+        assert "KeyboardInterrupt" in results[1]["result"]
         assert results[2] == {**results[2], "is_error": False, "result": "module=1 data=1"}
-        assert rt.surface.generation is gen and pids_alive(gen.pid)
+        assert rt.surface.generation is gen
+        assert pids_alive(gen.pid)
         assert not [r for r in rec.reloads() if r["outcome"] == "failed"]
 
 
@@ -104,7 +109,8 @@ async def test_a_pinned_turn_does_not_go_on_with_a_replacement_that_has_other_to
         _, events = await final_text(rt, None, "/call edit_then_die\n/call version")
         results = [e.data for e in events if e.type == "tool_result"]
         assert "exited with code 3" in results[0]["result"]
-        assert results[1]["is_error"] and "different surface" in results[1]["result"]
+        assert results[1]["is_error"]
+        assert "different surface" in results[1]["result"]
         await rec.reload("applied", restart_of=1)
         assert (await final_text(rt, None, "/call version"))[0] == "version: v2"
 

@@ -61,7 +61,8 @@ async def test_call_in_flight_finishes_on_old_generation(runtime: AgentRuntime, 
     await rec.wait(lambda e: e.type == "tool_call" and e.data["tool"] == "gated")
     write(project / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
     record = await rec.reload("applied", rows=["tools"])
-    assert runtime.surface.generation_number == 2 and not turn.done()
+    assert runtime.surface.generation_number == 2
+    assert not turn.done()
     (project / "data" / "gate").touch()  # the call in flight may finish now, with generation 2 current
     events = [e for e in await turn if e.type != "reload"]
     results = [e.data for e in events if e.type == "tool_result"]
@@ -107,7 +108,8 @@ async def test_syntax_error_and_duplicate_tool_are_reload_failures(
     rec = Recorder(runtime)
     write(project / "src/tools/bad.py", "def oops(:\n")
     failed = await rec.reload("failed")
-    assert "bad.py" in failed["message"] and "SyntaxError" in failed["message"]
+    assert "bad.py" in failed["message"]
+    assert "SyntaxError" in failed["message"]
     write(project / "src/tools/bad.py", "def version() -> str:\n    return 'dup'\n")
     failed = await rec.reload("failed", timeout=20)
     assert "also defined" in failed["message"]
@@ -134,7 +136,8 @@ async def test_hung_tool_at_drain_is_killed_and_reported(tmp_path: Path) -> None
         assert killed["warnings"]
         events = await asyncio.wait_for(turn, 10)
         result = next(e for e in events if e.type == "tool_result")
-        assert result.data["is_error"] and "killed" in result.data["result"]
+        assert result.data["is_error"]
+        assert "killed" in result.data["result"]
         assert time.monotonic() - started < 8
         assert not pids_alive(old.pid)
         assert (await final_text(rt, None, "/call version"))[0] == "version: v2"
@@ -194,7 +197,8 @@ async def test_a_turn_waiting_on_its_model_keeps_its_generation_past_the_drain_d
             write(root / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
             await rec.reload("applied", rows=["tools"])
             await asyncio.sleep(1.5)  # five drain deadlines pass; nothing of the old generation is running
-            assert pids_alive(old.pid) and old.state == "draining"
+            assert pids_alive(old.pid)
+            assert old.state == "draining"
             gate.set()
             events = await asyncio.wait_for(turn, 20)
             results = [e.data for e in events if e.type == "tool_result"]
@@ -204,7 +208,8 @@ async def test_a_turn_waiting_on_its_model_keeps_its_generation_past_the_drain_d
                 if not pids_alive(old.pid) and old.state == "closed":
                     break
                 await asyncio.sleep(0.05)
-            assert old.state == "closed" and not pids_alive(old.pid)
+            assert old.state == "closed"
+            assert not pids_alive(old.pid)
             assert not [r for r in rec.reloads() if r["detail"].get("event") == "killed"]
         assert not (root / ".dapper").exists()  # no requirements.txt: the runtime leaves no folder behind
     finally:
@@ -284,7 +289,8 @@ async def test_run_script_in_a_pinned_turn_runs_the_source_of_its_revision(tmp_p
         (root / "data" / "gate").touch()
         results = [e.data for e in await turn if e.type == "tool_result"]
         assert [r["result"] for r in results[:3]] == ["v1", "one ['x'] True", "sh-one hello.sh y"]
-        assert results[3]["is_error"] and f"at surface revision {pinned_revision}" in results[3]["result"]
+        assert results[3]["is_error"]
+        assert f"at surface revision {pinned_revision}" in results[3]["result"]
         # the next turn runs the new sources
         text, _ = await final_text(rt, thread, "\n".join(calls[1:]))
         assert text == "run_script: two ['x'] True\nrun_script: sh-two hello.sh y\nrun_script: new"

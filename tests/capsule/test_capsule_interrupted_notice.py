@@ -49,7 +49,8 @@ def test_calls_closed_as_interrupted_are_shown_live(tmp_path: Path, as_json: boo
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert killed.stdout is not None and killed.stdout.readline() == "open\n"
+    assert killed.stdout is not None
+    assert killed.stdout.readline() == "open\n"
     killed.send_signal(signal.SIGKILL)
     killed.wait(10)
     done = _agent(root, *(["--json"] if as_json else []))
@@ -57,7 +58,9 @@ def test_calls_closed_as_interrupted_are_shown_live(tmp_path: Path, as_json: boo
     if as_json:
         events = [json.loads(line) for line in done.stdout.splitlines()]
         notices = [e for e in events if e["type"] == "error"]
-        assert len(notices) == 1 and notices[0]["turn"] is None and notices[0]["interrupted"] == ["1"]
+        assert len(notices) == 1
+        assert notices[0]["turn"] is None
+        assert notices[0]["interrupted"] == ["1"]
         assert notices[0]["message"].startswith("interrupted: 1 tool call(s) had no result"), notices
         assert [e["result"] for e in events if e["type"] == "tool_result"] == ["v1"]
     else:

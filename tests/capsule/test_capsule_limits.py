@@ -63,7 +63,8 @@ async def test_a_big_result_is_stored_once_in_data_and_the_thread_gets_a_preview
         assert not result["is_error"]
         assert len(result["result"]) < 22_000
         assert result["result"].startswith("0123456789")
-        assert "5000000 characters" in result["result"] and "data/tool-results/" in result["result"]
+        assert "5000000 characters" in result["result"]
+        assert "data/tool-results/" in result["result"]
         stored = json.loads(json.dumps(result))["full_result"]
         assert (root / stored).read_text() == "0123456789" * 500_000
         thread_files = [p for p in (root / "data").rglob("*") if p.is_file() and thread in p.name]
@@ -79,6 +80,8 @@ async def test_an_address_space_limit_makes_a_huge_allocation_a_memory_error(tmp
             final_text(rt, None, '/call allocate {"megabytes": 4096}\n/call allocate {"megabytes": 10}'), 30
         )
         results = [e.data for e in events if e.type == "tool_result"]
-        assert results[0]["is_error"] and results[0]["result"].startswith("MemoryError")
+        assert results[0]["is_error"]
+        assert results[0]["result"].startswith("MemoryError")
         assert results[1] == {**results[1], "is_error": False, "result": "allocated 10 MB"}
-        assert rt.surface.generation is gen and pids_alive(gen.pid)
+        assert rt.surface.generation is gen
+        assert pids_alive(gen.pid)

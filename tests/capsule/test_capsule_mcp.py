@@ -28,13 +28,16 @@ async def test_official_client_lists_and_calls_tools(tmp_path: Path) -> None:
         assert set(tools) == {"version", "slow", "gated", "count", "boom"}
         assert tools["slow"].description == "Sleep, then report the version that answered."
         assert tools["slow"].input_schema["properties"]["seconds"]["type"] == "number"
-        assert client.server_capabilities.tools is not None and client.server_capabilities.tools.list_changed
+        assert client.server_capabilities.tools is not None
+        assert client.server_capabilities.tools.list_changed
         ok = await client.call_tool("slow", {"seconds": 0})
         assert (ok.is_error, ok.content[0].text) == (False, "v1")
         bad = await client.call_tool("slow", {"seconds": "soon"})
-        assert bad.is_error and "seconds: expected number" in bad.content[0].text
+        assert bad.is_error
+        assert "seconds: expected number" in bad.content[0].text
         err = await client.call_tool("boom", {"reason": "kaput"})
-        assert err.is_error and err.content[0].text == "ValueError: kaput"
+        assert err.is_error
+        assert err.content[0].text == "ValueError: kaput"
 
 
 async def test_watch_mode_sends_list_changed(tmp_path: Path) -> None:
@@ -70,4 +73,5 @@ def test_broken_tool_file_exits_without_serving(tmp_path: Path) -> None:
     assert proc.stdout == ""
     assert "definitely_not_installed_mod" in proc.stderr
     failure = json.loads(status.read_text())["failures"][0]
-    assert failure["file"].endswith("bad.py") and "ModuleNotFoundError" in failure["error"]
+    assert failure["file"].endswith("bad.py")
+    assert "ModuleNotFoundError" in failure["error"]

@@ -38,14 +38,16 @@ async def test_openai_backend_streams_and_calls_tools(tmp_path: Path) -> None:
         calls = [e.data for e in events if e.type == "tool_call"]
         assert [(c["tool"], c["arguments"]) for c in calls] == [("version", {}), ("slow", {"seconds": 0})]
         first, second = server.requests
-        assert first["stream"] is True and first["model"] == "fake-model"
+        assert first["stream"] is True
+        assert first["model"] == "fake-model"
         assert first["messages"][0] == {"role": "system", "content": "You are testagent."}
         assert {t["function"]["name"] for t in first["tools"]} == {"version", "slow", "gated", "count"}
         schema = next(t for t in first["tools"] if t["function"]["name"] == "slow")["function"]["parameters"]
         assert schema["properties"]["seconds"] == {"type": "number", "default": 1.0}
         assistant = second["messages"][-3]
         assert [c["function"]["name"] for c in assistant["tool_calls"]] == ["version", "slow"]
-        assert second["messages"][-1]["role"] == "tool" and second["messages"][-1]["content"] == "v1"
+        assert second["messages"][-1]["role"] == "tool"
+        assert second["messages"][-1]["content"] == "v1"
         assert server.headers[0]["Authorization"] == "Bearer sk-test-secret-123"
         assert rec.events
     finally:

@@ -35,7 +35,8 @@ async def test_a_capped_result_is_redacted_in_its_preview_and_in_its_stored_file
             final_text(rt, None, f'/call dump {{"at": {at}, "tail": 50000}}'), 30
         )
     result = next(e.data for e in events if e.type == "tool_result")
-    assert not result["is_error"] and "full_result" in result, "the result was capped"
+    assert not result["is_error"], "the result was capped"
+    assert "full_result" in result, "the result was capped"
     stored = (root / result["full_result"]).read_text(encoding="utf-8")
     assert stored == "x" * at + "[redacted]" + "y" * 50000 + " token again: [redacted]"
     thread = next((root / "data/threads").glob("*.jsonl")).read_text(encoding="utf-8")

@@ -135,7 +135,9 @@ def test_init_template_ignores_env_and_says_what_is_redacted(tmp_path: Path) -> 
     assert ".env" in TEMPLATE[".gitignore"].splitlines()
     env = TEMPLATE[".env"]
     assert "Values are treated as secrets" not in env, "only some values are secrets"
-    assert "KEY" in env and "TOKEN" in env and "[env]" in env
+    assert "KEY" in env
+    assert "TOKEN" in env
+    assert "[env]" in env
 
 
 def test_stream_redactor_sees_a_secret_split_across_pieces() -> None:
@@ -151,7 +153,8 @@ def test_stream_redactor_sees_a_secret_split_across_pieces() -> None:
             stream = StreamRedactor(redact)
             shown = [stream.feed(text[i : i + size]) for i in range(0, len(text), size)] + [stream.flush()]
             assert "".join(shown) == redact(text), (form, size)
-            assert not _leaks("".join(shown)) and "[redacted]" in "".join(shown)
+            assert not _leaks("".join(shown))
+            assert "[redacted]" in "".join(shown)
     stream = StreamRedactor(redact)
     assert [stream.feed(p) for p in ("plain ", "text, ", "no hold")] == ["plain ", "text, ", "no hold"]
 

@@ -64,8 +64,10 @@ def test_secret_names_values_and_json_forms(tmp_path: Path) -> None:
     # secrets by name, by agent.toml, and in their JSON-escaped form
     leaked = f"key={API_KEY} hook={WEBHOOK} " + json.dumps({"password": QUOTED})
     cleaned = redact(leaked)
-    assert API_KEY not in cleaned and WEBHOOK not in cleaned
-    assert QUOTED not in cleaned and json.dumps(QUOTED)[1:-1] not in cleaned
+    assert API_KEY not in cleaned
+    assert WEBHOOK not in cleaned
+    assert QUOTED not in cleaned
+    assert json.dumps(QUOTED)[1:-1] not in cleaned
     assert cleaned == 'key=[redacted] hook=[redacted] {"password": "[redacted]"}'
     assert redact({"nested": [QUOTED]}) == {"nested": ["[redacted]"]}
     # short values are never secrets, whatever the name; old values stay redacted after a change
@@ -86,7 +88,8 @@ async def test_capsule_stderr_reaches_capsule_log_redacted(tmp_path: Path) -> No
     log = (root / "data/logs/capsule.log").read_text()
     assert log.count("end-of-leak") == 2, log  # the tool's lines did reach the log
     assert "settings notes.json true dvorak-intl /tmp/agent-sessions end-of-leak" in log
-    assert "key is [redacted]" in log and "hook [redacted]" in log
+    assert "key is [redacted]" in log
+    assert "hook [redacted]" in log
     assert 'as json {"password": "[redacted]"}' in log
     for secret in (API_KEY, WEBHOOK, QUOTED, json.dumps(QUOTED)[1:-1]):
         assert secret not in log
@@ -100,8 +103,10 @@ async def test_the_thread_hides_secrets_and_keeps_ordinary_settings(tmp_path: Pa
         text, _ = await final_text(rt, None, f"keep notes.json and true, hide {API_KEY}")
         assert text == "echo: keep notes.json and true, hide [redacted]"
         text, _ = await final_text(rt, None, "/call leak")
-        assert "notes.json" in text and '\\"password\\": \\"[redacted]\\"' in json.dumps(text)
+        assert "notes.json" in text
+        assert '\\"password\\": \\"[redacted]\\"' in json.dumps(text)
         thread = rt.active_thread
         assert thread is not None
         stored = json.dumps([e.data for e in rt.history(thread)])
-    assert API_KEY not in stored and "notes.json" in stored
+    assert API_KEY not in stored
+    assert "notes.json" in stored

@@ -71,7 +71,8 @@ def test_each_damage_kind_is_listed_with_a_reason(tmp_path: Path, kind: str) -> 
     assert listed.returncode == 0, listed.stderr
     rows = {row["thread"]: row for row in map(json.loads, listed.stdout.splitlines())}
     assert set(rows) == {"healthy", "bad"}
-    assert rows["healthy"]["events"] == 2 and rows["healthy"]["damaged"] is None
+    assert rows["healthy"]["events"] == 2
+    assert rows["healthy"]["damaged"] is None
     assert rows["healthy"]["title"] == "first message"
     assert rows["bad"]["damaged"], f"{kind}: not reported as damaged"
     assert reason in rows["bad"]["damaged"], rows["bad"]["damaged"]

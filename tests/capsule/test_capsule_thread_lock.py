@@ -115,7 +115,8 @@ def test_two_writers_on_one_thread_never_share_a_seq(tmp_path: Path) -> None:
         for tag in ("a", "b")
     ]
     for proc in procs:  # both have opened the thread before either appends
-        assert proc.stdout is not None and proc.stdout.readline() == "open\n"
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "open\n"
     (data / "go").touch()
     results = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [err for _, err in results]
@@ -196,7 +197,8 @@ def test_writers_killed_mid_append_while_another_process_opens_lose_no_acknowled
     }
     lost = acked - stored
     print(f"kill -9 runs: 8, acked records: {len(acked)}, lost: {len(lost)}, second-process opens: {opens}")
-    assert len(acked) > 8 and opens > 0
+    assert len(acked) > 8
+    assert opens > 0
     assert not lost
 
 
@@ -225,5 +227,6 @@ def test_two_processes_on_one_project_get_distinct_surface_revisions(tmp_path: P
         out, _ = proc.communicate(timeout=60)
         assert proc.returncode == 0
         revisions.append({json.loads(line)["revision"] for line in out.splitlines()} - {0})
-    assert revisions[0] and revisions[1]
+    assert revisions[0]
+    assert revisions[1]
     assert not revisions[0] & revisions[1], f"both processes numbered a surface {revisions[0] & revisions[1]}"

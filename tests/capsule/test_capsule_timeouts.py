@@ -75,9 +75,11 @@ async def test_a_tool_that_raises_generator_exit_is_an_error_result(tmp_path: Pa
         assert gen is not None
         _, events = await asyncio.wait_for(final_text(rt, None, "/call generator_exit\n/call version"), 4)
         results = [e.data for e in events if e.type == "tool_result"]
-        assert results[0]["is_error"] and "GeneratorExit: bye" in results[0]["result"]
+        assert results[0]["is_error"]
+        assert "GeneratorExit: bye" in results[0]["result"]
         assert results[1]["result"] == "v1"
-        assert rt.surface.generation is gen and pids_alive(gen.pid)
+        assert rt.surface.generation is gen
+        assert pids_alive(gen.pid)
 
 
 def test_the_default_call_timeout_is_sixty_seconds_and_bad_values_are_refused(tmp_path: Path) -> None:

@@ -43,12 +43,15 @@ async def test_failed_tool_result_holds_its_traceback(tmp_path: Path) -> None:
     assert result.data["is_error"]
     text = result.data["result"]
     assert text.startswith("ValueError: kaput\nTraceback (most recent call last):\n"), text
-    assert "boom.py" in text and "raise ValueError(reason)" in text and "_check(reason)" in text
+    assert "boom.py" in text
+    assert "raise ValueError(reason)" in text
+    assert "_check(reason)" in text
     assert "host.py" not in text, "only the project's own frames"
     stored = [e for e in rt.history(thread) if e.type == "tool_result"]
     assert "raise ValueError(reason)" in stored[0].data["result"]
     log = _log_text(root, "raise ValueError(reason)")
-    assert "tool boom failed" in log and "raise ValueError(reason)" in log
+    assert "tool boom failed" in log
+    assert "raise ValueError(reason)" in log
 
 
 def test_json_mode_prints_the_traceback(tmp_path: Path) -> None:
@@ -63,5 +66,6 @@ def test_json_mode_prints_the_traceback(tmp_path: Path) -> None:
     )
     events = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
     result = next(e for e in events if e["type"] == "tool_result")
-    assert result["is_error"] and "Traceback (most recent call last)" in result["result"]
+    assert result["is_error"]
+    assert "Traceback (most recent call last)" in result["result"]
     assert "raise ValueError(reason)" in result["result"]

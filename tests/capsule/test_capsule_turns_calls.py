@@ -27,7 +27,8 @@ async def test_scripted_message_with_ten_calls_runs_them_all_and_replies(tmp_pat
     assert results == [f"module={i} data={i}" for i in range(1, 11)], "run in order, one after the other"
     assert {e.data["step"] for e in events if e.type == "tool_call"} == {0}, "one model step asks for all"
     finals = [e.data for e in events if e.type == "assistant"]
-    assert len(finals) == 1 and finals[0]["final"]
+    assert len(finals) == 1
+    assert finals[0]["final"]
     assert finals[0]["text"].splitlines() == [f"count: module={i} data={i}" for i in range(1, 11)]
 
 
@@ -80,7 +81,8 @@ def test_call_cut_off_by_kill_9_keeps_its_placeholder_when_a_later_turn_reuses_t
         (cut["call_id"], INTERRUPTED, True),
         (cut["call_id"], "v1", False),
     ], "the same call id"
-    assert reused[0]["is_error"] and reused[0]["interrupted"]
+    assert reused[0]["is_error"]
+    assert reused[0]["interrupted"]
 
     # the next turn's model sees the cut-off call answered by the placeholder, the later one by its result
     server = ChatServer(lambda body: {"text": "seen"})
@@ -138,7 +140,9 @@ async def test_calls_without_provider_ids_get_ids_no_other_turn_uses(tmp_path: P
     finally:
         server.close()
     ids = [e.data["call_id"] for e in history if e.type == "tool_call"]
-    assert len(ids) == 4 and len(set(ids)) == 4 and all(ids)
+    assert len(ids) == 4
+    assert len(set(ids)) == 4
+    assert all(ids)
     last_request = server.requests[-1]["messages"]
     answered = [(m["tool_call_id"], m["content"]) for m in last_request if m["role"] == "tool"]
     assert answered == list(zip(ids, ["v1", "module=1 data=1", "v1", "module=2 data=2"]))

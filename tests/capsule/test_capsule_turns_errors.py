@@ -87,7 +87,9 @@ def test_a_bad_status_line_is_an_error_event_and_the_cli_exits_cleanly(tmp_path:
     assert "Traceback" not in done.stderr
     events = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     errors = [e["message"] for e in events if e["type"] == "error"]
-    assert len(errors) == 1 and "bad HTTP response" in errors[0] and "BadStatusLine" in errors[0], errors
+    assert len(errors) == 1, errors
+    assert "bad HTTP response" in errors[0], errors
+    assert "BadStatusLine" in errors[0], errors
     thread = next(e["thread"] for e in events if e["type"] == "user")
     stored = [
         json.loads(line) for line in (root / "data/threads" / f"{thread}.jsonl").read_text().splitlines()
@@ -153,4 +155,5 @@ async def test_an_unexpected_exception_in_a_backend_ends_the_turn_not_the_sessio
     assert first[1].data["message"].startswith("the turn failed unexpectedly: KeyError")
     assert [e.data["text"] for e in second if e.type == "assistant"] == ["fine again"]
     stored = [e.type for e in rt.history(thread)]
-    assert stored.count("turn_end") == 2 and stored.count("error") == 1
+    assert stored.count("turn_end") == 2
+    assert stored.count("error") == 1

@@ -33,10 +33,12 @@ async def test_reload_failures_go_to_the_current_thread_or_wait_for_the_next_one
         assert unfiled.thread == ""
         assert rt.active_thread is None
         fresh = rt.activate_thread(rt.store.new_id())
-        assert fresh is not None and rt.active_thread == fresh
+        assert fresh is not None
+        assert rt.active_thread == fresh
         stored = [e.data["record"] for e in rt.history(fresh) if e.type == "reload"]
         assert [r["outcome"] for r in stored] == ["pending", "failed"]
-        assert stored[1]["message"] == unfiled.data["record"]["message"] and "t.py" in stored[1]["message"]
+        assert stored[1]["message"] == unfiled.data["record"]["message"]
+        assert "t.py" in stored[1]["message"]
         assert _outcomes(rt, current) == ["pending", "failed"], "the earlier current thread does not get it"
 
         # the fix: applied records go to the current thread; a turn in it runs the fixed tools
@@ -50,6 +52,8 @@ async def test_reload_failures_go_to_the_current_thread_or_wait_for_the_next_one
 async def test_applied_records_while_no_thread_is_current_are_not_written_later(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
     async with AgentRuntime(root, warm_spare=False) as rt:
-        assert rt.tools_loaded and rt.start_record is not None and rt.start_record.outcome == "applied"
+        assert rt.tools_loaded
+        assert rt.start_record is not None
+        assert rt.start_record.outcome == "applied"
         thread = rt.open_thread()
         assert _outcomes(rt, thread) == [], "a successful start is not news for a thread opened later"

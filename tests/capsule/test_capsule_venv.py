@@ -80,7 +80,8 @@ async def test_failed_install_leaves_the_current_generations_imports_unchanged(t
         text, _ = await final_text(rt, None, "/call dep")
         assert text == "dep: one"
         assert rt.surface.generation_number == gen
-        assert _venvs(root) == [in_use] and (root / ".venv").resolve() == in_use  # the failed one is gone
+        assert _venvs(root) == [in_use]
+        assert (root / ".venv").resolve() == in_use  # the failed one is gone
         # a tools save after the failed install starts on the venv that works
         write(root / "src/tools/deps.py", DEP_TOOL + "\n# touched\n")
         await rec.reload("applied", rows=["tools"])
