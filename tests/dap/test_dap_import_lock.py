@@ -4,7 +4,6 @@ why, and the server keeps answering while the program is stopped."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from dapclient import DapClient, write
@@ -26,13 +25,8 @@ print("done", lazy_helper.VALUE)
 """
 
 
-def _timed(dap: DapClient, command: str, arguments: dict | None = None) -> tuple[dict, float]:
-    t0 = time.monotonic()
-    body = dap.request(command, arguments, timeout=5.0)
-    return body, time.monotonic() - t0
-
-
 def test_breakpoint_in_an_import_hook_does_not_freeze_the_server(dap: DapClient, tmp_path: Path) -> None:
+    """Each request is answered (a frozen server would time out after 5 s; the speed is not asserted here)."""
     prog = write(tmp_path / "prog.py", PROGRAM)
     helper = write(tmp_path / "lazy_helper.py", "VALUE = 42  # helper first\n")
     dap.start(prog, {prog: [{"line": line_of(prog, "finder line")}]}, justMyCode=False)
@@ -40,22 +34,17 @@ def test_breakpoint_in_an_import_hook_does_not_freeze_the_server(dap: DapClient,
     assert "skipped" in stop["description"], stop
     assert "import lock" in stop["description"], stop
     tid = stop["threadId"]
-    trace, took = _timed(dap, "stackTrace", {"threadId": tid})
+    trace = dap.request("stackTrace", {"threadId": tid}, timeout=5.0)
     top = trace["stackFrames"][0]
     assert (top["name"], top["source"]["path"], top["line"]) == ("<module>", str(helper.resolve()), 1)
-    assert took < 2.0
-    threads, took = _timed(dap, "threads")
+    threads = dap.request("threads", None, timeout=5.0)
     assert tid in [t["id"] for t in threads["threads"]]
-    assert took < 2.0
     # loadedSources and evaluate make the server look around the program's modules while it is stopped
-    _, took = _timed(dap, "loadedSources")
-    assert took < 2.0
-    value, took = _timed(dap, "evaluate", {"expression": "__name__", "frameId": top["id"]})
+    dap.request("loadedSources", None, timeout=5.0)
+    value = dap.request("evaluate", {"expression": "__name__", "frameId": top["id"]}, timeout=5.0)
     assert value["result"] == "'lazy_helper'"
-    assert took < 2.0
     dap.request("setBreakpoints", {"source": {"path": str(prog)}, "breakpoints": []})
     mark = dap.mark()
-    _, took = _timed(dap, "continue", {"threadId": tid})
-    assert took < 2.0
+    dap.request("continue", {"threadId": tid}, timeout=5.0)
     assert dap.wait_event("exited", start=mark, timeout=10.0)["body"]["exitCode"] == 0
     assert "done 42\n" in dap.output()

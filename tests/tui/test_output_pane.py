@@ -3,8 +3,6 @@ escape sequences cut in two by a write, wrapping at the pane's width and again a
 
 from __future__ import annotations
 
-import time
-
 from dapper_tui.tui.panes.output import MAX_LINES, OutputPane
 from textual.app import App, ComposeResult
 
@@ -95,13 +93,11 @@ async def test_long_lines_wrap_at_the_width_and_again_after_a_resize() -> None:
         assert pane.text == f"short\n{line}\n        indented\n"
 
 
-async def test_only_the_last_lines_are_kept_and_a_burst_is_quick() -> None:
+async def test_only_the_last_lines_are_kept_and_the_view_follows_the_end() -> None:
     app = OneOutputPane()
     async with app.run_test(size=(60, 20)) as pilot:
         pane = app.query_one(OutputPane)
-        started = time.perf_counter()
         pane.append("".join(f"line {i}\n" for i in range(3 * MAX_LINES)))
-        took = time.perf_counter() - started
         await pilot.pause()
         assert len(pane.lines) == MAX_LINES
         assert pane.lines[0].text.rstrip() == f"line {2 * MAX_LINES}"
@@ -111,7 +107,6 @@ async def test_only_the_last_lines_are_kept_and_a_burst_is_quick() -> None:
         assert len(pane.lines) == MAX_LINES
         assert pane.lines[-1].text.rstrip() == "one more"
         assert pane.is_vertical_scroll_end  # it follows the end
-        assert took < 5.0, f"{3 * MAX_LINES} lines took {took:.2f} s"
 
 
 async def test_a_line_written_bit_by_bit_wraps_as_the_whole_line_would() -> None:
