@@ -104,9 +104,11 @@ async def test_console_missing_package_hint_points_at_requirements(tmp_path: Pat
     write(root / "src/tools/dep.py", "import not_installed_pkg_xyz\n\n\ndef dep() -> str:\n    return 'x'\n")
     async with AgentRuntime(root, warm_spare=False) as rt:
         record = rt.start_record
-    assert record is not None and record.outcome == "failed"
+    assert record is not None
+    assert record.outcome == "failed"
     text = f"{record.message} {record.detail}"
-    assert "not_installed_pkg_xyz" in text and "requirements.txt" in text
+    assert "not_installed_pkg_xyz" in text
+    assert "requirements.txt" in text
 
 
 async def test_mcp_installs_requirements_on_first_start(tmp_path: Path) -> None:
@@ -116,7 +118,8 @@ async def test_mcp_installs_requirements_on_first_start(tmp_path: Path) -> None:
     assert not (root / ".venv").exists()
     async with connect(root) as (client, _seen):
         assert (await client.call_tool("dep", {})).content[0].text == "installed"
-    assert (root / ".venv").is_symlink() and (root / ".venv/bin/python").exists()
+    assert (root / ".venv").is_symlink()
+    assert (root / ".venv/bin/python").exists()
     async with connect(root) as (client, _seen):  # the second start reuses it
         assert (await client.call_tool("dep", {})).content[0].text == "installed"
 

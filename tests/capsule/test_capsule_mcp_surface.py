@@ -36,7 +36,8 @@ async def test_typed_parameters_results_prompts_resources_progress_and_logs(tmp_
         assert paint["properties"]["color"]["description"] == "the colour to paint with."
         assert (await client.call_tool("paint", {"color": "blue"})).content[0].text == "Color.BLUE"
         wrong = await client.call_tool("paint", {"color": "green"})
-        assert wrong.is_error and "color" in wrong.content[0].text
+        assert wrong.is_error
+        assert "color" in wrong.content[0].text
 
         # Annotated[int, Field(ge, le, description)]: limits and description in the inputSchema, enforced
         n = tools["pick"].input_schema["properties"]["n"]
@@ -64,7 +65,8 @@ async def test_typed_parameters_results_prompts_resources_progress_and_logs(tmp_
 
         # an error reaches the client as Type: message; its traceback as a log message
         failed = await client.call_tool("fail", {"why": "kaput"})
-        assert failed.is_error and failed.content[0].text == "ValueError: kaput"
+        assert failed.is_error
+        assert failed.content[0].text == "ValueError: kaput"
         await seen.until(lambda: seen.log_with("tool fail failed") is not None)
         assert "raise ValueError(why)" in (seen.log_with("tool fail failed") or "")
 
@@ -124,11 +126,13 @@ def test_print_config_is_an_absolute_command_line_that_serves(tmp_path: Path) ->
         "testagent"
     ]
     vscode = json.loads("\n".join(sections["VS Code (.vscode/mcp.json)"]))["servers"]["testagent"]
-    assert vscode["type"] == "stdio" and (vscode["command"], vscode["args"]) == (
+    assert vscode["type"] == "stdio"
+    assert (vscode["command"], vscode["args"]) == (
         claude["command"],
         claude["args"],
     )
-    assert Path(claude["command"]).is_absolute() and str(root) in claude["args"]
+    assert Path(claude["command"]).is_absolute()
+    assert str(root) in claude["args"]
     cli, ui = (shlex.split(line, comments=True) for line in sections["MCP Inspector"])
     server = [claude["command"], *claude["args"]]
     assert cli == ["npx", "@modelcontextprotocol/inspector", "--cli", *server, "--method", "tools/list"]
@@ -153,7 +157,8 @@ async def test_the_same_typed_tools_in_the_console_capsule(tmp_path: Path) -> No
         root / "src/tools/typed.py", TYPED_TOOLS.split("def broken")[0]
     )  # the console refuses a whole bad surface
     async with AgentRuntime(root, warm_spare=False) as rt:
-        assert rt.start_record is not None and rt.start_record.outcome == "applied", rt.start_record
+        assert rt.start_record is not None, rt.start_record
+        assert rt.start_record.outcome == "applied", rt.start_record
         tools = {t.name: t for t in rt.tools()}
         assert tools["pick"].input_schema["properties"]["n"]["maximum"] == 10
         assert "ctx" not in tools["crunch"].input_schema["properties"]
@@ -186,7 +191,8 @@ async def test_example_project_serves(tmp_path: Path) -> None:
         assert {t.name for t in (await client.list_tools()).tools} == {"quote", "restock"}
         order = {"customer": "ada", "lines": [{"item": "tea", "quantity": 2}]}
         quoted = await client.call_tool("quote", {"order": order, "size": "large"})
-        assert quoted.structured_content is not None and quoted.structured_content["total"] == 9.9
+        assert quoted.structured_content is not None
+        assert quoted.structured_content["total"] == 9.9
         # an item the catalog does not have: an error that names it and lists what there is
         order = {"customer": "ada", "lines": [{"item": "tea"}, {"item": "apple"}]}
         unknown = await client.call_tool("quote", {"order": order})

@@ -71,5 +71,7 @@ def test_a_restart_finds_the_environment_of_the_first_run(driver: Any, env: None
     first, second = _seen(d)
     assert first == {"here": FRESH, "child": FRESH}, first
     assert second == first, second
-    assert os.environ is environ and "DAPEXIT_REBOUND" not in os.environ
-    assert os.environ.get("DAPEXIT_KEPT") == "kept" and "DAPEXIT_ADDED" not in os.environ
+    assert os.environ is environ
+    assert "DAPEXIT_REBOUND" not in os.environ
+    assert os.environ.get("DAPEXIT_KEPT") == "kept"
+    assert "DAPEXIT_ADDED" not in os.environ

@@ -77,7 +77,9 @@ def _unchanged(mod) -> None:
     assert mod.REGISTRY == ["kept"]
     assert mod.APP.settings.level == 7
     assert mod.APP.routes == []
-    assert mod.BUCKETS == {} and mod.Settings.DEFAULT == 1 and not hasattr(mod.APP, "extra")
+    assert mod.BUCKETS == {}
+    assert mod.Settings.DEFAULT == 1
+    assert not hasattr(mod.APP, "extra")
     assert mod.version() == 1
 
 
@@ -125,14 +127,17 @@ def test_statements_before_a_raise_leave_no_change(project: Project, body: str, 
     project.edit("undo", _failing(body))
     result = reload_file(project.path("undo"))
     assert not result.ok
-    assert "RuntimeError: boom" in (result.error or "") and "rolled back" in (result.error or "")
+    assert "RuntimeError: boom" in (result.error or "")
+    assert "rolled back" in (result.error or "")
     _unchanged(mod)
     assert f"in-place changes undone: {undone}" in (result.error or ""), result.error
     # the next good save applies, and the program's state is still there
     project.edit("undo", SRC.replace("return 1", "return 3") + "\nITEMS.append('applied')\n")
     result = reload_file(project.path("undo"))
     assert result.ok, result.error
-    assert mod.version() == 3 and mod.ITEMS == ["kept", "applied"] and mod.STATE == {"n": 5}
+    assert mod.version() == 3
+    assert mod.ITEMS == ["kept", "applied"]
+    assert mod.STATE == {"n": 5}
 
 
 def test_a_reload_that_applies_keeps_its_in_place_changes(project: Project) -> None:
@@ -141,7 +146,9 @@ def test_a_reload_that_applies_keeps_its_in_place_changes(project: Project) -> N
     project.edit("undo", SRC + '\nSTATE["n"] = -1\nITEMS.append("new")\nAPP.settings.level = 2\n')
     result = reload_file(project.path("undo"))
     assert result.ok, result.error
-    assert mod.STATE == {"n": -1} and mod.ITEMS == ["kept", "new"] and mod.APP.settings.level == 2
+    assert mod.STATE == {"n": -1}
+    assert mod.ITEMS == ["kept", "new"]
+    assert mod.APP.settings.level == 2
 
 
 def test_module_mode_undoes_a_container_the_re_run_keeps(project: Project) -> None:
@@ -151,8 +158,11 @@ def test_module_mode_undoes_a_container_the_re_run_keeps(project: Project) -> No
     mod.SEEN.add("kept")
     project.edit("undo", src + 'CACHE["k"] = -1\nSEEN.add("new")\nraise RuntimeError("boom")\n')
     result = reload_file(project.path("undo"), ReloadOptions(mode="module"))
-    assert not result.ok and "rolled back" in (result.error or "")
-    assert mod.CACHE == {"k": 5} and set(mod.SEEN) == {"kept"} and mod.version() == 1
+    assert not result.ok
+    assert "rolled back" in (result.error or "")
+    assert mod.CACHE == {"k": 5}
+    assert set(mod.SEEN) == {"kept"}
+    assert mod.version() == 1
 
 
 def test_a_computed_key_is_undone_through_its_container(project: Project) -> None:

@@ -117,8 +117,10 @@ async def test_the_footer_shows_help_and_quit_at_80_and_100_columns(
                 pilot, lambda: "? Help" in _screen_rows(app)[-1], what=f"Help in the footer ({pane.id})"
             )
             footer = _screen_rows(app)[-1]
-            assert "? Help" in footer and "q Quit" in footer, footer
-            assert "F5 Continue" in footer and "F10 Over" in footer, footer
+            assert "? Help" in footer, footer
+            assert "q Quit" in footer, footer
+            assert "F5 Continue" in footer, footer
+            assert "F10 Over" in footer, footer
             assert not footer.rstrip().endswith(("palettei", "paletteq")), (
                 footer
             )  # no stray letter of a cut key
@@ -166,7 +168,8 @@ async def test_open_a_file_by_a_path_relative_to_the_current_directory(tmp_path:
         await _open(pilot, "shop.cart")
         assert isinstance(app.screen, OpenSourceScreen)
         error = str(app.screen.query_one("#open-error").render())
-        assert "not imported yet" in error and "shop/cart.py" in error, error
+        assert "not imported yet" in error, error
+        assert "shop/cart.py" in error, error
 
         # its path, relative to the current directory (not the script's folder)
         await _open(pilot, "shop/cart.py", press_m=False)
@@ -216,7 +219,9 @@ async def test_at_100_columns_the_reload_log_shows_the_outcome_and_a_breakpoint_
         await pilot.pause()
         rows = _screen_rows(app)
         assert any("applied" in row for row in rows), "\n".join(rows)  # the outcome column is in view
-        assert "1 reload" in "\n".join(rows) and "1 reloads" not in "\n".join(rows)
+        assert "1 reload" in "\n".join(rows)
+        assert "1 reloads" not in "\n".join(rows)
         # the breakpoint in shop/cart.py: its marker and its line number on one row of the pane
         bp_rows = [row for row in rows if ":29" in row]
-        assert bp_rows and "●" in bp_rows[0], "\n".join(rows)
+        assert bp_rows, "\n".join(rows)
+        assert "●" in bp_rows[0], "\n".join(rows)
