@@ -58,7 +58,8 @@ async def test_a_step_shows_new_values_in_opened_containers_and_keeps_them_open(
             pilot, lambda: "'n' = 101" in " ".join(children(variables.find("box"))), what="n = 101"
         )
         box, items = variables.find("box"), variables.find("'items'")
-        assert box.is_expanded and items.is_expanded
+        assert box.is_expanded
+        assert items.is_expanded
         assert label(items).startswith("'items' [2] = [0, 0]"), label(items)
         assert [t.split(" = ")[1].split()[0] for t in children(items)] == ["0", "0"]
         assert label(variables.find("i")).startswith("i = 1")
