@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import sys
 from typing import Any
 
 from textual.app import SuspendNotSupported
@@ -40,7 +41,11 @@ def open_in_editor(app: Any, path: str, line: int) -> None:
     try:
         try:
             with app.suspend():
-                code = subprocess.call(command)
+                # the terminal itself: fds 0-2 belong to the program being debugged (its output is captured),
+                # and run.py points sys.__std*__ at the terminal for the app's life
+                code = subprocess.call(
+                    command, stdin=sys.__stdin__, stdout=sys.__stdout__, stderr=sys.__stderr__
+                )
         except SuspendNotSupported:
             if not app.is_headless:
                 app.notify("this terminal cannot be handed to an editor", severity="warning")

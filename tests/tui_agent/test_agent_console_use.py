@@ -295,10 +295,8 @@ async def test_the_conversation_gets_most_of_an_80_by_24_terminal(project: Path)
         composer = app.pane.query_one("#agent-composer")
         assert composer.region.width >= 56
         assert composer.region.height >= 1
-        await pilot.press("ctrl+l")  # the reload log, on demand
-        await pilot.pause()
-        assert app.query_one(ReloadLogPane).region.width >= 56
+        await pilot.press("ctrl+l")  # the reload log, on demand (laid out on a later frame under load)
+        await _until(pilot, lambda: app.query_one(ReloadLogPane).region.width >= 56)
         await pilot.press("ctrl+l")
-        await pilot.pause()
-        assert app.query_one(ReloadLogPane).region.width == 0
+        await _until(pilot, lambda: app.query_one(ReloadLogPane).region.width == 0)
         assert view.scrollable_content_region.width >= 56

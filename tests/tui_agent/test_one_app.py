@@ -61,7 +61,7 @@ async def test_debugger_and_agent_share_one_coordinator_and_one_log(tmp_path: Pa
 
         # a tool save goes through the one coordinator; the debugger is not disturbed
         (agent_dir / "src/tools/shout.py").write_text(TOOL.replace('"!"', '"?"'))
-        await _until(pilot, lambda: agent.runtime.revision >= 2)
+        await _until(pilot, lambda: agent.runtime.revision >= 2, timeout=60.0)  # a capsule swap, under load
         assert app.session.state == "stopped"
 
         # a debuggee save goes through the same coordinator, into the same log
