@@ -170,6 +170,14 @@ class Soak:
             time.sleep(0.01)
         raise AssertionError(f"no {what} record within {WAIT_S} s; log: {self.coordinator.log[since:]}")
 
+    def wait_live(self, v: int) -> None:
+        """Until the module runs version `v` (a save that is never applied fails here: it was lost)."""
+        deadline = time.monotonic() + WAIT_S
+        while self.session.evaluate_value("state.VERSION") != v:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"version {v} was never applied; log: {self.coordinator.log[-6:]}")
+            time.sleep(0.01)
+
     def nonatomic(self, text: str, gap: float) -> None:
         with open(self.state, "w") as f:  # truncates: the watcher may see an empty module
             f.flush()
@@ -245,6 +253,7 @@ def _cycle(soak: Soak, rng: random.Random, cycle: int, running: bool, kind: str)
             writer.join()
     if kind in ("good", "nonatomic", "delete+new"):
         soak.wait_record(since, lambda r: r.outcome == "applied", "applied")
+        soak.wait_live(v)  # an earlier "applied" (a first half of the save) may come before this save's own
         soak.applied(_good(v), v)
     elif kind == "syntax":
         soak.wait_record(since, _is("failed", "SyntaxError"), "syntax error")
