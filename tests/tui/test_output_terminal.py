@@ -127,7 +127,7 @@ async def test_descriptor_output_and_child_processes_see_the_terminal(terminal_e
         os.write(1, b"\\x1b[34mfd blue\\x1b[0m\\n")
         child = "import os, sys, time; print('child tty', os.isatty(1), os.get_terminal_size().columns); " \\
             "time.sleep(0.2); " \\
-            "print('child stderr tty', os.isatty(2), file=sys.stderr); print('child stdin', repr(sys.stdin.read()))"
+            "sys.stderr.write('child stderr tty %s\\\\n' % os.isatty(2)); time.sleep(0.2); print('child stdin', repr(sys.stdin.read()))"
         subprocess.run([{sys.executable!r}, "-c", child], check=True)
         print("after the child")
         with open(sys.stdout.fileno(), "w", closefd=False) as f:
