@@ -31,9 +31,7 @@ from typing import Any, Protocol
 from dapper_tui.reload.record import ReloadRecord
 
 from .events import Event, Reloaded, Stopped
-from .hotreload._resolve import regular_file_refusal
-from .hotreload._sources import previous_source
-from .hotreload._transaction import RUNNING_REFUSAL
+from .hotreload import RUNNING_REFUSAL, previous_source, regular_file_refusal
 from .session import DebugSession
 from .sources import (
     RELOAD_LIBRARIES_ENV,
@@ -150,7 +148,7 @@ class DebuggerReloadScope:
         return None
 
     def _state_names(self, path: str) -> set[str]:
-        from .hotreload._resolve import Rejected, resolve
+        from .hotreload import Rejected, resolve
 
         parking = self.session.parking
         with parking.cv:
@@ -216,6 +214,25 @@ class DebuggerReloadScope:
                 self._applying -= 1
                 self._applied.notify_all()
 
+    def catch_up(self, coordinator: Any, roots: list[Path]) -> None:
+        """Apply the saves made before `roots` were watched: the program may stop, and the user save, before the
+        watcher listens (it starts after the program does). A loaded program source under `roots` whose text
+        differs from the text its module last ran goes through the coordinator exactly as a save would."""
+        real_roots = [r.resolve() for r in roots]
+        saved = []
+        for src in loaded_sources():
+            path = Path(src.path)
+            if source_kind(src.path) != "program" or not any(path.is_relative_to(r) for r in real_roots):
+                continue
+            ran, origin = previous_source(src.path, set())
+            if origin != "recorded" or regular_file_refusal(src.path) is not None:
+                continue
+            text = _read(src.path)
+            if text is not None and text != ran:
+                saved.append(path)
+        if saved:
+            coordinator.request(saved)
+
     def settle(self, timeout: float = 30.0) -> bool:
         """Wait until the saves that were pending when the program stopped are applied, and the library folders
         that stop brought in are watched (a front end that prompts after a stop waits for them, so that the
@@ -231,19 +248,23 @@ class DebuggerReloadScope:
 
 def start_watching(coordinator: Any, session: DebugSession, roots: list[str]) -> DebuggerReloadScope:
     """Register the debugger's scope for `session` with the coordinator, watching `roots`, and start watching
-    (returns once the watcher listens). Returns the scope."""
+    (returns once the watcher listens, and the saves made before it did are applied). Returns the scope."""
     scope = DebuggerReloadScope(session, coordinator)
     scope.coordinator = coordinator
     coordinator.add_scope(scope, [Path(r) for r in roots])
     coordinator.start()
+    scope.catch_up(coordinator, [Path(r) for r in roots])
     return scope
 
 
 def watch_source_folder(coordinator: Any, scope: DebuggerReloadScope | None, path: str) -> None:
     """A program file loaded from outside the watched folders (a package beside the script, the folder of a
-    `-m` module): watch its folder too, so that saving it reloads it like any other."""
+    `-m` module): watch its folder too, so that saving it reloads it like any other (a save made before the
+    folder was watched included)."""
     if scope is not None and is_user_file(path):
-        coordinator.add_roots(scope, [Path(path).parent])
+        added = coordinator.add_roots(scope, [Path(path).parent])
+        if added:
+            scope.catch_up(coordinator, added)
 
 
 _CODE_KINDS = (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType)

@@ -55,10 +55,10 @@ class ReloadCoordinator:
         self._subscribers: list[Callable[[ReloadRecord], object]] = []
         self._log: list[ReloadRecord] = []
         self._lock = threading.RLock()
-        self._thread: threading.Thread | None = None
+        self._watch: _Watch | None = None  # the watch over the current roots
+        self._retiring: list[_Watch] = []  # earlier watches, kept until the current one listens
         self._stopped = threading.Event()
-        self._wake = threading.Event()  # set to make the watch loop rebuild its roots (or stop)
-        self._ready = threading.Event()
+        self._dispatching = threading.Lock()  # one batch at a time, whichever watch saw it
         self._seen: dict[Path, tuple[int, ...] | None] = {}
 
     # -- registration and records ---------------------------------------------------------------------------
@@ -66,7 +66,7 @@ class ReloadCoordinator:
     def add_scope(self, scope: ReloadScope, roots: list[Path]) -> None:
         with self._lock:
             self._registrations.append(_Registration(scope, [_real(Path(r)) for r in roots]))
-            running = self._thread is not None and self._thread.is_alive()
+            running = self._watch is not None
         if running:
             self._rewatch()
 
@@ -82,7 +82,7 @@ class ReloadCoordinator:
                             added.append(root)
                     reg.roots.extend(added)
                     break
-            running = self._thread is not None and self._thread.is_alive()
+            running = self._watch is not None
         if added and running:
             self._rewatch()
         return added
@@ -90,7 +90,7 @@ class ReloadCoordinator:
     def remove_scope(self, scope: ReloadScope) -> None:
         with self._lock:
             self._registrations = [r for r in self._registrations if r.scope is not scope]
-            running = self._thread is not None and self._thread.is_alive()
+            running = self._watch is not None
         if running:
             self._rewatch()
 
@@ -159,37 +159,55 @@ class ReloadCoordinator:
         return records
 
     # -- watching -------------------------------------------------------------------------------------------
+    #
+    # A watch is one thread running watchfiles over one set of roots. When the roots change, a new watch starts
+    # and the old one goes on until the new one listens, and a debounce later: there is no moment in which a
+    # save is not seen. A save both see is applied once (`_fresh`, under the dispatch lock).
 
     def start(self) -> None:
         """Watch in a background thread. Idempotent. Returns once the watcher is listening."""
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
+            if self._watch is not None and self._watch.thread.is_alive():
                 return
             self._stopped.clear()
-            self._wake.clear()
-            self._ready.clear()
-            self._thread = threading.Thread(target=self._run, name="reload-coordinator", daemon=True)
-            self._thread.start()
-        self._ready.wait(5)
+            watch = self._watch = _Watch(self)
+        watch.ready.wait(5)
 
     @property
     def watching(self) -> bool:
         """The watcher thread is up and listening."""
-        thread = self._thread
-        return thread is not None and thread.is_alive() and self._ready.is_set()
+        watch = self._watch
+        return watch is not None and watch.thread.is_alive() and watch.ready.is_set()
 
     def stop(self) -> None:
         self._stopped.set()
-        self._wake.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(5)
-        self._thread = None
+        with self._lock:
+            watches, self._watch, self._retiring = [self._watch, *self._retiring], None, []
+        for watch in watches:
+            if watch is not None:
+                watch.stop.set()
+        for watch in watches:
+            if watch is not None and watch.thread is not threading.current_thread():
+                watch.thread.join(5)
 
     def _rewatch(self) -> None:
-        self._ready.clear()
-        self._wake.set()
-        self._ready.wait(5)
+        with self._lock:
+            old = self._watch
+            if old is None or self._stopped.is_set():
+                return
+            new = self._watch = _Watch(self)
+            self._retiring.append(old)
+        new.ready.wait(5)
+        grace = self.debounce_ms / 1000 + 0.2  # what the old watch holds back for its debounce is dispatched
+        timer = threading.Timer(grace, self._retire, args=(old,))
+        timer.daemon = True
+        timer.start()
+
+    def _retire(self, watch: _Watch) -> None:
+        watch.stop.set()
+        with self._lock:
+            if watch in self._retiring:
+                self._retiring.remove(watch)
 
     def _roots(self) -> list[Path]:
         with self._lock:
@@ -200,8 +218,9 @@ class ReloadCoordinator:
 
     def _fresh(self, paths: list[Path]) -> list[Path]:
         """Drop paths whose file is exactly as it was when last dispatched: one save can reach the watcher as
-        two batches (truncate, then write), and an editor may touch a file without changing it. The key holds
-        ``st_ctime_ns``, so even a same-size save that restores the old mtime counts as a change."""
+        two batches (truncate, then write), two watches may both report it while the roots change, and an editor
+        may touch a file without changing it. The key holds ``st_ctime_ns``, so even a same-size save that
+        restores the old mtime counts as a change."""
         fresh: list[Path] = []
         for path in paths:
             try:
@@ -215,30 +234,46 @@ class ReloadCoordinator:
             fresh.append(path)
         return fresh
 
+    def _dispatch(self, changes: set[tuple[object, str]]) -> None:
+        with self._dispatching:
+            fresh = self._fresh(sorted({Path(p) for _change, p in changes}))
+            if fresh:
+                self.request(fresh)
+
+
+class _Watch:
+    """One watchfiles loop over the roots registered when it starts, until its ``stop`` is set."""
+
+    def __init__(self, coordinator: ReloadCoordinator) -> None:
+        self.coordinator = coordinator
+        self.roots = coordinator._roots()
+        self.stop = threading.Event()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="reload-coordinator", daemon=True)
+        self.thread.start()
+
     def _run(self) -> None:
         import watchfiles
 
-        while not self._stopped.is_set():
-            self._wake.clear()
-            roots = self._roots()
-            if not roots:
-                self._ready.set()
-                self._wake.wait()
-                continue
+        coordinator = self.coordinator
+        while not self.stop.is_set():
+            if not self.roots:
+                self.ready.set()
+                self.stop.wait()
+                return
             try:
                 for changes in watchfiles.watch(
-                    *roots,
-                    debounce=self.debounce_ms,
-                    step=max(1, min(self.debounce_ms, 25)),
-                    stop_event=self._wake,
+                    *self.roots,
+                    debounce=coordinator.debounce_ms,
+                    step=max(1, min(coordinator.debounce_ms, 25)),
+                    stop_event=self.stop,
                     rust_timeout=100,
                     yield_on_timeout=True,
                     raise_interrupt=False,
                 ):
-                    self._ready.set()
-                    fresh = self._fresh(sorted({Path(p) for _change, p in changes}))
-                    if fresh:
-                        self.request(fresh)
+                    self.ready.set()
+                    if changes:
+                        coordinator._dispatch(changes)
             except Exception:
                 log.exception("reload watcher failed; restarting")
-                self._stopped.wait(0.2)
+                self.stop.wait(0.2)
