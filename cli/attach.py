@@ -25,10 +25,10 @@ from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
-from dapper_tui.engine.events import Exited, Output
+from dapper_tui.engine.events import Output
 from dapper_tui.engine.launch import LaunchTarget
 from dapper_tui.engine.parking import Terminate
-from dapper_tui.engine.program import Program, _tb_stack, exc_text
+from dapper_tui.engine.program import Program, tb_stack
 from dapper_tui.engine.sources import is_user_file
 
 if TYPE_CHECKING:
@@ -90,25 +90,23 @@ class AttachedProgram(Program):
         if threading.get_ident() not in s.debuggee_idents:
             s.threads.add_current()
             s.backend.thread_start()
-        s.backend.refresh(s._program_frames())
+        s.backend.refresh(s.program_frames())
 
     # -- stopping -------------------------------------------------------------------------------------------
     def stop_here(self, frame: FrameType, reason: str = "breakpoint()") -> None:
         if self.front_end_gone or self.s.state not in ("running", "stopped"):
             return
         self.join_current_thread()
-        self.s._stop(frame, reason)
+        self.s.stop_at(frame, reason)
 
     def stop_post_mortem(self, exc: BaseException, tb: TracebackType | None = None) -> bool:
         """Stop on the frame `exc` was raised in; False when there is no frame of the program to show."""
         if self.front_end_gone or self.s.state not in ("running", "stopped"):
             return False
-        frames = _tb_stack(tb if tb is not None else exc.__traceback__)
-        if not frames:
+        if not tb_stack(tb if tb is not None else exc.__traceback__):
             return False
         self.join_current_thread()
-        self.s._stop(frames[0][0], "exception", text=exc_text(exc), frames=frames, post_mortem=True)
-        return True
+        return self.s.stop_post_mortem(exc, tb)
 
     def _thread_uncaught(self, exc: BaseException) -> None:
         if (
@@ -142,22 +140,14 @@ class AttachedProgram(Program):
         self.finish(1 if self.uncaught or s.run.ending else 0)  # a SystemExit's own code is not known here
 
     def finish(self, code: int) -> None:
-        s = self.s
-        if s.threads.is_debuggee():
-            s.threads.discard_current()
-        with s.parking.cv:
-            if s.state not in ("running", "stopped"):
-                return
-            s.run.exited()
-            s.exit_code = code
-            s.parking.steps.clear()
-            s.parking.stops.clear()
-            s.stop_event = None
-        if s.io.terminal is not None:
-            s.io.terminal.settle()
-        s._emit(Exited(code))
+        if self.s.threads.is_debuggee():
+            self.s.threads.discard_current()
+        self._post_exited(code)
         if isinstance(self.thread, _Run):
             self.thread.done.set()
+
+    def _claim_end(self) -> bool:
+        return self.s.state in ("running", "stopped")
 
     def detach(self) -> None:
         """The front end lets go without ending the program (the line console's input ended): it runs on,
@@ -200,9 +190,9 @@ def set_trace(frame: FrameType) -> None:
     session = launched_session()
     if session is not None and not isinstance(session.program, AttachedProgram):
         if _stoppable(session):
-            session._stop(frame, "breakpoint()")
+            session.stop_at(frame, "breakpoint()")
         return
-    if _attached is not None and threading.get_ident() in _attached.s._in_debugger:
+    if _attached is not None and _attached.s.in_debugger(threading.get_ident()):
         return  # called by an expression the debugger evaluates: no stop inside a stop
     program = _attach(frame, "set_trace()")
     if program is not None:
@@ -219,15 +209,14 @@ def post_mortem(
 ) -> None:
     session = launched_session()
     if session is not None and not isinstance(session.program, AttachedProgram):
-        frames = _tb_stack(tb if tb is not None else exc.__traceback__)
-        if frames and _stoppable(session):
-            session._stop(frames[0][0], "exception", text=exc_text(exc), frames=frames, post_mortem=True)
+        if _stoppable(session):
+            session.stop_post_mortem(exc, tb)
         return
-    if _attached is not None and threading.get_ident() in _attached.s._in_debugger:
+    if _attached is not None and _attached.s.in_debugger(threading.get_ident()):
         return
     shown = [
         f
-        for f, _ in _tb_stack(tb if tb is not None else exc.__traceback__)
+        for f, _ in tb_stack(tb if tb is not None else exc.__traceback__)
         if is_user_file(f.f_code.co_filename)
     ]
     program = _attach(shown[-1] if shown else caller, "post_mortem()", tests=tests)
@@ -243,7 +232,7 @@ def post_mortem(
 def _stoppable(session: DebugSession) -> bool:
     """A thread of the launched program, not running an expression the debugger evaluates."""
     ident = threading.get_ident()
-    return ident in session.debuggee_idents and ident not in session._in_debugger
+    return ident in session.debuggee_idents and not session.in_debugger(ident)
 
 
 def attached() -> AttachedProgram | None:
@@ -345,19 +334,12 @@ def _install_quiet_terminate() -> None:
 
 
 def emit_note(program: AttachedProgram, text: str) -> None:
-    program.s._emit(Output("console", text if text.endswith("\n") else text + "\n"))
+    program.s.emit(Output("console", text if text.endswith("\n") else text + "\n"))
 
 
 def rescan_breakpoints(session: DebugSession) -> None:
     """Find the code of every file with breakpoints again (a heap scan). For modules that were imported past
     the engine's import hook: pytest's assertion rewriter is first on sys.meta_path and imports the test modules
     itself, so their functions never reached the backend and breakpoints in tests would not fire."""
-    from dapper_tui.engine.tracing._codes import BreakpointConfig
-
-    backend = session.backend
-    lock = getattr(backend, "_lock", None)
-    if lock is None or not hasattr(backend, "_config"):
-        return  # the settrace backend looks at every frame: nothing to find
-    with lock:
-        backend._config = BreakpointConfig()
-    session._refresh_tracing()
+    if session.hooks_installed:
+        session.backend.rescan(session.program_frames())

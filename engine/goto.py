@@ -135,5 +135,5 @@ class Goto:
         s.vars.clear()
         event = Stopped(reason="goto", thread_id=ident, description=f"Jumped to line {new_line}")
         s.stop_event = event
-        s._emit(event)
+        s.emit(event)
         return new_line

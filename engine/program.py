@@ -76,13 +76,13 @@ class Program:
             with s.parking.cv:
                 s.run.exited()
             s.exit_code = 2
-            s._emit(Exited(2, error=problem))
+            s.emit(Exited(2, error=problem))
             return
         if self.runner is not None and not self.runner.wait_free(3.0):
             with s.parking.cv:
                 s.run.exited()
             s.exit_code = 1
-            s._emit(Exited(1, error=_MAIN_THREAD_TAKEN))
+            s.emit(Exited(1, error=_MAIN_THREAD_TAKEN))
             return
         set_user_roots(target.own_code())  # `-m pkg`: pkg is the program's own code, even in site-packages
         self._install()
@@ -166,9 +166,8 @@ class Program:
         """The run is over: its one Exited (a hard exit on another thread may have posted it already)."""
         s = self.s
         with s.parking.cv:
-            if self._ended:
+            if not self._claim_end():
                 return
-            self._ended = True
             s.run.exited()
             s.exit_code = code
             s.parking.steps.clear()
@@ -176,7 +175,14 @@ class Program:
             s.stop_event = None
         if s.io.terminal is not None:
             s.io.terminal.settle()  # what the program wrote shows before the news that it exited
-        s._emit(Exited(code))
+        s.emit(Exited(code))
+
+    def _claim_end(self) -> bool:
+        """Under the parking lock: is this the run's end to tell (not told already)?"""
+        if self._ended:
+            return False
+        self._ended = True
+        return True
 
     def _hard_exit(self, code: int) -> None:
         """`os._exit(code)` in the program (on a thread of the debugger's own; the process ends right after)."""
@@ -239,7 +245,7 @@ class Program:
         left = [t for t in left if t.is_alive()]
         if left:
             names = ", ".join(repr(t.name) for t in left)
-            self.s._emit(
+            self.s.emit(
                 Output(
                     "console",
                     f"dapper-tui: the program's thread{'s' if len(left) > 1 else ''} {names} did not end "
@@ -251,23 +257,20 @@ class Program:
         """An uncaught exception: its traceback to stderr, and a stop at the frame it came from."""
         s = self.s
         tb_text = "".join(traceback.format_exception(exc))
-        s._emit(Output("stderr", _strip_own_frames(tb_text)))
+        s.emit(Output("stderr", _strip_own_frames(tb_text)))
         if "uncaught" not in s.exception_filters or s.run.ending:
             return
-        frames = _tb_stack(exc.__traceback__)
-        if not frames:
-            return
         try:
-            s._stop(frames[0][0], "exception", text=exc_text(exc), frames=frames, post_mortem=True)
+            s.stop_post_mortem(exc)
         except Terminate:
             pass
 
     def _thread_started(self, thread: threading.Thread) -> None:
         self.s.backend.thread_start()
-        self.s._emit(ThreadEvent("started", threading.get_ident(), thread.name))
+        self.s.emit(ThreadEvent("started", threading.get_ident(), thread.name))
 
     def _thread_exited(self, thread: threading.Thread) -> None:
-        self.s._emit(ThreadEvent("exited", threading.get_ident(), thread.name))
+        self.s.emit(ThreadEvent("exited", threading.get_ident(), thread.name))
 
     def _thread_uncaught(self, exc: BaseException) -> None:
         if not isinstance(exc, Terminate):
@@ -280,7 +283,7 @@ class Program:
             return
         s.parking.wake_to_end()
         s.io.send(None)
-        s.backend.watch_frames(s._program_frames())
+        s.backend.watch_frames(s.program_frames())
         main = self.thread
         if main is None:
             return
@@ -292,7 +295,7 @@ class Program:
         if main.is_alive() and not self._ended and not self._told_stuck and wait >= 2.0:
             self._told_stuck = True  # (a shorter wait is a session closing: nobody to tell)
             text = f"dapper-tui: the program did not end when asked ({wait:g} s ago): it may be {_STUCK}.\n"
-            s._emit(Output("console", text))
+            s.emit(Output("console", text))
 
     def _interrupt_blocked(self, ident: int | None) -> None:
         """The program's thread got no line event to end at: it is blocked in a call (sleep, accept, a lock, the
@@ -337,7 +340,7 @@ def exc_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _tb_stack(tb: TracebackType | None) -> list[tuple[FrameType, int]]:
+def tb_stack(tb: TracebackType | None) -> list[tuple[FrameType, int]]:
     out = []
     while tb is not None:
         if not is_own_file(tb.tb_frame.f_code.co_filename):

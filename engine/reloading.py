@@ -21,13 +21,19 @@ if TYPE_CHECKING:
 def reload_in(
     session: DebugSession, path: str, options: ReloadOptions | dict[str, Any] | None
 ) -> ReloadResult:
-    from .hotreload import ReloadOptions, reload_file
-    from .hotreload._report import definitions, warn, warn_stale_imports
-    from .hotreload._resolve import Rejected, resolve
+    from .hotreload import (
+        Rejected,
+        ReloadOptions,
+        definitions,
+        reload_file,
+        resolve,
+        warn,
+        warn_stale_imports,
+    )
     from .sources import library_reload_warning, source_kind
 
     opts = options if isinstance(options, ReloadOptions) else ReloadOptions.from_dict(options)
-    with session._reloading, _gc_paused():
+    with session.reload_lock, _gc_paused():
         with session.parking.cv:
             state = session.state
             frames = [f for stack in session.parking.parked_frames().values() for f, _ in stack]
@@ -43,14 +49,14 @@ def reload_in(
             warn_stale_imports(result, defined, sys.modules)
             session.old_lines.reloaded(path, before, result.line_map)
             for reason, bp in session.breakpoints.remap(path, result.line_map):
-                session._emit(BreakpointChanged(reason, bp))  # type: ignore[arg-type]
-            session._refresh_tracing()
+                session.emit(BreakpointChanged(reason, bp))  # type: ignore[arg-type]
+            session.refresh_tracing()
             session.editor.report_into(result, opts.updateFrameCode)
             with session.parking.cv:  # the frames' line numbers are unchanged; a new stop id refreshes views
                 session.vars.clear()
     if result.ok:
-        session._emit(LoadedSource("changed", canonical(path), result.reloadedModule))
-    session._emit(Reloaded(result))
+        session.emit(LoadedSource("changed", canonical(path), result.reloadedModule))
+    session.emit(Reloaded(result))
     return result
 
 
@@ -71,7 +77,7 @@ def _gc_paused() -> Iterator[None]:
 def _may_reload(real: str) -> bool:
     """May a reload patch this loaded file? Never the standard library or the debugger's own modules, even though
     they are in sys.modules too: raises the refusal with its reason."""
-    from .hotreload._resolve import Rejected
+    from .hotreload import Rejected
     from .sources import module_of_file, reload_refusal
 
     refusal = reload_refusal(real, module_of_file(real))

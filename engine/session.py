@@ -5,9 +5,14 @@ tracing callback; every other debuggee thread parks at its next line, so all of 
 is told through `on_event` (called on debuggee threads: marshal it onto your own loop) and inspects with the
 methods below, which may be called from any thread. Evaluation and variable writes run on the stopped thread.
 
-The session decides, from the tracing callbacks, where the program stops; its collaborators do the rest: the run
-state (`runstate.Run`), stopping and parking (`parking.Parking`), the frame ids (`frames.FrameTable`), the
-program's run (`program.Program`), inspection (`inspection.Inspection`) and reloads (`reloading`).
+The session stops the program (`stop_at`) and resumes it; its collaborators do the rest: where the program stops
+(`stop_rules.StopRules`, what the tracing callbacks ask), the run state (`runstate.Run`), parking
+(`parking.Parking`), the frame ids (`frames.FrameTable`), the program's run (`program.Program`), inspection
+(`inspection.Inspection`) and reloads (`reloading`).
+
+The engine's collaborators (and cli/attach.py) use a small internal API, never the session's private members:
+`emit` (tell the front end), `stop_at` (stop the calling thread), `refresh_tracing`, `program_frames`,
+`in_debugger` (is a thread running the debugger's own work) and `reload_lock` (held while the program must not run).
 """
 
 from __future__ import annotations
@@ -16,21 +21,15 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable
-from types import CodeType, FrameType
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 from . import launch
-from .breakpoints import Breakpoint, BreakpointSpec, BreakpointTable, passes
-from .events import (
-    Continued,
-    Event,
-    LoadedSource,
-    Output,
-    Stopped,
-)
+from .breakpoints import Breakpoint, BreakpointSpec, BreakpointTable
+from .events import Continued, Event, LoadedSource, Stopped
 from .frame_edit import FrameEditor
 from .framecode import Refused
-from .frames import FrameInfo, FrameTable, program_frames, runs_in_maker
+from .frames import FrameInfo, FrameTable, program_frames
 from .frames import program_stack as _stack
 from .goto import Goto
 from .importlock import ImportLockStops
@@ -38,15 +37,14 @@ from .inspection import Inspection
 from .main_thread import MainThreadRunner
 from .old_lines import OldLines
 from .parking import Parking, Step, StepMode, describe_stop
-from .parking import Terminate as _Terminate
-from .program import Program, RunHandle, exc_text
+from .program import Program, RunHandle, exc_text, tb_stack
 from .programio import ProgramIO
 from .reloading import reload_in
 from .runstate import Demand, Run, RunState
-from .sources import Source, canonical, is_own_file, is_user_file, loaded_sources
+from .sources import Source, loaded_sources
+from .stop_rules import StopRules
 from .threads import DebuggeeThreads, ThreadInfo
 from .tracing import make_backend
-from .tracing._codes import COMPREHENSIONS
 from .variables import Scope, Variable, VariableStore
 
 if TYPE_CHECKING:
@@ -55,8 +53,6 @@ if TYPE_CHECKING:
 __all__ = ["DebugSession", "FrameInfo", "RunState", "StepMode"]
 
 _get_ident = threading.get_ident
-
-_PARK, _PAUSE = Demand.PARK, Demand.PAUSE
 
 
 class DebugSession:
@@ -74,8 +70,7 @@ class DebugSession:
         self.threads = DebuggeeThreads()
         self.debuggee_idents = self.threads.idents  # read by the tracing callbacks
         self.breakpoints = BreakpointTable()
-        self.io = ProgramIO(self.threads, self._emit)
-        self.backend = make_backend(self)
+        self.io = ProgramIO(self.threads, self.emit)
         self.vars = VariableStore()
         self.editor = FrameEditor(self)  # edit and continue: frames follow a reload; restart frame
         self.old_lines = OldLines(self.editor.old_source)  # breakpoint lines in code a reload replaced
@@ -83,20 +78,17 @@ class DebugSession:
         self.exit_code: int | None = None
         self.stop_event: Stopped | None = None  # the last stop, while stopped
 
-        self._demand: Demand | None = None  # run.demand, read by the tracing callbacks once per line event
         self.run = Run(self._publish_demand)  # the run state; every change to it is one of its transitions
         self.frames = FrameTable()  # the ids the front end names a stopped program's frames by
         self.parking = Parking(self.run, self.frames, self.debuggee_idents)
         self._cv = self.parking.cv
         # A reload runs on the caller's thread while the program is stopped; resuming waits for it to finish,
         # so the program never runs while its functions are being patched (an F5 right after a save).
-        self._reloading = threading.Lock()
-        # The parking's tables, read by the tracing callbacks without going through `parking`.
-        self._stops = self.parking.stops
+        self.reload_lock = threading.Lock()
         self._steps = self.parking.steps
         self._in_debugger = self.parking.in_debugger
-        self._pending_func: dict[FrameType, Breakpoint] = {}
-        self._last_raise: int | None = None
+        self.rules = StopRules(self)  # where the program stops: what the tracing callbacks ask
+        self.backend = make_backend(self.rules)
         # Where the program runs: the interpreter's main thread when a front end serves it (`runner`), else a
         # thread of its own (the engine's tests, an embedding that keeps its main thread).
         self.runner = runner
@@ -115,13 +107,13 @@ class DebugSession:
         return self.run.state
 
     def _publish_demand(self, demand: Demand | None) -> None:
-        self._demand = demand
+        self.rules.demand = demand  # read by the tracing callbacks once per line event
 
     # -- events -------------------------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[Event], None]) -> None:
         self._listeners.append(listener)
 
-    def _emit(self, event: Event) -> None:
+    def emit(self, event: Event) -> None:
         """Tell every listener. Listeners run on the posting (often a debuggee) thread; threads they start
         are the debugger's, not the program's."""
         ident = _get_ident()
@@ -137,135 +129,8 @@ class DebugSession:
             if not quiet:
                 self.threads.quiet.discard(ident)
 
-    # -- TraceCore (called from tracing callbacks on debuggee threads) -------------------------------------
-    @property
-    def busy(self) -> bool:
-        return self._demand is not None or bool(self._steps) or bool(self._pending_func)
-
-    @property
-    def trace_raises(self) -> bool:
-        return "raised" in self.exception_filters
-
-    def wants_code(self, code: CodeType) -> bool:
-        filename = code.co_filename
-        bps = self.breakpoints.by_path.get(canonical(filename)) if filename[:1] != "<" else None
-        if bps:
-            first = code.co_firstlineno
-            if any(line >= first for line in bps):
-                return True
-        if self.breakpoints.functions and self.breakpoints.function_match(code, None) is not None:
-            return True
-        if self._demand is not None or self.run.into:
-            return self._is_shown(filename)
-        return False
-
-    def wants_raises(self, code: CodeType) -> bool:
-        """Should raises in this code stop (the "raised" filter is on and the code is shown)?"""
-        return self._is_shown(code.co_filename)
-
-    def on_start(self, frame: FrameType) -> None:
-        if self.breakpoints.functions and _get_ident() not in self._in_debugger:
-            bp = self.breakpoints.function_match(frame.f_code, frame.f_globals.get("__name__"))
-            if bp is not None:
-                self._pending_func[frame] = bp
-
-    def on_line(self, frame: FrameType, line: int) -> bool:
-        ident = _get_ident()
-        if ident in self._in_debugger:
-            return True
-        demand = self._demand
-        if demand is not None:
-            if demand is _PARK:
-                self.parking.park_quietly(frame)
-            elif demand is _PAUSE:
-                if self._is_shown(frame.f_code.co_filename):
-                    self._stop(frame, "pause")
-            elif self._in_engine(ident, frame) or not self.parking.terminate_now(ident):
-                return True  # the end is on its way up this thread: let its `finally` blocks run
-            else:
-                raise _Terminate(1)
-            return True
-        step = self._steps.get(ident)
-        if step is not None and self._step_done(step, frame):
-            self._stop(frame, step.reason)
-            return True
-        if self._pending_func:
-            bp = self._pending_func.pop(frame, None)
-            if bp is not None and passes(bp, frame, self._console):
-                self._stop(frame, "function breakpoint", bp)
-                return True
-        path = canonical(frame.f_code.co_filename)
-        bps = self.breakpoints.by_path.get(path)
-        if bps:
-            if path in self.old_lines.paths:  # a reloaded file: old code counts lines in its old text
-                line = self.old_lines.current_line(frame.f_code, path, line) or 0
-            bp = bps.get(line)
-            if bp is not None:
-                if bp.temporary and bp.run is not self.program_thread:  # a run-to-line of an earlier run
-                    self.breakpoints.remove_temporaries()
-                    return True
-                if frame.f_code.co_name in COMPREHENSIONS and runs_in_maker(frame, line):
-                    return self.busy  # the frame that runs the line stops (once), not each iteration
-                if passes(bp, frame, self._console):
-                    self._stop(frame, "breakpoint", bp)
-                return True
-        return self.busy
-
-    def on_return(self, frame: FrameType) -> None:
-        """The frame returns. A step over/out of it stops in its caller, on the line of the call."""
-        ident = _get_ident()
-        step = self._steps.get(ident)
-        if step is None or step.frame is not frame or step.mode == "into" or ident in self._in_debugger:
-            return
-        callers = _stack(frame.f_back)  # never below the program's first frame (the front end's own)
-        shown = next((i for i, (f, _) in enumerate(callers) if self._is_shown(f.f_code.co_filename)), None)
-        if shown is None:
-            return
-        self._stop(callers[shown][0], step.reason, frames=callers[shown:])
-
-    def on_raise(self, frame: FrameType, exc: BaseException) -> None:
-        if _get_ident() in self._in_debugger or isinstance(
-            exc, (StopIteration, StopAsyncIteration, GeneratorExit)
-        ):
-            return
-        if id(exc) == self._last_raise or not self._is_shown(frame.f_code.co_filename):
-            return
-        self._last_raise = id(exc)
-        self._stop(frame, "exception", text=exc_text(exc))
-
-    # -- decisions ----------------------------------------------------------------------------------------
-    def _in_engine(self, ident: int, frame: FrameType) -> bool:
-        """Is this line the engine's, or one of a library the engine calls while the thread is parked or tells
-        the front end an event (threading's wait, the front end's writer)? The end is never raised there: a
-        parked thread raises it itself (`_park`)."""
-        return is_own_file(frame.f_code.co_filename) or ident in self._stops or ident in self.threads.quiet
-
-    def _is_shown(self, filename: str) -> bool:
-        if self.just_my_code:
-            return is_user_file(filename)
-        return not is_own_file(filename) and not filename.startswith("<frozen")
-
-    def _step_done(self, step: Step, frame: FrameType) -> bool:
-        if not self._is_shown(frame.f_code.co_filename):
-            return False
-        if step.reason == "entry" and frame.f_globals.get("__name__") != "__main__":
-            return False  # `-m pkg` runs pkg/__init__.py first: the entry is the launched module's first line
-        if step.mode == "into":
-            return True
-        if frame is step.frame:
-            return step.mode == "over"
-        f = frame.f_back
-        while f is not None:
-            if f is step.frame:
-                return False  # deeper than the step frame
-            f = f.f_back
-        return True  # the step frame has returned: we are in a caller
-
-    def _console(self, text: str) -> None:
-        self._emit(Output("console", text))
-
     # -- stopping and parking -----------------------------------------------------------------------------
-    def _stop(
+    def stop_at(
         self,
         frame: FrameType,
         reason: str,
@@ -275,6 +140,8 @@ class DebugSession:
         frames: list[tuple[FrameType, int]] | None = None,
         post_mortem: bool = False,
     ) -> None:
+        """Stop the calling (debuggee) thread at `frame` and park it there until a resume; every other debuggee
+        thread parks at its next line. `frames`: the stack to show (innermost first), when not `frame`'s own."""
         ident = _get_ident()
         with self._cv:
             if self.run.state is RunState.STOPPED:  # another thread stopped first: join it quietly
@@ -287,7 +154,7 @@ class DebugSession:
             else:
                 stack = frames if frames is not None else _stack(frame)
                 stop = self.parking.take_stop(ident, stack, reason, post_mortem)
-                self._pending_func.clear()
+                self.rules.pending_functions.clear()
                 self.breakpoints.remove_temporaries()  # a run-to-line ends at the next stop, wherever it is
         if stop is None:
             self.parking.park_quietly(frame, frames)
@@ -308,21 +175,30 @@ class DebugSession:
             old_code=old_code,
         )
         self.stop_event = event
-        self._emit(event)
+        self.emit(event)
         self.parking.park(ident, stop.gen)
+
+    def stop_post_mortem(self, exc: BaseException, tb: TracebackType | None = None) -> bool:
+        """Stop on the frame an uncaught `exc` came from (of its traceback, or of `tb`); False when none of the
+        traceback's frames is the program's."""
+        frames = tb_stack(tb if tb is not None else exc.__traceback__)
+        if not frames:
+            return False
+        self.stop_at(frames[0][0], "exception", text=exc_text(exc), frames=frames, post_mortem=True)
+        return True
 
     def _announce_new_sources(self) -> None:
         for src in loaded_sources():
             if src.path not in self._announced:
                 self._announced.add(src.path)
-                self._emit(LoadedSource("new", src.path, src.module))
+                self.emit(LoadedSource("new", src.path, src.module))
 
-    def _program_frames(self, skip: int | None = None) -> list[FrameType]:
+    def program_frames(self, skip: int | None = None) -> list[FrameType]:
         """The running frames of every debuggee thread (but `skip`), without the debugger's own frames."""
         return program_frames(self.debuggee_idents, skip)
 
     def _wake_other_threads(self, stopped: int) -> None:
-        frames = self._program_frames(skip=stopped)
+        frames = self.program_frames(skip=stopped)
         if frames:
             self.backend.watch_frames(frames)
 
@@ -359,7 +235,12 @@ class DebugSession:
         self._installed = installed
 
     def forget_function_hits(self) -> None:
-        self._pending_func.clear()
+        self.rules.pending_functions.clear()
+
+    def in_debugger(self, ident: int) -> bool:
+        """Is thread `ident` running the debugger's own work (an expression it evaluates, a command it runs on a
+        parked thread)? Nothing stops there."""
+        return ident in self._in_debugger
 
     def tell_only(self, listener: Callable[[Event], None]) -> None:
         """From now on events go to `listener` alone (a forked child: its front end is not there)."""
@@ -381,12 +262,12 @@ class DebugSession:
         if _get_ident() not in self.debuggee_idents or _get_ident() in self._in_debugger:
             assert self._saved_hooks is not None
             return self._saved_hooks[0](*args, **kwargs)  # breakpoint() returns what the hook returns
-        self._stop(sys._getframe(1), "breakpoint()")
+        self.stop_at(sys._getframe(1), "breakpoint()")
         return None
 
     # -- commands -----------------------------------------------------------------------------------------
     def _resume(self, step: StepMode | None = None, thread_id: int | None = None) -> None:
-        with self._reloading, self._cv:
+        with self.reload_lock, self._cv:
             if self.state != "stopped":
                 raise RuntimeError(f"the program is {self.state}, not stopped")
             stopped = self.stop_event.thread_id if self.stop_event else None
@@ -396,7 +277,7 @@ class DebugSession:
             self.backend.resume()
             if step_frames:
                 self.backend.watch_frames(step_frames)
-        self._emit(Continued(tid or 0))
+        self.emit(Continued(tid or 0))
 
     def continue_(self, thread_id: int | None = None) -> None:
         self._resume(None, thread_id)
@@ -415,7 +296,7 @@ class DebugSession:
         if self.state != "running":
             return
         self.run.pause()
-        self.backend.watch_frames(self._program_frames())
+        self.backend.watch_frames(self.program_frames())
 
     def run_to_line(self, path: str, line: int) -> Breakpoint:
         """Run on to `line` (or the next line with code after it): a hidden breakpoint that lasts until the
@@ -423,7 +304,7 @@ class DebugSession:
         if self.state not in ("running", "stopped"):
             raise RuntimeError(f"run to line: the program is {self.state}, not running or stopped")
         bp = self.breakpoints.add_temporary(path, line, run=self.program_thread)
-        self._refresh_tracing()
+        self.refresh_tracing()
         if self.state == "stopped":
             self.continue_()
         return bp
@@ -435,7 +316,7 @@ class DebugSession:
     def set_breakpoints(self, path: str, specs: list[BreakpointSpec] | list[int]) -> list[Breakpoint]:
         specs = [s if isinstance(s, BreakpointSpec) else BreakpointSpec(int(s)) for s in specs]
         result = self.breakpoints.set_lines(path, specs)
-        self._refresh_tracing()
+        self.refresh_tracing()
         return result
 
     def set_function_breakpoints(
@@ -443,7 +324,7 @@ class DebugSession:
     ) -> list[Breakpoint]:
         entries = [(n, None, None) if isinstance(n, str) else n for n in names]
         result = self.breakpoints.set_functions(entries)
-        self._refresh_tracing()
+        self.refresh_tracing()
         return result
 
     def set_exception_breakpoints(self, filters: set[str] | list[str]) -> None:
@@ -453,12 +334,13 @@ class DebugSession:
                 f"unknown exception filter(s): {', '.join(sorted(unknown))}; use uncaught, raised"
             )
         self.exception_filters = frozenset(filters)
-        self._refresh_tracing()
+        self.refresh_tracing()
 
-    def _refresh_tracing(self) -> None:
+    def refresh_tracing(self) -> None:
+        """Breakpoints or filters changed: the backend looks again at which code must report its lines."""
         if not self._installed:
             return
-        self.backend.refresh(self._program_frames())
+        self.backend.refresh(self.program_frames())
 
     # -- inspection (see engine/inspection.py) --------------------------------------------------------------
     def thread_list(self) -> list[ThreadInfo]:
@@ -515,7 +397,7 @@ class DebugSession:
     def restart_frame(self, frame_id: int) -> int:
         """Drop the frame and run its function again from its first line, in its current code, with its
         parameters' current values. Returns the line it now stands on; raises ValueError with the reason."""
-        with self._reloading:
+        with self.reload_lock:
             with self._cv:
                 if self.state != "stopped":
                     raise ValueError("the program is not stopped")
@@ -526,11 +408,11 @@ class DebugSession:
                 raise ValueError(f"cannot restart {frame.f_code.co_qualname}: {exc}") from None
         event = Stopped(reason="restart", thread_id=ident, description="Frame restarted")
         self.stop_event = event
-        self._emit(event)
+        self.emit(event)
         return line
 
     def goto(self, line: int, thread_id: int | None = None) -> int:
         """Jump: the stopped thread's innermost frame goes on from `line` (engine/goto.py); a Stopped event of
         reason "goto" follows. Returns the line it now stands on; raises ValueError (GotoRefused) with the reason."""
-        with self._reloading:
+        with self.reload_lock:
             return self.jumps.jump(self.jumps.thread(thread_id), line)

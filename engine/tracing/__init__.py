@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 
+from ._codes import COMPREHENSIONS
 from .base import Backend, TraceCore
 
 
@@ -34,4 +35,4 @@ def make_backend(core: TraceCore) -> Backend:
     return SettraceBackend(core)
 
 
-__all__ = ["Backend", "TraceCore", "make_backend"]
+__all__ = ["COMPREHENSIONS", "Backend", "TraceCore", "make_backend"]

@@ -141,17 +141,20 @@ def _mtime(path: str) -> float:
         return -1.0
 
 
+_HOTRELOAD = __name__.rsplit(".", 2)[0] + ".hotreload"  # looked up, never imported: it is loaded by a reload
+
+
 def _reload_count() -> int:
-    """How many hot reloads succeeded so far (0 if hot reload was never imported)."""
-    module = sys.modules.get(__name__.rsplit(".", 2)[0] + ".hotreload._telemetry")
-    return module.telemetry()[module.SUCCEEDED] if module is not None else 0
+    """How many hot reloads succeeded so far (0 if hot reload was never imported, or is being imported)."""
+    module = sys.modules.get(_HOTRELOAD)
+    telemetry = getattr(module, "telemetry", None)
+    return telemetry()[module.SUCCEEDED] if telemetry is not None else 0  # type: ignore[union-attr]
 
 
 def _reload_index() -> Any:
     """The hot reload's code index (engine/hotreload/_index.py), or None if hot reload was never imported (then
     no file was reloaded either)."""
-    module = sys.modules.get(__name__.rsplit(".", 2)[0] + ".hotreload._index")
-    return getattr(module, "INDEX", None)
+    return getattr(sys.modules.get(_HOTRELOAD), "INDEX", None)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ class TraceCore(Protocol):
     # The breakpoint table (engine/breakpoints.py): the per-code-object backends read `by_path` (canonical path ->
     # {line: Breakpoint}) and `functions` (function breakpoints) to know which code objects to hook.
     breakpoints: Any
+    # Breakpoint lines in code a reload replaced (engine/old_lines.py): old code counts lines in its old text.
+    old_lines: Any
 
     def wants_code(self, code: CodeType) -> bool:
         """Should line events fire in this code object (breakpoints in it, a function breakpoint, step-in)?"""
@@ -64,4 +66,9 @@ class Backend(Protocol):
 
     def resume(self) -> None:
         """The program resumes: drop what stepping and pausing enabled."""
+        ...
+
+    def rescan(self, live_frames: list[FrameType]) -> None:
+        """Find the code of every file with breakpoints again (a heap scan), then refresh: for code that reached
+        the program past the backend's import hook (a loader ahead of it on sys.meta_path)."""
         ...

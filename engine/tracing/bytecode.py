@@ -156,6 +156,13 @@ class BytecodeBackend:
                 self._eager.add(ident)  # a debuggee thread about to step (stop on entry) traces itself
         self._sync_threads()
 
+    def rescan(self, live_frames: list[FrameType]) -> None:
+        with self._lock:
+            self._config = (
+                BreakpointConfig()
+            )  # as if no file had breakpoints: every file's functions are found
+        self.refresh(live_frames)
+
     def watch_frames(self, frames: list[FrameType]) -> None:
         owners = _owners(frames, self.core.debuggee_idents)
         with self._lock:

@@ -150,6 +150,13 @@ class MonitoringBackend:
         self._set_global()
         mon.restart_events()
 
+    def rescan(self, live_frames: list[FrameType]) -> None:
+        with self._lock:
+            self._config = (
+                BreakpointConfig()
+            )  # as if no file had breakpoints: every file's functions are found
+        self.refresh(live_frames)
+
     def watch_frames(self, frames: list[FrameType]) -> None:
         with self._lock:
             for frame in frames:

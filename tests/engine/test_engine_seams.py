@@ -1,0 +1,32 @@
+"""The engine's own collaborators of the session (the program's run, reloads, jumps, where the program stops) and
+the attach entry point (cli/attach.py) use the session's internal API (`emit`, `stop_at`, `refresh_tracing`,
+`program_frames`, `in_debugger`, `reload_lock`), never its private members, and import nothing private from
+another package (`hotreload._resolve`, `tracing._codes`): a rename inside the session or the hot reload package
+then cannot break them silently (a `set_trace()` that raises AttributeError in the user's program)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dapper_tui
+import dapper_tui.engine
+from test_front_end_seams import _reaches_in
+
+ENGINE = Path(next(iter(dapper_tui.engine.__path__)))
+CLI = Path(next(iter(dapper_tui.__path__)))
+CHECKED = [
+    ENGINE / "program.py",
+    ENGINE / "reloading.py",
+    ENGINE / "goto.py",
+    ENGINE / "stop_rules.py",
+    CLI / "attach.py",
+]
+# the standard library's own underscore names the checked modules need: a frame of the caller, the threading
+# module's hook that runs before the interpreter waits for threads at exit
+ALLOWED = {"_getframe", "_register_atexit"}
+
+
+def test_session_collaborators_use_its_internal_api_only() -> None:
+    assert all(p.is_file() for p in CHECKED), [str(p) for p in CHECKED if not p.is_file()]
+    found = [hit for path in CHECKED for hit in _reaches_in(path) if hit.rsplit(".", 1)[-1] not in ALLOWED]
+    assert found == []
