@@ -4,11 +4,8 @@
 
 const assert = require('assert');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
-const { DebugClient } = require('@vscode/debugadapter-testsupport');
-
-const ADAPTER = process.env.DAPPER_TUI || 'dapper-tui';
+const { collectStdout, lineOf, programFolder, stdioClient } = require('./client');
 
 const PROGRAM = [
   'import shapes',
@@ -24,7 +21,7 @@ const PROGRAM = [
   '',
 ].join('\n');
 const SHAPES = 'def area(n):\n    return n * 10\n';
-const LOOP_LINE = PROGRAM.split('\n').findIndex((l) => l.includes('# loop line')) + 1;
+const LOOP_LINE = lineOf(PROGRAM, '# loop line');
 
 describe('dapper-tui dap (driven by @vscode/debugadapter-testsupport)', function () {
   let dc;
@@ -34,19 +31,12 @@ describe('dapper-tui dap (driven by @vscode/debugadapter-testsupport)', function
   let stdout;
 
   beforeEach(async function () {
-    dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dapper-js-')));
-    prog = path.join(dir, 'prog.py');
-    shapes = path.join(dir, 'shapes.py');
-    fs.writeFileSync(prog, PROGRAM);
-    fs.writeFileSync(shapes, SHAPES);
-    const env = Object.assign({}, process.env);
-    delete env.PYTHONDONTWRITEBYTECODE;
-    dc = new DebugClient(ADAPTER, 'dap', 'dapper', { env }, !!process.env.DAPPER_TUI_STDERR);
-    dc.defaultTimeout = 15000;
-    stdout = '';
-    dc.on('output', (e) => {
-      if (e.body.category === 'stdout') stdout += e.body.output;
-    });
+    ({ dir, paths: { 'prog.py': prog, 'shapes.py': shapes } } = programFolder('dapper-js-', {
+      'prog.py': PROGRAM,
+      'shapes.py': SHAPES,
+    }));
+    dc = stdioClient();
+    stdout = collectStdout(dc);
     await dc.start();
   });
 
@@ -90,7 +80,7 @@ describe('dapper-tui dap (driven by @vscode/debugadapter-testsupport)', function
       dc.waitForEvent('exited').then((e) => assert.strictEqual(e.body.exitCode, 0)),
       dc.waitForEvent('terminated'),
     ]);
-    assert.strictEqual(stdout, 'area 0\narea 10\narea 20\ntotal 30\n');
+    assert.strictEqual(stdout.text, 'area 0\narea 10\narea 20\ntotal 30\n');
   });
 
   it('hot reloads an edited module while stopped, and the program runs the new code', async function () {
@@ -123,7 +113,7 @@ describe('dapper-tui dap (driven by @vscode/debugadapter-testsupport)', function
 
     await dc.setBreakpointsRequest({ source: { path: prog }, breakpoints: [] });
     await Promise.all([dc.continueRequest({ threadId }), dc.waitForEvent('terminated')]);
-    assert.strictEqual(stdout, 'area 0\narea 99\narea 198\ntotal 297\n');
+    assert.strictEqual(stdout.text, 'area 0\narea 99\narea 198\ntotal 297\n');
   });
 
   it('answers a reload it cannot do with an error, and keeps the session', async function () {

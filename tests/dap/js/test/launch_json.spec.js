@@ -12,11 +12,8 @@ const assert = require('assert');
 const { spawn } = require('child_process');
 const fs = require('fs');
 const net = require('net');
-const os = require('os');
-const path = require('path');
 const { DebugClient } = require('@vscode/debugadapter-testsupport');
-
-const ADAPTER = process.env.DAPPER_TUI || 'dapper-tui';
+const { ADAPTER, adapterEnv, collectStdout, lineOf, programFolder } = require('./client');
 const TOKEN = 'entry-test-token-0123456789abcdef';
 
 // The configuration as the README shows it (README: /tmp/notes/readme-entry.md).
@@ -49,7 +46,7 @@ const PROGRAM = [
   'main()',
   '',
 ].join('\n');
-const LOOP_LINE = PROGRAM.split('\n').findIndex((l) => l.includes('# loop line')) + 1;
+const LOOP_LINE = lineOf(PROGRAM, '# loop line');
 
 // What VS Code does before `launch`: substitute ${...} variables; the keys go on as the arguments.
 function resolved(config, vars) {
@@ -73,8 +70,7 @@ function freePort() {
 }
 
 function startServer(port) {
-  const env = Object.assign({}, process.env, { DAPPER_TUI_DAP_TOKEN: TOKEN });
-  delete env.PYTHONDONTWRITEBYTECODE;
+  const env = adapterEnv({ DAPPER_TUI_DAP_TOKEN: TOKEN });
   const proc = spawn(ADAPTER, ['dap', '--port', String(port), '--once'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let err = '';
@@ -125,12 +121,10 @@ describe('the README launch.json (dapper-tui dap)', function () {
   let stdout;
 
   beforeEach(function () {
-    dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dapper-launch-')));
-    prog = path.join(dir, 'prog.py');
-    shapes = path.join(dir, 'shapes.py');
-    fs.writeFileSync(prog, PROGRAM);
-    fs.writeFileSync(shapes, 'def area(n):\n    return n * 10\n');
-    stdout = '';
+    ({ dir, paths: { 'prog.py': prog, 'shapes.py': shapes } } = programFolder('dapper-launch-', {
+      'prog.py': PROGRAM,
+      'shapes.py': 'def area(n):\n    return n * 10\n',
+    }));
   });
 
   afterEach(async function () {
@@ -144,9 +138,7 @@ describe('the README launch.json (dapper-tui dap)', function () {
   function client(...args) {
     dc = new DebugClient(...args);
     dc.defaultTimeout = 20000;
-    dc.on('output', (e) => {
-      if (e.body.category === 'stdout') stdout += e.body.output;
-    });
+    stdout = collectStdout(dc);
     return dc;
   }
 
@@ -158,15 +150,13 @@ describe('the README launch.json (dapper-tui dap)', function () {
     server = await startServer(port);
     await client('unused', 'unused', 'dapper').start(config.debugServer);
     await editSaveReloadContinue(dc, config, shapes);
-    assert.ok(stdout.includes('area 0\narea 77\nfinished'), stdout);
+    assert.ok(stdout.text.includes('area 0\narea 77\nfinished'), stdout.text);
   });
 
   it('executable adapter: `dapper-tui dap` on stdio (what the extension starts)', async function () {
     const config = resolved(LAUNCH_JSON.configurations[0], { file: prog, workspaceFolder: dir });
-    const env = Object.assign({}, process.env);
-    delete env.PYTHONDONTWRITEBYTECODE;
-    await client(ADAPTER, 'dap', 'dapper', { env }).start();
+    await client(ADAPTER, 'dap', 'dapper', { env: adapterEnv() }).start();
     await editSaveReloadContinue(dc, config, shapes);
-    assert.ok(stdout.includes('area 0\narea 77\nfinished'), stdout);
+    assert.ok(stdout.text.includes('area 0\narea 77\nfinished'), stdout.text);
   });
 });

@@ -5,11 +5,7 @@
 
 const assert = require('assert');
 const fs = require('fs');
-const os = require('os');
-const path = require('path');
-const { DebugClient } = require('@vscode/debugadapter-testsupport');
-
-const ADAPTER = process.env.DAPPER_TUI || 'dapper-tui';
+const { collectStdout, lineOf, programFolder, stdioClient } = require('./client');
 
 const PROGRAM = [
   'import calc',
@@ -28,7 +24,6 @@ const CALC = [
 ].join('\n');
 // a new loop header: the stopped frame cannot continue in this code, it can only be restarted
 const CALC_NEW = CALC.replace('range(n)', 'range(n + 1)').replace('acc += i ', 'acc += i * 100 ');
-const lineOf = (text, marker) => text.split('\n').findIndex((l) => l.includes(marker)) + 1;
 
 describe('dapper-tui dap: restartFrame (driven by @vscode/debugadapter-testsupport)', function () {
   let dc;
@@ -39,25 +34,18 @@ describe('dapper-tui dap: restartFrame (driven by @vscode/debugadapter-testsuppo
   let seen;
 
   beforeEach(async function () {
-    dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dapper-js-restart-')));
-    prog = path.join(dir, 'prog.py');
-    calc = path.join(dir, 'calc.py');
-    fs.writeFileSync(prog, PROGRAM);
-    fs.writeFileSync(calc, CALC);
-    const env = Object.assign({}, process.env);
-    delete env.PYTHONDONTWRITEBYTECODE;
-    dc = new DebugClient(ADAPTER, 'dap', 'dapper', { env }, !!process.env.DAPPER_TUI_STDERR);
-    dc.defaultTimeout = 15000;
-    stdout = '';
+    ({ dir, paths: { 'prog.py': prog, 'calc.py': calc } } = programFolder('dapper-js-restart-', {
+      'prog.py': PROGRAM,
+      'calc.py': CALC,
+    }));
+    dc = stdioClient();
+    stdout = collectStdout(dc);
     seen = []; // every message from the adapter, in the order the client read them
     const dispatch = dc.dispatch.bind(dc);
     dc.dispatch = (body) => {
       seen.push(JSON.parse(body));
       dispatch(body);
     };
-    dc.on('output', (e) => {
-      if (e.body.category === 'stdout') stdout += e.body.output;
-    });
     await dc.start();
   });
 
@@ -102,7 +90,7 @@ describe('dapper-tui dap: restartFrame (driven by @vscode/debugadapter-testsuppo
     await dc.setBreakpointsRequest({ source: { path: calc }, breakpoints: [] });
     await Promise.all([dc.continueRequest({ threadId }), dc.waitForEvent('terminated')]);
     // total(4) ran once, from the top, in the new code (0 + 100 + 200 + 300 + 400)
-    assert.strictEqual(stdout, 'result 1000\nagain 1000\n');
+    assert.strictEqual(stdout.text, 'result 1000\nagain 1000\n');
   });
 
   it('answers a frame it cannot restart with the reason', async function () {
