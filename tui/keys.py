@@ -173,32 +173,40 @@ KEYS: tuple[Key, ...] = (
     ),
 )
 
-# Keys that belong to one pane (shown in the help screen; bound in the pane itself).
-PANE_KEYS: tuple[tuple[str, str, str], ...] = (
-    ("Source view", "↑ ↓ PgUp PgDn Home End", "Move the cursor line"),
-    ("Source view", "click in the gutter", "Toggle a breakpoint on that line"),
-    (
-        "Source view",
-        "Enter / Ctrl+F10 / t",
-        "Run to the cursor line (Enter: once the cursor was moved there)",
+# Keys that belong to one pane, by pane (shown in the help screen; bound in the pane itself): (keys, what).
+PANE_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
+    "Source view": (
+        ("↑ ↓ PgUp PgDn Home End", "Move the cursor line"),
+        ("click in the gutter", "Toggle a breakpoint on that line"),
+        ("Enter / Ctrl+F10 / t", "Run to the cursor line (Enter: once the cursor was moved there)"),
+        ("/", "Search in the file (smart case)"),
+        ("n / N", "Next / previous match while a search is on (Esc ends it; else n steps over)"),
+        ("g / :", "Go to a line"),
+        ("j", "Jump: the program goes on from the cursor line (set next statement)"),
+        ("E", "Open the file at the cursor line in $EDITOR"),
     ),
-    ("Source view", "/", "Search in the file (smart case)"),
-    ("Source view", "n / N", "Next / previous match while a search is on (Esc ends it; else n steps over)"),
-    ("Source view", "g / :", "Go to a line"),
-    ("Source view", "j", "Jump: the program goes on from the cursor line (set next statement)"),
-    ("Source view", "E", "Open the file at the cursor line in $EDITOR"),
-    (CALL_STACK, "Enter / click", "Select a frame: its source, variables and watches"),
-    ("Loaded sources", "Enter / click", "Show the file in the source view"),
-    ("Variables", "Enter / click", "Expand; on 'more…' load the next page"),
-    ("Variables", "=", "Set the value of the selected variable"),
-    ("Variables", "v", "Show the whole value of the selected variable (scrollable)"),
-    ("Evaluate (e)", "↑ ↓ / Tab / Esc", "History (kept across runs) / complete a name or attribute / close"),
-    ("Watches", "Delete", "Remove the selected watch"),
-    ("Breakpoints", "Enter", "Show the breakpoint in the source view"),
-    ("Breakpoints", "Delete", "Remove the breakpoint"),
-    ("Breakpoints", "B", "Edit condition / hit count / log message"),
-    ("Reload log", "↑ ↓", "Select a reload: its details show below"),
-    ("Reload log", "a", "Restart the frame the selected reload left on its old code"),
-    ("Anywhere", "Tab / Shift+Tab", "Move between panes"),
-    ("Anywhere", "Ctrl+P", "Command palette"),
-)
+    CALL_STACK: (("Enter / click", "Select a frame: its source, variables and watches"),),
+    "Loaded sources": (("Enter / click", "Show the file in the source view"),),
+    "Variables": (
+        ("Enter / click", "Expand; on 'more…' load the next page"),
+        ("=", "Set the value of the selected variable"),
+        ("v", "Show the whole value of the selected variable (scrollable)"),
+    ),
+    "Evaluate (e)": (
+        ("↑ ↓ / Tab / Esc", "History (kept across runs) / complete a name or attribute / close"),
+    ),
+    "Watches": (("Delete", "Remove the selected watch"),),
+    "Breakpoints": (
+        ("Enter", "Show the breakpoint in the source view"),
+        ("Delete", "Remove the breakpoint"),
+        ("B", "Edit condition / hit count / log message"),
+    ),
+    "Reload log": (
+        ("↑ ↓", "Select a reload: its details show below"),
+        ("a", "Restart the frame the selected reload left on its old code"),
+    ),
+    "Anywhere": (
+        ("Tab / Shift+Tab", "Move between panes"),
+        ("Ctrl+P", "Command palette"),
+    ),
+}

@@ -35,26 +35,28 @@ class BreakpointLabel:
         yield Text.assemble(self.mark, place, self.rest)
 
 
+class BreakpointMessage(Message):
+    """Something the user asked for about the breakpoint `bp` (an engine Breakpoint)."""
+
+    def __init__(self, bp: Any) -> None:
+        super().__init__()
+        self.bp = bp
+
+
 class BreakpointsPane(OptionList):
     BINDINGS = [
         Binding("delete,backspace", "remove", "Remove breakpoint", show=False),
         Binding("B", "edit", "Edit condition", show=False),
     ]
 
-    class Show(Message):
-        def __init__(self, bp: Any) -> None:
-            super().__init__()
-            self.bp = bp
+    class Show(BreakpointMessage):
+        """Show the breakpoint's line in the source view."""
 
-    class Remove(Message):
-        def __init__(self, bp: Any) -> None:
-            super().__init__()
-            self.bp = bp
+    class Remove(BreakpointMessage):
+        """Remove the breakpoint."""
 
-    class Edit(Message):
-        def __init__(self, bp: Any) -> None:
-            super().__init__()
-            self.bp = bp
+    class Edit(BreakpointMessage):
+        """Edit the breakpoint's condition, hit count and log message."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

@@ -6,22 +6,22 @@ each pane its size (`height: 1fr`/`2fr`). A step rebuilds the stack and the vari
 layouts cost about 20 ms at 100x30, more than the rest of the step. A steady tree only marks itself dirty;
 its scrollbars still follow the new content, since `virtual_size` is set when its lines are rebuilt.
 
-It also works out its style once per draw, not once per line (`rich_style` walks every ancestor's styles).
+It also works out its style once per draw, not once per line (`StyleOncePerDraw`).
 """
 
 from __future__ import annotations
 
 from typing import TypeVar
 
-from rich.style import Style
-from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import Tree
+
+from .draw_style import StyleOncePerDraw
 
 T = TypeVar("T")
 
 
-class SteadyTree(Tree[T]):
+class SteadyTree(StyleOncePerDraw, Tree[T]):
     """A `Tree` whose size comes from its container: changing its nodes repaints it without a layout."""
 
     def _invalidate(self) -> None:
@@ -30,17 +30,7 @@ class SteadyTree(Tree[T]):
         self.root._reset()
         self.refresh()
 
-    _base_style: Style | None = None
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        self._base_style = self.rich_style
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._base_style = None
-
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
-        style = self._base_style or self.rich_style
-        return self._render_line(y + scroll_y, scroll_x, scroll_x + width, style)
+        return self._render_line(y + scroll_y, scroll_x, scroll_x + width, self.draw_style)

@@ -19,7 +19,7 @@ _MIN_WHAT = 20  # narrower than this, the table scrolls sideways instead
 def help_rows() -> list[tuple[str, str, str]]:
     """(where, keys, what) of every key."""
     rows = [(key.pane or "debugger", key.display or key.keys, key.help) for key in KEYS]
-    rows.extend(PANE_KEYS)
+    rows.extend((where, keys, what) for where, pane_keys in PANE_KEYS.items() for keys, what in pane_keys)
     return rows
 
 

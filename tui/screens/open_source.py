@@ -3,58 +3,29 @@
 from __future__ import annotations
 
 from dapper_tui.engine.sources import find_source
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Input, Label
+
+from .prompt import PromptScreen
 
 
-class OpenSourceScreen(ModalScreen[str | None]):
+class OpenSourceScreen(PromptScreen):
     """Returns the real path of the file named (Enter), or None (Escape). A name that matches nothing says why
-    and stays open."""
+    and stays open. Loaded modules' names are suggested as the user types."""
 
     DEFAULT_CSS = """
-    OpenSourceScreen { align: center middle; }
-    OpenSourceScreen > Vertical {
-        width: 70%; max-width: 110; height: auto; border: thick $accent 60%; background: $panel; padding: 1 2;
-    }
-    OpenSourceScreen Label { width: 100%; }
-    OpenSourceScreen #open-note { color: $text-muted; }
-    OpenSourceScreen #open-error { color: $error; }
+    OpenSourceScreen > Vertical { max-width: 110; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    ID = "open"
 
     def __init__(self, modules: list[str], base: str | None = None) -> None:
-        super().__init__()
+        super().__init__(
+            "Open a loaded module or a file",
+            placeholder="rich.console, or a path: lib/site-packages/rich/console.py",
+            note="Library files too: set breakpoints in them; R reloads one (with a warning).",
+            suggester=SuggestFromList(modules, case_sensitive=True),
+        )
         self.modules = modules
         self.base = base
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label("Open a loaded module or a file", id="open-title")
-            yield Input(
-                placeholder="rich.console, or a path: lib/site-packages/rich/console.py",
-                suggester=SuggestFromList(self.modules, case_sensitive=True),
-                id="open-input",
-            )
-            yield Label("", id="open-error")
-            yield Label(
-                "Library files too: set breakpoints in them; R reloads one (with a warning).", id="open-note"
-            )
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        try:
-            path = find_source(event.value, self.base)
-        except ValueError as exc:
-            self.query_one("#open-error", Label).update(str(exc))
-            return
-        self.dismiss(path)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def answer(self, text: str) -> str:
+        return find_source(text, self.base)
