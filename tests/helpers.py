@@ -1,4 +1,5 @@
-"""Helpers the test folders share: write a program file, find a line by its marker, wait for a condition.
+"""Helpers the test folders share: write a program file (or copy one of tests/programs/), find a line by its
+marker, wait for a condition (in a plain test, or in a Textual pilot test without blocking the app).
 
 Imported one way, `from helpers import edit, line_of, wait_until, write` (tests/ is on sys.path: pytest puts the
 folder of the top-level conftest.py there).
@@ -6,13 +7,17 @@ folder of the top-level conftest.py there).
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+# Programs more than one test folder runs, each a file of its own.
+PROGRAMS = Path(__file__).parent / "programs"
 
 
 def write(folder: Path, name: str, source: str) -> Path:
@@ -21,6 +26,11 @@ def write(folder: Path, name: str, source: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(source))
     return path
+
+
+def program(folder: Path, name: str) -> Path:
+    """tests/programs/`name` copied into `folder`; the copy's path."""
+    return Path(shutil.copy(PROGRAMS / name, folder / name))
 
 
 def line_of(path: Path, marker: str) -> int:
@@ -56,3 +66,14 @@ def wait_until(
             message = what() if callable(what) else what
             raise AssertionError(f"not within {timeout} s: {message}")
         time.sleep(interval)
+
+
+async def pilot_until(
+    pilot: Any, check: Callable[[], object], timeout: float = 20.0, what: str = "the condition"
+) -> None:
+    """`wait_until` in a Textual pilot test: pause the pilot (the app runs meanwhile) until `check()` is true."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        await pilot.pause(0.05)

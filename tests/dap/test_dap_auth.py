@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dapclient import SERVER, DapClient, server_env, start_tcp_server, write
+from dapclient import SERVER, DapClient, server_env, start_tcp_server
+from helpers import write
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def server() -> Iterator[tuple[int, str]]:
 
 def marker_program(tmp_path: Path) -> tuple[Path, Path]:
     marker = tmp_path / "ran"
-    prog = write(tmp_path / "prog.py", f"open({str(marker)!r}, 'w').close()\nprint('ran')\n")
+    prog = write(tmp_path, "prog.py", f"open({str(marker)!r}, 'w').close()\nprint('ran')\n")
     return prog, marker
 
 
@@ -50,8 +51,7 @@ def test_a_client_without_the_token_is_refused_and_nothing_runs(
     assert stranger.wait_closed(), "the connection stayed open"
     assert not any(e["event"] == "initialized" for e in stranger.events)
     stranger._close()
-    other = tmp_path / "other.py"
-    write(other, "print('other')\n")
+    other = write(tmp_path, "other.py", "print('other')\n")
     ran_with_token(port, token, other)
     assert not marker.exists(), "the refused client's program ran"
 
@@ -144,9 +144,7 @@ def test_a_token_from_the_environment_is_used_and_hidden_from_the_program(tmp_pa
         os.environ.update(old)
     try:
         assert printed == token
-        prog = write(
-            tmp_path / "env.py", "import os\nprint('seen', os.environ.get('DAPPER_TUI_DAP_TOKEN'))\n"
-        )
+        prog = write(tmp_path, "env.py", "import os\nprint('seen', os.environ.get('DAPPER_TUI_DAP_TOKEN'))\n")
         client = DapClient.connect(port, token)
         client.start(prog)
         client.wait_event("exited")
@@ -161,9 +159,10 @@ def test_a_token_from_the_environment_is_used_and_hidden_from_the_program(tmp_pa
 def test_source_serves_the_program_sources_only(dap: DapClient, tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("password=hunter2\n")
-    helper = write(tmp_path / "helper.py", "VALUE = 1\n")
+    helper = write(tmp_path, "helper.py", "VALUE = 1\n")
     prog = write(
-        tmp_path / "main.py",
+        tmp_path,
+        "main.py",
         """
         import sys
         sys.path.insert(0, sys.argv[1])

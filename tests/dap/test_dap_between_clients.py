@@ -10,12 +10,11 @@ ending nor a `--port` server from serving its next client.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
-from dapclient import DapClient, write
-from helpers import line_of
+from dapclient import DapClient
+from helpers import line_of, write
 
 CHANGES_ENV = """
 import os
@@ -58,33 +57,9 @@ def server_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def _next_client(first: DapClient) -> DapClient:
-    """A new client of `first`'s --port server, once the server is done with the one before (a client that
-    comes too early is told the server is busy)."""
-    assert first.port is not None
-    deadline = time.monotonic() + 20
-    while True:
-        dap = DapClient.connect(first.port, first.token)
-        r = dap.response(dap.send("initialize", {"adapterID": "dapper", "dapperToken": first.token}))
-        if r["success"]:
-            dap.seq = 0  # start() initializes again
-            return dap
-        dap._close()
-        assert "busy" in r.get("message", ""), r
-        assert time.monotonic() < deadline, r
-        time.sleep(0.05)
-
-
 def _leave(dap: DapClient) -> None:
     dap.request("disconnect", {"terminateDebuggee": True})
     dap._close()
-
-
-def _stop_server(dap: DapClient) -> None:
-    dap._close()
-    assert dap.proc is not None
-    dap.proc.terminate()
-    dap.proc.wait(10)
 
 
 def _env_seen(dap: DapClient) -> dict:
@@ -96,42 +71,42 @@ def _env_seen(dap: DapClient) -> dict:
 def test_the_next_client_finds_the_environment_as_the_server_started(
     tmp_path: Path, server_env: None
 ) -> None:
-    changes = write(tmp_path / "changes.py", CHANGES_ENV)
-    reads = write(tmp_path / "reads.py", READS_ENV)
+    changes = write(tmp_path, "changes.py", CHANGES_ENV)
+    reads = write(tmp_path, "reads.py", READS_ENV)
     first = DapClient.tcp()
     try:
         first.start(changes, env={"FROM_LAUNCH": "1"})
         first.wait_event("terminated")
         assert "changed" in first.output()
         _leave(first)
-        second = _next_client(first)
+        second = first.next_client()
         second.start(reads)
         seen = _env_seen(second)
         assert seen["here"] == FRESH, seen
         assert seen["child"] == FRESH, seen  # what a child process inherits (putenv/unsetenv included)
         _leave(second)
     finally:
-        _stop_server(first)
+        first.stop_server()
 
 
 def test_a_program_stopped_then_terminated_leaves_the_environment_too(
     tmp_path: Path, server_env: None
 ) -> None:
-    changes = write(tmp_path / "changes.py", CHANGES_ENV + "x = 1  # stop here\n")
-    reads = write(tmp_path / "reads.py", READS_ENV)
+    changes = write(tmp_path, "changes.py", CHANGES_ENV + "x = 1  # stop here\n")
+    reads = write(tmp_path, "reads.py", READS_ENV)
     first = DapClient.tcp()
     try:
         first.start(changes, {changes: [{"line": line_of(changes, "stop here")}]}, env={"FROM_LAUNCH": "1"})
         first.stopped()
         _leave(first)  # ends the program where it stands
-        second = _next_client(first)
+        second = first.next_client()
         second.start(reads)
         seen = _env_seen(second)
         assert seen["here"] == FRESH, seen
         assert seen["child"] == FRESH, seen
         _leave(second)
     finally:
-        _stop_server(first)
+        first.stop_server()
 
 
 BLOCKED = """
@@ -152,7 +127,7 @@ NAMES = ("sleeper", "acceptor", "selector")
 
 
 def _stop_with_blocked_threads(dap: DapClient, tmp_path: Path) -> None:
-    prog = write(tmp_path / "blocked.py", BLOCKED)
+    prog = write(tmp_path, "blocked.py", BLOCKED)
     dap.start(prog, {prog: [{"line": line_of(prog, "stop here")}]})
     dap.stopped()
     listed = {t["name"] for t in dap.request("threads")["threads"]}
@@ -195,9 +170,9 @@ def test_a_port_server_serves_the_next_client_after_threads_blocked_in_c(tmp_pat
         _stop_with_blocked_threads(first, tmp_path)
         _ends_naming_the_blocked(first)
         _leave(first)
-        second = _next_client(first)
+        second = first.next_client()
         prog = write(
-            tmp_path / "next.py", "import threading\nprint('next runs', threading.active_count() > 0)\n"
+            tmp_path, "next.py", "import threading\nprint('next runs', threading.active_count() > 0)\n"
         )
         second.start(prog)
         exited = second.wait_event("exited")
@@ -207,7 +182,7 @@ def test_a_port_server_serves_the_next_client_after_threads_blocked_in_c(tmp_pat
         assert not listed & {*NAMES, "sleep (_thread)"}, listed  # the first program's are not the second's
         _leave(second)
     finally:
-        _stop_server(first)
+        first.stop_server()
 
 
 STUCK = """
@@ -223,13 +198,13 @@ def test_a_program_that_will_not_end_is_told_to_both_clients(tmp_path: Path) -> 
     (it used to wait for ever, with no event, behind the stuck program)."""
     first = DapClient.tcp()
     try:
-        first.start(write(tmp_path / "stuck.py", STUCK))
+        first.start(write(tmp_path, "stuck.py", STUCK))
         first.wait_output("sleeping")
         first.request("terminate")
         first.wait_output("did not end when asked", category="console")
         _leave(first)
-        second = _next_client(first)
-        second.start(write(tmp_path / "next.py", "print('next runs')\n"))
+        second = first.next_client()
+        second.start(write(tmp_path, "next.py", "print('next runs')\n"))
         exited = second.wait_event("exited")
         assert exited["body"]["exitCode"] == 1
         assert "an earlier program still runs" in second.output("stderr"), second.output("stderr")

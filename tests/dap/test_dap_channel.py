@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dapclient import DapClient, write
+from dapclient import DapClient
+from helpers import write
 
 CLOSER = """
 import os
@@ -17,7 +18,7 @@ raise SystemExit(3)
 def test_a_program_closing_fds_0_to_255_still_reports_its_exit_on_stdio(
     dap: DapClient, tmp_path: Path
 ) -> None:
-    prog = write(tmp_path / "closer.py", CLOSER)
+    prog = write(tmp_path, "closer.py", CLOSER)
     dap.start(prog)
     assert dap.wait_event("exited")["body"]["exitCode"] == 3
     dap.wait_event("terminated")
@@ -25,7 +26,7 @@ def test_a_program_closing_fds_0_to_255_still_reports_its_exit_on_stdio(
 
 
 def test_a_program_closing_fds_0_to_255_still_reports_its_exit_over_tcp(tmp_path: Path) -> None:
-    prog = write(tmp_path / "closer.py", CLOSER)
+    prog = write(tmp_path, "closer.py", CLOSER)
     client = DapClient.tcp()
     try:
         client.start(prog)
@@ -40,6 +41,4 @@ def test_a_program_closing_fds_0_to_255_still_reports_its_exit_over_tcp(tmp_path
         later.request("disconnect")
         later._close()
     finally:
-        assert client.proc is not None
-        client.proc.terminate()
-        client.proc.wait(10)
+        client.stop_server()

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dapclient import DapClient, write
+from dapclient import DapClient
 from dapper_tui.engine.dap import codec
+from helpers import write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,7 +33,7 @@ print("patched", json.dumps({}))
 
 
 def test_a_program_that_patches_json_does_not_break_the_protocol(tmp_path: Path) -> None:
-    prog = write(tmp_path / "patcher.py", PATCHER)
+    prog = write(tmp_path, "patcher.py", PATCHER)
     client = DapClient.tcp()
     try:
         client.start(prog)
@@ -45,16 +46,14 @@ def test_a_program_that_patches_json_does_not_break_the_protocol(tmp_path: Path)
         # a later client of the same server (json stays patched in its process)
         assert client.port is not None
         later = DapClient.connect(client.port, client.token)
-        other = write(tmp_path / "other.py", "print({'ok': [1, 2.5, None]})\n")
+        other = write(tmp_path, "other.py", "print({'ok': [1, 2.5, None]})\n")
         later.start(other)
         assert later.wait_event("exited")["body"]["exitCode"] == 0
         assert later.wait_output("{'ok': [1, 2.5, None]}\n")
         later.request("disconnect")
         later._close()
     finally:
-        assert client.proc is not None
-        client.proc.terminate()
-        client.proc.wait(10)
+        client.stop_server()
 
 
 json_values = st.recursive(

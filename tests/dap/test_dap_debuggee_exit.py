@@ -10,13 +10,11 @@ writes to the DAP channel, however it exits.
 
 from __future__ import annotations
 
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
-from dapclient import DapClient, write
-from helpers import line_of
+from dapclient import DapClient
+from helpers import line_of, program, write
 
 
 def _events(dap: DapClient) -> list[str]:
@@ -32,16 +30,6 @@ def _ends_with(dap: DapClient, code: int) -> None:
     assert names[-2:] == ["exited", "terminated"], names
     assert names.count("exited") == 1, names
     assert names.count("terminated") == 1, names
-
-
-def _server_exit(dap: DapClient, timeout: float = 20.0) -> int:
-    assert dap.proc is not None
-    try:
-        return dap.proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        dap.proc.kill()
-        dap.proc.wait()
-        raise AssertionError("the server did not end after the program's os._exit") from None
 
 
 HARD_EXITS = {
@@ -60,7 +48,7 @@ HARD_EXITS = {
 
 @pytest.mark.parametrize("how", list(HARD_EXITS))
 def test_os_exit_is_reported_with_its_code_and_the_stdio_server_ends(tmp_path: Path, how: str) -> None:
-    prog = write(tmp_path / "hard.py", HARD_EXITS[how])
+    prog = write(tmp_path, "hard.py", HARD_EXITS[how])
     dap = DapClient.stdio()
     try:
         dap.start(prog)
@@ -71,7 +59,7 @@ def test_os_exit_is_reported_with_its_code_and_the_stdio_server_ends(tmp_path: P
         # what the program printed comes before the news of its end
         first_exit = next(i for i, e in enumerate(dap.events) if e["event"] == "exited")
         assert any(e["event"] == "output" for e in dap.events[:first_exit])
-        assert _server_exit(dap) == 7  # the process ended, as the program asked, with its code
+        assert dap.server_exit() == 7  # the process ended, as the program asked, with its code
     finally:
         dap.close()
 
@@ -79,12 +67,12 @@ def test_os_exit_is_reported_with_its_code_and_the_stdio_server_ends(tmp_path: P
 def test_os_exit_under_port_reports_then_ends_the_server(tmp_path: Path) -> None:
     """--port: the client is told; the server process then ends with the program's code (the program's
     `os._exit` lets nothing of the process run on, the server included)."""
-    prog = write(tmp_path / "hard.py", "import os\nos._exit(7)\n")
+    prog = write(tmp_path, "hard.py", "import os\nos._exit(7)\n")
     dap = DapClient.tcp()
     try:
         dap.start(prog)
         _ends_with(dap, 7)
-        assert _server_exit(dap) == 7
+        assert dap.server_exit() == 7
     finally:
         dap.close()
 
@@ -92,7 +80,8 @@ def test_os_exit_under_port_reports_then_ends_the_server(tmp_path: Path) -> None
 def test_os_exit_while_stopped_elsewhere_is_still_reported(tmp_path: Path) -> None:
     """A thread calls os._exit while the client inspects a stop of the main thread."""
     prog = write(
-        tmp_path / "race.py",
+        tmp_path,
+        "race.py",
         """
         import os, threading, time
         go = threading.Event()
@@ -113,7 +102,7 @@ def test_os_exit_while_stopped_elsewhere_is_still_reported(tmp_path: Path) -> No
             except (AssertionError, OSError):  # no answer, or the server is already gone
                 break
         _ends_with(dap, 3)
-        assert _server_exit(dap) == 3
+        assert dap.server_exit() == 3
     finally:
         dap.close()
 
@@ -138,14 +127,14 @@ def test_atexit_handlers_run_at_the_end_of_the_run_and_their_exit_code_is_report
     """The handlers run after the program's code (last registered first), their output reaches the client, and
     `os._exit(9)` in one is the run's exit code (it used to run when the server itself exited, after an
     `exited` with code 0, its output lost on the server's stderr)."""
-    prog = write(tmp_path / "handlers.py", ATEXIT)
+    prog = write(tmp_path, "handlers.py", ATEXIT)
     dap = DapClient.stdio()
     try:
         dap.start(prog)
         _ends_with(dap, 9)
         out = dap.output()
         assert out.index("body done") < out.index("first handler ran") < out.index("last handler ran"), out
-        assert _server_exit(dap) == 9
+        assert dap.server_exit() == 9
     finally:
         dap.close()
 
@@ -153,7 +142,8 @@ def test_atexit_handlers_run_at_the_end_of_the_run_and_their_exit_code_is_report
 def test_atexit_handler_runs_once_per_run_and_a_failing_one_is_reported(tmp_path: Path) -> None:
     """Two clients of one --port server: each run's handler runs at the end of that run, in its own channel."""
     prog = write(
-        tmp_path / "fails.py",
+        tmp_path,
+        "fails.py",
         """
         import atexit
         atexit.register(print, "handler ran")
@@ -164,7 +154,7 @@ def test_atexit_handler_runs_once_per_run_and_a_failing_one_is_reported(tmp_path
     first = DapClient.tcp()
     try:
         for n in range(2):
-            dap = _next_client(first) if n else first
+            dap = first.next_client() if n else first
             dap.start(prog)
             _ends_with(dap, 0)
             assert dap.output().count("handler ran") == 1, dap.output()
@@ -175,33 +165,7 @@ def test_atexit_handler_runs_once_per_run_and_a_failing_one_is_reported(tmp_path
             dap._close()
         assert "handler ran" not in first.stderr()
     finally:
-        _stop(first)
-
-
-def _stop(dap: DapClient) -> None:
-    """End a --port server (it serves clients until stopped)."""
-    dap._close()
-    assert dap.proc is not None
-    dap.proc.terminate()
-    dap.proc.wait(10)
-
-
-def _next_client(first: DapClient) -> DapClient:
-    """A new client of `first`'s --port server, once the server is done with the one before (it answers a
-    client that comes too early with "busy")."""
-    assert first.port is not None
-    deadline = time.monotonic() + 20
-    while True:
-        dap = DapClient.connect(first.port, first.token)
-        args = {"adapterID": "dapper", "dapperToken": first.token}
-        r = dap.response(dap.send("initialize", args))
-        if r["success"]:
-            dap.seq = 0  # start() initializes again: the server answers a second initialize as well
-            return dap
-        dap._close()
-        assert "busy" in r.get("message", ""), r
-        assert time.monotonic() < deadline, r
-        time.sleep(0.05)
+        first.stop_server()
 
 
 SELF_SIGINT = """
@@ -222,7 +186,7 @@ print("not interrupted")
 def test_a_sigint_the_program_sends_itself_is_its_keyboardinterrupt(tmp_path: Path, how: str) -> None:
     """Without the debugger this is a KeyboardInterrupt that ends the program (a shell sees 130). It used to
     pause the program (the debugger's Ctrl+C), with nothing telling the client why."""
-    prog = write(tmp_path / "selfint.py", SELF_SIGINT.format(how=how))
+    prog = write(tmp_path, "selfint.py", SELF_SIGINT.format(how=how))
     dap = DapClient.stdio()
     try:
         dap.start(prog)
@@ -242,17 +206,21 @@ def test_a_sigint_sent_while_the_program_prints_lands_in_its_code(dap: DapClient
     for the program's next line, so the program's own `except KeyboardInterrupt` sees it raised in its code and
     the debugger's state is whole (the session ends normally, the server exits 0)."""
     prog = write(
-        tmp_path / "prints.py",
+        tmp_path,
+        "prints.py",
         """
         import os, signal, threading, time, traceback
-        def send():
-            time.sleep(0.05)
+        printing = False
+        def send():  # once the main thread is in its print loop
+            while not printing:
+                time.sleep(0.001)
             os.kill(os.getpid(), signal.SIGINT)
         threading.Thread(target=send).start()
         start = time.monotonic()
         try:
             while time.monotonic() - start < 30:
                 print("x" * 10)
+                printing = True
             print("no interrupt")
         except KeyboardInterrupt as exc:
             files = [os.path.basename(f.filename) for f in traceback.extract_tb(exc.__traceback__)]
@@ -268,7 +236,8 @@ def test_a_sigint_sent_while_the_program_prints_lands_in_its_code(dap: DapClient
 
 def test_a_program_catching_its_own_sigint_runs_on(dap: DapClient, tmp_path: Path) -> None:
     prog = write(
-        tmp_path / "catches.py",
+        tmp_path,
+        "catches.py",
         """
         import os, signal
         try:
@@ -287,18 +256,9 @@ def test_a_program_catching_its_own_sigint_runs_on(dap: DapClient, tmp_path: Pat
 
 
 FORKS = """
-import os, signal, time
+import os
 
-def wait(pid):
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(status)
-        time.sleep(0.005)
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-    return "hung"
+from children import wait
 
 codes = []
 for i in range(20):
@@ -316,7 +276,8 @@ print("codes", codes)
 def test_forked_children_exit_by_themselves_and_never_write_to_the_channel(tmp_path: Path) -> None:
     """20 children (half `os._exit`, half SystemExit, with a breakpoint on a line only they run): each ends with
     its own code, and the client gets exactly one exited and one terminated, from the parent."""
-    prog = write(tmp_path / "forks.py", FORKS)
+    program(tmp_path, "children.py")
+    prog = write(tmp_path, "forks.py", FORKS)
     dap = DapClient.stdio()
     try:
         dap.start(prog, {prog: [{"line": line_of(prog, "# child line")}]})

@@ -7,13 +7,14 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from dapclient import DapClient, write
-from helpers import line_of
+from dapclient import DapClient
+from helpers import line_of, write
 
 
 def test_each_thread_is_announced_once_started_and_once_exited(dap: DapClient, tmp_path: Path) -> None:
     prog = write(
-        tmp_path / "threaded.py",
+        tmp_path,
+        "threaded.py",
         """
         import threading
 
@@ -55,7 +56,8 @@ def test_each_thread_is_announced_once_started_and_once_exited(dap: DapClient, t
 
 def test_a_print_line_is_one_output_event_and_nothing_is_lost_at_exit(dap: DapClient, tmp_path: Path) -> None:
     prog = write(
-        tmp_path / "printer.py",
+        tmp_path,
+        "printer.py",
         """
         import sys
         print('a', 'b', 1)
@@ -80,7 +82,8 @@ def test_a_print_line_is_one_output_event_and_nothing_is_lost_at_exit(dap: DapCl
 
 def test_a_slow_evaluate_does_not_block_the_connection(tmp_path: Path) -> None:
     prog = write(
-        tmp_path / "stop.py",
+        tmp_path,
+        "stop.py",
         """
         x = 41
         x += 1                                   # stop here

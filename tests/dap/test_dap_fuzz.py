@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from dapclient import DapClient
 from dapper_tui.engine.dap.server import serve
+from helpers import write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -288,9 +289,7 @@ def real() -> Iterator[DapClient]:
     assert client.proc is not None, client.stderr()
     assert client.proc.poll() is None, client.stderr()
     client.request("disconnect")
-    client._close()
-    client.proc.terminate()
-    client.proc.wait(10)
+    client.stop_server()
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
@@ -331,11 +330,10 @@ SAFE_EXPRESSIONS = st.sampled_from(["x", "x + 1", "data", "data['k']", "nothing_
 
 @pytest.fixture(scope="module")
 def stopped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DapClient, dict[str, list[int]]]]:
-    from dapclient import write
-
     prog = write(
-        tmp_path_factory.mktemp("fuzz") / "stopped.py",
-        """
+        tmp_path_factory.mktemp("fuzz"),
+        "stopped.py",
+        """\
         def work(x):
             data = {"k": [1, 2, {"deep": (3, 4)}], "s": "text"}
             return x  # stop here

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from dapclient import DapClient, write
-from helpers import line_of
+from dapclient import DapClient
+from helpers import line_of, write
 
 PROGRAM = """
     def work(n):
@@ -32,7 +32,7 @@ PROGRAM = """
 
 
 def _stopped_at_start(dap: DapClient, tmp_path: Path, step_first: bool = False) -> tuple[Path, int]:
-    prog = write(tmp_path / "prog.py", PROGRAM)
+    prog = write(tmp_path, "prog.py", PROGRAM)
     marker = "log = []" if step_first else "start line"
     dap.start(prog, {prog: [{"line": line_of(prog, marker)}]})
     tid = dap.stopped()["threadId"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dapclient import DapClient, write
-from helpers import line_of
+from dapclient import DapClient
+from helpers import line_of, write
 
 PROGRAM = """
     import shapes
@@ -23,8 +23,8 @@ SHAPES = """
 
 
 def _stop_in_loop(dap: DapClient, tmp_path: Path) -> tuple[Path, Path, int]:
-    prog = write(tmp_path / "prog.py", PROGRAM)
-    shapes = write(tmp_path / "shapes.py", SHAPES)
+    prog = write(tmp_path, "prog.py", PROGRAM)
+    shapes = write(tmp_path, "shapes.py", SHAPES)
     dap.start(prog, {prog: [{"line": line_of(prog, "loop line")}]})
     stop = dap.stopped()
     return prog, shapes, stop["threadId"]
@@ -91,7 +91,7 @@ def test_failed_reload_changes_nothing(dap: DapClient, tmp_path: Path) -> None:
 
 def test_bad_option_and_missing_path(dap: DapClient, tmp_path: Path) -> None:
     dap.initialize()
-    shapes = write(tmp_path / "shapes.py", SHAPES)
+    shapes = write(tmp_path, "shapes.py", SHAPES)
     assert dap.fail("dapper/hotReload", {"source": {"path": str(shapes)}})["message"]  # nothing is stopped
     assert "source.path" in dap.fail("dapper/hotReload", {"source": {"name": "x.py"}})["message"]
     assert "'source'" in dap.fail("dapper/hotReload", {})["message"]

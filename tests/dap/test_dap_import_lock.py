@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dapclient import DapClient, write
-from helpers import line_of
+from dapclient import DapClient
+from helpers import line_of, write
 
 PROGRAM = """\
 import sys
@@ -27,8 +27,8 @@ print("done", lazy_helper.VALUE)
 
 def test_breakpoint_in_an_import_hook_does_not_freeze_the_server(dap: DapClient, tmp_path: Path) -> None:
     """Each request is answered (a frozen server would time out after 5 s; the speed is not asserted here)."""
-    prog = write(tmp_path / "prog.py", PROGRAM)
-    helper = write(tmp_path / "lazy_helper.py", "VALUE = 42  # helper first\n")
+    prog = write(tmp_path, "prog.py", PROGRAM)
+    helper = write(tmp_path, "lazy_helper.py", "VALUE = 42  # helper first\n")
     dap.start(prog, {prog: [{"line": line_of(prog, "finder line")}]}, justMyCode=False)
     stop = dap.stopped(timeout=10.0)
     assert "skipped" in stop["description"], stop

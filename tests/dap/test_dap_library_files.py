@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dapclient import DapClient, write
-from helpers import line_of
+from dapclient import DapClient
+from helpers import line_of, write
 from installed_packages import installed_util
 
 
@@ -23,7 +23,8 @@ def lib(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
 def test_breakpoint_in_site_packages_hit_and_hot_reload(dap: DapClient, tmp_path: Path, lib) -> None:
     name, util = lib
     prog = write(
-        tmp_path / "prog.py",
+        tmp_path,
+        "prog.py",
         f"""
         import json
         from {name}.util import louder

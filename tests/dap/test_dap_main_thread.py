@@ -5,35 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
-from dapclient import DapClient, write
-from helpers import line_of
-
-SIGNALS = """\
-import asyncio, os, signal, threading, time
-print("main thread:", threading.current_thread() is threading.main_thread())
-got = []
-signal.signal(signal.SIGUSR1, lambda signum, frame: got.append(signum))
-os.kill(os.getpid(), signal.SIGUSR1)
-time.sleep(0.05)
-print("SIGUSR1 handled:", got == [signal.SIGUSR1])
-
-async def main():
-    done = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR2, done.set)
-    os.kill(os.getpid(), signal.SIGUSR2)
-    await asyncio.wait_for(done.wait(), 5)
-    print("add_signal_handler fired")
-
-asyncio.run(main())
-print("done")  # end
-"""
+from dapclient import DapClient
+from helpers import line_of, program, write
 
 
 def test_signal_handlers_install_and_fire(dap: DapClient, tmp_path: Path) -> None:
-    prog = write(tmp_path / "signals.py", SIGNALS)
+    prog = program(tmp_path, "signals.py")
     dap.start(prog, breakpoints={prog: [{"line": line_of(prog, "# end")}]})
     dap.stopped()
     out = dap.output()
@@ -45,19 +24,8 @@ def test_signal_handlers_install_and_fire(dap: DapClient, tmp_path: Path) -> Non
     assert "Traceback" not in dap.output("stderr")
 
 
-LOOP = """\
-import time
-n = 0
-while True:
-    n += 1  # loop
-    if n == 1:
-        print("looping", flush=True)
-    time.sleep(0.01)
-"""
-
-
 def test_sigint_pauses_the_running_program(dap: DapClient, tmp_path: Path) -> None:
-    prog = write(tmp_path / "loop.py", LOOP)
+    prog = program(tmp_path, "loop.py")
     dap.start(prog)
     dap.wait_output("looping")  # the program runs (n > 0) before the signal
     mark = dap.mark()
@@ -87,7 +55,7 @@ print("program's own handler ran")
 
 
 def test_a_program_with_its_own_sigint_handler_gets_it(dap: DapClient, tmp_path: Path) -> None:
-    prog = write(tmp_path / "own.py", OWN_SIGINT)
+    prog = write(tmp_path, "own.py", OWN_SIGINT)
     dap.start(prog)
     dap.wait_output("ready")
     assert dap.proc is not None
@@ -107,11 +75,9 @@ finally:
 
 
 def test_terminate_reaches_a_program_blocked_in_a_call(dap: DapClient, tmp_path: Path) -> None:
-    prog = write(tmp_path / "blocked.py", BLOCKED)
+    prog = write(tmp_path, "blocked.py", BLOCKED)
     dap.start(prog)
     dap.wait_output("sleeping")
-    started = time.monotonic()
     dap.request("terminate")
-    dap.wait_event("terminated", timeout=10)
-    assert time.monotonic() - started < 5
+    dap.wait_event("terminated", timeout=10)  # not the program's 1000 s
     assert "finally ran" in dap.output()

@@ -7,8 +7,8 @@ import os
 import time
 from pathlib import Path
 
-from dapclient import DapClient, write
-from helpers import line_of
+from dapclient import DapClient
+from helpers import line_of, write
 
 PROGRAM = """
     import big
@@ -31,7 +31,7 @@ def _big(version: int, count: int) -> str:
 
 
 def _stop(dap: DapClient, tmp_path: Path, count: int) -> tuple[Path, int]:
-    prog = write(tmp_path / "prog.py", PROGRAM)
+    prog = write(tmp_path, "prog.py", PROGRAM)
     big = tmp_path / "big.py"
     big.write_text(_big(1, count))
     dap.start(prog, {prog: [{"line": line_of(prog, "stop line")}]})

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dapclient import DapClient, write
-from helpers import line_of
+from dapclient import DapClient
+from helpers import line_of, write
 
 PROGRAM = """
     import calc
@@ -33,8 +33,8 @@ NESTED = """
 
 
 def _stop(dap: DapClient, tmp_path: Path, calc_source: str, marker: str, **bp: Any) -> tuple[Path, int]:
-    prog = write(tmp_path / "prog.py", PROGRAM)
-    calc = write(tmp_path / "calc.py", calc_source)
+    prog = write(tmp_path, "prog.py", PROGRAM)
+    calc = write(tmp_path, "calc.py", calc_source)
     dap.start(prog, {calc: [{"line": line_of(calc, marker), **bp}]})
     return calc, dap.stopped()["threadId"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dapclient import DapClient, write
-from helpers import line_of
+from dapclient import DapClient
+from helpers import line_of, program, write
 
 PROGRAM = """
     import helper
@@ -33,7 +33,7 @@ HELPER = """
 
 
 def _program(tmp_path: Path) -> tuple[Path, Path]:
-    return write(tmp_path / "prog.py", PROGRAM), write(tmp_path / "helper.py", HELPER)
+    return write(tmp_path, "prog.py", PROGRAM), write(tmp_path, "helper.py", HELPER)
 
 
 def test_initialize_capabilities(dap: DapClient) -> None:
@@ -168,25 +168,14 @@ def test_hit_condition_function_breakpoint_and_loaded_sources(dap: DapClient, tm
 
 
 def test_pause_and_terminate(dap: DapClient, tmp_path: Path) -> None:
-    prog = write(
-        tmp_path / "spin.py",
-        """
-        import time
-        n = 0
-        while True:
-            n += 1                   # spin
-            if n == 1:
-                print("spinning", flush=True)
-            time.sleep(0.001)
-        """,
-    )
+    prog = program(tmp_path, "loop.py")
     dap.start(prog)
-    dap.wait_output("spinning")  # the loop runs (n > 0) before the pause
+    dap.wait_output("looping")  # the loop runs (n > 0) before the pause
     dap.request("pause", {"threadId": 1})
     stop = dap.stopped()
     assert stop["reason"] == "pause"
     frame = dap.top_frame(stop["threadId"])
-    assert frame["source"]["path"].endswith("spin.py")
+    assert frame["source"]["path"] == str(prog)
     assert int(dap.request("evaluate", {"expression": "n", "frameId": frame["id"]})["result"]) > 0
     mark = dap.mark()
     dap.request("terminate")
@@ -195,7 +184,8 @@ def test_pause_and_terminate(dap: DapClient, tmp_path: Path) -> None:
 
 def test_stop_on_entry_exception_and_exit_code(dap: DapClient, tmp_path: Path) -> None:
     prog = write(
-        tmp_path / "boom.py",
+        tmp_path,
+        "boom.py",
         """
         x = 1                        # entry
         raise ValueError("boom")     # raise line
@@ -246,7 +236,8 @@ def test_tcp_serves_one_client_after_another(tmp_path: Path) -> None:
 
 def test_program_output_never_corrupts_the_protocol(dap: DapClient, tmp_path: Path) -> None:
     prog = write(
-        tmp_path / "noisy.py",
+        tmp_path,
+        "noisy.py",
         """
         import os, sys
         print("Content-Length: 5\\r\\n\\r\\nhello")
@@ -263,7 +254,7 @@ def test_program_output_never_corrupts_the_protocol(dap: DapClient, tmp_path: Pa
 
 
 def test_client_closing_the_stream_ends_the_server(tmp_path: Path) -> None:
-    prog = write(tmp_path / "wait.py", "import time\nwhile True:\n    time.sleep(0.01)\n")
+    prog = write(tmp_path, "wait.py", "import time\nwhile True:\n    time.sleep(0.01)\n")
     client = DapClient.stdio()
     client.start(prog)
     client._close()  # no disconnect: the stream just ends
@@ -272,7 +263,7 @@ def test_client_closing_the_stream_ends_the_server(tmp_path: Path) -> None:
 
 
 def test_program_input_is_answered_from_the_debug_console(dap: DapClient, tmp_path: Path) -> None:
-    prog = write(tmp_path / "ask.py", 'name = input("name? ")\nprint("hello", name)\n')
+    prog = write(tmp_path, "ask.py", 'name = input("name? ")\nprint("hello", name)\n')
     dap.start(prog)
     dap.wait_output("name? ")
     assert "waits for input" in dap.wait_event("output", category="console")["body"]["output"]

@@ -7,8 +7,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from dapclient import DapClient, write
-from helpers import line_of
+from dapclient import DapClient
+from helpers import line_of, write
 
 
 def _ends_once(dap: DapClient, mark: int, within: float) -> dict:
@@ -34,7 +34,8 @@ def _no_engine_traceback(dap: DapClient) -> None:
 
 def test_terminate_while_stopped_sends_one_exited_and_one_terminated(dap: DapClient, tmp_path: Path) -> None:
     prog = write(
-        tmp_path / "loop.py",
+        tmp_path,
+        "loop.py",
         """
         def twice(i):
             return i * 2             # stop here
@@ -60,7 +61,8 @@ def test_terminate_while_stopped_ends_a_program_waiting_for_a_blocked_thread(
     """The program's code ends at once, then Python would wait for its (non-daemon) thread, which sleeps for a
     minute: the terminate interrupts that wait instead of leaving the session stopped."""
     prog = write(
-        tmp_path / "waits.py",
+        tmp_path,
+        "waits.py",
         """
         import threading, time
 
@@ -81,7 +83,8 @@ def test_terminate_after_the_code_returned_while_waiting_for_a_blocked_thread(
     dap: DapClient, tmp_path: Path
 ) -> None:
     prog = write(
-        tmp_path / "tail.py",
+        tmp_path,
+        "tail.py",
         """
         import threading, time
 

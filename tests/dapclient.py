@@ -1,4 +1,8 @@
-"""A small, real DAP client: frames messages over a subprocess's stdio or a TCP socket."""
+"""A small, real DAP client: frames messages over a subprocess's stdio or a TCP socket.
+
+Imported one way, `from dapclient import DapClient` (tests/ is on sys.path: pytest puts the folder of the
+top-level conftest.py there); the DAP tests and the entry tests that launch through the DAP server use it.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,15 @@ import socket
 import subprocess
 import sys
 import tempfile
-import textwrap
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from helpers import wait_until
+
+T = TypeVar("T")
 
 PYTHON = sys.executable
 SERVER = [PYTHON, "-m", "dapper_tui.engine.dap.server"]
@@ -24,12 +32,6 @@ def server_env() -> dict[str, str]:
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # hot reload must meet stale bytecode as users do
     env["PYTHONUNBUFFERED"] = "1"
     return env
-
-
-def write(path: Path, source: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(source).lstrip("\n"))
-    return path
 
 
 def start_tcp_server(*extra: str) -> tuple[subprocess.Popen, int, str | None]:
@@ -44,14 +46,16 @@ def start_tcp_server(*extra: str) -> tuple[subprocess.Popen, int, str | None]:
         env=server_env(),
     )
     proc.log = log  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 15
-    m = None
     text = b""
-    while m is None and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
+
+    def announced() -> bool:
+        nonlocal text
         log.seek(0)
         text = log.read()
-        m = re.search(rb"listening on 127\.0\.0\.1:(\d+)", text)
+        return b"listening on" in text or proc.poll() is not None
+
+    wait_until(announced, 15, lambda: f"no port announced by the server: {text!r}", interval=0.05)
+    m = re.search(rb"listening on 127\.0\.0\.1:(\d+)", text)
     assert m, f"no port announced by the server (exit {proc.poll()}): {text!r}"
     t = re.search(rb"dapper-tui dap: token (\S+)", text)
     return proc, int(m.group(1)), t.group(1).decode() if t else None
@@ -129,6 +133,30 @@ class DapClient:
         client.token, client.port = token, port
         return client
 
+    def next_client(self, timeout: float = 20.0) -> DapClient:
+        """A new client of this client's --port server, once the server is done with the one before (it answers
+        a client that comes too early with "busy"); not yet initialized (`start` does that)."""
+        assert self.port is not None
+
+        def accepted() -> DapClient | None:
+            client = DapClient.connect(self.port, self.token)  # type: ignore[arg-type]
+            r = client.response(client.send("initialize", {"adapterID": "dapper", "dapperToken": self.token}))
+            if r["success"]:
+                client.seq = 0  # start() initializes again: the server answers a second initialize as well
+                return client
+            client._close()
+            assert "busy" in r.get("message", ""), r
+            return None
+
+        return wait_until(accepted, timeout, "the --port server to take the next client", interval=0.05)
+
+    def stop_server(self) -> None:
+        """End this client's --port server (it serves clients until it is stopped)."""
+        self._close()
+        assert self.proc is not None
+        self.proc.terminate()
+        self.proc.wait(10)
+
     # -- reading ------------------------------------------------------------------------------------------
     def _read_loop(self) -> None:
         buf = b""
@@ -175,15 +203,24 @@ class DapClient:
         self._send_bytes(b"Content-Length: %d\r\n\r\n" % len(body) + body)
         return self.seq
 
-    def response(self, seq: int, timeout: float = 20.0) -> dict[str, Any]:
+    def _until(self, ready: Callable[[], T], timeout: float, failure: Callable[[], str]) -> T:
+        """What `ready()` returns, once it is true (checked as each message comes in); past `timeout` seconds or
+        at the end of the connection, AssertionError with `failure()`."""
         deadline = time.monotonic() + timeout
         with self._cv:
-            while seq not in self.responses:
+            while not (result := ready()):
                 left = deadline - time.monotonic()
                 if left <= 0 or self._eof:
-                    raise AssertionError(f"no response to request {seq}; got {self.all[-5:]}")
+                    raise AssertionError(failure())
                 self._cv.wait(left)
-            return self.responses[seq]
+            return result
+
+    def response(self, seq: int, timeout: float = 20.0) -> dict[str, Any]:
+        return self._until(
+            lambda: self.responses.get(seq),
+            timeout,
+            lambda: f"no response to request {seq}; got {self.all[-5:]}",
+        )
 
     def request(self, command: str, arguments: dict[str, Any] | None = None, timeout: float = 20.0) -> Any:
         """Send a request; return its body, or raise AssertionError with the server's message."""
@@ -198,20 +235,19 @@ class DapClient:
 
     def wait_event(self, name: str, timeout: float = 20.0, start: int = 0, **match: Any) -> dict[str, Any]:
         """The first event `name` (at index >= start) whose body has the given values."""
-        deadline = time.monotonic() + timeout
-        with self._cv:
-            while True:
-                for ev in self.events[start:]:
-                    body = ev.get("body", {})
-                    if ev["event"] == name and all(body.get(k) == v for k, v in match.items()):
-                        return ev
-                left = deadline - time.monotonic()
-                if left <= 0 or self._eof:
-                    names = [e["event"] for e in self.events]
-                    raise AssertionError(
-                        f"no {name} event {match}; events: {names}; output: {self.output()!r}"
-                    )
-                self._cv.wait(left)
+
+        def found() -> dict[str, Any] | None:
+            for ev in self.events[start:]:
+                body = ev.get("body", {})
+                if ev["event"] == name and all(body.get(k) == v for k, v in match.items()):
+                    return ev
+            return None
+
+        def failure() -> str:
+            names = [e["event"] for e in self.events]
+            return f"no {name} event {match}; events: {names}; output: {self.output()!r}"
+
+        return self._until(found, timeout, failure)
 
     def wait_closed(self, timeout: float = 10.0) -> bool:
         """Whether the server closed the connection within `timeout` seconds."""
@@ -237,14 +273,13 @@ class DapClient:
             )
 
     def wait_output(self, text: str, category: str = "stdout", timeout: float = 20.0) -> str:
-        deadline = time.monotonic() + timeout
-        with self._cv:
-            while text not in self.output(category):
-                left = deadline - time.monotonic()
-                if left <= 0 or self._eof:
-                    raise AssertionError(f"{text!r} not in output {self.output(category)!r}")
-                self._cv.wait(left)
-            return self.output(category)
+        """The program's output in `category`, once `text` is in it."""
+
+        def printed() -> str:
+            out = self.output(category)
+            return out if text in out else ""
+
+        return self._until(printed, timeout, lambda: f"{text!r} not in output {self.output(category)!r}")
 
     # -- scenarios ----------------------------------------------------------------------------------------
     def initialize(self) -> dict[str, Any]:
@@ -289,16 +324,22 @@ class DapClient:
         self._close()
         if self.proc is not None:
             try:
-                return self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError("the server did not exit after disconnect") from None
+                return self.server_exit(timeout, "the server did not exit after disconnect")
             finally:
                 for f in (self.proc.stdout, self.proc.stdin):
                     if f:
                         f.close()
         return None
+
+    def server_exit(self, timeout: float = 20.0, failure: str = "the server did not exit") -> int:
+        """The server's exit code, once it has ended; past `timeout` seconds it is killed, and AssertionError."""
+        assert self.proc is not None
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(failure) from None
 
     def stderr(self) -> str:
         log = getattr(self.proc, "log", None)
