@@ -25,13 +25,14 @@ import os
 import threading
 import time
 import types
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from dapper_tui.reload.record import ReloadRecord
 
 from .events import Event, Reloaded, Stopped
-from .hotreload import RUNNING_REFUSAL, previous_source, regular_file_refusal
+from .hotreload import RUNNING_REFUSAL, ReloadOptions, previous_source, regular_file_refusal
 from .session import DebugSession
 from .sources import (
     RELOAD_LIBRARIES_ENV,
@@ -116,7 +117,9 @@ class DebuggerReloadScope:
                 return _record("skipped", p, f"{reason}: not reloaded from a save; press R to apply it")
             if text is not None and self._known.get(p) == text:
                 return _record("skipped", p, "no change since the last reload")
-        result = self.session.reload(p, options)  # `_known` is updated by the Reloaded event
+        # What is compiled is the text checked here: read again, it may be a truncated file once more.
+        opts = replace(ReloadOptions.from_dict(options), text=text)
+        result = self.session.reload(p, opts)  # `_known` is updated by the Reloaded event
         if not result.ok and result.error == RUNNING_REFUSAL and self.session.state == "running":
             return self._pend(p)  # the program was resumed meanwhile (a settling save takes a while)
         return result.to_record()

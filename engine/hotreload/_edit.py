@@ -61,7 +61,7 @@ def load(
     result.modules = [t.name for t in targets]
     first_file = targets[0].ns.get("__file__")
     filename = first_file if isinstance(first_file, str) and os.path.isabs(first_file) else real
-    new_text, new_tree = _read_new(real, filename)
+    new_text, new_tree = _read_new(real, filename, opts.text)
     flags = future_flags(new_tree)
     new_items = items_of(new_tree.body, new_text.split("\n"))
     filenames = {t.ns.get("__file__") for t in targets} - {None}
@@ -97,9 +97,9 @@ def load(
     )
 
 
-def _read_new(real: str, filename: str) -> tuple[str, ast.Module]:
+def _read_new(real: str, filename: str, given: str | None) -> tuple[str, ast.Module]:
     try:
-        text = _sources.read_text(real)
+        text = _sources.read_text(real) if given is None else given
     except (OSError, UnicodeDecodeError) as exc:
         raise Rejected(
             f"{os.path.basename(real)} cannot be read: {exc}",

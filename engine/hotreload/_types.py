@@ -27,6 +27,9 @@ class ReloadOptions:
       for ``__main__`` (the script being debugged), which is always reloaded as in diff mode: re-running it
       would run the program again.
     - Every option but ``mode`` must be a real boolean: ``"false"`` or ``0`` raise ValueError.
+    - ``text`` (not a DAP option): the exact source to compile, for a caller that read and checked it (a save:
+      the file may be truncated again between the check and the reload, and an empty text would be applied).
+      None reads the file.
     """
 
     invalidatePycache: bool = True
@@ -34,13 +37,14 @@ class ReloadOptions:
     rebindFrameLocals: bool = True
     patchClassInstances: bool = True
     mode: Mode = "diff"
+    text: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.mode not in ("diff", "module"):
             raise ValueError(f"hot reload option mode must be 'diff' or 'module', not {self.mode!r}")
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name != "mode" and not isinstance(value, bool):
+            if f.name not in ("mode", "text") and not isinstance(value, bool):
                 # bool("false") is True: a string or a number would silently mean the opposite
                 raise ValueError(f"hot reload option {f.name} must be true or false, not {value!r}")
 
@@ -50,7 +54,7 @@ class ReloadOptions:
         boolean (``"false"``, ``0``) raises ValueError."""
         if not d:
             return cls()
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} - {"text"}
         return cls(**{key: value for key, value in d.items() if key in known})
 
 

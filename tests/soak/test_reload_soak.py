@@ -26,7 +26,6 @@ import ast
 import os
 import queue
 import random
-import sys
 import threading
 import time
 from collections import Counter
@@ -275,12 +274,6 @@ def _cycle(soak: Soak, rng: random.Random, cycle: int, running: bool, kind: str)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    sys.version_info < (3, 12),
-    reason="known flake on 3.11 under load (about 1 run in 3 since 2026-12-03, cause not found yet): a cycle's "
-    "check fails there; 3.12 and 3.13 pass every run. The figures are still recorded; see the issue note.",
-    strict=False,
-)
 def test_reload_soak(driver, record_property) -> None:
     rng = random.Random(SEED)
     soak = Soak(driver)
