@@ -13,16 +13,7 @@ import queue
 import threading
 from typing import TYPE_CHECKING
 
-from dapper_tui.engine.events import (
-    BreakpointChanged,
-    Event,
-    Exited,
-    InputRequested,
-    LoadedSource,
-    Output,
-    Reloaded,
-    Stopped,
-)
+from dapper_tui.engine import events as ev
 from dapper_tui.engine.session import DebugSession, FrameInfo
 from dapper_tui.reload.record import ReloadRecord
 
@@ -32,7 +23,7 @@ if TYPE_CHECKING:
     from .watching import SaveWatcher
 
 
-class Marker(Event):
+class Marker(ev.Event):
     """Put on the event queue to know when everything before it has been printed."""
 
     def __init__(self, done: threading.Event) -> None:
@@ -41,7 +32,7 @@ class Marker(Event):
     done: threading.Event
 
 
-class Record(Event):
+class Record(ev.Event):
     """A record of the reload coordinator (a save pending or skipped), printed in order with the events."""
 
     def __init__(self, record: ReloadRecord) -> None:
@@ -53,7 +44,7 @@ class Record(Event):
 class EventDisplay:
     # what the console provides
     session: DebugSession
-    events: queue.Queue[Event | None]
+    events: queue.Queue[ev.Event | None]
     out: Terminal
     bps: ConsoleBreakpoints
     watcher: SaveWatcher | None
@@ -88,32 +79,32 @@ class EventDisplay:
         self.events.put(Marker(done))
         done.wait(5)
 
-    def _show(self, event: Event) -> None:
+    def _show(self, event: ev.Event) -> None:
         if isinstance(event, Marker):
             event.done.set()
-        elif isinstance(event, Output):
+        elif isinstance(event, ev.Output):
             self.out.program_output(event.text, event.category)
-        elif isinstance(event, Stopped):
+        elif isinstance(event, ev.Stopped):
             self._on_stop(event)
             self._settle()
-        elif isinstance(event, Exited):
+        elif isinstance(event, ev.Exited):
             self._on_exit(event)
             self._settle()
-        elif isinstance(event, InputRequested):
+        elif isinstance(event, ev.InputRequested):
             self._input_prompt = event.prompt
             self._settle()
-        elif isinstance(event, BreakpointChanged):
+        elif isinstance(event, ev.BreakpointChanged):
             self._show_breakpoint(event)
-        elif isinstance(event, Reloaded):
+        elif isinstance(event, ev.Reloaded):
             self._on_reload(event)
-        elif isinstance(event, LoadedSource):
+        elif isinstance(event, ev.LoadedSource):
             if event.reason == "new" and self.watcher is not None:
                 self.watcher.watch_folder_of(event.path)
         elif isinstance(event, Record):
             self._show_record(event.record)
 
     # -- one kind of event each ---------------------------------------------------------------------------
-    def _on_stop(self, event: Stopped) -> None:
+    def _on_stop(self, event: ev.Stopped) -> None:
         self.frames = self.session.stack(event.thread_id) or self.session.stack(
             event.thread_id, just_my_code=False
         )
@@ -128,7 +119,7 @@ class EventDisplay:
         for expr in self.displays:
             self.out.say(f"display {expr}: {self._value_text(expr)}")
 
-    def _on_exit(self, event: Exited) -> None:
+    def _on_exit(self, event: ev.Exited) -> None:
         if event.error:
             self.out.say(f"*** {event.error}", "error")
         self.frames = []
@@ -138,7 +129,7 @@ class EventDisplay:
             return
         self.out.say(f"The program exited with code {code}. `restart` runs it again, `q` quits.", "info")
 
-    def _show_breakpoint(self, event: BreakpointChanged) -> None:
+    def _show_breakpoint(self, event: ev.BreakpointChanged) -> None:
         bp = event.breakpoint
         listed = self.bps.follow(bp)
         where = f"{os.path.basename(bp.path or '')}:{bp.line}" if bp.path else bp.function
@@ -149,7 +140,7 @@ class EventDisplay:
         else:
             self.out.say(f"breakpoint {bp.id} {event.reason}: {where}", "info")
 
-    def _on_reload(self, event: Reloaded) -> None:
+    def _on_reload(self, event: ev.Reloaded) -> None:
         result = event.result
         self.out.say(result.summary(), "info" if result.ok else "error")
         for w in result.warnings or []:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from textual import work
@@ -21,6 +21,7 @@ from .debugger_screen import DebuggerScreen
 from .engine_events import EngineEvent, EventQueue, Launched
 from .keys import KEYS
 from .panes import PANES_CSS
+from .pending_saves import PendingSaves
 
 
 class ReloadRecordPosted(Message):
@@ -54,8 +55,6 @@ class DebuggerApp(App[int]):
         super().__init__()
         from dapper_tui.engine.session import DebugSession
 
-        from .autoreload import PendingSaves
-
         self.target = target
         self.stop_on_entry = stop_on_entry
         self.just_my_code = just_my_code
@@ -78,6 +77,7 @@ class DebuggerApp(App[int]):
             lambda record: self.post_message(ReloadRecordPosted(record))
         )
         self._preloaded: set[str] = set()
+        self.painted: list[Callable[[], None]] = []  # called once, when the first screen is up (`launch`)
         self._base = os.path.dirname(target.program) if target.program else os.getcwd()
         if persist:
             from dapper_tui.engine.persist import ProjectState
@@ -116,6 +116,22 @@ class DebuggerApp(App[int]):
 
     def launch(self) -> None:
         """Restore the project's breakpoints and start the program (called once the screen is up)."""
+        self.first_screen_up()
+        self.restore_breakpoints()
+        self._preloaded = set(sys.modules)
+        self.session.launch(self.target, stop_on_entry=self.stop_on_entry)
+        self.events.post(Launched())
+        if self.auto_reload:
+            self._start_watching()
+
+    def first_screen_up(self) -> None:
+        """Run what waited for the first screen (`painted`), once."""
+        painted, self.painted = self.painted, []
+        for callback in painted:
+            callback()
+
+    def restore_breakpoints(self) -> None:
+        """The project's saved breakpoints into the session, and the breakpoints pane."""
         if self.project is not None:
             for path, specs in self.project.specs().items():
                 self.session.set_breakpoints(path, specs)
@@ -123,11 +139,6 @@ class DebuggerApp(App[int]):
                 self.session.set_function_breakpoints(self.project.function_breakpoints)
         if self.main is not None:
             self.main.bp_editor.refresh()
-        self._preloaded = set(sys.modules)
-        self.session.launch(self.target, stop_on_entry=self.stop_on_entry)
-        self.events.post(Launched())
-        if self.auto_reload:
-            self._start_watching()
 
     def loaded_sources(self) -> list[Any]:
         """The program's loaded sources: modules it imported (the app's own process had others before), and

@@ -6,7 +6,7 @@ import contextlib
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from textual.binding import Binding
@@ -44,10 +44,16 @@ def _program_descriptors_captured(app: DebuggerApp) -> Iterator[None]:
 
 
 def run_app(
-    target: Any, *, agent_dir: str | None = None, stop_on_entry: bool = False, just_my_code: bool = True
+    target: Any,
+    *,
+    agent_dir: str | None = None,
+    stop_on_entry: bool = False,
+    just_my_code: bool = True,
+    painted: list[Callable[[], None]] | None = None,
 ) -> int:
     """Run the full-screen debugger on `target`; returns the program's exit code if it ended by itself, 1 if
-    quitting ended it, 0 if it never started (the rule in tui/screens/confirm.py).
+    quitting ended it, 0 if it never started (the rule in tui/screens/confirm.py). `painted`: called once the
+    first screen is up, before the program starts.
 
     The program gets the main thread (signals, `threading.main_thread()`, asyncio's signal handlers work as
     without the debugger); the app runs on a thread beside it."""
@@ -69,6 +75,7 @@ def run_app(
         target, stop_on_entry=stop_on_entry, just_my_code=just_my_code, agent_dir=agent_dir, runner=runner
     )
     app.driver_class = BesideProgramDriver
+    app.painted += painted or []
     results: list[int | None] = []
 
     def run_ui() -> None:
@@ -149,13 +156,8 @@ class AttachedApp(DebuggerApp):
         from dapper_tui.engine.sources import is_user_file
 
         try:
-            if self.project is not None:
-                for path, specs in self.project.specs().items():
-                    self.session.set_breakpoints(path, specs)
-                if self.project.function_breakpoints:
-                    self.session.set_function_breakpoints(self.project.function_breakpoints)
-            if self.main is not None:
-                self.main.bp_editor.refresh()
+            self.first_screen_up()
+            self.restore_breakpoints()
             # The program's modules were imported before the app: only the libraries count as the app's own.
             self._preloaded = {
                 name
