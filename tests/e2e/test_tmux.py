@@ -3,116 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
-import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import line_of
+from helpers import line_of, wait_until
+from tmuxterm import Terminal, needs_tmux
 
-pytestmark = [
-    pytest.mark.tmux,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
-]
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-COMMAND = Path(sys.executable).parent / "dapper-tui"
-
-
-class Terminal:
-    def __init__(self, tmp: Path) -> None:
-        self.socket = f"dapper-e2e-{uuid.uuid4().hex[:8]}"
-        self.tmp = tmp
-
-    def tmux(self, *args: str) -> str:
-        conf = self.tmp / "tmux.conf"
-        if not conf.exists():
-            conf.write_text("set -g default-size 160x45\nset -g remain-on-exit on\nset -g status off\n")
-        out = subprocess.run(
-            ["tmux", "-L", self.socket, "-f", str(conf), *args], capture_output=True, text=True, check=False
-        )
-        return out.stdout
-
-    def start(self, *args: str) -> None:
-        env = {
-            "XDG_STATE_HOME": str(self.tmp / "state"),
-            "TERM": "xterm-256color",
-            "COLORTERM": "truecolor",
-        }
-        exports = " ".join(f"{k}={v}" for k, v in env.items())
-        argv = " ".join([str(COMMAND), *args])
-        # sh waits for dapper-tui and writes its exit status (tmux may be slow to notice a pane's process end)
-        status = self.tmp / "exit-status"
-        command = f"env -u COLUMNS -u LINES {exports} {argv}; echo $? > {status}"
-        self.tmux("new-session", "-d", "-x", "160", "-y", "45", "-c", str(self.tmp), f"sh -c '{command}'")
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p")
-
-    def wait_for(self, text: str, timeout: float = 15.0) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} not on screen after {timeout}s:\n{screen}")
-            time.sleep(0.05)
-
-    def keys(self, *keys: str, delay: float = 0.15) -> None:
-        for key in keys:
-            self.tmux("send-keys", key)
-            time.sleep(delay)
-
-    def type(self, text: str) -> None:
-        self.tmux("send-keys", "-l", text)
-        time.sleep(0.1)
-
-    def footer(self) -> str:
-        lines = [line for line in self.screen().splitlines() if line.strip()]
-        return lines[-1] if lines else ""
-
-    def focus_pane_with_key(self, keys: str, rounds: int = 24) -> None:
-        """Shift+Tab through the panes until the focused pane's own keys, which come first in the footer, are
-        exactly `keys` (e.g. "a Restart frame"). Each press waits a moment for the footer to follow."""
-        footers = []
-        for _ in range(rounds):
-            self.keys("BTab", delay=0)
-            deadline = time.monotonic() + 0.6
-            while time.monotonic() < deadline:
-                footer = self.footer()
-                if footer.split(" F5 Continue")[0].strip() == keys:
-                    return
-                time.sleep(0.05)
-            footers.append(footer[:40])
-        raise AssertionError(f"no pane showed {keys!r} in the footer: {footers}\n{self.screen()}")
-
-    def exit_status(self, timeout: float = 20.0) -> int:
-        status = self.tmp / "exit-status"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if status.exists() and status.read_text().strip():
-                return int(status.read_text())
-            time.sleep(0.05)
-        raise AssertionError(f"dapper-tui did not exit:\n{self.screen()}")
-
-    def close(self) -> None:
-        self.tmux("kill-server")
-
-
-@pytest.fixture
-def term(tmp_path: Path) -> Iterator[Terminal]:
-    if not COMMAND.exists():
-        pytest.skip(f"the dapper-tui command is not installed next to {sys.executable}")
-    shutil.copy(EXAMPLES / "shop_demo.py", tmp_path / "shop_demo.py")
-    shutil.copytree(EXAMPLES / "shop", tmp_path / "shop", ignore=shutil.ignore_patterns("__pycache__"))
-    t = Terminal(tmp_path)
-    yield t
-    t.close()
+pytestmark = [*needs_tmux, pytest.mark.usefixtures("shop_demo")]
 
 
 def test_launch_stop_step_inspect_continue_to_exit(term: Terminal) -> None:
@@ -149,30 +46,21 @@ def test_launch_stop_step_inspect_continue_to_exit(term: Terminal) -> None:
 def test_edit_and_save_while_stopped_then_continue_runs_the_new_code(term: Terminal) -> None:
     program = term.tmp / "shop_demo.py"
     line = line_of(program, "total = cart.total()")
-    # a breakpoint remembered from an earlier session of this project
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    env_before = os.environ.get("XDG_STATE_HOME")
-    os.environ["XDG_STATE_HOME"] = str(term.tmp / "state")
-    try:
-        from dapper_tui.engine.persist import ProjectState
-
-        state = ProjectState.load(program)
-        state.breakpoints = {str(program.resolve()): [{"line": line}]}
-        state.save()
-    finally:
-        if env_before is None:
-            os.environ.pop("XDG_STATE_HOME", None)
-        else:
-            os.environ["XDG_STATE_HOME"] = env_before
+    _remember_breakpoint(term.tmp, program, program, line)
     term.start("--no-stop-on-entry", "shop_demo.py")
     term.wait_for(f"Breakpoint at shop_demo.py:{line}")
     # edit a helper module and save it, as an editor would
     pricing = term.tmp / "shop" / "pricing.py"
-    time.sleep(0.3)  # the watcher starts just after the first paint
-    pricing.write_text(
-        pricing.read_text().replace("return round(amount * (1 + TAX_RATE), 2)", "return 1000.0")
-    )
-    screen = term.wait_for("applied")
+    edited = pricing.read_text().replace("return round(amount * (1 + TAX_RATE), 2)", "return 1000.0")
+
+    def saved_and_applied() -> (
+        str
+    ):  # saved again until the watcher (it starts after the first paint) applies it
+        pricing.write_text(edited)
+        screen = term.screen()
+        return screen if "applied" in screen else ""
+
+    screen = wait_until(saved_and_applied, 30, term.screen, interval=1.0)
     assert "shop.pricing" in screen
     term.keys("b")  # remove the breakpoint on the current line, then run to the end
     term.keys("c")

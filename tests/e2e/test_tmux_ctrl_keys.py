@@ -3,33 +3,19 @@ and Ctrl+Q asks before quitting, as q does."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from helpers import wait_until
-from test_tmux import COMMAND, Terminal, pytestmark  # noqa: F401  (the tmux markers apply here too)
+from helpers import program, wait_until
+from tmuxterm import Terminal, needs_tmux
 
-LOOP = """\
-import time
-n = 0
-while True:
-    n += 1
-    if n == 1:
-        print("looping", flush=True)
-    time.sleep(0.01)
-"""
+pytestmark = [*needs_tmux, pytest.mark.usefixtures("looping")]
 
 
 @pytest.fixture
-def term(tmp_path: Path) -> Iterator[Terminal]:
-    if not COMMAND.exists():
-        pytest.skip("the dapper-tui command is not installed")
-    (tmp_path / "loop.py").write_text(LOOP)
-    t = Terminal(tmp_path)
-    t.start("--no-stop-on-entry", "loop.py")
-    yield t
-    t.close()
+def looping(term: Terminal) -> Terminal:
+    """The terminal, running tests/programs/loop.py under the debugger."""
+    program(term.tmp, "loop.py")
+    term.start("--no-stop-on-entry", "loop.py")
+    return term
 
 
 def test_ctrl_c_pauses_the_running_program(term: Terminal) -> None:
@@ -56,5 +42,4 @@ def test_ctrl_q_asks_before_quitting(term: Terminal) -> None:
     term.keys("C-q")
     term.wait_for("Quit dapper-tui?")
     term.keys("C-q")  # Ctrl+Q on the question quits
-    status = term.tmp / "exit-status"
-    wait_until(status.exists, 15, term.screen)
+    term.exit_status()

@@ -3,29 +3,12 @@ editor exits (the installed command, in tmux)."""
 
 from __future__ import annotations
 
-import shutil
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from test_tmux import COMMAND, EXAMPLES, Terminal
+from tmuxterm import Terminal, needs_tmux
 
-pytestmark = [
-    pytest.mark.tmux,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
-]
-
-
-@pytest.fixture
-def term(tmp_path: Path) -> Iterator[Terminal]:
-    if not COMMAND.exists():
-        pytest.skip(f"the dapper-tui command is not installed next to {sys.executable}")
-    shutil.copy(EXAMPLES / "shop_demo.py", tmp_path / "shop_demo.py")
-    shutil.copytree(EXAMPLES / "shop", tmp_path / "shop", ignore=shutil.ignore_patterns("__pycache__"))
-    t = Terminal(tmp_path)
-    yield t
-    t.close()
+pytestmark = [*needs_tmux, pytest.mark.usefixtures("shop_demo")]
 
 
 def test_E_suspends_the_app_for_the_editor_and_resumes_after(term: Terminal, monkeypatch) -> None:

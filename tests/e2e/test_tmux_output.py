@@ -5,30 +5,14 @@ from __future__ import annotations
 
 import re
 import shutil
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from test_tmux import COMMAND, Terminal
+from tmuxterm import Terminal, needs_tmux
 
-pytestmark = [
-    pytest.mark.tmux,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
-]
+pytestmark = needs_tmux
 
 PROGRAM = Path(__file__).resolve().parents[1] / "tui" / "programs" / "terminal_output.py"
 ESCAPE = re.compile(r"\x1b\[([0-9;]*)m")
-
-
-@pytest.fixture
-def term(tmp_path: Path) -> Iterator[Terminal]:
-    if not COMMAND.exists():
-        pytest.skip(f"the dapper-tui command is not installed next to {sys.executable}")
-    shutil.copy(PROGRAM, tmp_path / PROGRAM.name)
-    t = Terminal(tmp_path)
-    yield t
-    t.close()
 
 
 def output_rows(screen: str) -> list[str]:
@@ -53,6 +37,7 @@ def sgr_before(line: str, word: str) -> list[str]:
 
 
 def test_the_program_colours_the_terminal_inside_the_output_pane(term: Terminal) -> None:
+    shutil.copy(PROGRAM, term.tmp / PROGRAM.name)
     term.start("--stop-on-entry", PROGRAM.name)
     term.wait_for("stopped  Entry")
     term.keys("F5")

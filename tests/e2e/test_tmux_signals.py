@@ -6,78 +6,35 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from helpers import wait_until
-from test_tmux import COMMAND, Terminal, pytestmark  # noqa: F401  (the tmux markers apply here too)
+from helpers import program, wait_until
+from tmuxterm import COMMAND, Terminal, needs_tmux
 
-
-@pytest.fixture
-def term(tmp_path: Path) -> Iterator[Terminal]:
-    if not COMMAND.exists():
-        pytest.skip("the dapper-tui command is not installed")
-    t = Terminal(tmp_path)
-    yield t
-    t.close()
+pytestmark = needs_tmux
 
 
 def program_pid(term: Terminal, timeout: float = 10.0) -> int:
     """The dapper-tui process: the child of the pane's shell."""
     shell = term.tmux("display", "-p", "#{pane_pid}").strip()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        out = subprocess.run(["pgrep", "-P", shell], capture_output=True, text=True).stdout.split()
-        if out:
-            return int(out[0])
-        time.sleep(0.05)
-    raise AssertionError("no dapper-tui process under the pane's shell")
 
+    def child() -> list[str]:
+        return subprocess.run(["pgrep", "-P", shell], capture_output=True, text=True).stdout.split()
 
-SIGNALS = """\
-import asyncio, os, signal, threading, time
-print("main thread:", threading.current_thread() is threading.main_thread())
-got = []
-signal.signal(signal.SIGUSR1, lambda signum, frame: got.append(signum))
-os.kill(os.getpid(), signal.SIGUSR1)
-time.sleep(0.05)
-print("SIGUSR1 handled:", bool(got))
-
-async def main():
-    done = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, done.set)
-    os.kill(os.getpid(), signal.SIGTERM)
-    await asyncio.wait_for(done.wait(), 5)
-    print("add_signal_handler fired")
-
-asyncio.run(main())
-"""
+    return int(wait_until(child, timeout, "a dapper-tui process under the pane's shell", interval=0.05)[0])
 
 
 def test_signal_handlers_work_in_the_program(term: Terminal, tmp_path: Path) -> None:
-    (tmp_path / "signals.py").write_text(SIGNALS)
+    program(tmp_path, "signals.py")
     term.start("--no-stop-on-entry", "signals.py")
-    screen = term.wait_for("exited with code 0")
-    assert "main thread: True" in screen
-    assert "SIGUSR1 handled: True" in screen
-    assert "add_signal_handler fired" in screen
-
-
-LOOP = """\
-import time
-n = 0
-while True:
-    n += 1
-    if n == 1:
-        print("looping", flush=True)
-    time.sleep(0.01)
-"""
+    term.wait_for("exited with code 0")
+    # the Output pane may be drawn a frame after the exit question
+    for line in ("main thread: True", "SIGUSR1 handled: True", "add_signal_handler fired"):
+        term.wait_for(line)
 
 
 def test_kill_int_pauses_the_running_program(term: Terminal, tmp_path: Path) -> None:
-    (tmp_path / "loop.py").write_text(LOOP)
+    program(tmp_path, "loop.py")
     term.start("--no-stop-on-entry", "loop.py")
     term.wait_for("running")
     pid = program_pid(term)
@@ -90,7 +47,7 @@ def test_kill_int_pauses_the_running_program(term: Terminal, tmp_path: Path) -> 
 
 
 def test_a_killed_app_gives_the_terminal_back(term: Terminal, tmp_path: Path) -> None:
-    (tmp_path / "loop.py").write_text(LOOP)
+    program(tmp_path, "loop.py")
     # the shell stays, as a user's would: a pane whose shell has ended keeps its last modes
     command = f"TERM=xterm-256color {COMMAND} --no-stop-on-entry loop.py; sleep 60"
     term.tmux("new-session", "-d", "-x", "160", "-y", "45", "-c", str(tmp_path), f"sh -c '{command}'")

@@ -11,24 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from attach_programs import CALC, CALC_FIXED, POST_MORTEM, PROG, TESTS
 
 PY = sys.executable
-PROG = """\
-def later(n):
-    total = n * 2  # LATER
-    return total
-
-
-def main():
-    x = 41
-    breakpoint()  # STOP
-    print("after stop", x + 1)
-    print("later gave", later(5))
-    print("done")
-
-
-main()
-"""
 
 
 def _env(tmp: Path, **extra: str) -> dict[str, str]:
@@ -87,16 +72,7 @@ def test_no_terminal_and_no_pipe_is_one_line_on_stderr_and_the_program_runs_on(p
 
 
 def test_post_mortem_stops_on_the_raising_frame_then_the_program_goes_on(tmp_path: Path) -> None:
-    (tmp_path / "pm.py").write_text(
-        "import dapper_tui\n"
-        "def divide(a, b):\n"
-        "    return a / b  # RAISES\n"
-        "try:\n"
-        "    divide(1, 0)\n"
-        "except ZeroDivisionError:\n"
-        "    dapper_tui.post_mortem()\n"
-        "print('went on')\n"
-    )
+    (tmp_path / "pm.py").write_text(POST_MORTEM)
     out = _run(tmp_path, "p a, b\nc\n", "pm.py")
     assert out.returncode == 0, out.stderr
     assert "[Uncaught ZeroDivisionError: division by zero]" in out.stdout
@@ -128,14 +104,6 @@ def test_python_m_dapper_tui_is_the_command(prog: Path) -> None:
     assert version.stdout.strip() == "dapper-tui 0.1.0"
 
 
-CALC = "def double(n):\n    return n * 3  # BUG\n"
-TESTS = (
-    "from calc import double\n\n\n"
-    "def test_double():\n    value = double(2)\n    assert value == 4\n\n\n"
-    "def test_other():\n    assert double(0) == 0\n"
-)
-
-
 def test_pytest_dapper_reruns_the_failed_test_after_a_fix_in_one_session(tmp_path: Path) -> None:
     """The plugin, loaded from its entry point: post-mortem on the failure, fix + reload + rerun passes and
     the run ends with both tests passed (on a pipe, so the line console; the TUI's T is the tmux test).
@@ -156,7 +124,7 @@ def test_pytest_dapper_reruns_the_failed_test_after_a_fix_in_one_session(tmp_pat
     seen = _read_until(proc, "(dapper) ")
     assert "[Uncaught AssertionError: assert 6 == 4]" in seen
     assert "test_calc.py:6 in test_double()" in seen
-    (tmp_path / "calc.py").write_text(CALC.replace("n * 3  # BUG", "n * 2  # FIXED"))
+    (tmp_path / "calc.py").write_text(CALC_FIXED)
     proc.stdin.write("reload calc.py\nrerun\n")
     proc.stdin.close()
     rest = proc.stdout.read()

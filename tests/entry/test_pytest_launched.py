@@ -3,13 +3,9 @@ a test and in the code under test both stop, with pytest's assertion rewriting a
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dap"))
-
 from dapclient import DapClient
 
 CALC = "def double(n):\n    return n * 3  # BUG\n"

@@ -4,14 +4,10 @@ line console's name completion and a DAP client all list locals through the same
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dap"))
-
 from dapclient import DapClient
 
 TESTS = """\
