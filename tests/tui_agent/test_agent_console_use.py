@@ -4,16 +4,15 @@ prompts with placeholders, and a small terminal. Real projects, real capsule sub
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
+from agent_pane_app import PaneApp
 from dapper_tui.capsule.events import Event
 from dapper_tui.capsule.init import init_project
-from dapper_tui.reload.coordinator import ReloadCoordinator
 from dapper_tui.tui.agent.pane import AgentPane
 from dapper_tui.tui.agent.thread_view import ThreadView
-from textual.app import App, ComposeResult
+from helpers import pilot_until
 
 TOOLS = '''
 import os
@@ -57,19 +56,6 @@ Tell me about {{topic}} in a {{style}} style.
 THREAD = "20260101-000000-abcdef"
 
 
-class PaneApp(App[None]):
-    def __init__(self, project: Path, watch: bool = False) -> None:
-        super().__init__()
-        self.project, self.watch = project, watch
-        self.ready = False
-
-    def compose(self) -> ComposeResult:
-        yield AgentPane(self.project, coordinator=ReloadCoordinator(), watch=self.watch, model="scripted")
-
-    def on_agent_pane_ready(self) -> None:
-        self.ready = True
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "agent"
@@ -77,14 +63,6 @@ def project(tmp_path: Path) -> Path:
     (root / "src/tools/extra.py").write_text(TOOLS)
     (root / "src/prompts/restyle.md").write_text(PROMPT)
     return root
-
-
-async def _until(pilot, cond, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        await pilot.pause(0.05)
 
 
 async def _type_and_send(pilot, pane: AgentPane, text: str) -> None:
@@ -119,21 +97,21 @@ def _call(tool: str, result: str | None = None, **extra: object) -> list[Event]:
 async def test_escape_cancels_the_turn_and_a_queued_message_runs_after(project: Path) -> None:
     app = PaneApp(project)
     async with app.run_test(size=(110, 40)) as pilot:
-        await _until(pilot, lambda: app.ready)
+        await pilot_until(pilot, lambda: app.ready)
         pane = app.query_one(AgentPane)
         await _type_and_send(pilot, pane, "/call gated")
-        await _until(pilot, lambda: "running" in pane.view.plain_text())
+        await pilot_until(pilot, lambda: "running" in pane.view.plain_text())
         await _type_and_send(pilot, pane, "and then this")
         queue = pane.query_one("#agent-queue")
-        await _until(pilot, lambda: queue.display and "queued (1): and then this" in str(queue.render()))
+        await pilot_until(pilot, lambda: queue.display and "queued (1): and then this" in str(queue.render()))
         assert "and then this" not in pane.view.plain_text(), "not sent yet"
         await pilot.press("escape")
-        await _until(pilot, lambda: "echo: and then this" in pane.view.plain_text())
+        await pilot_until(pilot, lambda: "echo: and then this" in pane.view.plain_text())
         text = pane.view.plain_text()
         assert "⊘ cancelled" in text
         assert "error cancelled" in text
         assert text.index("⊘ cancelled") < text.index("you and then this")
-        await _until(pilot, lambda: not pane.busy)
+        await pilot_until(pilot, lambda: not pane.busy)
         assert not queue.display
         assert "running" not in pane.view.plain_text()
         stored = pane.runtime.history(pane.thread_id)
@@ -141,11 +119,11 @@ async def test_escape_cancels_the_turn_and_a_queued_message_runs_after(project: 
 
         # Ctrl+C in the composer cancels too (it copies only when no turn runs)
         await _type_and_send(pilot, pane, "/call gated")
-        await _until(pilot, lambda: pane.view.plain_text().count("running") == 1)
+        await pilot_until(pilot, lambda: pane.view.plain_text().count("running") == 1)
         assert pane.query_one("#agent-composer").has_focus
         await pilot.press("ctrl+c")
-        await _until(pilot, lambda: pane.view.plain_text().count("⊘ cancelled") == 2)
-        await _until(pilot, lambda: not pane.busy)
+        await pilot_until(pilot, lambda: pane.view.plain_text().count("⊘ cancelled") == 2)
+        await pilot_until(pilot, lambda: not pane.busy)
 
 
 async def test_a_five_megabyte_result_opens_folded_and_unfolds_on_click(project: Path) -> None:
@@ -153,10 +131,10 @@ async def test_a_five_megabyte_result_opens_folded_and_unfolds_on_click(project:
     _write_thread(project, _call("dump", big, is_error=False))
     app = PaneApp(project)
     async with app.run_test(size=(110, 40)) as pilot:
-        await _until(pilot, lambda: app.ready)
+        await pilot_until(pilot, lambda: app.ready)
         pane = app.query_one(AgentPane)
         view = pane.view
-        await _until(pilot, lambda: "all done" in view.plain_text())
+        await pilot_until(pilot, lambda: "all done" in view.plain_text())
         text = view.plain_text()
         assert "▸ 5.0 MB, 73,529 lines" in text
         assert "row 0 xxx" in text
@@ -169,13 +147,13 @@ async def test_a_five_megabyte_result_opens_folded_and_unfolds_on_click(project:
         view.scroll_to(y=max(0, toggle - 5), animate=False, immediate=True)
         await pilot.pause()
         await pilot.click(ThreadView, offset=(4, toggle - int(view.scroll_y) + 1))  # +1: the border
-        await _until(pilot, lambda: "row 73528" in view.plain_text())
+        await pilot_until(pilot, lambda: "row 73528" in view.plain_text())
         assert "▾ fold (5.0 MB, 73,529 lines)" in view.plain_text()
         assert view.scroll_y <= view._starts[1] + 1  # the result's head is on screen, not its end
         view.focus()
         await pilot.press("end")
         await pilot.press("enter")  # Enter folds it again
-        await _until(pilot, lambda: "row 73528" not in view.plain_text())
+        await pilot_until(pilot, lambda: "row 73528" not in view.plain_text())
         # the model gets a capped text, with a note saying so
         from dapper_tui.capsule.turns import history_to_messages
 
@@ -188,10 +166,10 @@ async def test_a_five_megabyte_result_opens_folded_and_unfolds_on_click(project:
 async def test_a_failed_call_shows_its_traceback_folded(project: Path) -> None:
     app = PaneApp(project)
     async with app.run_test(size=(110, 40)) as pilot:
-        await _until(pilot, lambda: app.ready)
+        await pilot_until(pilot, lambda: app.ready)
         pane = app.query_one(AgentPane)
         await _type_and_send(pilot, pane, '/call divide {"n": 0}')
-        await _until(pilot, lambda: "▸ traceback" in pane.view.plain_text() and not pane.busy)
+        await pilot_until(pilot, lambda: "▸ traceback" in pane.view.plain_text() and not pane.busy)
         view = pane.view
         index = next(i for i, e in enumerate(view.entries) if e.kind == "tool")
 
@@ -213,10 +191,10 @@ async def test_an_interrupted_call_from_an_earlier_session(project: Path) -> Non
     _write_thread(project, _call("gated"))  # an earlier session died during the call
     app = PaneApp(project)
     async with app.run_test(size=(110, 40)) as pilot:
-        await _until(pilot, lambda: app.ready)
+        await pilot_until(pilot, lambda: app.ready)
         view = app.query_one(AgentPane).view
-        await _until(pilot, lambda: "interrupted" in view.plain_text())
-        await pilot.pause(0.3)
+        await pilot_until(pilot, lambda: "interrupted" in view.plain_text())
+        await pilot_until(pilot, lambda: view._ticker is None, what="no spinner left ticking")
         text = view.plain_text()
         assert "⊘ interrupted" in text
         assert "running" not in text
@@ -228,9 +206,9 @@ async def test_watching_a_thread_whose_writer_is_gone_shows_the_call_interrupted
     _write_thread(project, _call("gated"))
     app = PaneApp(project, watch=True)
     async with app.run_test(size=(110, 40)) as pilot:
-        await _until(pilot, lambda: app.ready)
+        await pilot_until(pilot, lambda: app.ready)
         view = app.query_one(AgentPane).view
-        await _until(pilot, lambda: "⊘ interrupted" in view.plain_text())
+        await pilot_until(pilot, lambda: "⊘ interrupted" in view.plain_text())
         assert "running" not in view.plain_text()
         assert view.running_tools == 0
 
@@ -241,8 +219,10 @@ async def test_a_palette_prompt_asks_for_its_placeholders(project: Path) -> None
 
     app = AgentConsoleApp(project, model="scripted")
     async with app.run_test(size=(110, 40)) as pilot:
-        await _until(pilot, lambda: app.pane.runtime is not None and app.pane.runtime.manager is not None)
-        await _until(pilot, lambda: bool(app.pane.prompts()))
+        await pilot_until(
+            pilot, lambda: app.pane.runtime is not None and app.pane.runtime.manager is not None
+        )
+        await pilot_until(pilot, lambda: bool(app.pane.prompts()))
         pane = app.pane
         await pilot.press("ctrl+p")
         await pilot.press(*"restyle")
@@ -255,31 +235,31 @@ async def test_a_palette_prompt_asks_for_its_placeholders(project: Path) -> None
                 and "restyle" in str(lists.first().get_option_at_index(0).prompt)
             )
 
-        await _until(pilot, listed)
+        await pilot_until(pilot, listed)
         await pilot.press("down")
         await pilot.press("enter")
-        await _until(pilot, lambda: type(app.screen).__name__ == "PromptValues")
+        await pilot_until(pilot, lambda: type(app.screen).__name__ == "PromptValues")
         await pilot.press(*"pirate", "enter")  # the declared order: style, then topic
         await pilot.press(*"the sea", "enter")
         composer = pane.query_one("#agent-composer")
-        await _until(pilot, lambda: composer.value == "Tell me about the sea in a pirate style.")
+        await pilot_until(pilot, lambda: composer.value == "Tell me about the sea in a pirate style.")
         await pilot.press("enter")
-        await _until(
+        await pilot_until(
             pilot, lambda: "echo: Tell me about the sea in a pirate style." in pane.view.plain_text()
         )
         assert "{{" not in pane.view.plain_text()
 
         # typed by hand, a placeholder is asked for too, and Esc leaves the message unsent
         await _type_and_send(pilot, pane, "hello {{who}}")
-        await _until(pilot, lambda: type(app.screen).__name__ == "PromptValues")
+        await pilot_until(pilot, lambda: type(app.screen).__name__ == "PromptValues")
         await pilot.press("escape")
-        await _until(pilot, lambda: type(app.screen).__name__ != "PromptValues")
+        await pilot_until(pilot, lambda: type(app.screen).__name__ != "PromptValues")
         assert composer.value == "hello {{who}}"
         assert "hello {{who}}" not in pane.view.plain_text()
         await pilot.press("enter")
-        await _until(pilot, lambda: type(app.screen).__name__ == "PromptValues")
+        await pilot_until(pilot, lambda: type(app.screen).__name__ == "PromptValues")
         await pilot.press(*"world", "enter")
-        await _until(pilot, lambda: "echo: hello world" in pane.view.plain_text())
+        await pilot_until(pilot, lambda: "echo: hello world" in pane.view.plain_text())
 
 
 async def test_the_conversation_gets_most_of_an_80_by_24_terminal(project: Path) -> None:
@@ -288,7 +268,9 @@ async def test_the_conversation_gets_most_of_an_80_by_24_terminal(project: Path)
 
     app = AgentConsoleApp(project, model="scripted")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _until(pilot, lambda: app.pane.runtime is not None and app.pane.runtime.manager is not None)
+        await pilot_until(
+            pilot, lambda: app.pane.runtime is not None and app.pane.runtime.manager is not None
+        )
         await pilot.pause()
         view = app.pane.view
         assert view.scrollable_content_region.width >= 56, view.scrollable_content_region.width
@@ -296,7 +278,7 @@ async def test_the_conversation_gets_most_of_an_80_by_24_terminal(project: Path)
         assert composer.region.width >= 56
         assert composer.region.height >= 1
         await pilot.press("ctrl+l")  # the reload log, on demand (laid out on a later frame under load)
-        await _until(pilot, lambda: app.query_one(ReloadLogPane).region.width >= 56)
+        await pilot_until(pilot, lambda: app.query_one(ReloadLogPane).region.width >= 56)
         await pilot.press("ctrl+l")
-        await _until(pilot, lambda: app.query_one(ReloadLogPane).region.width == 0)
+        await pilot_until(pilot, lambda: app.query_one(ReloadLogPane).region.width == 0)
         assert view.scrollable_content_region.width >= 56

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from agent_pane_app import PaneApp
 from dapper_tui.capsule.init import init_project
 from dapper_tui.reload.coordinator import ReloadCoordinator
 from dapper_tui.tui.agent.pane import AgentPane
+from helpers import pilot_until
 from textual.app import App, ComposeResult
 
 TOOL = '''
@@ -16,19 +18,6 @@ def shout(text: str) -> str:
     """Say it louder."""
     return text.upper() + "!"
 '''
-
-
-class PaneApp(App[None]):
-    def __init__(self, project: Path, coordinator: ReloadCoordinator, watch: bool = False) -> None:
-        super().__init__()
-        self.project, self.coordinator, self.watch = project, coordinator, watch
-        self.ready = False
-
-    def compose(self) -> ComposeResult:
-        yield AgentPane(self.project, coordinator=self.coordinator, watch=self.watch, model="scripted")
-
-    def on_agent_pane_ready(self) -> None:
-        self.ready = True
 
 
 @pytest.fixture
@@ -39,21 +28,24 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-async def _until(pilot, cond, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        await pilot.pause(0.05)
+@pytest.fixture
+def saves() -> Iterator[ReloadCoordinator]:
+    """A started reload coordinator: a saved tool file reloads."""
+    coordinator = ReloadCoordinator(debounce_ms=30)
+    coordinator.start()
+    yield coordinator
+    coordinator.stop()
 
 
 async def _send(pilot, pane: AgentPane, text: str) -> None:
+    """Send `text` from the composer and wait for its turn to end."""
     composer = pane.query_one("#agent-composer")
     composer.focus()
     composer.value = text
     await pilot.press("enter")
-    await pilot.pause(0.05)
-    await _until(pilot, lambda: not pane.busy)
+    await pilot_until(
+        pilot, lambda: text in pane.view.plain_text() and not pane.busy, what=f"the turn of {text!r}"
+    )
 
 
 def _turn_in_another_process(project: Path, message: str) -> str:
@@ -73,39 +65,34 @@ def _turn_in_another_process(project: Path, message: str) -> str:
     return json.loads(start)["thread"]
 
 
-async def test_message_tool_call_and_reload_failure_inline(project: Path) -> None:
-    coordinator = ReloadCoordinator(debounce_ms=30)
-    coordinator.start()
-    app = PaneApp(project, coordinator)
-    try:
-        async with app.run_test(size=(110, 40)) as pilot:
-            await _until(pilot, lambda: app.ready)
-            pane = app.query_one(AgentPane)
-            await _send(pilot, pane, "hello there")
-            assert "agent echo: hello there" in pane.view.plain_text()
-            await _send(pilot, pane, '/call shout {"text": "hi"}')
-            text = pane.view.plain_text()
-            assert 'tool shout({"text": "hi"})' in text
-            assert "✓ HI!" in text
-            assert "r1 " in text  # every entry carries its revision
+async def test_message_tool_call_and_reload_failure_inline(project: Path, saves: ReloadCoordinator) -> None:
+    app = PaneApp(project, saves)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot_until(pilot, lambda: app.ready)
+        pane = app.query_one(AgentPane)
+        await _send(pilot, pane, "hello there")
+        assert "agent echo: hello there" in pane.view.plain_text()
+        await _send(pilot, pane, '/call shout {"text": "hi"}')
+        text = pane.view.plain_text()
+        assert 'tool shout({"text": "hi"})' in text
+        assert "✓ HI!" in text
+        assert "r1 " in text  # every entry carries its revision
 
-            # a broken save: the failure shows inline, the old tool keeps answering
-            (project / "src/tools/shout.py").write_text(TOOL + "\ndef broken(:\n")
-            await _until(pilot, lambda: "reload failed" in pane.view.plain_text())
-            await _send(pilot, pane, '/call shout {"text": "still"}')
-            assert "✓ STILL!" in pane.view.plain_text()
+        # a broken save: the failure shows inline, the old tool keeps answering
+        (project / "src/tools/shout.py").write_text(TOOL + "\ndef broken(:\n")
+        await pilot_until(pilot, lambda: "reload failed" in pane.view.plain_text())
+        await _send(pilot, pane, '/call shout {"text": "still"}')
+        assert "✓ STILL!" in pane.view.plain_text()
 
-            # the fix: next turn runs the new tool on a new revision; history stays
-            (project / "src/tools/shout.py").write_text(TOOL.replace('"!"', '"?!"'))
-            await _until(pilot, lambda: pane.runtime.revision >= 2)
-            await _send(pilot, pane, '/call shout {"text": "new"}')
-            text = pane.view.plain_text()
-            assert "✓ NEW?!" in text
-            assert "✓ HI!" in text
-            assert "✓ STILL!" in text
-            assert "r2 " in text
-    finally:
-        coordinator.stop()
+        # the fix: next turn runs the new tool on a new revision; history stays
+        (project / "src/tools/shout.py").write_text(TOOL.replace('"!"', '"?!"'))
+        await pilot_until(pilot, lambda: pane.runtime.revision >= 2)
+        await _send(pilot, pane, '/call shout {"text": "new"}')
+        text = pane.view.plain_text()
+        assert "✓ NEW?!" in text
+        assert "✓ HI!" in text
+        assert "✓ STILL!" in text
+        assert "r2 " in text
 
 
 async def test_watch_follows_a_thread_written_by_another_process(project: Path) -> None:
@@ -115,9 +102,9 @@ async def test_watch_follows_a_thread_written_by_another_process(project: Path) 
     thread_id = _turn_in_another_process(project, "first message")
     app = PaneApp(project, ReloadCoordinator(), watch=True)
     async with app.run_test(size=(110, 40)) as pilot:
-        await _until(pilot, lambda: app.ready)
+        await pilot_until(pilot, lambda: app.ready)
         pane = app.query_one(AgentPane)
-        await _until(pilot, lambda: "echo: first message" in pane.view.plain_text())
+        await pilot_until(pilot, lambda: "echo: first message" in pane.view.plain_text())
         assert not pane.query("#agent-composer")  # read-only
         second = subprocess.run(
             [
@@ -135,7 +122,7 @@ async def test_watch_follows_a_thread_written_by_another_process(project: Path) 
             timeout=60,
         )
         assert second.returncode == 0, second.stderr
-        await _until(pilot, lambda: "echo: second" in pane.view.plain_text())
+        await pilot_until(pilot, lambda: "echo: second" in pane.view.plain_text())
         assert pane.view.plain_text().index("first message") < pane.view.plain_text().index("second")
 
 
@@ -165,36 +152,35 @@ async def test_agent_console_app_reload_key_and_one_log(project: Path) -> None:
 
     app = AgentConsoleApp(project, model="scripted")
     async with app.run_test(size=(140, 40)) as pilot:
-        await _until(pilot, lambda: app.pane.runtime is not None and app.pane.runtime.revision >= 1)
+        await pilot_until(pilot, lambda: app.pane.runtime is not None and app.pane.runtime.revision >= 1)
         log = app.query_one(ReloadLogPane)
         await pilot.press("ctrl+r")  # forces a new capsule generation
-        await _until(pilot, lambda: app.pane.runtime.revision >= 2)
-        await _until(pilot, lambda: any(r.outcome == "applied" and r.scope == "agent" for r in log.records))
+        await pilot_until(pilot, lambda: app.pane.runtime.revision >= 2)
+        await pilot_until(
+            pilot, lambda: any(r.outcome == "applied" and r.scope == "agent" for r in log.records)
+        )
         (project / "src/tools/shout.py").write_text(TOOL + "\ndef broken(:\n")
-        await _until(pilot, lambda: any(r.outcome == "failed" for r in log.records))
+        await pilot_until(pilot, lambda: any(r.outcome == "failed" for r in log.records))
         failed = next(r for r in log.records if r.outcome == "failed")
         assert "shout.py" in failed.message or "shout.py" in failed.path
         assert "FAILED" in log.detail_text
 
 
-async def test_reload_failure_reaches_a_thread_from_an_earlier_session(project: Path) -> None:
+async def test_reload_failure_reaches_a_thread_from_an_earlier_session(
+    project: Path, saves: ReloadCoordinator
+) -> None:
     """The thread on screen was written by an earlier process: reload failures still show inline in it, and
     are kept in its history."""
     thread_id = _turn_in_another_process(project, "from before")
-    coordinator = ReloadCoordinator(debounce_ms=30)
-    coordinator.start()
-    app = PaneApp(project, coordinator)
-    try:
-        async with app.run_test(size=(110, 40)) as pilot:
-            await _until(pilot, lambda: app.ready)
-            pane = app.query_one(AgentPane)
-            await _until(pilot, lambda: "from before" in pane.view.plain_text())
-            assert pane.thread_id == thread_id
-            (project / "src/tools/shout.py").write_text(TOOL + "\ndef broken(:\n")
-            await _until(pilot, lambda: "reload failed" in pane.view.plain_text())
-            assert "reload" in [e.type for e in pane.runtime.history(thread_id)]
-    finally:
-        coordinator.stop()
+    app = PaneApp(project, saves)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot_until(pilot, lambda: app.ready)
+        pane = app.query_one(AgentPane)
+        await pilot_until(pilot, lambda: "from before" in pane.view.plain_text())
+        assert pane.thread_id == thread_id
+        (project / "src/tools/shout.py").write_text(TOOL + "\ndef broken(:\n")
+        await pilot_until(pilot, lambda: "reload failed" in pane.view.plain_text())
+        assert "reload" in [e.type for e in pane.runtime.history(thread_id)]
 
 
 async def test_pasted_lines_are_kept_and_each_call_runs(project: Path) -> None:
@@ -202,15 +188,14 @@ async def test_pasted_lines_are_kept_and_each_call_runs(project: Path) -> None:
 
     app = PaneApp(project, ReloadCoordinator())
     async with app.run_test(size=(110, 40)) as pilot:
-        await _until(pilot, lambda: app.ready)
+        await pilot_until(pilot, lambda: app.ready)
         pane = app.query_one(AgentPane)
         composer = pane.query_one("#agent-composer")
         composer.focus()
         composer.post_message(events.Paste('/call shout {"text": "one"}\n/call shout {"text": "two"}'))
-        await _until(pilot, lambda: "⏎" in composer.value)
+        await pilot_until(pilot, lambda: "⏎" in composer.value)
         await pilot.press("enter")
-        await pilot.pause(0.05)
-        await _until(pilot, lambda: not pane.busy)
+        await pilot_until(pilot, lambda: "✓ TWO!" in pane.view.plain_text() and not pane.busy)
         text = pane.view.plain_text()
         assert "✓ ONE!" in text
         assert "✓ TWO!" in text

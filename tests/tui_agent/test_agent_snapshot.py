@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
+from agent_pane_app import PaneApp
 from dapper_tui.capsule.init import init_project
-from dapper_tui.reload.coordinator import ReloadCoordinator
 from dapper_tui.tui.agent.pane import AgentPane
-from textual.app import App, ComposeResult
+from helpers import pilot_until
 
 TOOL = '''
 def shout(text: str) -> str:
     """Say it louder."""
     return text.upper() + "!"
 '''
-
-
-class PaneApp(App[None]):
-    def __init__(self, project: Path) -> None:
-        super().__init__()
-        self.project = project
-
-    def compose(self) -> ComposeResult:
-        yield AgentPane(self.project, coordinator=ReloadCoordinator(), model="scripted")
 
 
 def test_agent_thread_with_a_tool_call(snap_compare, tmp_path: Path) -> None:
@@ -34,14 +24,14 @@ def test_agent_thread_with_a_tool_call(snap_compare, tmp_path: Path) -> None:
 
     async def run_before(pilot) -> None:
         pane = app.query_one(AgentPane)
-        deadline = time.monotonic() + 20
-        while pane.runtime is None or pane.runtime.manager is None or pane.runtime.revision < 1:
-            assert time.monotonic() < deadline
-            await pilot.pause(0.05)
+        await pilot_until(
+            pilot,
+            lambda: (
+                pane.runtime is not None and pane.runtime.manager is not None and pane.runtime.revision >= 1
+            ),
+        )
         pane.send('/call shout {"text": "snapshot"}')
-        while "✓ SNAPSHOT!" not in pane.view.plain_text() or pane.busy:
-            assert time.monotonic() < deadline
-            await pilot.pause(0.05)
+        await pilot_until(pilot, lambda: "✓ SNAPSHOT!" in pane.view.plain_text() and not pane.busy)
         pane.query_one("#agent-composer").blur()
         await pilot.pause(0.1)
 

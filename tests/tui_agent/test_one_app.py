@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from dapper_tui.capsule.init import init_project
@@ -10,6 +9,7 @@ from dapper_tui.engine.launch import LaunchTarget
 from dapper_tui.tui.agent.pane import AgentPane
 from dapper_tui.tui.app import DebuggerApp
 from dapper_tui.tui.panes.reload_log import ReloadLogPane
+from helpers import pilot_until
 
 PROGRAM = """\
 import helper
@@ -26,13 +26,6 @@ def shout(text: str) -> str:
     """Say it louder."""
     return text.upper() + "!"
 '''
-
-
-async def _until(pilot, cond, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 async def test_debugger_and_agent_share_one_coordinator_and_one_log(tmp_path: Path, monkeypatch) -> None:
@@ -54,23 +47,25 @@ async def test_debugger_and_agent_share_one_coordinator_and_one_log(tmp_path: Pa
         # all four panes the product card names are on screen
         for selector in ("#stack", "#sources", "#agent", "#reload-log"):
             assert screen.query_one(selector).region.area > 0, selector
-        await _until(pilot, lambda: app.session.state == "stopped")  # at the loop's breakpoint
+        await pilot_until(pilot, lambda: app.session.state == "stopped")  # at the loop's breakpoint
         agent = screen.query_one(AgentPane)
-        await _until(pilot, lambda: agent.runtime is not None and agent.runtime.revision >= 1)
-        await _until(pilot, lambda: app.coordinator.watching)
+        await pilot_until(pilot, lambda: agent.runtime is not None and agent.runtime.revision >= 1)
+        await pilot_until(pilot, lambda: app.coordinator.watching)
 
         # a tool save goes through the one coordinator; the debugger is not disturbed
         (agent_dir / "src/tools/shout.py").write_text(TOOL.replace('"!"', '"?"'))
-        await _until(pilot, lambda: agent.runtime.revision >= 2, timeout=60.0)  # a capsule swap, under load
+        await pilot_until(pilot, lambda: agent.runtime.revision >= 2, 60.0)  # a capsule swap, under load
         assert app.session.state == "stopped"
 
         # a debuggee save goes through the same coordinator, into the same log
         helper.write_text(HELPER.replace("n * 10", "n * 100"))
         log = screen.query_one(ReloadLogPane)
-        await _until(
+        await pilot_until(
             pilot, lambda: any(r.scope == "debugger" and r.outcome == "applied" for r in log.records)
         )
-        await _until(pilot, lambda: any(r.scope == "agent" and r.outcome == "applied" for r in log.records))
+        await pilot_until(
+            pilot, lambda: any(r.scope == "agent" and r.outcome == "applied" for r in log.records)
+        )
         assert {r.scope for r in app.coordinator.log} == {"debugger", "agent"}
 
         # the log filters by scope
@@ -86,17 +81,19 @@ async def test_debugger_and_agent_share_one_coordinator_and_one_log(tmp_path: Pa
         agent.query_one("#agent-composer").focus()
         revision = agent.runtime.revision
         await pilot.press("ctrl+r")
-        await _until(pilot, lambda: agent.runtime.revision == revision + 1)
+        await pilot_until(pilot, lambda: agent.runtime.revision == revision + 1)
         screen.source.focus()
         debugger_rows = sum(r.scope == "debugger" for r in log.records)
         await pilot.press("ctrl+r")
-        await _until(pilot, lambda: sum(r.scope == "debugger" for r in log.records) == debugger_rows + 1)
+        await pilot_until(pilot, lambda: sum(r.scope == "debugger" for r in log.records) == debugger_rows + 1)
         assert agent.runtime.revision == revision + 1
 
         # the agent still answers with the new tool, and the program runs the new helper
         agent.send('/call shout {"text": "both"}')
-        await _until(pilot, lambda: "✓ BOTH?" in agent.view.plain_text())
+        await pilot_until(pilot, lambda: "✓ BOTH?" in agent.view.plain_text())
         app.session.set_breakpoints(str(prog), [])
         app.session.continue_()
-        await _until(pilot, lambda: app.session.state == "exited")
-        await _until(pilot, lambda: "value 200" in screen.output.text)  # the output may land after the exit
+        await pilot_until(pilot, lambda: app.session.state == "exited")
+        await pilot_until(
+            pilot, lambda: "value 200" in screen.output.text
+        )  # the output may land after the exit
