@@ -1,8 +1,9 @@
 """Helpers the test folders share: write a program file (or copy one of tests/programs/), find a line by its
 marker, wait for a condition (in a plain test, or in a Textual pilot test without blocking the app).
 
-Imported one way, `from helpers import edit, line_of, wait_until, write` (tests/ is on sys.path: pytest puts the
-folder of the top-level conftest.py there).
+Imported one way, `from helpers import edit, line_of, pilot_until, program, wait_until, write` (tests/ is on
+sys.path: pytest puts the folder of the top-level conftest.py there). The other shared modules there: `dapclient`
+(a DAP client), `tmuxterm` (a terminal in tmux); programs more than one folder runs are in tests/programs/.
 """
 
 from __future__ import annotations

@@ -7,17 +7,12 @@ from __future__ import annotations
 import gc
 import json
 import shutil
-import subprocess
-import sys
-import time
-import uuid
 from pathlib import Path
 
 import pytest
 from dapper_tui.main import main
-from helpers import write
-
-COMMAND = Path(sys.executable).parent / "dapper-tui"
+from helpers import wait_until, write
+from tmuxterm import COMMAND, Terminal
 
 PROGRAM = """
 import gc, json, sys
@@ -30,23 +25,12 @@ json.dump({"enabled": gc.isenabled(), "threshold": gc.get_threshold()}, open(sys
 def test_the_program_runs_with_the_collector_on(tmp_path: Path) -> None:
     program = write(tmp_path, "prog.py", PROGRAM)
     report = tmp_path / "gc.json"
-    socket = f"dapper-gc-{uuid.uuid4().hex[:8]}"
-    command = (
-        f"env -u COLUMNS -u LINES XDG_STATE_HOME={tmp_path / 'state'} "
-        f"{COMMAND} --no-stop-on-entry {program} {report}"
-    )
-
-    def tmux(*args: str) -> None:
-        subprocess.run(["tmux", "-L", socket, "-f", "/dev/null", *args], capture_output=True, check=False)
-
-    tmux("new-session", "-d", "-x", "120", "-y", "40", "-c", str(tmp_path), command)
+    term = Terminal(tmp_path, [str(COMMAND)], "dapper-gc")
     try:
-        deadline = time.monotonic() + 60
-        while not (report.exists() and report.read_text().endswith("}")):
-            assert time.monotonic() < deadline, "the program did not run within 60 s"
-            time.sleep(0.05)
+        term.start("--no-stop-on-entry", str(program), str(report))
+        wait_until(lambda: report.exists() and report.read_text().endswith("}"), 60, "the program to run")
     finally:
-        tmux("kill-server")
+        term.close()
     seen = json.loads(report.read_text())
     assert seen == {"enabled": True, "threshold": list(gc.get_threshold())}
 
