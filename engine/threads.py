@@ -80,9 +80,9 @@ class DebuggeeThreads:
 
                 def run_as_debuggee() -> None:
                     registry.add_current()
-                    if registry.on_start:
-                        registry.on_start(thread)
                     try:
+                        if registry.on_start:  # the end of the program may be raised in its listeners too
+                            registry.on_start(thread)
                         run()
                     except SystemExit:
                         pass
@@ -236,9 +236,9 @@ def _as_debuggee(registry: DebuggeeThreads, function: Callable[..., Any]) -> Cal
         if isinstance(thread, threading._DummyThread):  # type: ignore[attr-defined, unused-ignore]
             thread.name = f"{getattr(function, '__name__', 'thread')} (_thread)"
         registry.add_current()
-        if registry.on_start:
-            registry.on_start(thread)
         try:
+            if registry.on_start:
+                registry.on_start(thread)
             return function(*args, **kwargs)
         finally:
             if registry.on_exit:
