@@ -290,48 +290,10 @@ class BreakpointTable:
         path = canonical(path)
         out: list[tuple[str, Breakpoint]] = []
         with self.lock:
-            old = self.by_path.get(path, {})
             orphans = self.orphans.get(path, [])
-            for bp in orphans:  # removed by an earlier reload: keep them where their line was
-                line = bp.line or 1
-                target = line_map.get(line, line)
-                if target is None:
-                    target = _where_removed(line, line_map)
-                if target != line:
-                    bp.line = bp.requested_line = target
-                    out.append(("changed", bp))
-            landing: dict[int, list[tuple[int, Breakpoint]]] = {}
-            for line, bp in sorted(old.items()):
-                target = line_map.get(line, line)
-                if target is None:
-                    if bp.temporary:  # run-to-line onto a line that is gone: dropped
-                        continue
-                    bp.verified = False
-                    bp.message = "its line was removed by the reload"
-                    bp.line = bp.requested_line = _where_removed(line, line_map)
-                    orphans.append(bp)
-                    out.append(("changed", bp))
-                    continue
-                landing.setdefault(target, []).append((line, bp))
-            new: dict[int, Breakpoint] = {}
-            for target, group in landing.items():
-                group.sort(key=lambda e: (e[1].temporary, e[0]))
-                (line, kept), *merged = group
-                if target != line:
-                    kept.line = kept.requested_line = target
-                    if not kept.temporary:
-                        out.append(("changed", kept))
-                new[target] = kept
-                for line, bp in merged:
-                    if bp.temporary:
-                        continue
-                    bp.verified = False
-                    bp.message = (
-                        f"merged into breakpoint {kept.id}: the reload moved line {line} onto line {target}, "
-                        "where that breakpoint is"
-                    )
-                    bp.line = target
-                    out.append(("removed", bp))
+            _move_orphans(orphans, line_map, out)
+            landing = _landings(self.by_path.get(path, {}), line_map, orphans, out)
+            new = _merge(landing, out)
             if new:
                 self.by_path[path] = new
             else:
@@ -345,6 +307,69 @@ class BreakpointTable:
             lines = [b for d in self.by_path.values() for b in d.values() if not b.temporary]
             lines += [b for bs in self.orphans.values() for b in bs]
             return sorted(lines, key=lambda b: (b.path or "", b.line or 0)) + list(self.functions)
+
+
+def _move_orphans(
+    orphans: list[Breakpoint], line_map: dict[int, int | None], out: list[tuple[str, Breakpoint]]
+) -> None:
+    """Breakpoints an earlier reload removed the line of: they stay where their line was."""
+    for bp in orphans:
+        line = bp.line or 1
+        target = line_map.get(line, line)
+        if target is None:
+            target = _where_removed(line, line_map)
+        if target != line:
+            bp.line = bp.requested_line = target
+            out.append(("changed", bp))
+
+
+def _landings(
+    old: dict[int, Breakpoint],
+    line_map: dict[int, int | None],
+    orphans: list[Breakpoint],
+    out: list[tuple[str, Breakpoint]],
+) -> dict[int, list[tuple[int, Breakpoint]]]:
+    """new line -> the (old line, breakpoint)s that land on it; those whose line was removed become orphans (a
+    run-to-line is dropped)."""
+    landing: dict[int, list[tuple[int, Breakpoint]]] = {}
+    for line, bp in sorted(old.items()):
+        target = line_map.get(line, line)
+        if target is not None:
+            landing.setdefault(target, []).append((line, bp))
+        elif not bp.temporary:
+            bp.verified = False
+            bp.message = "its line was removed by the reload"
+            bp.line = bp.requested_line = _where_removed(line, line_map)
+            orphans.append(bp)
+            out.append(("changed", bp))
+    return landing
+
+
+def _merge(
+    landing: dict[int, list[tuple[int, Breakpoint]]], out: list[tuple[str, Breakpoint]]
+) -> dict[int, Breakpoint]:
+    """One breakpoint per new line: the first in the file (a user breakpoint before a run-to-line) is kept and
+    moved there; the others are removed."""
+    new: dict[int, Breakpoint] = {}
+    for target, group in landing.items():
+        group.sort(key=lambda e: (e[1].temporary, e[0]))
+        (line, kept), *merged = group
+        if target != line:
+            kept.line = kept.requested_line = target
+            if not kept.temporary:
+                out.append(("changed", kept))
+        new[target] = kept
+        for line, bp in merged:
+            if bp.temporary:
+                continue
+            bp.verified = False
+            bp.message = (
+                f"merged into breakpoint {kept.id}: the reload moved line {line} onto line {target}, "
+                "where that breakpoint is"
+            )
+            bp.line = target
+            out.append(("removed", bp))
+    return new
 
 
 def _where_removed(line: int, line_map: dict[int, int | None]) -> int:

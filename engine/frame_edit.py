@@ -115,7 +115,7 @@ class FrameEditor:
         return None
 
     def _original(self, code: CodeType) -> CodeType:
-        original = getattr(self.session.backend, "_original", None)
+        original = getattr(self.session.backend, "original", None)  # the 3.11 backend's hooked copies
         return original(code) if original is not None else code
 
     def _prepare(self) -> Any:

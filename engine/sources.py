@@ -25,16 +25,21 @@ def canonical(path: str) -> str:
     return os.path.realpath(os.path.abspath(path))
 
 
-def _library_roots() -> tuple[str, ...]:
+def _install_roots(*keys: str) -> set[str]:
+    """The folders (ending in os.sep) of these sysconfig install paths, and every site-packages on sys.path."""
     roots = set()
-    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-        try:
-            roots.add(os.path.realpath(sysconfig.get_paths()[key]) + os.sep)
-        except KeyError:
-            pass
+    paths = sysconfig.get_paths()
+    for key in keys:
+        if key in paths:
+            roots.add(os.path.realpath(paths[key]) + os.sep)
     for p in sys.path:
         if "site-packages" in p or "dist-packages" in p:
             roots.add(os.path.realpath(p) + os.sep)
+    return roots
+
+
+def _library_roots() -> tuple[str, ...]:
+    roots = _install_roots("stdlib", "platstdlib", "purelib", "platlib")
     roots.add(os.path.realpath(sys.base_prefix) + os.sep + "lib" + os.sep)
     return tuple(sorted(roots))
 
@@ -144,20 +149,7 @@ Kind = Literal["program", "library", "stdlib", "dapper-tui"]
 RELOAD_LIBRARIES_ENV = "DAPPER_TUI_RELOAD_LIBRARIES"
 
 
-def _site_roots() -> tuple[str, ...]:
-    roots = set()
-    for key in ("purelib", "platlib"):
-        try:
-            roots.add(os.path.realpath(sysconfig.get_paths()[key]) + os.sep)
-        except KeyError:
-            pass
-    for p in sys.path:
-        if "site-packages" in p or "dist-packages" in p:
-            roots.add(os.path.realpath(p) + os.sep)
-    return tuple(sorted(roots))
-
-
-_SITE_ROOTS = _site_roots()
+_SITE_ROOTS = tuple(sorted(_install_roots("purelib", "platlib")))
 
 
 def source_kind(filename: str) -> Kind:

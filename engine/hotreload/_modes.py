@@ -122,10 +122,11 @@ class DiffMode(Mode):
                     p.warn(
                         f'line {it.lineno}: the `if __name__ == "__main__":` block changed; it is not re-run'
                     )
-            elif it.kind == "def":
-                self.apply_def(t, it, d)
-            elif it.kind == "class":
-                self.apply_class(t, it, d)
+            elif it.kind in ("def", "class"):
+                old_it = d.old_defs.get(it.name or "") if d is not None else None
+                if d is not None and unchanged(old_it, it):
+                    continue  # the same definition as before: nothing to apply
+                (self.apply_def if it.kind == "def" else self.apply_class)(t, it, d, old_it)
             else:
                 self._apply_statement(t, index, it, d, old_bound)
         if d is not None:
@@ -164,12 +165,10 @@ class DiffMode(Mode):
         for name in sorted(it.binds):
             p.note(self.result.changed if name in old_bound else self.result.added, name)
 
-    def apply_def(self, t: Target, it: Item, d: Diff | None) -> None:
+    def apply_def(self, t: Target, it: Item, d: Diff | None, old_it: Item | None) -> None:
+        """An edited (or new) function; `old_it`: its old definition (None: new, or the old source is not known)."""
         r, ns, name, p = self.result, t.ns, it.name, self.patcher
         assert name is not None
-        old_it = d.old_defs.get(name) if d is not None else None
-        if d is not None and unchanged(old_it, it):
-            return
         live = ns.get(name, MISSING)
         old_fn = p.unwrap_to(live, name) if live is not MISSING else None
         recreate = old_fn is None or (
@@ -204,12 +203,10 @@ class DiffMode(Mode):
         if edited:
             p.note(r.changed, name)
 
-    def apply_class(self, t: Target, it: Item, d: Diff | None) -> None:
+    def apply_class(self, t: Target, it: Item, d: Diff | None, old_it: Item | None) -> None:
+        """An edited (or new) class; `old_it`: its old definition (None: new, or the old source is not known)."""
         r, ns, name, p = self.result, t.ns, it.name, self.patcher
         assert name is not None
-        old_it = d.old_defs.get(name) if d is not None else None
-        if d is not None and unchanged(old_it, it):
-            return
         live = ns.get(name, MISSING)
         is_cls = (
             isinstance(live, type) and live.__module__ == ns.get("__name__") and live.__qualname__ == name

@@ -40,61 +40,93 @@ def inject_hooks(
     """`code` with a call to `line_hook(line)` in front of each of `lines` where a 'line' event would come
     (and `entry_hook` once per call when `entry`); nested code objects in `consts` (by id) are swapped in."""
     bc = Bytecode.from_code(code)
-    landing = _landings(bc)
-    out: list[Any] = []
-    started = False  # past the prologue (RESUME)
-    prev_line: int | None = None
-    prev_term = False
-    prev_name = ""
-    pending: list[Any] = []  # labels and pseudo-instructions since the last instruction
-    entry_done = not entry
+    writer = _Writer(lines, entry, line_hook, entry_hook, _landings(bc))
     for ins in bc:
         if not isinstance(ins, Instr):
-            pending.append(ins)
-            continue
-        if ins.name == "LOAD_CONST" and isinstance(ins.arg, CodeType) and id(ins.arg) in consts:
-            ins = Instr("LOAD_CONST", consts[id(ins.arg)], location=ins.location)
-        line = ins.lineno
-        hookable = (
-            started
-            and line is not None
-            and ins.name not in _NO_HOOK
-            and not (ins.name == "PRECALL" and prev_name == "KW_NAMES")
-        )
-        if hookable and not entry_done:  # before any label: once per call, not per loop iteration
-            # On no line: a trace function's 'line' event for the first line (a step's) then comes after
-            # it, with the function breakpoint pending, rather than before it (which stopped twice).
-            out.extend(_call(entry_hook, line, None))
-            entry_done = True
-            lines = lines | {line}
-        if hookable and line in lines:
-            falls_in = not prev_term and prev_line != line
-            jumped_in = any(isinstance(p, Label) and id(p) in landing for p in pending)
-            if falls_in or (jumped_in and prev_term):
-                out.extend(pending)
-                out.extend(_call(line_hook, line, line))
-                pending = []
-            elif jumped_in:  # a line starts here only when jumped to (a loop head): falling in skips it
-                skip = Label()
-                out.append(Instr("JUMP_FORWARD", skip, lineno=line))
-                out.extend(pending)
-                out.extend(_call(line_hook, line, line))
-                out.append(skip)
-                pending = []
-        out.extend(pending)
-        pending = []
-        if line is not None:
-            prev_line = line
-        if ins.name == "RESUME" and not started:
-            started = True
-            prev_line = None  # the first line after the prologue always reports (as a new frame does)
-        prev_term = ins.name in _TERMINATORS
-        prev_name = ins.name
-        out.append(ins)
-    out.extend(pending)
+            writer.pending.append(ins)  # a label or a pseudo-instruction
+        elif ins.name == "LOAD_CONST" and isinstance(ins.arg, CodeType) and id(ins.arg) in consts:
+            writer.add(Instr("LOAD_CONST", consts[id(ins.arg)], location=ins.location))
+        else:
+            writer.add(ins)
     bc.clear()
-    bc.extend(out)
+    bc.extend(writer.finish())
     return with_room(bc.to_code())  # to_code() computes the stack size afresh: give the room back
+
+
+class _Writer:
+    """The patched instructions, written one instruction at a time, with the hooks in front where they go."""
+
+    def __init__(
+        self,
+        lines: set[int],
+        entry: bool,
+        line_hook: Callable[[int], None],
+        entry_hook: Callable[[int], None],
+        landing: set[int],
+    ) -> None:
+        self.lines = lines
+        self.line_hook = line_hook
+        self.entry_hook = entry_hook
+        self.landing = landing  # ids of the labels that start a "line" when jumped to
+        self.out: list[Any] = []
+        self.pending: list[Any] = []  # labels and pseudo-instructions since the last instruction
+        self.started = False  # past the prologue (RESUME)
+        self.prev_line: int | None = None
+        self.prev_term = False
+        self.prev_name = ""
+        self.entry_done = not entry
+
+    def add(self, ins: Instr) -> None:
+        line = ins.lineno
+        if self._hookable(ins) and isinstance(line, int):
+            if not self.entry_done:  # before any label: once per call, not per loop iteration
+                self._entry(line)
+            if line in self.lines:
+                self._line(line)
+        self.out.extend(self.pending)
+        self.pending = []
+        if line is not None:
+            self.prev_line = line
+        if ins.name == "RESUME" and not self.started:
+            self.started = True
+            self.prev_line = None  # the first line after the prologue always reports (as a new frame does)
+        self.prev_term = ins.name in _TERMINATORS
+        self.prev_name = ins.name
+        self.out.append(ins)
+
+    def finish(self) -> list[Any]:
+        self.out.extend(self.pending)
+        return self.out
+
+    def _hookable(self, ins: Instr) -> bool:
+        return (
+            self.started
+            and ins.lineno is not None
+            and ins.name not in _NO_HOOK
+            and not (ins.name == "PRECALL" and self.prev_name == "KW_NAMES")
+        )
+
+    def _entry(self, line: int) -> None:
+        # On no line: a trace function's 'line' event for the first line (a step's) then comes after it, with the
+        # function breakpoint pending, rather than before it (which stopped twice).
+        self.out.extend(_call(self.entry_hook, line, None))
+        self.entry_done = True
+        self.lines = self.lines | {line}
+
+    def _line(self, line: int) -> None:
+        falls_in = not self.prev_term and self.prev_line != line
+        jumped_in = any(isinstance(p, Label) and id(p) in self.landing for p in self.pending)
+        if falls_in or (jumped_in and self.prev_term):
+            self.out.extend(self.pending)
+            self.out.extend(_call(self.line_hook, line, line))
+            self.pending = []
+        elif jumped_in:  # a line starts here only when jumped to (a loop head): falling in skips it
+            skip = Label()
+            self.out.append(Instr("JUMP_FORWARD", skip, lineno=line))
+            self.out.extend(self.pending)
+            self.out.extend(_call(self.line_hook, line, line))
+            self.out.append(skip)
+            self.pending = []
 
 
 def _landings(bc: Bytecode) -> set[int]:

@@ -19,6 +19,10 @@ call-heavy code in 3.11. Instead:
   breakpoint was set in them (`frame.f_code` cannot be swapped; those frames get `frame.f_trace` and their thread
   a trace function until they return). Other threads are switched on and off through `_threadtrace`.
 
+The patched code objects and the functions that run them are kept by `_patches.CodePatches`; the frames that run
+code without the hooks they need are handled by `_running.RunningFrames`, the part of this backend that gives them
+`f_trace`.
+
 The hook calls `core.on_line(frame, line)`, so conditions, hit counts and log points work as with the other
 backends. Removing every breakpoint of a code object puts the original code object back.
 """
@@ -26,16 +30,14 @@ backends. Removing every breakpoint of a code object puts the original code obje
 from __future__ import annotations
 
 import dis
-import gc
 import sys
 import threading
-import weakref
-from collections.abc import Iterable
-from types import AsyncGeneratorType, CodeType, CoroutineType, FrameType, FunctionType, GeneratorType
+from types import CodeType, FrameType
 from typing import Any
 
-from ._codes import COMPREHENSIONS, BreakpointConfig, CodeHooks, is_function, own_lines
-from ._hooks import inject_hooks
+from ._codes import BreakpointConfig, CodeHooks
+from ._patches import CodePatches
+from ._running import RunningFrames, frame_owners
 from ._threadtrace import ThreadTracer
 from .base import TraceCore
 
@@ -55,16 +57,12 @@ def supported() -> bool:
     return _SUPPORTED[0]
 
 
-class BytecodeBackend:
+class BytecodeBackend(RunningFrames):
     def __init__(self, core: TraceCore) -> None:
         self.core = core
         self._lock = threading.RLock()
         self._config = BreakpointConfig()
-        self._cache: dict[int, tuple[CodeType, CodeType]] = {}  # id(original) -> (original, patched)
-        self._orig: dict[
-            int, tuple[CodeType, CodeType, frozenset[int]]
-        ] = {}  # id(patched) -> (p, orig, lines)
-        self._funcs: dict[int, tuple[weakref.ref[FunctionType], CodeType]] = {}  # id(func) -> (ref, patched)
+        self._patches = CodePatches(_Active.line_hook, _Active.entry_hook)
         self._old_frames: dict[int, set[FrameType]] = {}  # thread -> frames that need f_trace for breakpoints
         self._watched: dict[int, set[FrameType]] = {}  # thread -> frames watched for stepping / pausing
         # id(running module frame) -> (frame, {id(unpatched function code): patched}, its own lines need f_trace)
@@ -74,8 +72,6 @@ class BytecodeBackend:
         # them must trace, so while there are any, every debuggee thread does
         self._suspended: dict[int, FrameType] = {}
         self._eager: set[int] = set()  # threads started while pausing/stopping: trace them from the start
-        # original codes that live functions were found for (held, so their ids stay theirs)
-        self._seen: dict[int, CodeType] = {}
         self._threads = ThreadTracer()
         # thread -> {id(code): code} module bodies about to run (exec'd by another loader) that need f_trace
         self._entering: dict[int, dict[int, CodeType]] = {}
@@ -99,14 +95,7 @@ class BytecodeBackend:
         self._hooks.uninstall()
         with self._lock:
             self._config = BreakpointConfig()
-            self._cache.clear()
-            for ref, patched in self._funcs.values():
-                func = ref()
-                if func is not None and func.__code__ is patched:
-                    func.__code__ = self._orig[id(patched)][1]
-            self._funcs.clear()
-            self._orig.clear()
-            self._seen.clear()
+            self._patches.restore()
             frames = [f for fs in (*self._old_frames.values(), *self._watched.values()) for f in fs]
             frames.extend(self._suspended.values())
             self._suspended.clear()
@@ -142,9 +131,9 @@ class BytecodeBackend:
             changes = config.changes(old)
             if changes or config.lines != old.lines or config.mtimes != old.mtimes:
                 self._config = config
-                self._cache.clear()
+                self._patches.cache.clear()
             if changes:
-                self._repatch(changes.functions(self._original))
+                self._patches.repatch(changes.functions(self._patches.original), self.prepare)
                 if changes.scans:
                     # Another heap scan, for suspended generators and coroutines: only when breakpoint lines
                     # were set or moved by the user (or function breakpoints changed). A reload needs none:
@@ -157,22 +146,16 @@ class BytecodeBackend:
         self._sync_threads()
 
     def rescan(self, live_frames: list[FrameType]) -> None:
-        with self._lock:
-            self._config = (
-                BreakpointConfig()
-            )  # as if no file had breakpoints: every file's functions are found
+        self._config = BreakpointConfig()  # refresh then finds every file's functions again
         self.refresh(live_frames)
 
     def watch_frames(self, frames: list[FrameType]) -> None:
-        owners = _owners(frames, self.core.debuggee_idents)
+        owners = frame_owners(frames, self.core.debuggee_idents)
         with self._lock:
             for frame in frames:
                 ident = owners.get(id(frame))
-                if ident is None:
-                    continue
-                frame.f_trace_lines = True
-                frame.f_trace = self._local
-                self._watched.setdefault(ident, set()).add(frame)
+                if ident is not None:
+                    self._give_trace(frame, self._watched, ident)
             idents = set(self._watched)
         for ident in idents:
             self._trace_on(ident)
@@ -225,23 +208,9 @@ class BytecodeBackend:
         self._traced.discard(ident)
 
     # -- patching ----------------------------------------------------------------------------------------
-    def _repatch(self, funcs: list[FunctionType]) -> None:
-        """Put the right code on these live functions (the functions of the files whose breakpoints changed)."""
-        for func in funcs:
-            code = func.__code__
-            orig = self._original(code)
-            self._seen[id(orig)] = orig
-            new = self.prepare(orig)
-            if new is not code:
-                func.__code__ = new
-            if new is not orig:
-                self._funcs[id(func)] = (weakref.ref(func), new)
-            else:
-                self._funcs.pop(id(func), None)
-
-    def _original(self, code: CodeType) -> CodeType:
-        entry = self._orig.get(id(code))
-        return entry[1] if entry is not None and entry[0] is code else code
+    def original(self, code: CodeType) -> CodeType:
+        """The code object a patched copy was made from (`code` itself if it is none of ours)."""
+        return self._patches.original(code)
 
     def prepare(self, code: CodeType) -> CodeType:
         """The code object with the hooks the current breakpoints need (the same object if it needs none)."""
@@ -249,197 +218,10 @@ class BytecodeBackend:
         if config.empty:
             return code
         with self._lock:
-            return self._patch_tree(code, config)
-
-    def _patch_tree(
-        self, code: CodeType, config: BreakpointConfig, parent: CodeType | None = None
-    ) -> CodeType:
-        cached = self._cache.get(id(code))
-        if cached is not None and cached[0] is code:
-            return cached[1]
-        consts: dict[int, CodeType] = {}
-        for c in code.co_consts:
-            if isinstance(c, CodeType):
-                nc = self._patch_tree(c, config, code)
-                if nc is not c:
-                    consts[id(c)] = nc
-        bps = config.lines_of(code)
-        hook_lines = (own_lines(code) & bps) if bps else set()
-        if hook_lines and parent is not None and code.co_name in COMPREHENSIONS:
-            hook_lines -= own_lines(parent)  # the line stops once, in the frame that runs the comprehension
-        entry = code.co_name in config.names and is_function(code)
-        if hook_lines or entry:
-            new = inject_hooks(code, hook_lines, entry, consts, _Active.line_hook, _Active.entry_hook)
-        elif consts:
-            new = code.replace(co_consts=tuple(consts.get(id(c), c) for c in code.co_consts))
-        else:
-            new = code
-        if new is not code:
-            self._orig[id(new)] = (new, code, frozenset(hook_lines))
-        self._cache[id(code)] = (code, new)
-        return new
-
-    def _attach_old_frames(self, live_frames: list[FrameType]) -> None:
-        """Frames already running code without the hooks they now need get `f_trace` instead.
-
-        A module body that is still running (the launched script stopped on entry, say) also makes functions
-        and classes from its own constants, without hooks: while it runs, each of its lines looks for them in
-        its globals and puts the patched code on them.
-        """
-        watched = {id(f) for fs in self._watched.values() for f in fs}
-        for frames in self._old_frames.values():
-            for f in frames:
-                if id(f) not in watched:
-                    f.f_trace = None
-        self._old_frames.clear()
-        self._pending.clear()
-        raises = self.core.trace_raises  # running frames must report their raises too
-        if not live_frames or (self._config.empty and not raises):
-            return
-        owners: dict[int, int] | None = None
-        for frame in live_frames:
-            code = frame.f_code
-            entry = self._orig.get(id(code))
-            orig, hooked = (
-                (entry[1], entry[2]) if entry is not None and entry[0] is code else (code, frozenset())
-            )
-            bps = self._config.lines_of(orig, code)
-            needs_lines = bool(bps and (own_lines(orig) & bps) - hooked)
-            pending = self._nested_pending(code) if code.co_name == "<module>" else {}
-            if not needs_lines and not pending and not (raises and self.core.wants_raises(code)):
-                continue
-            if owners is None:
-                owners = _owners(live_frames, self.core.debuggee_idents)
-            ident = owners.get(id(frame))
-            if ident is None:
-                continue
-            frame.f_trace_lines = True
-            frame.f_trace = self._local
-            self._old_frames.setdefault(ident, set()).add(frame)
-            if pending:
-                self._pending[id(frame)] = (frame, pending, needs_lines)
-                self._adopt(frame, ident)  # what it has made already; the rest at its next lines
-
-    def _executing(self, code: CodeType) -> None:
-        """A module body that another loader is about to run (`exec`): if it needs hooks it cannot have, its
-        thread traces until the frame starts (`_global` then gives it `f_trace`, see `_attach_new`)."""
-        with self._lock:
-            entry = self._orig.get(id(code))
-            if entry is not None and entry[0] is code:
-                return  # patched by us already (our finder, the launched script)
-            if self.prepare(code) is code:
-                return  # nothing in it needs hooks
-            ident = _get_ident()
-            if ident not in self.core.debuggee_idents:
-                return
-            self._entering.setdefault(ident, {})[id(code)] = code
-        self._trace_on(ident)
-
-    def _attach_new(self, frame: FrameType, ident: int) -> bool:
-        """A module body run by another loader starts (see `_executing`): like a frame of old code, it gets
-        `f_trace` for its own breakpoint lines, and patched code on the functions and methods it makes."""
-        code = frame.f_code
-        bps = self._config.lines_of(code)
-        needs_lines = bool(bps and own_lines(code) & bps)
-        pending = self._nested_pending(code)
-        if not needs_lines and not pending:
-            return False
-        frame.f_trace_lines = True
-        frame.f_trace = self._local
-        self._old_frames.setdefault(ident, set()).add(frame)
-        if pending:
-            self._pending[id(frame)] = (frame, pending, needs_lines)
-        return True
-
-    def _attach_suspended(self) -> None:
-        """Suspended generators and coroutines keep the code they were made with: those whose breakpoint
-        lines have no hooks get `f_trace` (one heap scan, only when breakpoints changed)."""
-        for frame in self._suspended.values():
-            frame.f_trace = None
-        self._suspended.clear()
-        if self._config.empty:
-            return
-        for obj in gc.get_objects():
-            kind = type(obj)
-            if kind is GeneratorType:
-                frame = obj.gi_frame
-            elif kind is CoroutineType:
-                frame = obj.cr_frame
-            elif kind is AsyncGeneratorType:
-                frame = obj.ag_frame
-            else:
-                continue
-            if frame is None or getattr(obj, "gi_running", False) or getattr(obj, "cr_running", False):
-                continue
-            if self._needs_f_trace(frame.f_code):
-                frame.f_trace_lines = True
-                frame.f_trace = self._local
-                self._suspended[id(frame)] = frame
-
-    def _needs_f_trace(self, code: CodeType) -> bool:
-        """Does a frame running this code miss hooks for some of the current breakpoint lines?"""
-        entry = self._orig.get(id(code))
-        orig, hooked = (entry[1], entry[2]) if entry is not None and entry[0] is code else (code, frozenset())
-        bps = self._config.lines_of(orig, code)
-        return bool(bps and (own_lines(orig) & bps) - hooked)
-
-    def _nested_pending(self, code: CodeType) -> dict[int, CodeType]:
-        """id(original function code this running code will make functions from) -> the code they need now.
-
-        Codes that already have live functions (found by the heap scan, and patched there) are left out.
-        """
-        out: dict[int, CodeType] = {}
-        old = self._config.old_lines
-        stack = [c for c in code.co_consts if isinstance(c, CodeType)]
-        while stack:
-            c = stack.pop()
-            orig = self._original(c)
-            if old is not None and old.is_old(c):
-                # Code a reload replaced (an old module body still running): a patched copy would not be known
-                # for old code, and its hooks would count lines as new code does. Its functions keep the hooks
-                # they had; a breakpoint set since, on a line without one, does not stop them.
-                continue
-            if is_function(c):
-                target = self.prepare(orig)
-                if target is not c and id(orig) not in self._seen:
-                    out[id(orig)] = target
-            else:  # a class body: its methods are made from its constants
-                stack.extend(k for k in c.co_consts if isinstance(k, CodeType))
-        return out
-
-    def _adopt(self, frame: FrameType, ident: int) -> None:
-        """Put patched code on the functions a running module body has made so far."""
-        item = self._pending.get(id(frame))
-        if item is None:
-            return
-        _, pending, needs_lines = item
-        for value in list(frame.f_globals.values()):
-            funcs: Iterable[Any]
-            if isinstance(value, type):
-                funcs = [getattr(v, "__func__", v) for v in list(vars(value).values())]
-            else:
-                funcs = (value, getattr(value, "__wrapped__", None))
-            for func in funcs:
-                if type(func) is FunctionType:
-                    orig = self._original(func.__code__)
-                    target = pending.pop(id(orig), None)
-                    if target is not None:
-                        self._seen[id(orig)] = orig
-                        if func.__code__ is not target:
-                            func.__code__ = target
-                            self._funcs[id(func)] = (weakref.ref(func), target)
-        if not pending:
-            del self._pending[id(frame)]
-            if not needs_lines and frame not in self._watched.get(ident, ()):
-                frames = self._old_frames.get(ident)
-                if frames is not None:
-                    frames.discard(frame)
-                    if not frames:
-                        del self._old_frames[ident]
-                frame.f_trace = None
+            return self._patches.patch_tree(code, config)
 
     # -- hooks and trace functions (hot) -----------------------------------------------------------------
-    def _line_hook(self, line: int) -> None:
+    def line_hook(self, line: int) -> None:
         core = self.core
         ident = _get_ident()
         if ident not in core.debuggee_idents:
@@ -451,7 +233,7 @@ class BytecodeBackend:
         if ident not in self._traced and self._needs_trace(ident):
             self._trace_on(ident)  # stepping starts from here: the frames were given f_trace by watch_frames
 
-    def _entry_hook(self, line: int) -> None:
+    def entry_hook(self, line: int) -> None:
         if _get_ident() in self.core.debuggee_idents:
             self.core.on_start(_getframe(2))
 
@@ -526,20 +308,6 @@ class BytecodeBackend:
                     table.pop(ident, None)
 
 
-def _owners(frames: Iterable[FrameType], idents: Iterable[int]) -> dict[int, int]:
-    """id(frame) -> the thread whose stack holds it (debuggee threads only)."""
-    wanted = {id(f) for f in frames}
-    current = sys._current_frames()
-    out: dict[int, int] = {}
-    for ident in list(idents):
-        f = current.get(ident)
-        while f is not None:
-            if id(f) in wanted:
-                out[id(f)] = ident
-            f = f.f_back
-    return out
-
-
 class _Active:
     """The backend the hooks report to. The hooks are constants in patched code, so they must outlive a
     backend: they look the current one up here."""
@@ -550,10 +318,10 @@ class _Active:
     def line_hook(line: int) -> None:
         backend = _Active.backend
         if backend is not None:
-            backend._line_hook(line)
+            backend.line_hook(line)
 
     @staticmethod
     def entry_hook(line: int) -> None:
         backend = _Active.backend
         if backend is not None:
-            backend._entry_hook(line)
+            backend.entry_hook(line)

@@ -151,10 +151,7 @@ class MonitoringBackend:
         mon.restart_events()
 
     def rescan(self, live_frames: list[FrameType]) -> None:
-        with self._lock:
-            self._config = (
-                BreakpointConfig()
-            )  # as if no file had breakpoints: every file's functions are found
+        self._config = BreakpointConfig()  # refresh then finds every file's functions again
         self.refresh(live_frames)
 
     def watch_frames(self, frames: list[FrameType]) -> None:

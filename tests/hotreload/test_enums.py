@@ -10,8 +10,7 @@ import enum
 import linecache
 
 import pytest
-from dapper_tui.engine.hotreload import ReloadOptions, reload_file
-from dapper_tui.engine.hotreload._sources import forget_source, realpath
+from dapper_tui.engine.hotreload import ReloadOptions, forget_source, realpath, reload_file
 
 from .conftest import Project
 

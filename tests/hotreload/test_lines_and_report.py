@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import linecache
 
-from dapper_tui.engine.hotreload import ReloadOptions, ReloadResult, reload_file, remap_lines, telemetry
-from dapper_tui.engine.hotreload._sources import forget_source, realpath
+from dapper_tui.engine.hotreload import (
+    ReloadOptions,
+    ReloadResult,
+    forget_source,
+    realpath,
+    reload_file,
+    remap_lines,
+    telemetry,
+)
 from dapper_tui.reload.record import ReloadRecord
 
 from .conftest import Project
