@@ -154,7 +154,7 @@ class FrameEditor:
     def report_into(self, result: Any, enabled: bool) -> None:
         """Move the reloaded file's stopped frames, and put what happened to every old-code frame into the
         reload's result: the counter, the frames, a warning for each that kept its old code."""
-        from .hotreload._sources import previous_source
+        from .hotreload import previous_source
 
         real = result.reloadedPath or ""
         text, _ = previous_source(canonical(real), set())  # exactly the text the reload compiled
@@ -241,7 +241,7 @@ class FrameEditor:
         return int(self.session.parking.run_on(ident, lambda: self._restart(frame, parked[1])))
 
     def _restart(self, frame: FrameType, via: Via) -> int:
-        from .hotreload._sources import read_text
+        from .hotreload import read_text
 
         func = FrameMemory(frame).function() if frame.f_code.co_name != "<module>" else None
         code = getattr(func, "__code__", None)

@@ -57,7 +57,7 @@ class OldLines:
     def text_of(path: str) -> str | None:
         """The text the module of ``path`` runs now (what the next reload compares with, and marks old code
         with). Called before a reload, for ``reloaded``."""
-        from .hotreload._sources import previous_source
+        from .hotreload import previous_source
 
         text, _ = previous_source(canonical(path), set())
         return text

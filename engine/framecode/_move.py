@@ -145,7 +145,7 @@ def _new_line(old_text: str, new_text: str, old_line: int, old_shape: Shape, new
     first statement (nothing of it ran yet); otherwise statements of the block already ran, and which new ones
     correspond to them cannot be told: refused. A deleted stop line continues at the next statement.
     """
-    from dapper_tui.engine.hotreload._diff import matched_lines
+    from dapper_tui.engine.hotreload import matched_lines
 
     old_lines, new_lines = old_text.splitlines(), new_text.splitlines()
     pairs = matched_lines(old_lines, new_lines)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...hotreload._resolve import regular_file_refusal
+from ...hotreload import regular_file_refusal
 from ...session import DebugSession
 from ...sources import canonical
 from ..args import RequestError, opt, source_path
