@@ -11,8 +11,9 @@ The session stops the program (`stop_at`) and resumes it; its collaborators do t
 (`inspection.Inspection`) and reloads (`reloading`).
 
 The engine's collaborators (and cli/attach.py) use a small internal API, never the session's private members:
-`emit` (tell the front end), `stop_at` (stop the calling thread), `refresh_tracing`, `program_frames`,
-`in_debugger` (is a thread running the debugger's own work) and `reload_lock` (held while the program must not run).
+`emit` (tell the front end), `stop_at` and `stop_post_mortem` (stop the calling thread), `refresh_tracing`,
+`program_frames`, `in_debugger` (is a thread running the debugger's own work) and `reload_lock` (held while the
+program must not run).
 """
 
 from __future__ import annotations
