@@ -32,7 +32,9 @@ def test_agent_thread_with_a_tool_call(snap_compare, tmp_path: Path) -> None:
         )
         pane.send('/call shout {"text": "snapshot"}')
         await pilot_until(pilot, lambda: "✓ SNAPSHOT!" in pane.view.plain_text() and not pane.busy)
-        pane.query_one("#agent-composer").blur()
-        await pilot.pause(0.1)
+        composer = pane.query_one("#agent-composer")
+        composer.blur()
+        await pilot_until(pilot, lambda: not composer.has_focus)
+        await pilot.pause()  # drawn without the focus
 
     assert snap_compare(app, terminal_size=(110, 24), run_before=run_before)
