@@ -18,7 +18,7 @@ from rich.text import Text
 from textual.binding import Binding
 
 from .breakpoint_edit import BreakpointEditor
-from .engine_events import EngineEventView
+from .engine_events import RUNNING_VIEW_DELAY, EngineEventView
 from .evaluation import Evaluation
 from .keys import KEYS
 from .reload_commands import ReloadCommands
@@ -122,14 +122,24 @@ class DebuggerScreen(RunControl, StopView):
         )
         if detail:
             text.append(f"  {detail}", style=style)
+        if text == self._status:  # every step stops with the same status: nothing to draw again
+            return
+        self._status = text
         self.query_one(StatusLine).update(text, layout=False)  # one docked line: its size never changes
         self.state_text = text.plain
 
     state_text = ""
+    _status: Text | None = None
 
     def show_running(self) -> None:
-        """The status while the program runs (from its start, not only after a stop)."""
-        if self.session.state == "running":
+        """The status while the program runs (from its start, not only after a stop). A step stops again
+        within milliseconds: the status says "running" once the program has run for RUNNING_VIEW_DELAY without
+        stopping (when the stale stop view is cleared too), so a step draws the status line once at most."""
+        gen = self.stop_gen
+        self.set_timer(RUNNING_VIEW_DELAY, lambda: self._show_running(gen))
+
+    def _show_running(self, gen: int) -> None:
+        if self.stop_gen == gen and self.session.state == "running":  # not stopped (or ended) meanwhile
             self.set_status("running", "F6 / p / Ctrl+C pauses")
 
     # -- breakpoints (the editor does the work) ----------------------------------------------------------

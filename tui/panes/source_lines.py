@@ -10,8 +10,9 @@ background (a colour below it is swapped for black or white, whichever reads bet
 the theme: a dark pygments style on dark themes, a light one on light themes. Matches of a search are drawn
 reversed.
 
-The cursor moves the view only as far as it must to stay in it; a new execution line is scrolled to the middle
-of the view.
+The cursor moves the view only as far as it must to stay in it. A new execution line moves the view only when
+it is not in it with `CONTEXT` lines above and below (then it comes to the middle), as in pudb: a step within
+the view draws the two lines that changed, not the whole view and its scrollbar.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class SourceLines(StyleOncePerDraw, ScrollView):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.lines: list[str] = []
+        self.text_width = 0  # the longest line's
         self._highlighted: list[Text] | None = None
         self.current_line: int | None = None  # the selected frame's line
         self.cursor_line = 1
@@ -83,6 +85,7 @@ class SourceLines(StyleOncePerDraw, ScrollView):
     def set_text(self, text: str) -> None:
         """New lines; highlighted after the next paint (pygments costs ~0.1 s, a first paint must not wait)."""
         self.lines = text.expandtabs(4).splitlines()
+        self.text_width = max((len(line) for line in self.lines), default=0)
         self._highlighted = None
         self._highlight_gen += 1
         self.call_after_refresh(self._highlight, self._highlight_gen)
@@ -109,19 +112,29 @@ class SourceLines(StyleOncePerDraw, ScrollView):
             self.refresh()
 
     # -- scrolling ----------------------------------------------------------------------------------------
+    CONTEXT = 3  # lines kept in the view above and below a new execution line (fewer in a tiny view)
+
     def go_to_line(self, line: int) -> None:
         """Put the cursor on `line`, scrolled to the middle of the view."""
         self.cursor_line = max(1, min(line, max(1, len(self.lines))))
         self._center(self.cursor_line)
 
     def _reveal(self, line: int) -> bool:
-        """Scroll `line` to the middle of the view; False when it is there already (near the top or the end
-        of the file, or the same line again): then nothing scrolls and only the marked lines are drawn again."""
-        target = max(0, min(line - 1 - self._view_height // 2, self.max_scroll_y))
-        if target == self.scroll_offset.y:
-            return False
-        self._center(line)
-        return True
+        """Bring `line` to the middle of the view unless it is in the view with `CONTEXT` lines around it (or
+        as near to that as the start or the end of the file allows): then nothing scrolls (False)."""
+        height = self._view_height
+        context = min(self.CONTEXT, (height - 1) // 2)
+        top = self.scroll_offset.y
+        first, last = top + 1 + context, top + height - context  # the lines that need no scroll
+        if line < first:
+            needed = top > 0
+        elif line > last:
+            needed = top < self.max_scroll_y
+        else:
+            needed = False
+        if needed:
+            self._center(line)
+        return needed
 
     def _center(self, line: int) -> None:
         self.scroll_to(y=max(0, line - 1 - self._view_height // 2), animate=False)

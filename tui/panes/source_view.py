@@ -117,8 +117,7 @@ class SourceView(SourceSearch, can_focus=True):
             self.cursor_line = current_line
             self._cursor_moved = False
         self.cursor_line = max(1, min(self.cursor_line, max(1, len(self.lines))))
-        width = max((len(line) for line in self.lines), default=0) + self._gutter_width + 1
-        self.virtual_size = Size(width, len(self.lines))
+        self.virtual_size = Size(self.text_width + self._gutter_width + 1, len(self.lines))
         self._draw_after_show(changed, before)
 
     def _set_titles(self, title: str | None, note: str) -> None:
