@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -59,6 +59,7 @@ class ReloadCoordinator:
         self._retiring: list[_Watch] = []  # earlier watches, kept until the current one listens
         self._stopped = threading.Event()
         self._dispatching = threading.Lock()  # one batch at a time, whichever watch saw it
+        self._roots_version = 0  # counts the changes of the registered roots
         self._seen: dict[Path, tuple[int, ...] | None] = {}
 
     # -- registration and records ---------------------------------------------------------------------------
@@ -66,6 +67,7 @@ class ReloadCoordinator:
     def add_scope(self, scope: ReloadScope, roots: list[Path]) -> None:
         with self._lock:
             self._registrations.append(_Registration(scope, [_real(Path(r)) for r in roots]))
+            self._roots_version += 1
             running = self._watch is not None
         if running:
             self._rewatch()
@@ -81,6 +83,7 @@ class ReloadCoordinator:
                         if not reg.covers(root) and root not in added:
                             added.append(root)
                     reg.roots.extend(added)
+                    self._roots_version += bool(added)
                     break
             running = self._watch is not None
         if added and running:
@@ -90,6 +93,7 @@ class ReloadCoordinator:
     def remove_scope(self, scope: ReloadScope) -> None:
         with self._lock:
             self._registrations = [r for r in self._registrations if r.scope is not scope]
+            self._roots_version += 1
             running = self._watch is not None
         if running:
             self._rewatch()
@@ -175,9 +179,14 @@ class ReloadCoordinator:
 
     @property
     def watching(self) -> bool:
-        """The watcher thread is up and listening."""
+        """The watcher is up and listens to every registered root (a root just added is not watched yet)."""
         watch = self._watch
-        return watch is not None and watch.thread.is_alive() and watch.ready.is_set()
+        return (
+            watch is not None
+            and watch.thread.is_alive()
+            and watch.ready.is_set()
+            and watch.roots_version == self._roots_version
+        )
 
     def stop(self) -> None:
         self._stopped.set()
@@ -234,7 +243,7 @@ class ReloadCoordinator:
             fresh.append(path)
         return fresh
 
-    def _dispatch(self, changes: set[tuple[object, str]]) -> None:
+    def _dispatch(self, changes: Iterable[tuple[object, str]]) -> None:
         with self._dispatching:
             fresh = self._fresh(sorted({Path(p) for _change, p in changes}))
             if fresh:
@@ -246,7 +255,9 @@ class _Watch:
 
     def __init__(self, coordinator: ReloadCoordinator) -> None:
         self.coordinator = coordinator
-        self.roots = coordinator._roots()
+        with coordinator._lock:
+            self.roots_version = coordinator._roots_version
+            self.roots = coordinator._roots()
         self.stop = threading.Event()
         self.ready = threading.Event()
         self.thread = threading.Thread(target=self._run, name="reload-coordinator", daemon=True)
