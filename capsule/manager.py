@@ -7,14 +7,12 @@ A change that replaces the capsule (tools, ``.env``, ``requirements.txt``) start
 process (the warm spare when there is one, ``capsule/spawn.py``) must import every tool file and answer
 ``tools/list`` before it becomes current. If it fails, the old generation stays current and a ``failed`` record
 says why: there is never a mixed surface. A newer request cancels an older one still starting (its record is
-``skipped``). The old generation is drained: it is closed once no turn is pinned to it and no call is in flight.
-The drain deadline applies to tool calls in flight only (a turn that merely has the generation pinned, waiting
-on a slow model, keeps it): a call still running ``drain_timeout`` seconds into the drain gets its generation
-killed (whole process group), and the kill is reported with a record.
+``skipped``). The old generation is drained (``capsule/drain.py``): it is closed once no turn is pinned to it
+and no call is in flight; a call still running ``drain_timeout`` seconds into the drain gets its generation
+killed, and the kill is reported with a record.
 
-Every tool call has a deadline, ``call_timeout`` (agent.toml): a call still running then is an error result
-("timed out after N s"), and its generation is killed and replaced as if it had crashed (a hung synchronous
-tool blocks its capsule; a stopped capsule answers nothing), so the turn goes on with the identical replacement.
+Every tool call has a deadline, ``call_timeout`` (agent.toml): a call still running then is an error result,
+and its generation is killed and replaced as if it had crashed (``capsule/tool_calls.py``).
 Whenever a generation ends, its whole process group and session end with it (``capsule/reaper.py``).
 
 Every new surface takes its revision from the project-wide counter (``capsule/revisions.py``), so two agent
@@ -42,7 +40,7 @@ from typing import Any
 
 from dapper_tui.capsule import venv as venvs
 from dapper_tui.capsule.build import Attempt, BuildRequest
-from dapper_tui.capsule.connection import CapsuleError
+from dapper_tui.capsule.drain import drain, killed_record
 from dapper_tui.capsule.generation import ENDED, Generation, GenerationState
 from dapper_tui.capsule.instant_rows import apply_instant_row, restart_record
 from dapper_tui.capsule.project import AgentConfig, AgentProject, Row
@@ -50,8 +48,9 @@ from dapper_tui.capsule.prompts import render_identity, scan_prompts
 from dapper_tui.capsule.reaper import close_capsule, end_capsule
 from dapper_tui.capsule.revisions import RevisionCounter
 from dapper_tui.capsule.spawn import Spare, Spawner, StartFailed, Starting
-from dapper_tui.capsule.supervision import Supervisor, route
-from dapper_tui.capsule.surface import Surface, script_hashes, script_meta, script_sources
+from dapper_tui.capsule.supervision import Supervisor
+from dapper_tui.capsule.surface import Surface, script_hashes, script_sources
+from dapper_tui.capsule.tool_calls import ToolCalls
 from dapper_tui.capsule.venv import needs_install
 from dapper_tui.capsule.venv_switch import VenvSwitch
 from dapper_tui.reload.record import ReloadRecord
@@ -93,6 +92,7 @@ class CapsuleManager:
             config=config,
         )
         self._supervisor = Supervisor(self._on_exit, config.crash_window, self._rearm)
+        self._calls = ToolCalls(project, config, self._supervisor, lambda: self.surface)
         self._revision_waiters: list[tuple[int, asyncio.Future[Surface]]] = []
         self._live: list[Generation] = []
         self._last_record = ReloadRecord(scope="agent", outcome="skipped", path=str(project.root))
@@ -154,71 +154,10 @@ class CapsuleManager:
 
     async def call(self, surface: Surface, name: str, arguments: dict[str, Any]) -> tuple[str, bool]:
         """Call a tool on the pinned surface's generation: ``(result, is_error)``, the result redacted."""
-        text, is_error = await self._call(surface, name, arguments)
+        text, is_error = await self._calls.call(surface, name, arguments)
         if len(text) > _REDACT_INLINE:  # 20 MB take about 0.4 s: the loop keeps serving meanwhile
             return await asyncio.to_thread(self.redact, text), is_error
         return self.redact(text), is_error
-
-    async def _call(self, surface: Surface, name: str, arguments: dict[str, Any]) -> tuple[str, bool]:
-        pinned = surface.generation
-        if pinned is None:
-            return "no capsule is running (the tools failed to load; fix them and save)", True
-        wait_s = self.config.start_timeout + 5.0
-        gen, problem = await route(pinned, wait_s)
-        if (
-            gen is not None
-            and gen.conn.closed.is_set()
-            and not gen.closing
-            and gen.state != GenerationState.EXITED
-        ):
-            await self._supervisor.settle(gen)  # it died since its last call: report it, then route again
-            gen, problem = await route(pinned, wait_s)
-        if gen is None:
-            return problem, True
-        if gen.state in (GenerationState.CLOSED, GenerationState.KILLED):
-            return f"capsule generation {gen.number} was {gen.state} before this call", True
-        meta = None
-        if name == "run_script" and any(t.name == name and t.file == "<builtin>" for t in surface.tools):
-            meta = script_meta(self.project, surface, arguments.get("name"))
-        key = id(asyncio.current_task())
-        gen.in_flight[key] = name
-        gen.call_started[key] = asyncio.get_running_loop().time()
-        try:
-            return await asyncio.wait_for(gen.conn.call_tool(name, arguments, meta), self.config.call_timeout)
-        except CapsuleError as exc:
-            return await self._call_failed(gen, name, exc), True
-        except TimeoutError:
-            return await self._timed_out(gen, name), True
-        finally:
-            gen.in_flight.pop(key, None)
-            gen.call_started.pop(key, None)
-
-    async def _timed_out(self, gen: Generation, name: str) -> str:
-        """A call outlived ``call_timeout``: kill its generation (a hung tool blocks it) and let it be replaced."""
-        what = f"tool {name} timed out after {self.config.call_timeout:g} s"
-        if gen.state not in ENDED and not gen.closing and not gen.ended_by:
-            gen.ended_by = what
-            end_capsule(gen.pid)
-            await self._supervisor.settle(gen)  # reported and replaced before the turn's next call routes
-        return f"{what}; capsule generation {gen.number} was killed, since a hung tool blocks it"
-
-    async def _call_failed(self, gen: Generation, name: str, exc: CapsuleError) -> str:
-        """The error result of a tool call whose capsule failed it."""
-        if gen.ended_by:
-            return f"capsule generation {gen.number} was killed during this call: {gen.ended_by}"
-        if gen.state == GenerationState.KILLED:
-            return f"capsule generation {gen.number}: killed at the drain deadline"
-        if not gen.conn.closed.is_set() or gen.closing:
-            return f"capsule generation {gen.number}: {exc}"
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(gen.conn.proc.wait(), 2.0)
-        gen.exit_code = gen.conn.proc.returncode
-        after = (
-            "a new generation is starting (see the reload log)"
-            if self.surface.generation is gen
-            else f"the next turn uses generation {self.surface.generation_number}"
-        )
-        return f"capsule generation {gen.number} {gen.exit_text} during this call (tool {name}); {after}"
 
     # -- start / replace ------------------------------------------------------------------------------------
 
@@ -438,48 +377,12 @@ class CapsuleManager:
         self._venv.prune(in_use)
 
     async def _retire(self, gen: Generation) -> None:
-        gen.state = GenerationState.DRAINING
-        loop = asyncio.get_running_loop()
-        drain_started = loop.time()
-        # a turn that only has it pinned (waiting on its model) keeps it; the deadline is for calls in flight
-        while (gen.pins > 0 or gen.in_flight) and gen.state == GenerationState.DRAINING:
-            now = loop.time()
-            overdue = [
-                key
-                for key, began in list(gen.call_started.items())
-                if key in gen.in_flight and now - max(began, drain_started) >= self.drain_timeout
-            ]
-            if overdue:
-                await self._kill_draining(gen)
-                return
-            await asyncio.sleep(0.02)
-        if gen.state == GenerationState.DRAINING:
-            gen.closing = True
-            await close_capsule(gen.conn)
-            gen.state = GenerationState.CLOSED
+        hung = await drain(gen, self.drain_timeout)
         self._drop(gen)
-        self._prune()
-
-    async def _kill_draining(self, gen: Generation) -> None:
-        """A call of draining ``gen`` outlived the drain deadline: kill its process group, and say so."""
-        hung = sorted(set(gen.in_flight.values()))
-        gen.state = GenerationState.KILLED
-        gen.closing = True
-        end_capsule(gen.pid)
-        await gen.conn.close(timeout=2.0)
-        self._drop(gen)
-        what = f"tool {', '.join(hung)} still running"
-        self._on_record(
-            ReloadRecord(
-                scope="agent",
-                outcome="applied",
-                path=str(self.project.tools_dir),
-                message=f"generation {gen.number} killed: {what} after the {self.drain_timeout:g} s drain deadline",
-                warnings=[f"killed generation {gen.number} (pid {gen.pid}): {what}"],
-                counters={"revision": self.surface.revision, "generation": self.surface.generation_number},
-                detail={"event": "killed", "killed_generation": gen.number, "tools": hung, "pid": gen.pid},
+        if hung:
+            self._on_record(
+                killed_record(gen, hung, self.drain_timeout, self.surface, self.project.tools_dir)
             )
-        )
         self._prune()
 
     async def close(self) -> None:
