@@ -19,21 +19,17 @@ The manager points stderr at a log file in ``data/logs/`` and runs the host unbu
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import functools
 import json
 import os
-import shlex
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dapper_tui.capsule.scripts import PinnedScript, run_pinned_script, run_script
 from dapper_tui.capsule.tools import (
     PACKAGE,
     Tool,
@@ -60,118 +56,6 @@ def _read_activation() -> dict[str, Any]:
             break
         buf += chunk
     return json.loads(buf.decode())
-
-
-# Runs a pinned revision's Python script as ``python SCRIPT ARGS`` would: argv, __file__, sys.path[0] and line
-# numbers name the real file; only the source comes from the pin.
-_PY_BOOTSTRAP = """\
-import os, sys
-_source_file, _path = sys.argv[1], sys.argv[2]
-with open(_source_file, "rb") as _fh:
-    _source = _fh.read()
-sys.argv = sys.argv[2:]
-sys.path[0] = os.path.dirname(_path)
-import __main__
-__main__.__file__ = _path
-del _fh, _source_file
-_code = compile(_source, _path, "exec")
-del _source, _path
-exec(_code, __main__.__dict__)
-"""
-
-
-@dataclass(frozen=True)
-class PinnedScript:
-    """A script's source as the turn's surface revision saw it (``None``: that revision had no such script)."""
-
-    revision: int
-    source: bytes | None
-
-    @classmethod
-    def from_meta(cls, meta: Mapping[str, object] | None) -> PinnedScript | None:
-        raw = (meta or {}).get("dapper/script")
-        if not isinstance(raw, dict):
-            return None
-        source = raw.get("source")
-        return cls(int(raw.get("revision", 0)), base64.b64decode(source) if source is not None else None)
-
-
-def run_script(name: str, args: list[str] | None = None, timeout: float = 120.0) -> str:
-    """Run a script from src/scripts with its current source and return its output.
-
-    Args:
-        name: file name of the script inside src/scripts, e.g. "report.py".
-        args: command-line arguments for the script.
-        timeout: seconds before the script is stopped.
-    """
-    return _run_script(name, args, timeout, None)
-
-
-def _run_script(name: str, args: list[str] | None, timeout: float, pinned: PinnedScript | None) -> str:
-    """``run_script``; with ``pinned`` (from the manager) the source is the pinned revision's, not the disk's."""
-    agent_dir = os.environ["DAPPER_AGENT_DIR"]
-    root = Path(agent_dir) / "src" / "scripts"
-    script = (root / name).resolve()
-    if not script.is_relative_to(root.resolve()):
-        raise FileNotFoundError(f"no script {name!r} in src/scripts")
-    source: bytes | None = None  # None: run the file on disk
-    if pinned is not None:
-        if pinned.source is None:
-            raise FileNotFoundError(
-                f"no script {name!r} in src/scripts at surface revision {pinned.revision} (this turn's); "
-                "a script added since runs in the next turn"
-            )
-        try:
-            on_disk: bytes | None = script.read_bytes()
-        except OSError:
-            on_disk = None
-        if on_disk != pinned.source:
-            source = pinned.source
-    elif not script.is_file():
-        raise FileNotFoundError(f"no script {name!r} in src/scripts")
-    temp: str | None = None
-    try:
-        if source is not None and script.suffix in (".py", ".sh"):
-            fd, temp = tempfile.mkstemp(prefix="dapper-script-", suffix=script.suffix)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(source)
-        if script.suffix == ".py":
-            command = [sys.executable, str(script)]
-            if temp is not None:
-                command = [sys.executable, "-c", _PY_BOOTSTRAP, temp, str(script)]
-        elif script.suffix == ".sh":
-            command = ["sh", str(script)]
-            if temp is not None:  # $0 is the script's real path, as with ``sh SCRIPT``
-                command = ["sh", "-c", ". " + shlex.quote(temp), str(script)]
-        else:
-            if source is not None:
-                raise RuntimeError(
-                    f"script {name} changed after surface revision {pinned.revision if pinned else 0} "
-                    "(this turn's); it runs with its new source in the next turn"
-                )
-            command = [str(script)]
-        proc = subprocess.run(
-            [*command, *(args or [])],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd=agent_dir,
-            stdin=subprocess.DEVNULL,
-        )
-    finally:
-        if temp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-    output = proc.stdout
-    if proc.returncode != 0:
-        raise RuntimeError(f"script {name} exited with {proc.returncode}: {proc.stderr.strip()[-2000:]}")
-    return output.rstrip("\n")
-
-
-def _run_pinned_script(
-    pinned: PinnedScript, name: str, args: list[str] | None = None, timeout: float = 120.0
-) -> str:
-    return _run_script(name, args, timeout, pinned)
 
 
 def _pin_import_prefix() -> None:
@@ -253,7 +137,7 @@ class ToolHost:
             PinnedScript.from_meta(meta) if tool.spec.file == "<builtin>" and name == "run_script" else None
         )
         if pinned is not None:
-            func = functools.partial(_run_pinned_script, pinned)
+            func = functools.partial(run_pinned_script, pinned)
         try:
             if inspect.iscoroutinefunction(func):
                 value = await func(**kwargs)
@@ -395,6 +279,59 @@ def _activate(args: argparse.Namespace) -> None:
     _limit_address_space(int(activation.get("address_space_mb") or 0))
 
 
+def _enter_project(root: Path) -> None:
+    """Make ``root`` this process's project: its folder, its environment variables, no ``.pyc`` files."""
+    os.environ["DAPPER_AGENT_DIR"] = str(root)
+    os.environ["DAPPER_AGENT_DATA"] = str(root / "data")
+    (root / "data").mkdir(exist_ok=True)
+    os.chdir(root)
+    sys.dont_write_bytecode = True
+
+
+def _load_tools(host: ToolHost, generation: int, status_file: Path | None) -> bool:
+    """Import the tool files; ``False`` (said on stderr and in ``status_file``) when one failed."""
+    started = time.perf_counter()
+    print(
+        f"capsule generation {generation} pid {os.getpid()} loading {host.root}", file=sys.stderr, flush=True
+    )
+    with contextlib.redirect_stdout(
+        sys.stderr
+    ):  # a print at a tool module's top level must not hit the protocol
+        failures = host.load()
+    if failures:
+        for failure in failures:
+            print(f"tool file failed to load: {failure['file']}\n{failure['error']}", file=sys.stderr)
+        if status_file:
+            status_file.write_text(json.dumps({"ok": False, "failures": failures}))
+        return False
+    print(
+        f"capsule generation {generation} loaded {len(host.tools)} tools in "
+        f"{(time.perf_counter() - started) * 1000:.0f} ms",
+        file=sys.stderr,
+        flush=True,
+    )
+    return True
+
+
+async def _serve(host: ToolHost, watch: bool) -> None:
+    """Speak MCP on stdio until the manager closes it (and reload the tools on save meanwhile, with ``watch``)."""
+    import anyio
+    import mcp.server.stdio
+    from mcp.server.lowlevel import NotificationOptions
+
+    sessions: list[Any] = []
+    server = _build_server(host, host.root.name, sessions)
+    options = server.create_initialization_options(NotificationOptions(tools_changed=True))
+    stop = anyio.Event()
+    async with anyio.create_task_group() as tg:
+        if watch:
+            tg.start_soon(_watch_tools, host, sessions, stop)
+        async with mcp.server.stdio.stdio_server() as (read_stream, write_stream):
+            await server.run(read_stream, write_stream, options)
+        stop.set()  # before the cancel: watchfiles' thread sees only this (else it waits out its 5 s timeout)
+        tg.cancel_scope.cancel()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dapper_tui.capsule.host")
     parser.add_argument("dir", type=Path)
@@ -406,54 +343,17 @@ def main(argv: list[str] | None = None) -> int:
     _pin_import_prefix()
 
     import anyio
-    import mcp.server.stdio  # imported before activation: this is what a warm spare saves
-    from mcp.server.lowlevel import NotificationOptions
+    import mcp.server.stdio  # noqa: F401  # imported before activation: this is what a warm spare saves
+    from mcp.server.lowlevel import NotificationOptions  # noqa: F401  # as above
 
     if args.spare:
         _activate(args)
     root = args.dir.resolve()
-    os.environ["DAPPER_AGENT_DIR"] = str(root)
-    os.environ["DAPPER_AGENT_DATA"] = str(root / "data")
-    (root / "data").mkdir(exist_ok=True)
-    os.chdir(root)
-    sys.dont_write_bytecode = True
-    started = time.perf_counter()
-    print(
-        f"capsule generation {args.generation} pid {os.getpid()} loading {root}", file=sys.stderr, flush=True
-    )
-
+    _enter_project(root)
     host = ToolHost(root)
-    with contextlib.redirect_stdout(
-        sys.stderr
-    ):  # a print at a tool module's top level must not hit the protocol
-        failures = host.load()
-    if failures:
-        for failure in failures:
-            print(f"tool file failed to load: {failure['file']}\n{failure['error']}", file=sys.stderr)
-        if args.status_file:
-            args.status_file.write_text(json.dumps({"ok": False, "failures": failures}))
+    if not _load_tools(host, args.generation, args.status_file):
         return EXIT_LOAD_FAILED
-    print(
-        f"capsule generation {args.generation} loaded {len(host.tools)} tools in "
-        f"{(time.perf_counter() - started) * 1000:.0f} ms",
-        file=sys.stderr,
-        flush=True,
-    )
-    sessions: list[Any] = []
-    server = _build_server(host, root.name, sessions)
-    options = server.create_initialization_options(NotificationOptions(tools_changed=True))
-
-    async def serve() -> None:
-        stop = anyio.Event()
-        async with anyio.create_task_group() as tg:
-            if args.watch:
-                tg.start_soon(_watch_tools, host, sessions, stop)
-            async with mcp.server.stdio.stdio_server() as (read_stream, write_stream):
-                await server.run(read_stream, write_stream, options)
-            stop.set()  # before the cancel: watchfiles' thread sees only this (else it waits out its 5 s timeout)
-            tg.cancel_scope.cancel()
-
-    anyio.run(serve)
+    anyio.run(_serve, host, args.watch)
     return 0
 
 
