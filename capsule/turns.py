@@ -22,7 +22,7 @@ from typing import Any
 
 from dapper_tui.capsule.events import Event
 from dapper_tui.capsule.manager import CapsuleManager
-from dapper_tui.capsule.models import Message, Model, ModelError, ToolCall
+from dapper_tui.capsule.models import Message, Model, ModelError, ModelRequest, ToolCall
 from dapper_tui.capsule.results import cap_result
 
 CANCELLED = "cancelled"
@@ -40,6 +40,9 @@ def model_text(text: str, max_bytes: int | None) -> str:
     return keep + f"\n[... cut for the model: {len(text)} characters in all, the first {len(keep)} shown]"
 
 
+_NO_RESULT = "no result: the agent process stopped during this call"
+
+
 def history_to_messages(events: list[Event], max_result_bytes: int | None = None) -> list[Message]:
     """Model messages from stored events. A call without a result (the process died mid-call) gets one.
     A result over ``max_result_bytes`` is cut (``model_text``).
@@ -48,54 +51,47 @@ def history_to_messages(events: list[Event], max_result_bytes: int | None = None
     model numbers its calls from 1 in every turn, providers may reuse ids).
     """
     messages: list[Message] = []
-    step_index: dict[tuple[Any, Any], dict[str, Any]] = {}
-    answered: set[tuple[Any, str]] = set()
-    for event in events:
-        if event.type == "tool_result":
-            answered.add((event.turn, str(event.get("call_id"))))
+    steps: dict[tuple[Any, Any], Message] = {}
+    answered = {(e.turn, str(e.get("call_id"))) for e in events if e.type == "tool_result"}
     for event in events:
         if event.type == "user":
             messages.append({"role": "user", "content": event.get("text", "")})
         elif event.type in ("assistant", "tool_call"):
-            key = (event.turn, event.get("step"))
-            message = step_index.get(key)
-            if message is None:
-                message = {"role": "assistant", "content": "", "tool_calls": []}
-                step_index[key] = message
-                messages.append(message)
-            if event.type == "assistant":
-                message["content"] += event.get("text", "")
-            else:
-                call = {
-                    "id": event.get("call_id"),
-                    "name": event.get("tool"),
-                    "arguments": event.get("arguments", {}),
-                }
-                message["tool_calls"].append(call)
-                if (event.turn, str(call["id"])) not in answered:
-                    messages.append(
-                        {
-                            "role": "tool",
-                            "tool_call_id": call["id"],
-                            "name": call["name"],
-                            "content": "no result: the agent process stopped during this call",
-                            "is_error": True,
-                        }
-                    )
+            _add_to_step(messages, steps, answered, event)
         elif event.type == "tool_result":
-            messages.append(
-                {
-                    "role": "tool",
-                    "tool_call_id": event.get("call_id"),
-                    "name": event.get("tool"),
-                    "content": model_text(str(event.get("result", "")), max_result_bytes),
-                    "is_error": bool(event.get("is_error")),
-                }
-            )
+            result = model_text(str(event.get("result", "")), max_result_bytes)
+            is_error = bool(event.get("is_error"))
+            messages.append(_tool_message(event.get("call_id"), event.get("tool"), result, is_error))
     for message in messages:
         if message["role"] == "assistant" and not message["tool_calls"]:
             del message["tool_calls"]
     return messages
+
+
+def _add_to_step(
+    messages: list[Message],
+    steps: dict[tuple[Any, Any], Message],
+    answered: set[tuple[Any, str]],
+    event: Event,
+) -> None:
+    """An ``assistant`` or ``tool_call`` event joins its model step's assistant message (added at the step's
+    first event); a call that was never answered gets its error result right after it."""
+    key = (event.turn, event.get("step"))
+    message = steps.get(key)
+    if message is None:
+        message = steps[key] = {"role": "assistant", "content": "", "tool_calls": []}
+        messages.append(message)
+    if event.type == "assistant":
+        message["content"] += event.get("text", "")
+        return
+    call = {"id": event.get("call_id"), "name": event.get("tool"), "arguments": event.get("arguments", {})}
+    message["tool_calls"].append(call)
+    if (event.turn, str(call["id"])) not in answered:
+        messages.append(_tool_message(call["id"], call["name"], _NO_RESULT, True))
+
+
+def _tool_message(call_id: Any, name: Any, content: str, is_error: bool) -> Message:
+    return {"role": "tool", "tool_call_id": call_id, "name": name, "content": content, "is_error": is_error}
 
 
 async def run_turn(
@@ -161,7 +157,9 @@ class _Turn:
             self.event("assistant_delta", text=chunk, step=step)
 
         surface = self.surface
-        reply = await self.model.respond(surface.identity.text, messages, surface.tools, on_delta)
+        reply = await self.model.respond(
+            ModelRequest(surface.identity.text, messages, surface.tools), on_delta
+        )
         if reply.text:
             self.event("assistant", text=reply.text, step=step, final=not reply.tool_calls)
         if not reply.tool_calls:

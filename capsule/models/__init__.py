@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dapper_tui.capsule.models.base import Message, Model, ModelError, ModelReply, ToolCall
+from dapper_tui.capsule.models.base import Message, Model, ModelError, ModelReply, ModelRequest, ToolCall
 from dapper_tui.capsule.models.replay import RecordingModel, ReplayModel
 from dapper_tui.capsule.models.scripted import ScriptedModel
 
-__all__ = ["Message", "Model", "ModelError", "ModelReply", "ToolCall", "create_model"]
+__all__ = ["Message", "Model", "ModelError", "ModelReply", "ModelRequest", "ToolCall", "create_model"]
 
 
 def create_model(spec: str, options: Mapping[str, Any], env: Mapping[str, str], root: Path) -> Model:

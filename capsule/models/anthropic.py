@@ -1,18 +1,16 @@
 """Anthropic Messages API, streaming, with tool use (optional backend, plain HTTP).
 
 Configuration: ``base_url`` / ``ANTHROPIC_BASE_URL`` (default ``https://api.anthropic.com``), ``api_key_env``
-(default ``ANTHROPIC_API_KEY``), ``model`` (from ``model = "anthropic:NAME"``), ``max_tokens``.
+(default ``ANTHROPIC_API_KEY``), ``model`` (from ``model = "anthropic:NAME"``), ``max_tokens``, ``timeout``.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator
 from typing import Any
 
-from dapper_tui.capsule.models.base import Message, ModelError, ModelReply, ToolCall
-from dapper_tui.capsule.models.http import iter_sse, stream_in_thread
-from dapper_tui.capsule.tools import ToolSpec
+from dapper_tui.capsule.models.base import Message, ModelReply, ModelRequest, OnText
+from dapper_tui.capsule.models.provider import Defaults, ProviderModel, event_json, tool_call
 
 
 def to_anthropic_messages(messages: list[Message]) -> list[dict[str, Any]]:
@@ -41,75 +39,54 @@ def to_anthropic_messages(messages: list[Message]) -> list[dict[str, Any]]:
     return out
 
 
-class AnthropicModel:
+class AnthropicModel(ProviderModel):
     name = "anthropic"
+    defaults = Defaults(
+        "claude-sonnet-4-5", "ANTHROPIC_BASE_URL", "https://api.anthropic.com", "ANTHROPIC_API_KEY"
+    )
 
-    def __init__(self, model: str, options: Mapping[str, Any], env: Mapping[str, str]) -> None:
-        self.model = model or str(options.get("model", "claude-sonnet-4-5"))
-        self.base_url = str(
-            options.get("base_url") or env.get("ANTHROPIC_BASE_URL") or "https://api.anthropic.com"
-        )
-        self.api_key = env.get(str(options.get("api_key_env", "ANTHROPIC_API_KEY")), "")
-        self.max_tokens = int(options.get("max_tokens", 4096))
-        self.timeout = float(options.get("timeout", 120))
+    def url(self) -> str:
+        return self.base_url.rstrip("/") + "/v1/messages"
 
-    async def respond(
-        self,
-        system: str,
-        messages: list[Message],
-        tools: list[ToolSpec],
-        on_text: Callable[[str], None],
-    ) -> ModelReply:
+    def headers(self) -> dict[str, str]:
+        return {"x-api-key": self.api_key, "anthropic-version": "2023-06-01"}
+
+    def body(self, request: ModelRequest) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": self.model,
-            "max_tokens": self.max_tokens,
-            "messages": to_anthropic_messages(messages),
+            "max_tokens": int(self.options.get("max_tokens", 4096)),
+            "messages": to_anthropic_messages(request.messages),
             "stream": True,
         }
-        if system:
-            body["system"] = system
-        if tools:
+        if request.system:
+            body["system"] = request.system
+        if request.tools:
             body["tools"] = [
-                {"name": t.name, "description": t.description, "input_schema": t.input_schema} for t in tools
+                {"name": t.name, "description": t.description, "input_schema": t.input_schema}
+                for t in request.tools
             ]
-        headers = {"x-api-key": self.api_key, "anthropic-version": "2023-06-01"}
-        url = self.base_url.rstrip("/") + "/v1/messages"
+        return body
 
-        def produce(emit: Callable[[str], None]) -> ModelReply:
-            text: list[str] = []
-            blocks: dict[int, dict[str, Any]] = {}
-            for event, data in iter_sse(url, body, headers, self.timeout):
-                try:
-                    payload = json.loads(data)
-                except json.JSONDecodeError as exc:
-                    raise ModelError(f"bad stream event from {url}: {data[:200]!r}") from exc
-                kind = payload.get("type", event)
-                if kind == "error":
-                    raise ModelError(f"{url}: {payload.get('error')}")
-                if kind == "content_block_start":
-                    block = payload["content_block"]
-                    blocks[payload["index"]] = {**block, "partial": ""}
-                elif kind == "content_block_delta":
-                    delta = payload["delta"]
-                    if delta.get("type") == "text_delta":
-                        text.append(delta["text"])
-                        emit(delta["text"])
-                    elif delta.get("type") == "input_json_delta":
-                        blocks[payload["index"]]["partial"] += delta.get("partial_json", "")
-                elif kind == "message_stop":
-                    break
-            calls = []
-            for index in sorted(blocks):
-                block = blocks[index]
-                if block.get("type") == "tool_use":
-                    raw = block["partial"]
-                    try:
-                        arguments = json.loads(raw) if raw.strip() else (block.get("input") or {})
-                    except json.JSONDecodeError as exc:
-                        raise ModelError(
-                            f"tool call {block.get('name')}: arguments are not JSON: {raw!r}"
-                        ) from exc
-                    calls.append(ToolCall(id=block["id"], name=block["name"], arguments=arguments))
-            return ModelReply(text="".join(text), tool_calls=calls)
-
-        return await stream_in_thread(produce, on_text)
+    def read(self, events: Iterator[tuple[str, str]], url: str, emit: OnText) -> ModelReply:
+        text: list[str] = []
+        blocks: dict[int, dict[str, Any]] = {}
+        for event, data in events:
+            payload = event_json(url, event, data)
+            kind = payload.get("type", event)
+            if kind == "content_block_start":
+                blocks[payload["index"]] = {**payload["content_block"], "partial": ""}
+            elif kind == "content_block_delta":
+                delta = payload["delta"]
+                if delta.get("type") == "text_delta":
+                    text.append(delta["text"])
+                    emit(delta["text"])
+                elif delta.get("type") == "input_json_delta":
+                    blocks[payload["index"]]["partial"] += delta.get("partial_json", "")
+            elif kind == "message_stop":
+                break
+        calls = [
+            tool_call(block["id"], block["name"], block["partial"], block.get("input"))
+            for _index, block in sorted(blocks.items())
+            if block.get("type") == "tool_use"
+        ]
+        return ModelReply(text="".join(text), tool_calls=calls)

@@ -1,4 +1,9 @@
-"""What the turn loop needs from a model backend."""
+"""What the turn loop needs from a model backend, and what the backends share.
+
+A backend answers one model step: ``respond(request, on_text)`` gets a ``ModelRequest`` (the identity as the
+system prompt, the thread so far, the tools of the pinned surface), streams the reply's text through
+``on_text`` as it comes, and returns the whole ``ModelReply``: its text and the tool calls it asks for.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from dapper_tui.capsule.tools import ToolSpec
 #   {"role": "assistant", "content": str, "tool_calls": [{"id", "name", "arguments": dict}]}
 #   {"role": "tool", "tool_call_id": str, "name": str, "content": str, "is_error": bool}
 Message = dict[str, Any]
+OnText = Callable[[str], None]  # receives the reply's text, piece by piece, as it streams
 
 
 @dataclass
@@ -34,6 +40,15 @@ class ModelReply:
         return {"text": self.text, "tool_calls": [c.to_dict() for c in self.tool_calls]}
 
 
+@dataclass(frozen=True)
+class ModelRequest:
+    """One model step: the system prompt (the surface's identity), the messages so far, the tools offered."""
+
+    system: str
+    messages: list[Message]
+    tools: list[ToolSpec]
+
+
 class ModelError(Exception):
     pass
 
@@ -41,10 +56,4 @@ class ModelError(Exception):
 class Model(Protocol):
     name: str
 
-    async def respond(
-        self,
-        system: str,
-        messages: list[Message],
-        tools: list[ToolSpec],
-        on_text: Callable[[str], None],
-    ) -> ModelReply: ...
+    async def respond(self, request: ModelRequest, on_text: OnText) -> ModelReply: ...

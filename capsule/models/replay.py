@@ -7,11 +7,9 @@ such a file from any other backend (``DAPPER_RECORD=path``), so a session can be
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
-from dapper_tui.capsule.models.base import Message, Model, ModelError, ModelReply, ToolCall
-from dapper_tui.capsule.tools import ToolSpec
+from dapper_tui.capsule.models.base import Model, ModelError, ModelReply, ModelRequest, OnText, ToolCall
 
 
 class ReplayModel:
@@ -26,13 +24,7 @@ class ReplayModel:
         ]
         self.position = 0
 
-    async def respond(
-        self,
-        system: str,
-        messages: list[Message],
-        tools: list[ToolSpec],
-        on_text: Callable[[str], None],
-    ) -> ModelReply:
+    async def respond(self, request: ModelRequest, on_text: OnText) -> ModelReply:
         if self.position >= len(self.replies):
             raise ModelError(f"replay file {self.path} has no more replies (used {self.position})")
         raw = self.replies[self.position]
@@ -59,14 +51,8 @@ class RecordingModel:
         self.path = path
         self.name = inner.name
 
-    async def respond(
-        self,
-        system: str,
-        messages: list[Message],
-        tools: list[ToolSpec],
-        on_text: Callable[[str], None],
-    ) -> ModelReply:
-        reply = await self.inner.respond(system, messages, tools, on_text)
+    async def respond(self, request: ModelRequest, on_text: OnText) -> ModelReply:
+        reply = await self.inner.respond(request, on_text)
         with open(self.path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(reply.to_dict()) + "\n")
         return reply

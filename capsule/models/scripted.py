@@ -10,10 +10,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
-from dapper_tui.capsule.models.base import Message, ModelError, ModelReply, ToolCall
-from dapper_tui.capsule.tools import ToolSpec
+from dapper_tui.capsule.models.base import ModelError, ModelReply, ModelRequest, OnText, ToolCall
 
 
 def parse_calls(text: str) -> list[tuple[str, dict[str, object]]] | None:
@@ -40,13 +38,8 @@ def parse_calls(text: str) -> list[tuple[str, dict[str, object]]] | None:
 class ScriptedModel:
     name = "scripted"
 
-    async def respond(
-        self,
-        system: str,
-        messages: list[Message],
-        tools: list[ToolSpec],
-        on_text: Callable[[str], None],
-    ) -> ModelReply:
+    async def respond(self, request: ModelRequest, on_text: OnText) -> ModelReply:
+        messages = request.messages
         last_user = max(i for i, m in enumerate(messages) if m["role"] == "user")
         text = str(messages[last_user]["content"])
         calls = parse_calls(text)
