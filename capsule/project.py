@@ -130,6 +130,12 @@ def parse_env(text: str) -> dict[str, str]:
     return env
 
 
+def _made(folder: Path) -> Path:
+    """``folder``, made when it is missing (its parent exists)."""
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 class AgentProject:
     """Reads the layout of an agent folder. Cheap to build; every accessor reads the disk again."""
 
@@ -158,15 +164,11 @@ class AgentProject:
 
     @property
     def data_dir(self) -> Path:
-        path = self.root / "data"
-        path.mkdir(exist_ok=True)
-        return path
+        return _made(self.root / "data")
 
     @property
     def logs_dir(self) -> Path:
-        path = self.data_dir / "logs"
-        path.mkdir(exist_ok=True)
-        return path
+        return _made(self.data_dir / "logs")
 
     @property
     def venv_dir(self) -> Path:
@@ -185,9 +187,7 @@ class AgentProject:
     @property
     def venvs_dir(self) -> Path:
         """One venv per ``requirements.txt`` digest; a new one is built beside the one in use."""
-        path = self.dapper_dir / "venvs"
-        path.mkdir(exist_ok=True)
-        return path
+        return _made(self.dapper_dir / "venvs")
 
     @property
     def requirements_file(self) -> Path:

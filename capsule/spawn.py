@@ -230,7 +230,8 @@ class Spawner:
         self, starting: Starting, number: int, env: dict[str, str], timeout: float
     ) -> list[ToolSpec]:
         proc = starting.proc
-        assert proc is not None and proc.stdin is not None
+        assert proc is not None
+        assert proc.stdin is not None
         status_file = self.project.logs_dir / f"capsule-{os.getpid()}-{number}.status.json"
         status_file.unlink(missing_ok=True)
         proc.stdin.write(
