@@ -18,6 +18,7 @@ end with a `Stopped` event of reason "goto".
 
 from __future__ import annotations
 
+import warnings
 from types import CodeType, FrameType
 from typing import TYPE_CHECKING
 
@@ -122,18 +123,26 @@ class Goto:
         landing = target_line(code, line)
         where = f"cannot jump to line {line}"
 
+        said: list[str] = []
+
         def assign() -> int:
-            try:
-                frame.f_lineno = landing  # type: ignore[misc]  # typeshed: read-only; a tracer may set it
-            except ValueError as exc:  # CPython's rules: into a loop or a block, out of a finally...
-                raise GotoRefused(f"{where}: {exc}") from None
+            # CPython warns (RuntimeWarning) when the jump leaves locals unbound: said in the stop, not printed
+            # on the debugger's own terminal.
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    frame.f_lineno = landing  # type: ignore[misc]  # typeshed: read-only; a tracer may set it
+                except ValueError as exc:  # CPython's rules: into a loop or a block, out of a finally...
+                    raise GotoRefused(f"{where}: {exc}") from None
+            said.extend(str(w.message) for w in caught)
             return frame.f_lineno
 
         s = self.session
         new_line = int(s.parking.run_on(ident, assign))
         s.parking.frame_moved(frame, new_line)
         s.vars.clear()
-        event = Stopped(reason="goto", thread_id=ident, description=f"Jumped to line {new_line}")
+        description = "; ".join([f"Jumped to line {new_line}", *said])
+        event = Stopped(reason="goto", thread_id=ident, description=description)
         s.stop_event = event
         s.emit(event)
         return new_line

@@ -96,3 +96,25 @@ def test_refusals_say_why_and_the_session_goes_on(dap: DapClient, tmp_path: Path
     assert dap.top_frame(tid)["line"] == line_of(prog, "start line")  # nothing moved
     dap.request("continue", {"threadId": tid})
     assert "log ['start', 'skipped', 0, 1, 'end']" in dap.wait_output("log ")
+
+
+@pytest.mark.skipif(
+    sys.version_info < (3, 12), reason="CPython warns about unbound locals on a jump from 3.12"
+)
+def test_a_jump_that_leaves_locals_unbound_says_so_in_the_stop_not_in_the_programs_output(
+    dap: DapClient, tmp_path: Path
+) -> None:
+    prog = write(
+        tmp_path,
+        "prog.py",
+        "def f():\n    a = 1  # first\n    b = 2\n    return 'done'  # last\n\n\nprint(f())\n",
+    )
+    dap.start(prog, {prog: [{"line": line_of(prog, "first")}]})
+    tid = dap.stopped()["threadId"]
+    mark = dap.mark()
+    dap.request("goto", {"threadId": tid, "targetId": line_of(prog, "last")})
+    stopped = dap.wait_event("stopped", start=mark)
+    assert stopped["body"]["description"] == "Jumped to line 4; assigning None to 2 unbound locals"
+    dap.request("continue", {"threadId": tid})
+    dap.wait_output("done")
+    assert "RuntimeWarning" not in dap.output("stderr")
