@@ -62,6 +62,17 @@ class DebuggeeThreads:
             self.idents.discard(ident)
             self.names.pop(ident, None)
 
+    def ended(self, thread: threading.Thread) -> None:
+        """A debuggee thread's body is over: tell the front ends, and stop counting it. The end of the program may
+        be raised in their listeners (the thread runs traced); the thread ends quietly then, as anywhere else."""
+        try:
+            if self.on_exit:
+                self.on_exit(thread)
+        except SystemExit:
+            pass
+        finally:
+            self.discard_current()
+
     def is_debuggee(self) -> bool:
         return threading.get_ident() in self.idents
 
@@ -92,9 +103,7 @@ class DebuggeeThreads:
                         registry.on_uncaught(exc)  # post-mortem, in this thread, while it is a debuggee
                         registry.chain_excepthook(exc, thread)  # then the program's threading.excepthook
                     finally:
-                        if registry.on_exit:
-                            registry.on_exit(thread)
-                        registry.discard_current()
+                        registry.ended(thread)
 
                 thread.run = run_as_debuggee  # type: ignore[method-assign]
             orig(thread)
@@ -241,9 +250,7 @@ def _as_debuggee(registry: DebuggeeThreads, function: Callable[..., Any]) -> Cal
                 registry.on_start(thread)
             return function(*args, **kwargs)
         finally:
-            if registry.on_exit:
-                registry.on_exit(thread)
-            registry.discard_current()
+            registry.ended(thread)
 
     return run
 
