@@ -7,6 +7,8 @@ What is left out is still in the help screen (`?`) and the command palette.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -28,12 +30,30 @@ DROP_ORDER: tuple[str, ...] = (
 _PALETTE_WIDTH = 12  # "▏^p palette "
 
 
+class _Key(NamedTuple):
+    """One key as the footer shows it."""
+
+    key: str
+    display: str
+    description: str
+    action: str
+    enabled: bool
+    tooltip: str
+    palette: bool = False  # the command palette's key, drawn apart
+
+
 class FittingFooter(Footer):
-    """A compact footer that shows the keys that fit its width (see DROP_ORDER)."""
+    """A compact footer that shows the keys that fit its width (see DROP_ORDER).
+
+    Textual's footer removes and mounts all its keys whenever the bindings may have changed (focus moves, every
+    stop and continue), and styling ~15 new widgets was the largest cost of showing a stop; here the keys are
+    mounted again only when what they show changed.
+    """
 
     def __init__(self) -> None:
         super().__init__(compact=True)
         self._width = 0
+        self._shown: list[_Key] | None = None  # what compose last mounted
 
     def _keys(self) -> list[tuple[Binding, bool, str, bool]]:
         """(binding, enabled, tooltip, the focused pane's own key) of each key to show, one per action."""
@@ -51,9 +71,8 @@ class FittingFooter(Footer):
     def _key_width(binding: Binding, key_display: str) -> int:
         return cell_len(key_display) + 1 + cell_len(binding.description) + 1  # a space between two keys
 
-    def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
-            return
+    def _plan(self) -> list[_Key]:
+        """The keys that fit the width, in order (the palette's last)."""
         width = self.app.size.width
         keys = self._keys()
         displays = {id(b): self.app.get_key_display(b) for b, *_ in keys}
@@ -70,32 +89,42 @@ class FittingFooter(Footer):
                 keys = [k for k in keys if not k[3]]
             else:
                 keys = [k for k in keys if k[0].action != name]
-        self.styles.grid_size_columns = len(keys)
-        for binding, enabled, tooltip, _pane in keys:
-            yield FooterKey(
-                binding.key,
-                displays[id(binding)],
-                binding.description,
-                binding.action,
-                disabled=not enabled,
-                tooltip=tooltip,
-            ).data_bind(compact=Footer.compact)
+        plan = [
+            _Key(b.key, displays[id(b)], b.description, b.action, enabled, tooltip)
+            for b, enabled, tooltip, _pane in keys
+        ]
         if palette:
             try:
-                _node, binding, enabled, tooltip = self.screen.active_bindings[
-                    self.app.COMMAND_PALETTE_BINDING
-                ]
+                _node, b, enabled, _tooltip = self.screen.active_bindings[self.app.COMMAND_PALETTE_BINDING]
             except KeyError:
-                return
-            yield FooterKey(
-                binding.key,
-                self.app.get_key_display(binding),
-                binding.description,
-                binding.action,
-                classes="-command-palette",
-                disabled=not enabled,
-                tooltip=binding.tooltip or binding.description,
+                return plan
+            display = self.app.get_key_display(b)
+            plan.append(
+                _Key(b.key, display, b.description, b.action, enabled, b.tooltip or b.description, True)
             )
+        return plan
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        plan = self._shown = self._plan()
+        self.styles.grid_size_columns = len([k for k in plan if not k.palette])
+        for k in plan:
+            widget = FooterKey(
+                k.key,
+                k.display,
+                k.description,
+                k.action,
+                classes="-command-palette" if k.palette else "",
+                disabled=not k.enabled,
+                tooltip=k.tooltip,
+            )
+            yield widget if k.palette else widget.data_bind(compact=Footer.compact)
+
+    async def recompose(self) -> None:
+        if self._shown is not None and self._bindings_ready and self._plan() == self._shown:
+            return  # the same keys, in the same state: nothing to mount again
+        await super().recompose()
 
     def on_resize(self, event: Resize) -> None:
         if event.size.width != self._width:
