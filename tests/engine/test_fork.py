@@ -2,7 +2,7 @@
 
 The child's output reaches the front end through descriptors 1 and 2 (as under the TUI, whose descriptors are
 pipes to the Output pane): the tests capture them the same way, with the engine's DescriptorCapture.
-The programs wait for their children with a deadline and say how many hung, so a regression fails, not hangs.
+The programs wait for their children with a deadline (tests/programs/children.py) and say how many hung, so a regression fails, not hangs.
 """
 
 from __future__ import annotations
@@ -15,26 +15,16 @@ from typing import Any
 import pytest
 from dapper_tui.engine.events import Output, Stopped
 from dapper_tui.engine.fdcapture import DescriptorCapture
-from helpers import wait_until
+from helpers import program, wait_until
 
 FORKS = """
-import os, signal, sys, time
+import os
+
+from children import wait
 
 
 def never_called():
     return 0  # never
-
-
-def wait(pid):
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(status)
-        time.sleep(0.005)
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-    return "hung"
 
 
 results = []
@@ -71,6 +61,7 @@ def test_twenty_forks_finish_and_the_children_are_heard(driver: Any, where: str)
     """A breakpoint on a line only the children run (a child used to stop there and wait for ever, and its
     parent with it), one in code nobody runs, or none: 20 of 20 children run, print and exit."""
     d = driver
+    program(d.tmp, "children.py")
     prog = d.write("forks.py", FORKS)
     if where != "none":
         d.session.set_breakpoints(str(prog), [d.line_of(prog, f"# {where}")])
@@ -85,22 +76,16 @@ def test_twenty_forks_finish_and_the_children_are_heard(driver: Any, where: str)
 
 
 STEP_OVER_FORK = """
-import os, sys, time
+import os, sys
+
+from children import wait
 
 pid = os.fork()  # fork here
 if pid == 0:
     print("child after the step")  # child line
     sys.exit(7)
-deadline = time.monotonic() + 5
-while time.monotonic() < deadline:
-    done, status = os.waitpid(pid, os.WNOHANG)
-    if done:
-        break
-    time.sleep(0.01)
-else:
-    os.kill(pid, 9)
-    status = "hung"
-print("parent got", os.waitstatus_to_exitcode(status) if status != "hung" else status)  # parent line
+status = wait(pid)
+print("parent got", status)  # parent line
 """
 
 
@@ -109,6 +94,7 @@ def test_stepping_over_a_fork_stops_the_parent_only(driver: Any) -> None:
     program's main thread, does not stop, and exits with the program's code instead of returning into the
     debugger."""
     d = driver
+    program(d.tmp, "children.py")
     prog = d.write("step.py", STEP_OVER_FORK)
     d.session.set_breakpoints(str(prog), [d.line_of(prog, "# fork here"), d.line_of(prog, "# parent line")])
     with descriptors_to(d):
