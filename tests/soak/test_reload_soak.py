@@ -35,6 +35,7 @@ import pytest
 from dapper_tui.engine.reload_scope import start_watching
 from dapper_tui.reload.coordinator import ReloadCoordinator
 from dapper_tui.reload.record import ReloadRecord
+from helpers import wait_until
 
 CYCLES = int(os.environ.get("DAPPER_SOAK_CYCLES", "200"))
 SEED = int(os.environ.get("DAPPER_SOAK_SEED", "1313"))
@@ -162,21 +163,21 @@ class Soak:
 
     # -- saves ---------------------------------------------------------------------------------------------
     def wait_record(self, since: int, match, what: str) -> ReloadRecord:
-        deadline = time.monotonic() + WAIT_S
-        while time.monotonic() < deadline:
-            for record in self.coordinator.log[since:]:
-                if match(record):
-                    return record
-            time.sleep(0.01)
-        raise AssertionError(f"no {what} record within {WAIT_S} s; log: {self.coordinator.log[since:]}")
+        return wait_until(
+            lambda: next((record for record in self.coordinator.log[since:] if match(record)), None),
+            WAIT_S,
+            lambda: f"no {what} record; log: {self.coordinator.log[since:]}",
+            interval=0.01,
+        )
 
     def wait_live(self, v: int) -> None:
         """Until the module runs version `v` (a save that is never applied fails here: it was lost)."""
-        deadline = time.monotonic() + WAIT_S
-        while self._version() != v:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"version {v} was never applied; log: {self.coordinator.log[-6:]}")
-            time.sleep(0.01)
+        wait_until(
+            lambda: self._version() == v,
+            WAIT_S,
+            lambda: f"version {v} was never applied; log: {self.coordinator.log[-6:]}",
+            interval=0.01,
+        )
 
     def _version(self) -> object:
         try:

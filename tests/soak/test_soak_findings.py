@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 
 from dapper_tui.engine.reload_scope import DebuggerReloadScope
 from dapper_tui.reload.record import ReloadRecord
+from helpers import wait_until
 
 STATE = "COUNTER = 0\n\n\ndef version():\n    return {v}\n"
 PROGRAM = """\
@@ -26,16 +26,13 @@ for _ in range(100000):
 """
 
 
-def _inside(thread: threading.Thread, function: str, timeout: float = 10.0) -> bool:
-    """Wait until ``thread`` runs ``function`` (read from its real frames)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        frame = sys._current_frames().get(thread.ident or -1)
-        while frame is not None:
-            if frame.f_code.co_name == function:
-                return True
-            frame = frame.f_back
-        time.sleep(0.005)
+def _runs(thread: threading.Thread, function: str) -> bool:
+    """``thread`` runs ``function`` now (read from its real frames)."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    while frame is not None:
+        if frame.f_code.co_name == function:
+            return True
+        frame = frame.f_back
     return False
 
 
@@ -51,7 +48,9 @@ def test_a_save_that_settles_while_the_program_is_resumed_applies_at_the_next_st
     records: list[ReloadRecord] = []
     saving = threading.Thread(target=lambda: records.append(scope.reload(state)))
     saving.start()
-    assert _inside(saving, "_settled")
+    wait_until(
+        lambda: _runs(saving, "_settled"), what="the save never waited for the file to settle", interval=0.005
+    )
     driver.session.set_breakpoints(str(prog), [])
     driver.session.continue_()  # the user resumes while the save settles
     state.write_text(STATE.format(v=2))  # the rest of the save
