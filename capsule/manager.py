@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -51,6 +52,7 @@ from dapper_tui.capsule.spawn import Spare, Spawner, StartFailed, Starting
 from dapper_tui.capsule.supervision import Supervisor
 from dapper_tui.capsule.surface import Surface, script_hashes, script_sources
 from dapper_tui.capsule.tool_calls import ToolCalls
+from dapper_tui.capsule.tools import ToolSpec
 from dapper_tui.capsule.venv import needs_install
 from dapper_tui.capsule.venv_switch import VenvSwitch
 from dapper_tui.reload.record import ReloadRecord
@@ -273,7 +275,9 @@ class CapsuleManager:
         starting.proc, warm = await self._spawner.take(python, startup)
         self._generation_counter += 1
         number = self._generation_counter
-        tools = await self._spawner.handshake(starting, number, env, self.config.start_timeout)
+        tools = self._redacted(
+            await self._spawner.handshake(starting, number, env, self.config.start_timeout)
+        )
         assert starting.conn is not None
         gen = Generation(
             number=number,
@@ -285,6 +289,18 @@ class CapsuleManager:
             started_at=asyncio.get_running_loop().time(),
         )
         return gen, warm
+
+    def _redacted(self, tools: list[ToolSpec]) -> list[ToolSpec]:
+        """The tools as the model and the front ends see them: a ``.env`` secret in a description or a schema (a
+        parameter's default read from the environment) is redacted; the capsule still calls with the value."""
+        return [
+            replace(
+                t,
+                description=self.redact(t.description),
+                input_schema=json.loads(self.redact(json.dumps(t.input_schema))),
+            )
+            for t in tools
+        ]
 
     def _make_current(
         self, attempt: Attempt, gen: Generation, warm: bool, installed: venvs.InstallResult | None
