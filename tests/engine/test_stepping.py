@@ -2,6 +2,8 @@
 
 import time
 
+from helpers import wait_until
+
 PROGRAM = """
     import helper
 
@@ -120,7 +122,7 @@ def test_pause_a_running_program(driver):
     assert stop.reason == "pause"
     assert driver.top()[0] == "<module>"
     before = int(driver.value("count"))
-    time.sleep(0.2)
+    time.sleep(0.2)  # a window to see it count, were it running
     assert int(driver.value("count")) == before  # really stopped
     driver.session.evaluate("count = 10_000_000")
     assert driver.finish().exit_code == 0
@@ -141,7 +143,8 @@ def test_all_threads_stop_together_and_are_listed_by_name(driver):
 
         t = threading.Thread(target=ticker, name="ticker")
         t.start()
-        time.sleep(0.1)
+        while len(ticks) < 3:           # the ticker runs
+            time.sleep(0.005)
         marker = len(ticks)             # stop here
         stop.set()
         t.join()
@@ -149,13 +152,15 @@ def test_all_threads_stop_together_and_are_listed_by_name(driver):
     )
     stop = driver.run_to(prog, "stop here")
     assert stop.all_threads_stopped
-    time.sleep(0.1)
-    n1 = int(driver.value("len(ticks)"))
-    time.sleep(0.2)
-    assert int(driver.value("len(ticks)")) == n1, "the ticker thread kept running while stopped"
     names = {t.name: t for t in driver.session.thread_list()}
     assert "ticker" in names
     assert names["ticker"].stopped
+    # the ticker, in its sleep at the stop, parks when the sleep returns
+    parked = driver.session.parking.stops
+    wait_until(lambda: names["ticker"].id in parked, what="the ticker thread never parked")
+    n1 = int(driver.value("len(ticks)"))
+    time.sleep(0.2)  # a window to see it tick, were it running
+    assert int(driver.value("len(ticks)")) == n1, "the ticker thread kept running while stopped"
     ticker_stack = driver.session.stack(names["ticker"].id)
     assert ticker_stack
     assert ticker_stack[0].name == "ticker"

@@ -107,10 +107,12 @@ BRANCHY = """
 
 
 SLOW = """
-    import time
+    import os, time
 
-    for i in range(100):
-        time.sleep(0.02)                # waiting
+    first_run = not os.path.exists(__file__ + ".ran")
+    open(__file__ + ".ran", "w").close()
+    while first_run:                    # the first run waits here until the restart ends it
+        time.sleep(0.02)
     raise SystemExit(3)                 # target line
     """
 
@@ -121,8 +123,8 @@ def test_run_to_line_never_reached_before_a_restart_does_not_stop_the_next_run(d
     d.launch(prog, stop_on_entry=True)
     assert d.stopped().reason == "entry"
     d.session.run_to_line(str(prog), d.line_of(prog, "target line"))
-    d.running(prog)
-    d.session.restart()  # before the program gets there
+    wait_until(Path(f"{prog}.ran").exists, what="the first run never started")
+    d.session.restart()  # the first run never gets there
     stops = []
     while True:  # until the new run has run the target line (its exit code says so)
         ev = d.wait((Stopped, Exited))

@@ -291,10 +291,15 @@ def test_only_the_stepping_thread_is_traced(driver):
                     seen.append(sys.gettrace() is None)
                 time.sleep(0.005)
 
+        def until_the_worker_ran():
+            deadline = time.monotonic() + 10
+            while len(seen) < 4 and time.monotonic() < deadline:
+                time.sleep(0.005)
+
         t = threading.Thread(target=worker, name="w")
         t.start()
         phase = "step"            # bp
-        time.sleep(0.3)           # slow
+        until_the_worker_ran()    # slow
         phase = "after"           # next
         done = True
         t.join()
