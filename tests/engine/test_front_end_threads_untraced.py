@@ -11,17 +11,20 @@ from typing import Any
 
 import pytest
 from dapper_tui.engine.events import Stopped
+from helpers import wait_until
 
 pytestmark = pytest.mark.skipif(sys.version_info < (3, 12), reason="sys.monitoring backend")
 
 
 def test_code_run_by_a_front_end_thread_during_a_step_gets_no_line_events(driver: Any) -> None:
+    # the step over `gate.HELD.acquire(...)` (a C call) is under way until the test releases the lock
+    driver.write("gate.py", "import _thread\n\nHELD = _thread.allocate_lock()\nHELD.acquire()\n")
     prog = driver.write(
         "slow_step.py",
         """
-        import time
+        import gate
         x = 1  # stop
-        time.sleep(0.6)
+        gate.HELD.acquire(timeout=10)
         y = 2
         """,
     )
@@ -32,15 +35,23 @@ def test_code_run_by_a_front_end_thread_during_a_step_gets_no_line_events(driver
     driver.stopped()
     encoder = json.JSONEncoder()
     stop = threading.Event()
+    encoded: list[int] = []
 
     def front_end() -> None:  # not a program thread: it runs library code while the step is under way
         while not stop.is_set():
             encoder.encode({"a": [1, 2]})
+            encoded.append(1)
 
     worker = threading.Thread(target=front_end)
     worker.start()
     try:
-        driver.session.step_in()  # time.sleep(0.6): a step into is under way for 0.6 s
+        driver.session.step_in()  # into a C call: the step is under way until the lock is released
+        wait_until(lambda: driver.session.state == "running", what="the step never started")
+        count = len(encoded)
+        wait_until(
+            lambda: len(encoded) > count + 100, what="the front end's thread never ran during the step"
+        )
+        sys.modules["gate"].HELD.release()
         assert isinstance(driver.stopped(), Stopped)
     finally:
         stop.set()
