@@ -1,5 +1,6 @@
-"""`dapper/hotReload` never holds up the DAP reader: a FIFO in place of a module is refused at once (it is never
-opened), and while a slow reload runs (a large module) other requests are answered within a second."""
+"""`dapper/hotReload` never holds up the DAP reader: a FIFO in place of a module is refused without being opened
+(opening one with no writer blocks for good), and while a slow reload runs (a large module) other requests are
+answered before it ends. How long they take is a figure printed here and measured in benchmarks/, not asserted."""
 
 from __future__ import annotations
 
@@ -42,12 +43,9 @@ def test_a_fifo_in_place_of_a_module_is_refused_at_once(dap: DapClient, tmp_path
     big, tid = _stop(dap, tmp_path, 3)
     big.unlink()
     os.mkfifo(big)
-    t0 = time.monotonic()
     r = dap.response(dap.send("dapper/hotReload", {"source": {"path": str(big)}}), timeout=30)
-    elapsed = time.monotonic() - t0
     assert not r["success"], r
     assert "big.py is a FIFO (named pipe), not a regular file" in r["message"], r["message"]
-    assert elapsed < 5.0, elapsed  # refused at once: a FIFO used to block the reader until a writer came
     assert dap.request("threads", timeout=1)["threads"]  # the reader is free
     big.unlink()
     big.write_text(_big(1, 3))
@@ -87,10 +85,7 @@ def test_threads_and_pause_are_answered_within_a_second_during_a_slow_reload(
     seconds = time.monotonic() - started
     assert took["success"], took.get("message")
     assert answers, f"the reload of {size} bytes finished too fast to measure"
-    # Answered while the reload ran, each in a small part of its time (about 0.1 s on an idle machine; a 1 s
-    # bound flaked at load 12 on 2 cores, so the bound is relative to the reload, which slows down as much)
-    assert during > 0, answers
-    assert max(answers) < seconds / 3, (answers, seconds)
+    assert during > 0, answers  # answered while the reload ran (about 0.1 s each on an idle machine)
     print(
         f"\n{size} bytes reloaded in {seconds:.1f} s; {len(answers)} requests, slowest {max(answers):.3f} s"
     )
@@ -99,13 +94,18 @@ def test_threads_and_pause_are_answered_within_a_second_during_a_slow_reload(
     dap.wait_event("terminated")
 
 
-def test_disconnect_is_answered_within_a_second_during_a_slow_reload(tmp_path: Path) -> None:
+def test_disconnect_is_answered_during_a_slow_reload(tmp_path: Path) -> None:
     dap = DapClient.stdio()
     try:
         big, _tid = _stop(dap, tmp_path, COUNT)
         big.write_text(_big(2, COUNT))
-        dap.send("dapper/hotReload", {"source": {"path": str(big)}})
-        time.sleep(0.3)
-        assert _answer_time(dap, "disconnect", {"terminateDebuggee": True}) < 5.0  # not after the reload
+        reload_seq = dap.send(
+            "dapper/hotReload", {"source": {"path": str(big)}}
+        )  # read before the disconnect
+        disconnect = dap.response(dap.send("disconnect", {"terminateDebuggee": True}), timeout=60)
+        assert disconnect["success"], disconnect
+        order = [m.get("request_seq") for m in dap.all if m.get("type") == "response"]
+        # not after the reload: its answer comes later, or never (the program ended)
+        assert reload_seq not in order or order.index(reload_seq) > order.index(disconnect["request_seq"])
     finally:
         assert dap.close(timeout=30) == 0, dap.stderr()
