@@ -13,12 +13,13 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType, ModuleType
 
 import pytest
-from dapper_tui.engine.hotreload import track_sources
+from dapper_tui.engine.hotreload import ReloadOptions, ReloadResult, reload_file, track_sources
+from helpers import write
 
 _counter = itertools.count()
 
@@ -50,10 +51,10 @@ class Project:
         return self.root / f"{self.name(short)}.py"
 
     def write(self, short: str, source: str) -> Path:
-        path = self.path(short)
+        """`source` as the module `short`: dedented, from its first line on (a leading newline is dropped: line
+        numbers count from there), `MOD_` replaced by this test's prefix."""
         text = textwrap.dedent(source).lstrip("\n").replace("MOD_", self.prefix)
-        path.write_text(text)
-        return path
+        return write(self.root, self.path(short).name, text)
 
     def load(self, short: str, source: str | None = None) -> ModuleType:
         if source is not None:
@@ -65,6 +66,20 @@ class Project:
     def edit(self, short: str, source: str) -> Path:
         """Rewrite the file (no sleep: the edit lands within the same second as the import)."""
         return self.write(short, source)
+
+    def reload(
+        self,
+        short: str,
+        source: str,
+        options: ReloadOptions | None = None,
+        *,
+        frames: Sequence[FrameType] = (),
+    ) -> ReloadResult:
+        """Save `source` as the module `short` and reload it (with `frames` as the stopped program's); it applies."""
+        self.edit(short, source)
+        result = reload_file(self.path(short), options, frames=frames)
+        assert result.ok, result.error
+        return result
 
     def cleanup(self) -> None:
         for name in list(sys.modules):

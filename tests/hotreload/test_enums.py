@@ -32,19 +32,14 @@ DEFAULT = Color.RED
 """
 
 
-def _reload(project: Project, short: str, source: str, mode: str = "diff"):
-    project.edit(short, source)
-    result = reload_file(project.path(short), ReloadOptions(mode=mode))  # type: ignore[arg-type]
-    assert result.ok, result.error
-    return result
-
-
 @pytest.mark.parametrize("mode", MODES)
 def test_added_member_keeps_the_held_members(project: Project, mode: str) -> None:
     mod = project.load("col", COLORS)
     other = project.load("user", "from MOD_col import Color\n")
     Color, held, green = mod.Color, mod.Color.RED, mod.Color.GREEN
-    result = _reload(project, "col", COLORS.replace("    GREEN = 2\n", "    BLUE = 3\n    GREEN = 2\n"), mode)
+    result = project.reload(
+        "col", COLORS.replace("    GREEN = 2\n", "    BLUE = 3\n    GREEN = 2\n"), ReloadOptions(mode=mode)
+    )
     assert mod.Color is Color
     assert other.Color is Color
     assert held is mod.Color.RED
@@ -70,7 +65,7 @@ def test_added_member_keeps_the_held_members(project: Project, mode: str) -> Non
 def test_changed_value_moves_with_the_member(project: Project, mode: str) -> None:
     mod = project.load("val", COLORS)
     held = mod.Color.RED
-    result = _reload(project, "val", COLORS.replace("RED = 1", "RED = 10"), mode)
+    result = project.reload("val", COLORS.replace("RED = 1", "RED = 10"), ReloadOptions(mode=mode))
     assert held is mod.Color.RED
     assert held.value == 10
     assert mod.Color(10) is held
@@ -83,7 +78,7 @@ def test_changed_value_moves_with_the_member(project: Project, mode: str) -> Non
 def test_removed_member_stays_usable_where_it_is_held(project: Project, mode: str) -> None:
     mod = project.load("rem", COLORS)
     red, green = mod.Color.RED, mod.Color.GREEN
-    result = _reload(project, "rem", COLORS.replace("    GREEN = 2\n", ""), mode)
+    result = project.reload("rem", COLORS.replace("    GREEN = 2\n", ""), ReloadOptions(mode=mode))
     assert list(mod.Color) == [red]
     assert "Color.GREEN" in result.removed
     with pytest.raises(AttributeError):
@@ -103,7 +98,7 @@ def test_methods_change_on_the_held_members(project: Project, mode: str) -> None
     held = mod.Color.RED
     new = COLORS.replace('"old "', '"new "').replace("    GREEN = 2\n", "    GREEN = 2\n    BLUE = 3\n")
     new += "\n\ndef pick():\n    return Color.BLUE\n"
-    _reload(project, "meth", new, mode)
+    project.reload("meth", new, ReloadOptions(mode=mode))
     assert held.label() == "new RED"
     assert mod.Color.BLUE.label() == "new BLUE"
     assert mod.pick() is mod.Color.BLUE
@@ -114,14 +109,14 @@ def test_int_enum_added_member_and_changed_value(project: Project) -> None:
     src = "import enum\n\n\nclass Level(enum.IntEnum):\n    LOW = 1\n    HIGH = 3\n"
     mod = project.load("lvl", src)
     low, high = mod.Level.LOW, mod.Level.HIGH
-    _reload(project, "lvl", src.replace("    HIGH = 3\n", "    MID = 2\n    HIGH = 3\n"))
+    project.reload("lvl", src.replace("    HIGH = 3\n", "    MID = 2\n    HIGH = 3\n"))
     assert low is mod.Level.LOW
     assert mod.Level(1) is low
     assert isinstance(low, mod.Level)
     assert mod.Level.MID == 2
     assert isinstance(mod.Level.MID, mod.Level)
     assert high > mod.Level.MID
-    result = _reload(project, "lvl", src.replace("    HIGH = 3\n", "    MID = 2\n    HIGH = 30\n"))
+    result = project.reload("lvl", src.replace("    HIGH = 3\n", "    MID = 2\n    HIGH = 30\n"))
     # an int member is its value: it cannot change in place, so HIGH is a new member now
     assert mod.Level.HIGH == 30
     assert mod.Level(30) is mod.Level.HIGH
@@ -134,7 +129,7 @@ def test_flag_added_member(project: Project) -> None:
     src = "import enum\n\n\nclass Perm(enum.Flag):\n    R = 1\n    W = 2\n"
     mod = project.load("flag", src)
     r, rw = mod.Perm.R, mod.Perm.R | mod.Perm.W
-    _reload(project, "flag", src + "    X = 4\n")
+    project.reload("flag", src + "    X = 4\n")
     assert r is mod.Perm.R
     assert mod.Perm(1) is r
     assert rw is (mod.Perm.R | mod.Perm.W)
@@ -164,7 +159,7 @@ def test_failed_reload_leaves_the_enum_as_it_was(project: Project) -> None:
 def test_enum_whose_base_changed_is_still_rebuilt(project: Project) -> None:
     mod = project.load("base", COLORS)
     held = mod.Color.RED
-    result = _reload(project, "base", COLORS.replace("(enum.Enum)", "(enum.IntEnum)"))
+    result = project.reload("base", COLORS.replace("(enum.Enum)", "(enum.IntEnum)"))
     assert issubclass(mod.Color, int)
     assert mod.Color.RED == 1
     assert not isinstance(held, mod.Color)  # a different kind of enum: its members cannot be kept
@@ -188,7 +183,7 @@ class Planet(enum.Enum):
     mod = project.load("planet", src)
     earth = mod.Planet.EARTH
     new = src.replace("(5.9e24, 6.3e6)", "(5.97e24, 6.37e6)\n    HOME = (5.97e24, 6.37e6)")
-    result = _reload(project, "planet", new)
+    result = project.reload("planet", new)
     assert earth is mod.Planet.EARTH
     assert mod.Planet.HOME is earth
     assert earth.mass == 5.97e24
@@ -202,7 +197,7 @@ def test_enum_nested_in_a_class(project: Project) -> None:
     src = "import enum\n\n\nclass Outer:\n    class Color(enum.Enum):\n        RED = 1\n        GREEN = 2\n"
     mod = project.load("nest", src)
     held, Color = mod.Outer.Color.RED, mod.Outer.Color
-    _reload(project, "nest", src + "        BLUE = 3\n")
+    project.reload("nest", src + "        BLUE = 3\n")
     assert mod.Outer.Color is Color
     assert held is Color.RED
     assert Color(1) is held
@@ -218,8 +213,8 @@ def test_enum_without_a_recorded_source(project: Project, mode: str) -> None:
     forget_source(real)
     linecache.cache.pop(real, None)
     linecache.cache.pop(str(project.path("norec")), None)
-    result = _reload(
-        project, "norec", COLORS.replace("    GREEN = 2\n", "    GREEN = 2\n    BLUE = 3\n"), mode
+    result = project.reload(
+        "norec", COLORS.replace("    GREEN = 2\n", "    GREEN = 2\n    BLUE = 3\n"), ReloadOptions(mode=mode)
     )
     assert any("not recorded" in w for w in result.warnings) or mode == "module"
     assert held is mod.Color.RED
@@ -235,10 +230,12 @@ def test_reloads_in_a_row_keep_every_member_that_stays(project: Project, mode: s
 
     mod = project.load("row", COLORS)
     red, green, Color = mod.Color.RED, mod.Color.GREEN, mod.Color
-    _reload(project, "row", colors("    GREEN = 2\n    BLUE = 3\n"), mode)
+    project.reload("row", colors("    GREEN = 2\n    BLUE = 3\n"), ReloadOptions(mode=mode))
     blue = Color.BLUE
-    _reload(project, "row", colors("    GREEN = 2\n    BLUE = 3\n    PINK = 4\n", red=5), mode)
-    _reload(project, "row", colors("    BLUE = 3\n"), mode)
+    project.reload(
+        "row", colors("    GREEN = 2\n    BLUE = 3\n    PINK = 4\n", red=5), ReloadOptions(mode=mode)
+    )
+    project.reload("row", colors("    BLUE = 3\n"), ReloadOptions(mode=mode))
     assert mod.Color is Color
     assert list(Color) == [red, blue]
     assert red.value == 1
@@ -246,6 +243,6 @@ def test_reloads_in_a_row_keep_every_member_that_stays(project: Project, mode: s
     assert not hasattr(Color, "PINK")
     assert not hasattr(Color, "GREEN")
     assert green.value == 2
-    _reload(project, "row", colors("    GREEN = 2\n    BLUE = 3\n"), mode)
+    project.reload("row", colors("    GREEN = 2\n    BLUE = 3\n"), ReloadOptions(mode=mode))
     assert Color.GREEN is not green
     assert list(Color) == [red, Color.GREEN, blue]

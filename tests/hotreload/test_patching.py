@@ -6,7 +6,7 @@ import asyncio
 import functools
 import sys
 
-from dapper_tui.engine.hotreload import ReloadOptions, reload_file, running_old_code, source_of
+from dapper_tui.engine.hotreload import ReloadOptions, running_old_code, source_of
 
 from .conftest import Parked, Project
 
@@ -62,7 +62,7 @@ def test_methods_classmethods_staticmethods_properties(project: Project) -> None
     w = mod.Widget()
     bound = w.render  # a bound method held before the reload
     Widget = mod.Widget
-    result = _reload(project, "cls", CLASSES_NEW)
+    result = project.reload("cls", CLASSES_NEW)
     assert mod.Widget is Widget
     assert isinstance(w, mod.Widget)
     assert bound() == "new render"
@@ -111,8 +111,8 @@ def test_aliases_in_other_modules_and_callbacks_in_containers(project: Project) 
     )
     partial = functools.partial(mod.handler, 3)
     table = {"h": mod.handler}
-    result = _reload(
-        project, "reg", ALIASES.replace('f"old {x}"', 'f"new {x}"').replace("return x\n", "return -x\n")
+    result = project.reload(
+        "reg", ALIASES.replace('f"old {x}"', 'f"new {x}"').replace("return x\n", "return -x\n")
     )
     assert user.use() == ("new 1", -2)
     assert mod.REGISTRY["handler"](1) == "new 1"
@@ -157,7 +157,7 @@ def test_decorated_through_wrapped_chains(project: Project) -> None:
     mod = project.load("deco", DECORATED)
     stacked, cached = mod.stacked, mod.cached
     assert stacked.__wrapped__.__wrapped__(1) == 2
-    _reload(project, "deco", DECORATED.replace("return x + 1", "return x + 1000").replace("x * 10", "x * 20"))
+    project.reload("deco", DECORATED.replace("return x + 1", "return x + 1000").replace("x * 10", "x * 20"))
     assert stacked(1) == 1001
     assert mod.stacked is stacked
     assert stacked.__wrapped__.__wrapped__(1) == 1001
@@ -193,7 +193,7 @@ def test_closures_same_free_variables_and_mismatch_warning(project: Project) -> 
         .replace("        return x * factor", "        return x * factor + offset")
         .replace("def make_scaler(factor):", "def make_scaler(factor, offset=0):")
     )
-    result = _reload(project, "clo", new)
+    result = project.reload("clo", new)
     assert counter() == 16  # same free variable: the old closure (and its state) runs the new code
     assert scaler(3) == 6  # free variables changed: it keeps the old code, and a warning names it
     assert any("make_scaler.<locals>.scale" in w and "free variables" in w for w in result.warnings)
@@ -202,10 +202,10 @@ def test_closures_same_free_variables_and_mismatch_warning(project: Project) -> 
 
 def test_closure_created_after_a_reload_is_patched_by_the_next(project: Project) -> None:
     mod = project.load("clo2", CLOSURES)
-    _reload(project, "clo2", CLOSURES.replace("count += 1", "count += 2"))
+    project.reload("clo2", CLOSURES.replace("count += 1", "count += 2"))
     later = mod.make_counter(0)
     assert later() == 2
-    _reload(project, "clo2", CLOSURES.replace("count += 1", "count += 3"))
+    project.reload("clo2", CLOSURES.replace("count += 1", "count += 3"))
     assert later() == 5
 
 
@@ -226,8 +226,8 @@ def test_async_functions_and_generators(project: Project) -> None:
     fetch, numbers = mod.fetch, mod.numbers
     suspended = numbers()
     assert next(suspended) == "old-1"
-    result = _reload(
-        project, "gen", ASYNC.replace('"old"', '"new"').replace('"old-', '"new-'), frames=[suspended.gi_frame]
+    result = project.reload(
+        "gen", ASYNC.replace('"old"', '"new"').replace('"old-', '"new-'), frames=[suspended.gi_frame]
     )
     assert asyncio.run(fetch(1)) == ("new", 1)
     assert list(numbers()) == ["new-1", "new-2", "new-3"]
@@ -259,7 +259,7 @@ def test_new_definitions_available_and_removed_reported(project: Project) -> Non
     new = new.replace(
         "class Old:\n    pass\n", "class Brand:\n    def x(self):\n        return 'new class'\n"
     )
-    result = _reload(project, "nr", new)
+    result = project.reload("nr", new)
     assert mod.fresh() == 11
     assert mod.Brand().x() == "new class"
     assert not hasattr(mod, "drop")
@@ -319,7 +319,7 @@ def test_frame_locals_rebound_on_a_live_frame(project: Project) -> None:
     new = FRAMES.replace("@deco_a\ndef tool", "@deco_b\ndef tool").replace(
         "class Model:", "class Model(dict):"
     )
-    result = _reload(project, "fr", new, frames=[busy.frame, quiet.frame])
+    result = project.reload("fr", new, frames=[busy.frame, quiet.frame])
     assert result.reboundFrames == 1  # only the frame whose locals really changed
     called, cls, untouched = busy.release()
     assert called == ("b", 1)  # the local now holds the re-decorated function
@@ -333,7 +333,7 @@ def test_rebind_off_leaves_locals(project: Project) -> None:
     mod = project.load("fr2", FRAMES)
     busy = Parked(mod.worker)
     new = FRAMES.replace("@deco_a\ndef tool", "@deco_b\ndef tool")
-    result = _reload(project, "fr2", new, frames=[busy.frame], options=ReloadOptions(rebindFrameLocals=False))
+    result = project.reload("fr2", new, frames=[busy.frame], options=ReloadOptions(rebindFrameLocals=False))
     assert result.reboundFrames == 0
     called, _, _ = busy.release()
     assert called == ("a", 1)
@@ -347,7 +347,7 @@ def test_frame_running_old_code_is_reported_and_its_source_kept(project: Project
     while frame is not None and frame.f_code.co_name != "park_here":
         frame = frame.f_back
     assert frame is not None
-    result = _reload(project, "old", "\n\n" + src.replace("'old'", "'new'"), frames=[parked.frame])
+    result = project.reload("old", "\n\n" + src.replace("'old'", "'new'"), frames=[parked.frame])
     assert result.updatedFrameCodes == 0
     assert any("keep running their old code" in w and "park_here" in w for w in result.warnings)
     assert any("updateFrameCode" in w for w in result.warnings)
@@ -355,8 +355,8 @@ def test_frame_running_old_code_is_reported_and_its_source_kept(project: Project
     assert source_of(frame.f_code) == src
     assert parked.release() == "old"  # the running frame finishes with the code it started with
     assert mod.park_here.__code__ is not frame.f_code
-    quiet = _reload(
-        project, "old", "\n\n" + src.replace("'old'", "'newer'"), options=ReloadOptions(updateFrameCode=False)
+    quiet = project.reload(
+        "old", "\n\n" + src.replace("'old'", "'newer'"), options=ReloadOptions(updateFrameCode=False)
     )
     assert not any("updateFrameCode" in w for w in quiet.warnings)
 
@@ -364,8 +364,7 @@ def test_frame_running_old_code_is_reported_and_its_source_kept(project: Project
 def test_patch_class_instances_off_keeps_instances_on_old_class(project: Project) -> None:
     mod = project.load("pci", FRAMES)
     m = mod.Model()
-    result = _reload(
-        project,
+    result = project.reload(
         "pci",
         FRAMES.replace("class Model:", "class Model(dict):"),
         options=ReloadOptions(patchClassInstances=False),
@@ -386,19 +385,12 @@ def outer():
 def test_nested_functions(project: Project) -> None:
     mod = project.load("nest", NESTED)
     inner = mod.outer()
-    _reload(project, "nest", NESTED.replace("old inner", "new inner"))
+    project.reload("nest", NESTED.replace("old inner", "new inner"))
     assert inner() == "new inner"
     assert mod.outer()() == "new inner"
 
 
-def _reload(project: Project, short: str, source: str, *, frames=(), options: ReloadOptions | None = None):
-    project.edit(short, source)
-    result = reload_file(project.path(short), options, frames=frames)
-    assert result.ok, result.error
-    return result
-
-
 def test_sys_modules_untouched_by_patching(project: Project) -> None:
     mod = project.load("sm", NESTED)
-    _reload(project, "sm", NESTED.replace("old inner", "x"))
+    project.reload("sm", NESTED.replace("old inner", "x"))
     assert sys.modules[mod.__name__] is mod
