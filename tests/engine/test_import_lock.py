@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from dapper_tui.engine.importlock import holds_import_lock
 from dapper_tui.engine.session import DebugSession
-from helpers import wait_until
+from helpers import program, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -23,23 +23,6 @@ def _meta_path_back() -> Iterator[None]:
     saved = list(sys.meta_path)
     yield
     sys.meta_path[:] = saved
-
-
-FINDER = """
-    import sys
-
-    class Finder:
-        def find_spec(self, name, path, target=None):
-            asked = name                         # finder line
-            return None
-
-    sys.meta_path.insert(0, Finder())
-    import lazy_helper                           # import line
-    print("done", lazy_helper.VALUE)
-    """
-HELPER = """
-    VALUE = 42                                   # helper first
-    """
 
 
 def _all_code(driver):
@@ -78,11 +61,11 @@ def _answers_quickly(driver) -> None:
 
 def test_breakpoint_in_a_finder_stops_after_the_import(driver):
     session = _all_code(driver)
-    prog = driver.write("prog.py", FINDER)
-    helper = driver.write("lazy_helper.py", HELPER)
+    prog = program(driver.tmp, "finder.py")
+    helper = program(driver.tmp, "lazy_helper.py")
     stop = driver.run_to(prog, "finder line")
     assert _can_import_within(2.0)  # a front end that imports now (to draw, to quit) is not blocked
-    assert "Breakpoint at prog.py:" in stop.description
+    assert "Breakpoint at finder.py:" in stop.description
     assert "skipped" in stop.description
     assert "import lock" in stop.description
     # the first line after the finder: the imported module's own top-level code
@@ -101,8 +84,8 @@ def test_breakpoint_in_a_finder_stops_after_the_import(driver):
 
 def test_step_into_an_import_line_stops_after_the_finder(driver):
     session = _all_code(driver)
-    prog = driver.write("prog.py", FINDER)
-    helper = driver.write("lazy_helper.py", HELPER)
+    prog = program(driver.tmp, "finder.py")
+    helper = program(driver.tmp, "lazy_helper.py")
     assert driver.run_to(prog, "import line").reason == "breakpoint"
     session.set_breakpoints(str(prog), [])
     session.step_in()  # the next line shown is the finder's, run while importlib holds its lock
@@ -126,8 +109,8 @@ def test_step_into_an_import_line_stops_after_the_finder(driver):
 
 def test_breakpoint_in_module_top_level_during_its_import_is_an_ordinary_stop(driver):
     session = _all_code(driver)
-    prog = driver.write("prog.py", FINDER)
-    helper = driver.write("lazy_helper.py", HELPER)
+    prog = program(driver.tmp, "finder.py")
+    helper = program(driver.tmp, "lazy_helper.py")
     line = driver.line_of(helper, "helper first")
     session.set_breakpoints(str(helper), [line])
     driver.launch(prog)

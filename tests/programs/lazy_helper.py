@@ -1,0 +1,1 @@
+VALUE = 42  # helper first
