@@ -317,24 +317,8 @@ def test_only_the_stepping_thread_is_traced(driver):
     assert driver.finish().exit_code == 0
 
 
-def test_breakpoint_keeps_hitting_after_a_reload_that_moves_no_line(driver):
-    prog = driver.write(
-        "prog.py",
-        """\
-        import pricing
-
-        for n in range(3):
-            print("price", pricing.price(n))   # loop
-        """,
-    )
-    pricing = driver.write(
-        "pricing.py",
-        """\
-        def price(n):
-            total = n * 10        # body
-            return total
-        """,
-    )
+def test_breakpoint_keeps_hitting_after_a_reload_that_moves_no_line(driver, pricing_program):
+    prog, pricing = pricing_program
     body = driver.line_of(pricing, "# body")
     driver.session.set_breakpoints(str(pricing), [body])
     driver.launch(prog)

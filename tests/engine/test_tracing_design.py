@@ -103,24 +103,8 @@ def test_bytecode_hooks_only_the_breakpointed_function_and_sets_no_trace(driver)
     assert driver.output().count("trace None") == 2, "no trace function while running and not stepping"
 
 
-def test_reloading_a_file_with_a_breakpoint_scans_no_heap(driver, monkeypatch):
-    prog = driver.write(
-        "prog.py",
-        """\
-        import pricing
-
-        for n in range(4):
-            print("price", pricing.price(n))   # loop
-        """,
-    )
-    pricing = driver.write(
-        "pricing.py",
-        """\
-        def price(n):
-            total = n * 10        # body
-            return total
-        """,
-    )
+def test_reloading_a_file_with_a_breakpoint_scans_no_heap(driver, pricing_program, monkeypatch):
+    prog, pricing = pricing_program
     driver.session.set_breakpoints(str(pricing), [driver.line_of(pricing, "# body")])
     driver.run_to(prog, "# loop")  # in the loop, before the first call: no frame runs the code being reloaded
     # the first reload of a file builds the hot reload's code index with one heap walk (hot reload's own cost)
