@@ -84,9 +84,7 @@ def test_function_breakpoint_set_while_running_in_own_finder_module(driver):
     mod = driver.write("mod.py", MOD)
     prog = driver.write("prog.py", FINDER)
     line = driver.line_of(mod, "work line")
-    driver.session.set_breakpoints(str(mod), [line])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "work line", where=mod)
     assert driver.top() == ("work", line)
     assert driver.finish(clear=mod).exit_code == 0
     assert "result 10" in driver.output()

@@ -179,9 +179,7 @@ def test_breakpoint_in_installed_package_from_a_script(driver, pkgs):
     """Breakpoints in site-packages files stop a plain script too (its import of the library comes later)."""
     util = pkgs[LIB] / "util.py"
     prog = driver.write("prog.py", f"from {LIB}.util import louder\nprint(louder('s'))\n")
-    driver.session.set_breakpoints(str(util), [line_of(util, "lib line")])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "lib line", where=util)
     assert [f.name for f in driver.session.stack()] == ["louder", "<module>"]
     assert driver.finish().exit_code == 0
     assert "S" in driver.output()

@@ -36,10 +36,7 @@ HELD = """
 def test_continue_during_a_reload_waits_for_it(driver) -> None:
     prog = driver.write("prog.py", PROGRAM)
     slow = driver.write("slow.py", SLOW)
-    stop = driver.line_of(prog, "# stop")
-    driver.session.set_breakpoints(str(prog), [stop])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "# stop")
     # The edit adds a top-level statement (run by the reload) that holds the reload until the test lets it go,
     # and changes price().
     driver.write("slow.py", HELD)

@@ -5,7 +5,6 @@ failure). A user who sees the stop and saves at once must not have that save ign
 save reloaded the file.
 """
 
-from dapper_tui.engine.breakpoints import BreakpointSpec
 from helpers import edit
 
 PROGRAM = """
@@ -27,9 +26,7 @@ def test_a_file_saved_before_the_watcher_started_is_reloaded_when_it_starts(driv
     prog = driver.write("prog.py", PROGRAM)
     pricing = driver.write("pricing.py", PRICING)
     untouched = driver.write("untouched.py", "X = 1\n")
-    driver.session.set_breakpoints(str(prog), [BreakpointSpec(driver.line_of(prog, "# stop"))])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "# stop")
     edit(pricing, "return n * RATE", "return n * RATE * 10")  # saved while nothing watches
     with driver.saves() as saves:
         record = saves.next()

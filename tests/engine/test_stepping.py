@@ -29,9 +29,7 @@ HELPER = """
 def _setup(driver, marker="call line"):
     prog = driver.write("prog.py", PROGRAM)
     helper = driver.write("helper.py", HELPER)
-    driver.session.set_breakpoints(str(prog), [driver.line_of(prog, marker)])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, marker)
     driver.session.set_breakpoints(str(prog), [])
     return prog, helper
 
