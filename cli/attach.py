@@ -335,11 +335,3 @@ def _install_quiet_terminate() -> None:
 
 def emit_note(program: AttachedProgram, text: str) -> None:
     program.s.emit(Output("console", text if text.endswith("\n") else text + "\n"))
-
-
-def rescan_breakpoints(session: DebugSession) -> None:
-    """Find the code of every file with breakpoints again (a heap scan). For modules that were imported past
-    the engine's import hook: pytest's assertion rewriter is first on sys.meta_path and imports the test modules
-    itself, so their functions never reached the backend and breakpoints in tests would not fire."""
-    if session.hooks_installed:
-        session.backend.rescan(session.program_frames())

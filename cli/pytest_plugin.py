@@ -57,17 +57,6 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(DapperInteraction(config), "dapper-tui-interaction")
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Under `dapper-tui -m pytest` (a launched session): breakpoints in test modules fire. pytest imported them
-    with its assertion rewriter, past the engine's import hook, so the engine looks for their code now."""
-    owner = getattr(sys.breakpointhook, "__self__", None)
-    if owner is None or type(owner).__name__ != "DebugSession":
-        return
-    from dapper_tui.attach import rescan_breakpoints
-
-    rescan_breakpoints(owner)
-
-
 class DapperInteraction:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config

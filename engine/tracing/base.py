@@ -67,8 +67,3 @@ class Backend(Protocol):
     def resume(self) -> None:
         """The program resumes: drop what stepping and pausing enabled."""
         ...
-
-    def rescan(self, live_frames: list[FrameType]) -> None:
-        """Find the code of every file with breakpoints again (a heap scan), then refresh: for code that reached
-        the program past the backend's import hook (a loader ahead of it on sys.meta_path)."""
-        ...

@@ -145,10 +145,6 @@ class BytecodeBackend(RunningFrames):
                 self._eager.add(ident)  # a debuggee thread about to step (stop on entry) traces itself
         self._sync_threads()
 
-    def rescan(self, live_frames: list[FrameType]) -> None:
-        self._config = BreakpointConfig()  # refresh then finds every file's functions again
-        self.refresh(live_frames)
-
     def watch_frames(self, frames: list[FrameType]) -> None:
         owners = frame_owners(frames, self.core.debuggee_idents)
         with self._lock:

@@ -150,10 +150,6 @@ class MonitoringBackend:
         self._set_global()
         mon.restart_events()
 
-    def rescan(self, live_frames: list[FrameType]) -> None:
-        self._config = BreakpointConfig()  # refresh then finds every file's functions again
-        self.refresh(live_frames)
-
     def watch_frames(self, frames: list[FrameType]) -> None:
         with self._lock:
             for frame in frames:

@@ -41,9 +41,6 @@ class SettraceBackend:
             if self.core.wants_code(frame.f_code):
                 self._attach(frame)
 
-    def rescan(self, live_frames: list[FrameType]) -> None:
-        pass  # it looks at every frame: nothing to find
-
     def watch_frames(self, frames: list[FrameType]) -> None:
         self._want.clear()  # stepping changes what is wanted
         for frame in frames:
