@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import enum
-
 from dapper_tui.engine.hotreload import ReloadOptions, reload_file
 
 from .conftest import Project
@@ -49,35 +47,6 @@ def test_comment_only_edit_changes_nothing(project: Project) -> None:
     assert result.removed == []
     assert mod.STATE == ["kept"]
     assert mod.f() == 1
-
-
-ENUM = """
-import enum
-
-
-class Color(enum.Enum):
-    RED = 1
-    GREEN = 2
-
-    def label(self):
-        return "old " + self.name
-"""
-
-
-def test_enum_method_edit_and_member_edit_in_place(project: Project) -> None:
-    mod = project.load("enm", ENUM)
-    red = mod.Color.RED
-    project.edit("enm", ENUM.replace('"old "', '"new "'))
-    result = reload_file(project.path("enm"))
-    assert result.ok
-    assert red.label() == "new RED"
-    assert mod.Color.RED is red
-    project.edit("enm", ENUM.replace('"old "', '"new "').replace("GREEN = 2", "GREEN = 2\n    BLUE = 3"))
-    result = reload_file(project.path("enm"))
-    assert result.ok, result.error
-    assert [c.name for c in mod.Color] == ["RED", "GREEN", "BLUE"]
-    assert mod.Color.RED is red
-    assert isinstance(mod.Color.BLUE, enum.Enum)  # more in test_enums.py
 
 
 def test_many_reloads_in_a_row_keep_one_identity(project: Project) -> None:

@@ -32,6 +32,18 @@ DEFAULT = Color.RED
 """
 
 
+def test_enum_method_edit_and_member_edit_in_place(project: Project) -> None:
+    mod = project.load("enm", COLORS)
+    red = mod.Color.RED
+    project.reload("enm", COLORS.replace('"old "', '"new "'))
+    assert red.label() == "new RED"
+    assert mod.Color.RED is red
+    project.reload("enm", COLORS.replace('"old "', '"new "').replace("GREEN = 2", "GREEN = 2\n    BLUE = 3"))
+    assert [c.name for c in mod.Color] == ["RED", "GREEN", "BLUE"]
+    assert mod.Color.RED is red
+    assert isinstance(mod.Color.BLUE, enum.Enum)
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_added_member_keeps_the_held_members(project: Project, mode: str) -> None:
     mod = project.load("col", COLORS)
