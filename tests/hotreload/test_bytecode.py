@@ -1,4 +1,4 @@
-"""Issue item 6: stale bytecode, with bytecode writing on."""
+"""Stale bytecode, with bytecode writing on."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue item 4: editing the script being debugged (``__main__``) in a real, separate interpreter.
+"""Editing the script being debugged (``__main__``) in a real, separate interpreter.
 
 The driver does what the debug session does: it starts source tracking, then runs the script as ``__main__``.
 At its "breakpoint" the script edits itself on disk and reloads while its own top-level frame is on the stack.
@@ -7,10 +7,10 @@ At its "breakpoint" the script edits itself on disk and reloads while its own to
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import write
 
 from .conftest import run_python
 
@@ -69,8 +69,8 @@ if __name__ == "__main__":
 
 @pytest.mark.parametrize("mode", ["diff", "module"])
 def test_main_script_definitions_update_without_rerunning_it(tmp_path: Path, mode: str) -> None:
-    (tmp_path / "driver.py").write_text(DRIVER)
-    (tmp_path / "script.py").write_text(textwrap.dedent(SCRIPT).lstrip())
+    write(tmp_path, "driver.py", DRIVER)
+    write(tmp_path, "script.py", SCRIPT)
     proc = run_python(["driver.py", "script.py", mode], tmp_path)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])

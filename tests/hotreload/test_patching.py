@@ -1,4 +1,4 @@
-"""Issue item 3: in-place patching, so every reference sees the new code."""
+"""In-place patching, so every reference sees the new code."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue item 2: each unsafe request gets a clear message, ok=False, a hint, and changes nothing."""
+"""Each unsafe request gets a clear message, ok=False, a hint, and changes nothing."""
 
 from __future__ import annotations
 
