@@ -1,4 +1,4 @@
-"""A restart finds the environment as the first run did (issue 13, item 15): `os.environ`, the C-level
+"""A restart finds the environment as the first run did: `os.environ`, the C-level
 environment child processes inherit (`os.putenv`/`os.unsetenv`), and `os.environ` itself if the program
 rebinds it. Real sessions in this process: the test's own environment is what must come back."""
 

@@ -1,7 +1,7 @@
 """A save that is not atomic (the file is truncated, then written a moment later) never loses module state: the
 real watcher (watchfiles, through the one reload coordinator) sees the empty file first, and must not reload it.
 
-`DAPPER_NONATOMIC_SAVES=40` runs the full measurement of issue 13 (40 saves at gaps of 0 to 500 ms)."""
+`DAPPER_NONATOMIC_SAVES=40` runs the full measurement (40 saves at gaps of 0 to 500 ms)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Stepping and breakpoint correctness on real programs (issue 12, item 7): entry stops survive restarts, a
+"""Stepping and breakpoint correctness on real programs: entry stops survive restarts, a
 run-to-line never outlives its run, conditions on generator-expression lines, function breakpoints once per
 call, and threads blocked in C calls show their frames after a pause."""
 

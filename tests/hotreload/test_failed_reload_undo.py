@@ -1,4 +1,4 @@
-"""Issue 13, item 2: a reload whose new top-level code raises leaves no partial effect.
+"""A reload whose new top-level code raises leaves no partial effect.
 
 Statements that ran before the ``raise`` may have changed, in place, objects the module keeps across reloads (a
 dict, a list, a set, an attribute of an existing object). After "rolled back" their contents are what they were.

@@ -1,4 +1,4 @@
-"""Soak (issue 13, "Done when"): 200 random edit/save cycles of one module, into a stopped and a running program.
+"""Soak: 200 random edit/save cycles of one module, into a stopped and a running program.
 
 Every save goes through the real watcher path: watchfiles, the one reload coordinator, the debugger's reload scope,
 the debug session and the reload transaction. The cycles are drawn from a seeded generator
