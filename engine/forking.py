@@ -36,14 +36,16 @@ its 'spawn' and 'forkserver' children are new interpreters that never had a debu
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import sys
 import threading
 import traceback
+import warnings
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from .events import Event, Exited
 
@@ -67,11 +69,47 @@ def detach_in_child(session: DebugSession) -> None:
     global _registered
     _sessions.add(session)
     if not _registered:
-        os.register_at_fork(after_in_child=_after_fork_in_child)
+        os.register_at_fork(
+            before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child
+        )
         _registered = True
 
 
+# CPython (3.12+) warns in the parent when the process has other threads. The debugger's own threads are no
+# reason: before each fork, the warning is ignored if the program has no thread of its own besides the forking
+# one. 3.11 and 3.12 warn before the `after_in_parent` hooks, which take the filter away again; 3.13 warns after
+# them, so there it stays until the next fork decides again (it matches nothing but this warning).
+_FORK_WARNING = r"This process \(pid=\d+\) is multi-threaded, use of \w+\(\) may lead to deadlocks"
+_quiet: list[Any] = []  # the warnings filter put first for a fork
+
+
+def _before_fork() -> None:
+    _unquiet()
+    sessions = [s for s in list(_sessions) if s.hooks_installed]
+    if not sessions or any(len(s.threads.idents) > 1 for s in sessions):
+        return
+    warnings.filterwarnings("ignore", _FORK_WARNING, DeprecationWarning)
+    _quiet.append(warnings.filters[0])
+
+
+def _after_fork_in_parent() -> None:
+    if sys.version_info < (3, 13):
+        _unquiet()
+
+
+def _unquiet() -> None:
+    filters = cast("list[Any]", warnings.filters)
+    while _quiet:
+        entry = _quiet.pop()
+        with contextlib.suppress(ValueError):
+            filters.remove(entry)
+            mutated = getattr(warnings, "_filters_mutated", None)
+            if mutated is not None:
+                mutated()
+
+
 def _after_fork_in_child() -> None:
+    _unquiet()
     sessions = [s for s in list(_sessions) if s.hooks_installed]
     _sessions.clear()
     if not sessions:
