@@ -29,7 +29,8 @@ from interpreters import VERSIONS
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 _spec = importlib.util.spec_from_file_location("movecases", REPO / "tests" / "framecode" / "movecases.py")
-assert _spec is not None and _spec.loader is not None
+assert _spec is not None
+assert _spec.loader is not None
 movecases = importlib.util.module_from_spec(_spec)
 sys.modules["movecases"] = movecases  # dataclasses look their module up by name
 _spec.loader.exec_module(movecases)

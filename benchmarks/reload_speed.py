@@ -75,7 +75,8 @@ def bench(lines: int, folder: Path) -> tuple[float, float, float]:
     for run in range(RUNS + 1):
         path.write_text(source[:at] + f"return total + {run + 1}  # VALUE" + source[at + len(target) :])
         result = reload_file(path)
-        assert result.ok and result.changed, result.error
+        assert result.ok, result.error
+        assert result.changed, result
         if run == 0:
             first = result.durationMs
         else:
