@@ -1,7 +1,7 @@
 """A real DebugSession on a real program, driven from a test (the engine and soak tests): `Driver` collects the
 events it posts in order, `Saves` runs a real reload coordinator on the driver's folder, `driving` cleans up.
 
-Imported one way, `from sessiondriver import Driver, driving` (tests/ is on sys.path, as for `helpers`).
+Imported one way, `from sessiondriver import Driver, driving, stack_of` (tests/ is on sys.path, as for `helpers`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 from dapper_tui.engine.events import Event, Exited, Output, Stopped
 from dapper_tui.engine.launch import LaunchTarget
@@ -21,6 +22,17 @@ from dapper_tui.engine.session import DebugSession
 from dapper_tui.reload.coordinator import ReloadCoordinator
 from dapper_tui.reload.record import ReloadRecord
 from helpers import line_of, wait_until, write
+
+
+def stack_of(ident: int | None) -> list[FrameType]:
+    """The frames thread `ident` runs now, innermost first (the program runs in this process; [] for a thread
+    that is not running)."""
+    frame = sys._current_frames().get(ident or -1)
+    frames = []
+    while frame is not None:
+        frames.append(frame)
+        frame = frame.f_back
+    return frames
 
 
 class Driver:
@@ -76,17 +88,16 @@ class Driver:
     def running(self, program: Path, timeout: float = 10.0) -> None:
         """Wait until the program runs its own code: the session is running, with a frame of `program` on a
         thread's stack (the program runs in this process)."""
-        target = str(program.resolve())
+        target = program.resolve()
 
         def inside() -> bool:
             if self.session.state != "running":
                 return False
-            for frame in list(sys._current_frames().values()):
-                while frame is not None:
-                    if str(Path(frame.f_code.co_filename).resolve()) == target:
-                        return True
-                    frame = frame.f_back
-            return False
+            return any(
+                Path(frame.f_code.co_filename).resolve() == target
+                for ident in list(sys._current_frames())
+                for frame in stack_of(ident)
+            )
 
         wait_until(inside, timeout, lambda: f"{program.name} never ran; the session is {self.session.state}")
 

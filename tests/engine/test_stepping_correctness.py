@@ -4,7 +4,6 @@ call, and threads blocked in C calls show their frames after a pause."""
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from dapper_tui.engine.breakpoints import BreakpointSpec
 from dapper_tui.engine.events import Exited, Output, Stopped
 from helpers import wait_until
+from sessiondriver import stack_of
 
 SHORT = """
     def main():
@@ -332,14 +332,12 @@ THREADS = """
 
 def _on_line(program: Path, thread_name: str, line: int) -> bool:
     """The thread named `thread_name` has reached `line` of `program` (the program runs in this process)."""
-    frames = sys._current_frames()
-    for thread in threading.enumerate():
-        frame = frames.get(thread.ident or 0) if thread.name == thread_name else None
-        while frame is not None:
-            if Path(frame.f_code.co_filename).resolve() == program.resolve() and frame.f_lineno == line:
-                return True
-            frame = frame.f_back
-    return False
+    return any(
+        Path(frame.f_code.co_filename).resolve() == program.resolve() and frame.f_lineno == line
+        for thread in threading.enumerate()
+        if thread.name == thread_name
+        for frame in stack_of(thread.ident)
+    )
 
 
 def test_threads_blocked_in_c_calls_show_their_frames_after_a_pause(driver: Any) -> None:

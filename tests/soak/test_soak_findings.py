@@ -7,12 +7,12 @@ must be pending and applied at the next stop, as a save made while the program r
 
 from __future__ import annotations
 
-import sys
 import threading
 
 from dapper_tui.engine.reload_scope import DebuggerReloadScope
 from dapper_tui.reload.record import ReloadRecord
 from helpers import wait_until
+from sessiondriver import stack_of
 
 STATE = "COUNTER = 0\n\n\ndef version():\n    return {v}\n"
 PROGRAM = """\
@@ -24,16 +24,6 @@ for _ in range(100000):
     state.COUNTER += 1
     time.sleep(0.01)  # checkpoint
 """
-
-
-def _runs(thread: threading.Thread, function: str) -> bool:
-    """``thread`` runs ``function`` now (read from its real frames)."""
-    frame = sys._current_frames().get(thread.ident or -1)
-    while frame is not None:
-        if frame.f_code.co_name == function:
-            return True
-        frame = frame.f_back
-    return False
 
 
 def test_a_save_that_settles_while_the_program_is_resumed_applies_at_the_next_stop(driver) -> None:
@@ -48,8 +38,10 @@ def test_a_save_that_settles_while_the_program_is_resumed_applies_at_the_next_st
     records: list[ReloadRecord] = []
     saving = threading.Thread(target=lambda: records.append(scope.reload(state)))
     saving.start()
-    wait_until(
-        lambda: _runs(saving, "_settled"), what="the save never waited for the file to settle", interval=0.005
+    wait_until(  # the save waits for the file to settle
+        lambda: any(frame.f_code.co_name == "_settled" for frame in stack_of(saving.ident)),
+        what="the save never waited for the file to settle",
+        interval=0.005,
     )
     driver.session.set_breakpoints(str(prog), [])
     driver.session.continue_()  # the user resumes while the save settles
