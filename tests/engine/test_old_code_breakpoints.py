@@ -34,12 +34,9 @@ KEEP_OLD = {"updateFrameCode": False}  # the stopped frame keeps its old code
 def _start(driver) -> tuple[Path, int]:
     prog = driver.write("prog.py", PROGRAM)
     calc = driver.write("calc.py", CALC)
-    bp = driver.line_of(calc, "# bp")
-    driver.session.set_breakpoints(str(calc), [bp])
-    driver.launch(prog)
-    driver.stopped()
+    driver.run_to(prog, "# bp", calc)
     assert driver.value("x") == "1"
-    return calc, bp
+    return calc, driver.line_of(calc, "# bp")
 
 
 def _prepend(path: Path, lines: str) -> None:
