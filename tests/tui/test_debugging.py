@@ -9,9 +9,10 @@ from dapper_tui.tui.panes.variables import PAGE
 from dapper_tui.tui.screens.condition import ConditionScreen
 from dapper_tui.tui.screens.evaluate import EvaluateScreen
 from dapper_tui.tui.screens.prompt import PromptScreen
-from tuihelpers import EXAMPLES, label, line_of, make_app, press_and_stop, wait_stopped, wait_until, write
+from helpers import line_of, write
+from tuihelpers import EXAMPLES, app_until, label, make_app, press_and_stop, wait_stopped
 
-PROGRAM = """
+PROGRAM = """\
 def helper(n):
     doubled = n * 2
     return doubled + 1
@@ -42,7 +43,7 @@ async def test_stop_at_breakpoint_shows_line_stack_and_locals(tmp_path: Path) ->
         frames = screen.stack.frames()
         assert [f.name for f in frames] == ["main", "<module>"]
         assert f"main  prog.py:{line}" in label(screen.stack._frame_nodes[frames[0].id])
-        await wait_until(pilot, lambda: screen.variables.find("name") is not None)
+        await app_until(pilot, lambda: screen.variables.find("name") is not None)
         assert "'widget'" in label(screen.variables.find("name"))
         assert "count = 3" in label(screen.variables.find("count"))
         # the breakpoint is listed and marked in the gutter
@@ -59,28 +60,28 @@ async def test_step_keys_move_through_the_program(tmp_path: Path) -> None:
         await press_and_stop(pilot, "s", line_of(prog, "doubled = n * 2"))  # step in (pudb key)
         assert app.main.stack.frames()[0].name == "helper"
         await press_and_stop(pilot, "f10", line_of(prog, "return doubled + 1"))  # step over (VS Code key)
-        await wait_until(pilot, lambda: app.main.variables.find("doubled") is not None)
+        await app_until(pilot, lambda: app.main.variables.find("doubled") is not None)
         assert "doubled = 6" in label(app.main.variables.find("doubled"))
         await press_and_stop(pilot, "shift+f11")  # step out, back in main (after the call's line)
         assert app.main.stack.frames()[0].name == "main"
         assert app.main.source.current_line in (call, call + 1)
         if app.main.source.current_line == call:
             await press_and_stop(pilot, "n", call + 1)
-        await wait_until(pilot, lambda: app.main.variables.find("result") is not None)
+        await app_until(pilot, lambda: app.main.variables.find("result") is not None)
         assert "result = 7" in label(app.main.variables.find("result"))
         # u / d move between frames: the caller's source line and locals show
         await pilot.press("u")
-        await wait_until(pilot, lambda: app.main.stack.selected_frame.name == "<module>")
+        await app_until(pilot, lambda: app.main.stack.selected_frame.name == "<module>")
         assert app.main.source.current_line == len(prog.read_text().splitlines())  # the last line: main()
         await pilot.press("d")
-        await wait_until(pilot, lambda: app.main.stack.selected_frame.name == "main")
+        await app_until(pilot, lambda: app.main.stack.selected_frame.name == "main")
 
 
 async def test_variables_expand_lazily_and_page_a_million_element_list(tmp_path: Path) -> None:
     prog = write(
         tmp_path,
         "big.py",
-        """
+        """\
         big = list(range(1_000_000))
         small = {"a": 1, "b": [1, 2, 3]}
         print(len(big))  # stop here
@@ -91,27 +92,27 @@ async def test_variables_expand_lazily_and_page_a_million_element_list(tmp_path:
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_stopped(pilot, line)
         tree = app.main.variables
-        await wait_until(pilot, lambda: tree.find("big") is not None)
+        await app_until(pilot, lambda: tree.find("big") is not None)
         node = tree.find("big")
         assert "[1,000,000]" in label(node)
         assert not node.children  # nothing fetched before expanding
         started = time.perf_counter()
         node.expand()
-        await wait_until(pilot, lambda: len(node.children) == PAGE + 1)
+        await app_until(pilot, lambda: len(node.children) == PAGE + 1)
         assert time.perf_counter() - started < 2.0
         assert label(node.children[0]).startswith("[0] = 0")
         more = node.children[-1]
         assert "more… (999,900 more)" in label(more)
         tree.select_node(more)
-        await wait_until(pilot, lambda: len(node.children) == 2 * PAGE + 1)
+        await app_until(pilot, lambda: len(node.children) == 2 * PAGE + 1)
         assert label(node.children[PAGE]).startswith("[100] = 100")
         # a dict expands to its keys, and nested values expand too
         small = tree.find("small")
         small.expand()
-        await wait_until(pilot, lambda: len(small.children) == 2)
+        await app_until(pilot, lambda: len(small.children) == 2)
         inner = small.children[1]
         inner.expand()
-        await wait_until(pilot, lambda: len(inner.children) == 3)
+        await app_until(pilot, lambda: len(inner.children) == 3)
 
 
 async def test_watch_expressions_are_added_evaluated_and_persisted(tmp_path: Path) -> None:
@@ -120,19 +121,19 @@ async def test_watch_expressions_are_added_evaluated_and_persisted(tmp_path: Pat
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_stopped(pilot)
         await pilot.press("w")
-        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await app_until(pilot, lambda: isinstance(app.screen, PromptScreen))
         await pilot.press(*"doubled * 10", "enter")
-        await wait_until(pilot, lambda: "doubled * 10 = 60" in label(app.main.watches.root.children[0]))
+        await app_until(pilot, lambda: "doubled * 10 = 60" in label(app.main.watches.root.children[0]))
         await pilot.press("w")
-        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await app_until(pilot, lambda: isinstance(app.screen, PromptScreen))
         await pilot.press(*"missing", "enter")
-        await wait_until(pilot, lambda: len(app.main.watches.root.children) == 2)
-        await wait_until(pilot, lambda: "NameError" in label(app.main.watches.root.children[1]))
+        await app_until(pilot, lambda: len(app.main.watches.root.children) == 2)
+        await app_until(pilot, lambda: "NameError" in label(app.main.watches.root.children[1]))
         # e evaluates in the selected frame into the output pane
         await pilot.press("e")
-        await wait_until(pilot, lambda: isinstance(app.screen, EvaluateScreen))
+        await app_until(pilot, lambda: isinstance(app.screen, EvaluateScreen))
         await pilot.press(*"n + 100", "enter")
-        await wait_until(pilot, lambda: "» n + 100\n103" in app.main.output.text)
+        await app_until(pilot, lambda: "» n + 100\n103" in app.main.output.text)
     # the next session of the same project starts with the same watches and breakpoints
     again = make_app(prog, persist=True)
     async with again.run_test(size=(140, 40)) as pilot:
@@ -144,7 +145,7 @@ async def test_breakpoints_toggle_by_key_and_by_gutter_click(tmp_path: Path) -> 
     prog = write(
         tmp_path,
         "loop.py",
-        """
+        """\
         total = 0
         for i in range(3):
             total += i
@@ -186,7 +187,7 @@ async def test_condition_edit_screen(tmp_path: Path) -> None:
     prog = write(
         tmp_path,
         "loop.py",
-        """
+        """\
         for i in range(10):
             x = i * i  # here
         print("end")
@@ -199,14 +200,14 @@ async def test_condition_edit_screen(tmp_path: Path) -> None:
         app.main.source.focus()
         app.main.source.cursor_line = here
         await pilot.press("B")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConditionScreen))
+        await app_until(pilot, lambda: isinstance(app.screen, ConditionScreen))
         await pilot.press(*"i == 7", "enter")
-        await wait_until(pilot, lambda: not isinstance(app.screen, ConditionScreen))
+        await app_until(pilot, lambda: not isinstance(app.screen, ConditionScreen))
         (bp,) = app.session.breakpoint_list()
         assert bp.condition == "i == 7"
         assert "if i == 7" in str(app.main.breakpoints.get_option_at_index(0).prompt)
         await press_and_stop(pilot, "c", here)
-        await wait_until(pilot, lambda: app.main.variables.find("i") is not None)
+        await app_until(pilot, lambda: app.main.variables.find("i") is not None)
         assert "i = 7" in label(app.main.variables.find("i"))
 
 
@@ -214,7 +215,7 @@ async def test_threads_are_listed_by_name_and_library_frames_toggle(tmp_path: Pa
     prog = write(
         tmp_path,
         "threads.py",
-        """
+        """\
         import threading
 
         gate = threading.Event()
@@ -240,7 +241,7 @@ async def test_threads_are_listed_by_name_and_library_frames_toggle(tmp_path: Pa
         assert any(n.startswith("the-worker") for n in names)
         user_frames = len(app.main.stack.frames())
         await pilot.press("l")  # show library frames (threading.py's wait, run, _bootstrap...)
-        await wait_until(pilot, lambda: len(app.main.stack.frames()) > user_frames)
+        await app_until(pilot, lambda: len(app.main.stack.frames()) > user_frames)
         assert any(not f.user for f in app.main.stack.frames())
 
 
@@ -257,7 +258,7 @@ async def test_loaded_sources_open_in_the_source_view(tmp_path: Path) -> None:
         index = modules.index("shop.pricing")
         app.main.sources.highlighted = index
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.main.source.path.endswith("pricing.py"))
+        await app_until(pilot, lambda: app.main.source.path.endswith("pricing.py"))
         assert app.main.source.border_title == "shop/pricing.py"
         assert any("def discount" in line for line in app.main.source.lines)
 
@@ -266,7 +267,7 @@ async def test_set_value_run_to_cursor_and_remove_from_the_breakpoints_pane(tmp_
     prog = write(
         tmp_path,
         "calc.py",
-        """
+        """\
         price = 10
         qty = 3  # stop
         total = price * qty
@@ -279,15 +280,15 @@ async def test_set_value_run_to_cursor_and_remove_from_the_breakpoints_pane(tmp_
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_stopped(pilot, stop)
         tree = app.main.variables
-        await wait_until(pilot, lambda: tree.find("price") is not None)
+        await app_until(pilot, lambda: tree.find("price") is not None)
         # "=" on a variable asks for a new value (a Python expression) and writes it into the frame
         tree.focus()
         tree.move_cursor(tree.find("price"))
         await pilot.press("=")
-        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await app_until(pilot, lambda: isinstance(app.screen, PromptScreen))
         app.screen.query_one("#prompt-input").value = ""
         await pilot.press(*"7 * 6", "enter")
-        await wait_until(
+        await app_until(
             pilot, lambda: tree.find("price") is not None and "price = 42" in label(tree.find("price"))
         )
         # t (or Ctrl+F10) in the source view runs to the cursor line
@@ -307,7 +308,7 @@ async def test_restart_while_stopped_runs_again_without_an_exit_dialog(tmp_path:
     prog = write(
         tmp_path,
         "again.py",
-        """
+        """\
         print("hello")
         x = 1  # stop
         """,
@@ -318,7 +319,7 @@ async def test_restart_while_stopped_runs_again_without_an_exit_dialog(tmp_path:
         await wait_stopped(pilot, stop)
         gen = app.main.stop_gen
         await pilot.press("ctrl+t")
-        await wait_until(pilot, lambda: app.main.stop_gen > gen + 1 and app.session.state == "stopped")
+        await app_until(pilot, lambda: app.main.stop_gen > gen + 1 and app.session.state == "stopped")
         await wait_stopped(pilot, stop)
         assert app.main.output.text.count("hello\n") == 2
         assert "[restarting]" in app.main.output.text
@@ -329,7 +330,7 @@ async def test_a_print_loop_is_shown_in_order_and_the_ui_stays_responsive(tmp_pa
     prog = write(
         tmp_path,
         "chatty.py",
-        """
+        """\
         for i in range(20_000):
             print("line", i)
         print("done")  # stop
@@ -349,7 +350,7 @@ async def test_expanded_variables_stay_open_across_steps_and_function_breakpoint
     prog = write(
         tmp_path,
         "obj.py",
-        """
+        """\
         class Box:
             def __init__(self):
                 self.inner = {"a": 1}
@@ -371,22 +372,22 @@ async def test_expanded_variables_stay_open_across_steps_and_function_breakpoint
         await wait_stopped(pilot, stop)
         await press_and_stop(pilot, "n", stop + 1)
         tree = app.main.variables
-        await wait_until(pilot, lambda: tree.find("box") is not None)
+        await app_until(pilot, lambda: tree.find("box") is not None)
         tree.find("box").expand()
-        await wait_until(pilot, lambda: tree.find("inner") is not None)
+        await app_until(pilot, lambda: tree.find("inner") is not None)
         tree.find("inner").expand()
-        await wait_until(pilot, lambda: len(tree.find("inner").children) == 1)
+        await app_until(pilot, lambda: len(tree.find("inner").children) == 1)
         # a function breakpoint, added with F
         await pilot.press("F")
-        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await app_until(pilot, lambda: isinstance(app.screen, PromptScreen))
         await pilot.press(*"touch", "enter")
-        await wait_until(pilot, lambda: any(bp.function == "touch" for bp in app.session.breakpoint_list()))
+        await app_until(pilot, lambda: any(bp.function == "touch" for bp in app.session.breakpoint_list()))
         assert "touch()" in str(app.main.breakpoints.get_option_at_index(1).prompt)
         await press_and_stop(pilot, "c")
         assert app.main.stack.frames()[0].name == "touch"
         # "box" stays open in the caller after stepping back out (and shows the new key)
         await press_and_stop(pilot, "r")
-        await wait_until(
+        await app_until(
             pilot, lambda: tree.find("inner") is not None and len(tree.find("inner").children) == 2
         )
         assert tree.find("box").is_expanded

@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from dapper_tui.tui.screens.evaluate import EvaluateScreen
-from tuihelpers import line_of, make_app, wait_stopped, wait_until, write
+from helpers import line_of, write
+from tuihelpers import app_until, make_app, wait_stopped
 
-PROGRAM = """
+PROGRAM = """\
 class Order:
     def __init__(self):
         self.customer = "ada"
@@ -32,7 +33,7 @@ main()
 
 async def _open_shell(pilot, app) -> EvaluateScreen:
     await pilot.press("e")
-    await wait_until(pilot, lambda: isinstance(app.screen, EvaluateScreen), what="the evaluate shell")
+    await app_until(pilot, lambda: isinstance(app.screen, EvaluateScreen), what="the evaluate shell")
     return app.screen
 
 
@@ -49,8 +50,8 @@ async def test_history_is_kept_across_runs_and_walked_with_up_and_down(tmp_path:
         shell = await _open_shell(pilot, app)
         for entry in ("len(numbers)", "customer_name.upper()"):
             await pilot.press(*entry, "enter")
-            await wait_until(pilot, lambda e=entry: f"» {e}" in _log_text(shell), what=entry)
-        await wait_until(pilot, lambda: "'GRACE'" in _log_text(shell), what="the result")
+            await app_until(pilot, lambda e=entry: f"» {e}" in _log_text(shell), what=entry)
+        await app_until(pilot, lambda: "'GRACE'" in _log_text(shell), what="the result")
         assert "3000" in _log_text(shell)
         await pilot.press("escape")
     again = make_app(prog, {prog: [stop]})  # a new run of the app: the history file is read again
@@ -67,7 +68,7 @@ async def test_history_is_kept_across_runs_and_walked_with_up_and_down(tmp_path:
         await pilot.press("down", "down")
         assert shell.input.value == "cust"
         await pilot.press("up", "enter")
-        await wait_until(pilot, lambda: "'GRACE'" in _log_text(shell), what="the re-run entry's result")
+        await app_until(pilot, lambda: "'GRACE'" in _log_text(shell), what="the re-run entry's result")
 
 
 async def test_tab_completes_names_and_attributes_in_the_selected_frame(tmp_path: Path) -> None:
@@ -78,20 +79,20 @@ async def test_tab_completes_names_and_attributes_in_the_selected_frame(tmp_path
         await wait_stopped(pilot, stop)
         shell = await _open_shell(pilot, app)
         await pilot.press(*"cust", "tab")
-        await wait_until(pilot, lambda: shell.input.value == "customer_name", what="a local's name")
+        await app_until(pilot, lambda: shell.input.value == "customer_name", what="a local's name")
         shell.input.value = ""
         await pilot.press(*"order.cu", "tab")
-        await wait_until(pilot, lambda: shell.input.value == "order.customer", what="an attribute")
+        await app_until(pilot, lambda: shell.input.value == "order.customer", what="an attribute")
         shell.input.value = ""
         await pilot.press(*"order.to", "tab")  # three attributes start so: their common start, and the list
-        await wait_until(pilot, lambda: shell.input.value == "order.total", what="the common start")
+        await app_until(pilot, lambda: shell.input.value == "order.total", what="the common start")
         listed = str(shell.query_one("#eval-completions").render())
         assert "total_items" in listed, listed
         assert "total_price" in listed, listed
         await pilot.press(*"_p", "tab")
-        await wait_until(pilot, lambda: shell.input.value == "order.total_price", what="the one left")
+        await app_until(pilot, lambda: shell.input.value == "order.total_price", what="the one left")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: "12.5" in _log_text(shell), what="its value")
+        await app_until(pilot, lambda: "12.5" in _log_text(shell), what="its value")
 
 
 async def test_a_long_result_wraps_in_a_scrollable_log(tmp_path: Path) -> None:
@@ -102,9 +103,7 @@ async def test_a_long_result_wraps_in_a_scrollable_log(tmp_path: Path) -> None:
         await wait_stopped(pilot, stop)
         shell = await _open_shell(pilot, app)
         await pilot.press(*"numbers", "enter")
-        await wait_until(
-            pilot, lambda: "2999" in _log_text(shell), what="the whole list, to its last element"
-        )
+        await app_until(pilot, lambda: "2999" in _log_text(shell), what="the whole list, to its last element")
         log = shell.log_view
         assert all(strip.cell_length <= log.scrollable_content_region.width for strip in log.lines)
         assert log.virtual_size.height > log.scrollable_content_region.height  # more than fits: it scrolls

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers import line_of, write
 from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
-from tuihelpers import line_of, make_app, wait_stopped, wait_until, write
+from tuihelpers import app_until, make_app, wait_stopped
 
-PROGRAM = """
+PROGRAM = """\
 total = 0
 for i in range(3):
     total += i  # stop
@@ -34,7 +35,7 @@ async def test_the_footer_shows_a_panes_own_key_only_while_it_has_focus(tmp_path
         log = app.main.reload_log.query_one(DataTable)
         for focused, shown in ((log, True), (app.main.source, False), (log, True)):
             focused.focus()
-            await wait_until(
+            await app_until(
                 pilot,
                 lambda shown=shown: ("Scope filter" in _footer(app)) is shown,
                 what=f"the footer with {focused.id} focused",

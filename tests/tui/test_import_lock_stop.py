@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from dapper_tui.tui.screens.confirm import ConfirmScreen
-from tuihelpers import line_of, make_app, wait_stopped, wait_until, write
+from helpers import line_of, write
+from tuihelpers import app_until, make_app, wait_stopped
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +25,7 @@ def _meta_path_back() -> Iterator[None]:
     sys.meta_path[:] = saved
 
 
-PROGRAM = """
+PROGRAM = """\
 import sys
 
 
@@ -69,9 +70,9 @@ async def test_breakpoint_in_an_import_hook_keeps_the_app_answering(tmp_path: Pa
         assert "skipped" in screen.state_text
         assert "import lock" in screen.state_text
         await pilot.press("q")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 10.0, "the quit question")
+        await app_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 10.0, "the quit question")
         await pilot.press("escape")
         app.session.set_breakpoints(str(prog.resolve()), [])
         await pilot.press("c")
-        await wait_until(pilot, lambda: app.session.state == "exited", 10.0, "the program's end")
+        await app_until(pilot, lambda: app.session.state == "exited", 10.0, "the program's end")
         assert app.session.exit_code == 0

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from dapper_tui.tui.screens.confirm import ConfirmScreen
+from helpers import line_of, write
 from textual.widgets._toast import Toast
-from tuihelpers import line_of, make_app, wait_stopped, wait_until, write
+from tuihelpers import app_until, make_app, wait_stopped
 
-SPIN = """
+SPIN = """\
 import time
 n = 0
 while True:
@@ -27,8 +28,8 @@ async def test_the_status_says_running_from_the_start_and_ctrl_c_pauses(tmp_path
     prog = write(tmp_path, "spin.py", SPIN)
     app = make_app(prog)
     async with app.run_test(size=(140, 40), notifications=True) as pilot:
-        await wait_until(pilot, lambda: app.session.state == "running", what="the program to run")
-        await wait_until(pilot, lambda: "  running" in app.main.state_text, what="the running status")
+        await app_until(pilot, lambda: app.session.state == "running", what="the program to run")
+        await app_until(pilot, lambda: "  running" in app.main.state_text, what="the running status")
         assert "starting" not in app.main.state_text
         assert app.main.stop_gen == 0  # no stop so far: the status did not wait for one
 
@@ -44,7 +45,7 @@ async def test_the_status_says_running_from_the_start_and_ctrl_c_pauses(tmp_path
         # stopped, Ctrl+C changes nothing and says so
         stops = app.main.stop_gen
         await pilot.press("ctrl+c")
-        await wait_until(pilot, lambda: "already stopped" in _toasts(app), what="the notice")
+        await app_until(pilot, lambda: "already stopped" in _toasts(app), what="the notice")
         await pilot.pause(0.2)
         assert app.session.state == "stopped"
         assert app.main.stop_gen == stops
@@ -52,10 +53,10 @@ async def test_the_status_says_running_from_the_start_and_ctrl_c_pauses(tmp_path
 
         # continued, it runs (and says so) until the next Ctrl+C
         await pilot.press("f5")
-        await wait_until(pilot, lambda: "  running" in app.main.state_text, what="running again")
+        await app_until(pilot, lambda: "  running" in app.main.state_text, what="running again")
         stops = app.main.stop_gen
         await pilot.press("ctrl+c")
-        await wait_until(pilot, lambda: app.main.stop_gen > stops and app.session.state == "stopped")
+        await app_until(pilot, lambda: app.main.stop_gen > stops and app.session.state == "stopped")
         await wait_stopped(pilot)
         assert "stopped  Paused" in app.main.state_text
 
@@ -70,7 +71,7 @@ async def test_ctrl_c_copies_the_selected_text_when_the_program_is_stopped(tmp_p
         status.text_select_all()
         await pilot.pause()
         await pilot.press("ctrl+c")
-        await wait_until(pilot, lambda: "stopped" in app.clipboard, what="the copied status line")
+        await app_until(pilot, lambda: "stopped" in app.clipboard, what="the copied status line")
         assert app.session.state == "stopped"
 
 
@@ -78,10 +79,10 @@ async def test_the_status_says_running_after_a_restart_before_any_stop(tmp_path:
     prog = write(tmp_path, "spin.py", SPIN)
     app = make_app(prog)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_until(pilot, lambda: "  running" in app.main.state_text, what="the running status")
+        await app_until(pilot, lambda: "  running" in app.main.state_text, what="the running status")
         await pilot.press("ctrl+t")
-        await wait_until(pilot, lambda: "[restarting]" in app.main.output.text, what="the restart")
-        await wait_until(
+        await app_until(pilot, lambda: "[restarting]" in app.main.output.text, what="the restart")
+        await app_until(
             pilot,
             lambda: app.session.state == "running" and "  running" in app.main.state_text,
             what="running after the restart",
@@ -95,22 +96,22 @@ async def test_ctrl_q_asks_first_as_q_does(tmp_path: Path) -> None:
     prog = write(tmp_path, "spin.py", SPIN)
     app = make_app(prog)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_until(pilot, lambda: app.session.state == "running", what="the program to run")
+        await app_until(pilot, lambda: app.session.state == "running", what="the program to run")
         await pilot.press("ctrl+q")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        await app_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
         assert "The program is still running and will be ended" in app.screen.question
         await pilot.press("n")
-        await wait_until(pilot, lambda: app.screen is app.main, what="back to the debugger")
+        await app_until(pilot, lambda: app.screen is app.main, what="back to the debugger")
         await pilot.pause(0.2)
         assert app.return_code is None  # still there
         assert app.session.state == "running"
 
         await pilot.press("q")  # q asks the same question
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        await app_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
         await pilot.press("escape")
-        await wait_until(pilot, lambda: app.screen is app.main, what="back to the debugger")
+        await app_until(pilot, lambda: app.screen is app.main, what="back to the debugger")
 
         await pilot.press("ctrl+q")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        await app_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
         await pilot.press("ctrl+q")  # Ctrl+Q on the question: quit
-        await wait_until(pilot, lambda: app.return_code is not None, what="the app to quit")
+        await app_until(pilot, lambda: app.return_code is not None, what="the app to quit")

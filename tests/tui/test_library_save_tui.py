@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 from dapper_tui.engine.sources import RELOAD_LIBRARIES_ENV
+from helpers import line_of
 from installed_packages import installed_util
-from tuihelpers import line_of, make_app, wait_stopped, wait_until
+from tuihelpers import app_until, make_app, wait_stopped
 
 
 @pytest.fixture
@@ -26,16 +27,16 @@ async def _save_while_stopped_in_library(tmp_path: Path, name: str, util: Path) 
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_stopped(pilot, line_of(util, "lib line"), timeout=20)
         folder = util.parent.resolve()
-        await wait_until(pilot, lambda: folder in app.coordinator._roots() and app.coordinator.watching, 10)
+        await app_until(pilot, lambda: folder in app.coordinator._roots() and app.coordinator.watching, 10)
         await pilot.pause(0.2)  # the watcher took the folder in
         util.write_text(util.read_text().replace('return big + "?"', 'return big + "!"'))
         log = app.main.reload_log
-        await wait_until(pilot, lambda: log.records, 10, "a reload record")
+        await app_until(pilot, lambda: log.records, 10, "a reload record")
         records = list(log.records)
         detail = log.detail_text
         app.session.set_breakpoints(str(util), [])
         await pilot.press("c")
-        await wait_until(pilot, lambda: app.session.state == "exited", 10)
+        await app_until(pilot, lambda: app.session.state == "exited", 10)
     return [records, detail, app.session.exit_code]
 
 

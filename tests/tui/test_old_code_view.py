@@ -9,15 +9,16 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tuihelpers import line_of, make_app, press_and_stop, wait_stopped, wait_until, write
+from helpers import line_of, write
+from tuihelpers import app_until, make_app, press_and_stop, wait_stopped
 
-MAIN = """
+MAIN = """\
 import calc
 
 print("first", calc.total(3))
 print("second", calc.total(2))
 """
-CALC = """
+CALC = """\
 def total(n):
     acc = 0
     for i in range(n):
@@ -38,10 +39,10 @@ async def test_a_frame_on_old_code_shows_its_line_in_the_old_text_only(tmp_path:
         time.sleep(0.01)
         calc.write_text("# one\n# two\n" + calc.read_text().replace("range(n)", "range(n + 1)"))
         await pilot.press("R")
-        await wait_until(pilot, lambda: len(app.main.reload_log.records) == 1, what="the reload")
+        await app_until(pilot, lambda: len(app.main.reload_log.records) == 1, what="the reload")
         assert app.main.reload_log.records[0].outcome == "applied"
-        await wait_until(pilot, lambda: app.main.stack.frames()[0].old_code, what="the old-code mark")
-        await wait_until(pilot, lambda: any("range(n + 1)" in line for line in source.lines), what="new text")
+        await app_until(pilot, lambda: app.main.stack.frames()[0].old_code, what="the old-code mark")
+        await app_until(pilot, lambda: any("range(n + 1)" in line for line in source.lines), what="new text")
         # the new file: no line of it is where the frame is
         assert not source.old_code
         assert source.current_line is None, f"arrow on new line {source.current_line}: {source.lines}"
@@ -65,5 +66,5 @@ async def test_a_frame_on_old_code_shows_its_line_in_the_old_text_only(tmp_path:
         assert "old code" not in app.main.state_text
         app.session.set_breakpoints(str(calc.resolve()), [])
         await pilot.press("c")
-        await wait_until(pilot, lambda: "second 3" in app.main.output.text, what="the program's end")
+        await app_until(pilot, lambda: "second 3" in app.main.output.text, what="the program's end")
         assert "first 3" in app.main.output.text

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import line_of
 from installed_packages import installed_util
-from tuihelpers import line_of, make_app, press_and_stop, wait_stopped, wait_until
+from tuihelpers import app_until, make_app, press_and_stop, wait_stopped
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def lib(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 async def _open(pilot, text: str) -> None:
     await pilot.press("m")
-    await wait_until(pilot, lambda: pilot.app.screen.query_one("#open-input").has_focus)
+    await app_until(pilot, lambda: pilot.app.screen.query_one("#open-input").has_focus)
     pilot.app.screen.query_one("#open-input").value = text
     await pilot.press("enter")
     await pilot.pause()
@@ -44,16 +45,16 @@ async def test_open_a_library_module_by_name_break_in_it_and_reload_it(tmp_path:
         error = str(app.screen.query_one("#open-error").render())
         assert f"{name}.util: no loaded module of that name" in error
         await pilot.press("escape")
-        await wait_until(pilot, lambda: app.screen is screen)
+        await app_until(pilot, lambda: app.screen is screen)
         assert screen.source.path == str(prog)
 
         await press_and_stop(pilot, "n", 2)  # the import ran
         await _open(pilot, f"{name}.util")
-        await wait_until(pilot, lambda: app.screen is screen and screen.source.path == str(util))
+        await app_until(pilot, lambda: app.screen is screen and screen.source.path == str(util))
         lib_line = line_of(util, "lib line")
         screen.source.go_to_line(lib_line)
         await pilot.press("b")
-        await wait_until(pilot, lambda: any(b.path == str(util) for b in app.session.breakpoint_list()))
+        await app_until(pilot, lambda: any(b.path == str(util) for b in app.session.breakpoint_list()))
         [bp] = [b for b in app.session.breakpoint_list() if b.path == str(util)]
         assert bp.verified
         assert bp.line == lib_line
@@ -64,7 +65,7 @@ async def test_open_a_library_module_by_name_break_in_it_and_reload_it(tmp_path:
 
         util.write_text(util.read_text().replace('return big + "?"', 'return big + "!"'))
         await pilot.press("R")
-        await wait_until(pilot, lambda: screen.reload_log.records, what="a reload record")
+        await app_until(pilot, lambda: screen.reload_log.records, what="a reload record")
         record = screen.reload_log.records[-1]
         assert record.outcome == "applied", record
         assert record.module == f"{name}.util", record
@@ -72,9 +73,9 @@ async def test_open_a_library_module_by_name_break_in_it_and_reload_it(tmp_path:
 
         screen.source.go_to_line(lib_line)
         await pilot.press("b")  # the breakpoint off again
-        await wait_until(pilot, lambda: not app.session.breakpoint_list())
+        await app_until(pilot, lambda: not app.session.breakpoint_list())
         await pilot.press("c")
-        await wait_until(pilot, lambda: app.session.state == "exited")
+        await app_until(pilot, lambda: app.session.state == "exited")
     assert app.session.exit_code == 0
 
 
@@ -89,9 +90,9 @@ async def test_open_a_library_file_by_path(tmp_path: Path, lib) -> None:
         await _open(pilot, str(tmp_path / "nothere.py"))
         assert "nothere.py: no such file" in str(app.screen.query_one("#open-error").render())
         await pilot.press("escape")
-        await wait_until(pilot, lambda: app.screen is screen)
+        await app_until(pilot, lambda: app.screen is screen)
         await _open(pilot, str(util))  # a path: the file need not be imported yet
-        await wait_until(pilot, lambda: app.screen is screen and screen.source.path == str(util))
+        await app_until(pilot, lambda: app.screen is screen and screen.source.path == str(util))
         screen.source.go_to_line(line_of(util, "lib line"))
         await pilot.press("b")
         await press_and_stop(pilot, "c", line_of(util, "lib line"))

@@ -4,8 +4,9 @@ SVG snapshots of the Output pane showing a real program's colours, progress line
 from __future__ import annotations
 
 from dapper_tui.tui.screens.exited import ExitedScreen
+from helpers import line_of
 from test_output_terminal import PROGRAM, program_terminal, shown, terminal_env
-from tuihelpers import line_of, make_app, wait_stopped, wait_until
+from tuihelpers import app_until, make_app, wait_stopped
 
 __all__ = ["terminal_env"]  # a fixture the tests below use
 
@@ -26,7 +27,7 @@ async def test_o_shows_the_output_full_screen_and_the_program_sees_the_new_width
             # rewrapped at the new width: the long line takes fewer rows
             assert shown(out)[4] == ("long: " + "".join(str(i % 10) for i in range(150)))[:wide]
             await pilot.press("c")
-            await wait_until(pilot, lambda: isinstance(app.screen, ExitedScreen), what="the exit screen")
+            await app_until(pilot, lambda: isinstance(app.screen, ExitedScreen), what="the exit screen")
             assert out.text.rstrip("\n").splitlines()[-2] == f"columns: {wide}"
             await pilot.press("escape")
             await pilot.press("O")
@@ -41,10 +42,10 @@ def test_snapshot_of_the_program_output_full_screen(snap_compare, terminal_env) 
 
     async def run_before(pilot) -> None:
         await wait_stopped(pilot, last)
-        await wait_until(pilot, lambda: "warning: on stderr" in app.main.output.text)
+        await app_until(pilot, lambda: "warning: on stderr" in app.main.output.text)
         await pilot.press("O")
         await pilot.press("c")
-        await wait_until(pilot, lambda: isinstance(app.screen, ExitedScreen), what="the exit screen")
+        await app_until(pilot, lambda: isinstance(app.screen, ExitedScreen), what="the exit screen")
         await pilot.press("escape")
         await pilot.pause(0.1)
 
@@ -58,7 +59,7 @@ def test_snapshot_of_the_output_pane_in_the_layout(snap_compare, terminal_env) -
 
     async def run_before(pilot) -> None:
         await wait_stopped(pilot, last)
-        await wait_until(pilot, lambda: "warning: on stderr" in app.main.output.text)
+        await app_until(pilot, lambda: "warning: on stderr" in app.main.output.text)
         await pilot.pause(0.1)
 
     with program_terminal(app):

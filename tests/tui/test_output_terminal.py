@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 from dapper_tui.tui.run import _program_descriptors_captured
+from helpers import line_of, write
 from rich.style import Style
-from tuihelpers import line_of, make_app, wait_stopped, wait_until, write
+from tuihelpers import app_until, make_app, wait_stopped
 
 PROGRAM = Path(__file__).parent / "programs" / "terminal_output.py"
 RED, GREEN, YELLOW, BLUE, MAGENTA = 1, 2, 3, 4, 5  # the ANSI colour numbers
@@ -93,7 +94,7 @@ async def test_the_program_has_a_terminal_and_the_pane_draws_what_a_terminal_sho
         async with app.run_test(size=(150, 42)) as pilot:
             await wait_stopped(pilot, last)
             out = app.main.output
-            await wait_until(pilot, lambda: "warning: on stderr" in out.text, what="the program's output")
+            await app_until(pilot, lambda: "warning: on stderr" in out.text, what="the program's output")
             width = out.scrollable_content_region.width
             rows = shown(out)
             assert rows[0] == "isatty: stdout=True stderr=True fd1=True fd2=True"
@@ -122,7 +123,7 @@ async def test_descriptor_output_and_child_processes_see_the_terminal(terminal_e
     prog = write(
         tmp_path,
         "children.py",
-        f"""
+        f"""\
         import os, subprocess, sys
         os.write(1, b"\\x1b[34mfd blue\\x1b[0m\\n")
         child = "import os, sys, time; print('child tty', os.isatty(1), os.get_terminal_size().columns); " \\
@@ -141,7 +142,7 @@ async def test_descriptor_output_and_child_processes_see_the_terminal(terminal_e
         async with app.run_test(size=(150, 42)) as pilot:
             await wait_stopped(pilot, stop)
             out = app.main.output
-            await wait_until(pilot, lambda: "through fileno" in out.text, what="the descriptors' output")
+            await app_until(pilot, lambda: "through fileno" in out.text, what="the descriptors' output")
             width = out.scrollable_content_region.width
             rows = shown(out)
             assert f"child tty True {width}" in rows
@@ -162,7 +163,7 @@ async def test_what_went_to_the_descriptors_comes_before_the_next_print(terminal
     prog = write(
         tmp_path,
         "order.py",
-        """
+        """\
         import os, sys, time
         interval = sys.getswitchinterval()
         sys.setswitchinterval(0.5)  # this thread keeps the interpreter, the reader waits
@@ -183,6 +184,6 @@ async def test_what_went_to_the_descriptors_comes_before_the_next_print(terminal
     with program_terminal(app):
         async with app.run_test(size=(150, 42)) as pilot:
             await wait_stopped(pilot, stop)
-            await wait_until(pilot, lambda: "fd line 49" in app.main.output.text)
+            await app_until(pilot, lambda: "fd line 49" in app.main.output.text)
             lines = app.main.output.text.splitlines()
             assert lines.index("after the writes") == 50

@@ -7,9 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tuihelpers import line_of, make_app, press_and_stop, wait_stopped, wait_until, write
+from helpers import line_of, write
+from tuihelpers import app_until, make_app, press_and_stop, wait_stopped
 
-PROGRAM = """
+PROGRAM = """\
 total = 0  # stop
 for i in range(3):
     total += i
@@ -35,7 +36,7 @@ async def test_enter_runs_to_the_cursor_line_and_the_status_says_so(tmp_path: Pa
         assert app.session.breakpoints.by_path[str(prog.resolve())].keys() == {stop}
 
 
-ITEMS = """
+ITEMS = """\
 item = 1  # stop
 items = [item, item]
 pad = 0
@@ -113,7 +114,7 @@ async def test_the_footer_shows_help_and_quit_at_80_and_100_columns(
         await wait_stopped(pilot, stop)
         for pane in (app.main.source, app.main.stack, app.main.variables):  # the stack adds a key of its own
             pane.focus()
-            await wait_until(
+            await app_until(
                 pilot, lambda: "? Help" in _screen_rows(app)[-1], what=f"Help in the footer ({pane.id})"
             )
             footer = _screen_rows(app)[-1]
@@ -139,7 +140,7 @@ async def test_the_help_screen_wraps_each_description_instead_of_cutting_it(
         await wait_stopped(pilot, stop)
         app.main.source.focus()
         await pilot.press("question_mark")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await app_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         await pilot.pause()
         rows = _screen_rows(app)
         header = next(i for i, row in enumerate(rows) if "where" in row and "what" in row)
@@ -173,19 +174,19 @@ async def test_open_a_file_by_a_path_relative_to_the_current_directory(tmp_path:
 
         # its path, relative to the current directory (not the script's folder)
         await _open(pilot, "shop/cart.py", press_m=False)
-        await wait_until(pilot, lambda: app.screen is screen and screen.source.path == str(cart.resolve()))
+        await app_until(pilot, lambda: app.screen is screen and screen.source.path == str(cart.resolve()))
 
 
 async def _open(pilot, text: str, *, press_m: bool = True) -> None:
     if press_m:
         await pilot.press("m")
-    await wait_until(pilot, lambda: pilot.app.screen.query_one("#open-input").has_focus)
+    await app_until(pilot, lambda: pilot.app.screen.query_one("#open-input").has_focus)
     pilot.app.screen.query_one("#open-input").value = text
     await pilot.press("enter")
     await pilot.pause()
 
 
-SHOP_MAIN = """
+SHOP_MAIN = """\
 from shop import cart
 
 first = cart.total([1, 2])  # stop
@@ -205,17 +206,17 @@ async def test_at_100_columns_the_reload_log_shows_the_outcome_and_a_breakpoint_
     app = make_app(prog, {prog: [stop], cart: [29]})
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_stopped(pilot, stop)
-        await wait_until(pilot, lambda: str(cart.resolve()) in [s.path for s in app.main.sources.sources])
+        await app_until(pilot, lambda: str(cart.resolve()) in [s.path for s in app.main.sources.sources])
         index = [s.path for s in app.main.sources.sources].index(str(cart.resolve()))
         app.main.sources.focus()
         app.main.sources.highlighted = index
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.main.source.path == str(cart.resolve()))
+        await app_until(pilot, lambda: app.main.source.path == str(cart.resolve()))
         cart.write_text(CART.replace("sum(items)", "sum(items) * 2"))
         await pilot.press("R")
         log = app.main.reload_log
-        await wait_until(pilot, lambda: len(log.records) == 1, what="a reload row")
-        await wait_until(pilot, lambda: log.table.row_count == 1)
+        await app_until(pilot, lambda: len(log.records) == 1, what="a reload row")
+        await app_until(pilot, lambda: log.table.row_count == 1)
         await pilot.pause()
         rows = _screen_rows(app)
         assert any("applied" in row for row in rows), "\n".join(rows)  # the outcome column is in view

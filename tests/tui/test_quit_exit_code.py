@@ -7,9 +7,10 @@ from pathlib import Path
 
 from dapper_tui.tui.screens.confirm import ConfirmScreen
 from dapper_tui.tui.screens.exited import ExitedScreen
-from tuihelpers import line_of, make_app, wait_stopped, wait_until, write
+from helpers import line_of, write
+from tuihelpers import app_until, make_app, wait_stopped
 
-PROGRAM = """
+PROGRAM = """\
 import sys
 x = 1
 y = 2  # stop
@@ -24,13 +25,13 @@ async def test_q_while_stopped_says_where_it_is_stopped_and_exits_with_1(tmp_pat
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_stopped(pilot, line)
         await pilot.press("q")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the quit question")
+        await app_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the quit question")
         question = app.screen.question
         assert "still running" not in question
         assert f"The program is stopped at quitme.py:{line} and will be ended" in question
         assert "(dapper-tui's exit code: 1)" in question
         await pilot.press("y")
-        await wait_until(pilot, lambda: app.return_code is not None, what="the app to quit")
+        await app_until(pilot, lambda: app.return_code is not None, what="the app to quit")
     assert app.return_value == 1
 
 
@@ -38,12 +39,12 @@ async def test_q_after_the_program_exited_gives_the_programs_exit_code(tmp_path:
     prog = write(tmp_path, "quitme.py", PROGRAM)
     app = make_app(prog)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ExitedScreen), what="the exited dialog")
+        await app_until(pilot, lambda: isinstance(app.screen, ExitedScreen), what="the exited dialog")
         await pilot.press("escape")  # stay, read the output, then q
-        await wait_until(pilot, lambda: app.screen is app.main, what="back to the debugger")
+        await app_until(pilot, lambda: app.screen is app.main, what="back to the debugger")
         await pilot.press("q")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the quit question")
+        await app_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the quit question")
         assert "The program exited with code 3; dapper-tui exits with it" in app.screen.question
         await pilot.press("y")
-        await wait_until(pilot, lambda: app.return_code is not None, what="the app to quit")
+        await app_until(pilot, lambda: app.return_code is not None, what="the app to quit")
     assert app.return_value == 3

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tuihelpers import line_of, make_app, press_and_stop, wait_stopped, wait_until, write
+from helpers import line_of, write
+from tuihelpers import app_until, make_app, press_and_stop, wait_stopped
 
-MAIN = """
+MAIN = """\
 import calc
 
 first = calc.price(10)
@@ -15,7 +16,7 @@ print("first", first)  # stop
 second = calc.price(10)
 print("second", second)
 """
-CALC = """
+CALC = """\
 def price(n):
     return n * 2
 """
@@ -40,7 +41,7 @@ async def open_source(pilot, path: Path) -> None:
     app.main.sources.focus()
     app.main.sources.highlighted = index
     await pilot.press("enter")
-    await wait_until(pilot, lambda: app.main.source.path == str(path.resolve()))
+    await app_until(pilot, lambda: app.main.source.path == str(path.resolve()))
 
 
 async def test_reload_key_applies_the_edit_and_logs_a_row(tmp_path: Path) -> None:
@@ -53,7 +54,7 @@ async def test_reload_key_applies_the_edit_and_logs_a_row(tmp_path: Path) -> Non
         edit(calc, "n * 2", "n * 3")
         await pilot.press("R")
         log = app.main.reload_log
-        await wait_until(pilot, lambda: len(log.records) == 1, what="a reload row")
+        await app_until(pilot, lambda: len(log.records) == 1, what="a reload row")
         record = log.records[0]
         assert record.outcome == "applied", (record.message, record.hint)
         assert record.module == "calc"
@@ -66,7 +67,7 @@ async def test_reload_key_applies_the_edit_and_logs_a_row(tmp_path: Path) -> Non
         # the source view shows the saved text; continuing runs the new code
         assert any("n * 3" in line for line in app.main.source.lines)
         await pilot.press("c")
-        await wait_until(pilot, lambda: "second 30" in app.main.output.text, what="the new behaviour")
+        await app_until(pilot, lambda: "second 30" in app.main.output.text, what="the new behaviour")
         assert "first 20" in app.main.output.text
 
 
@@ -80,7 +81,7 @@ async def test_failed_reload_is_red_with_a_hint_and_the_old_code_keeps_running(t
         edit(calc, "return n * 2", "return n *")
         await pilot.press("ctrl+r")  # what Ctrl+Alt+R arrives as in most terminals
         log = app.main.reload_log
-        await wait_until(pilot, lambda: len(log.records) == 1, what="a reload row")
+        await app_until(pilot, lambda: len(log.records) == 1, what="a reload row")
         record = log.records[0]
         assert record.outcome == "failed"
         assert "SyntaxError" in record.message or "syntax" in record.message.lower()
@@ -92,14 +93,14 @@ async def test_failed_reload_is_red_with_a_hint_and_the_old_code_keeps_running(t
         assert "FAILED" in log.detail_text
         assert "hint: " in log.detail_text
         await pilot.press("c")
-        await wait_until(pilot, lambda: "second 20" in app.main.output.text, what="the old behaviour")
+        await app_until(pilot, lambda: "second 20" in app.main.output.text, what="the old behaviour")
 
 
 async def test_save_reloads_when_stopped_and_is_pending_while_running(tmp_path: Path) -> None:
     main = write(
         tmp_path,
         "main.py",
-        """
+        """\
         import os
         import time
 
@@ -117,33 +118,33 @@ async def test_save_reloads_when_stopped_and_is_pending_while_running(tmp_path: 
     app = make_app(main, {main: [stop]}, auto_reload=True)
     async with app.run_test(size=(160, 45)) as pilot:
         log = app.main.reload_log
-        await wait_until(pilot, lambda: "before 20" in app.main.output.text)
-        await wait_until(pilot, lambda: app.coordinator.watching, what="the file watcher")
+        await app_until(pilot, lambda: "before 20" in app.main.output.text)
+        await app_until(pilot, lambda: app.coordinator.watching, what="the file watcher")
         # saved while running: pending
         edit(calc, "n * 2", "n * 3")
-        await wait_until(pilot, lambda: any(r.outcome == "pending" for r in log.records), what="pending")
+        await app_until(pilot, lambda: any(r.outcome == "pending" for r in log.records), what="pending")
         assert app.session.state == "running"
         assert str(log.table.get_row_at(0)[0]) == "pending"
         # the next stop applies it
         (tmp_path / "go").write_text("")
         await wait_stopped(pilot, stop)
-        await wait_until(
+        await app_until(
             pilot, lambda: any(r.outcome == "applied" for r in log.records), what=f"applied {log.records}"
         )
         await press_and_stop(pilot, "n")
         assert "after 30" in app.main.output.text
         # saved while stopped: reloaded at once
         edit(calc, "n * 3", "n * 4")
-        await wait_until(pilot, lambda: sum(r.outcome == "applied" for r in log.records) == 2, what="2nd")
+        await app_until(pilot, lambda: sum(r.outcome == "applied" for r in log.records) == 2, what="2nd")
         await pilot.press("c")
-        await wait_until(pilot, lambda: "last 40" in app.main.output.text)
+        await app_until(pilot, lambda: "last 40" in app.main.output.text)
 
 
 async def test_reload_key_while_running_is_pending_until_the_next_stop(tmp_path: Path) -> None:
     main = write(
         tmp_path,
         "main.py",
-        """
+        """\
         import os
         import time
 
@@ -155,14 +156,14 @@ async def test_reload_key_while_running_is_pending_until_the_next_stop(tmp_path:
     stop = line_of(main, "# stop")
     app = make_app(main, {main: [stop]})
     async with app.run_test(size=(160, 45)) as pilot:
-        await wait_until(pilot, lambda: app.session.state == "running")
+        await app_until(pilot, lambda: app.session.state == "running")
         await pilot.press("R")
         log = app.main.reload_log
-        await wait_until(pilot, lambda: len(log.records) == 1)
+        await app_until(pilot, lambda: len(log.records) == 1)
         assert log.records[0].outcome == "pending"
         (tmp_path / "go").write_text("")
         await wait_stopped(pilot, stop)
-        await wait_until(pilot, lambda: len(log.records) == 2)
+        await app_until(pilot, lambda: len(log.records) == 2)
         assert log.records[1].outcome == "applied", log.records
 
 
@@ -174,18 +175,18 @@ async def test_the_stopped_frame_continues_in_the_edited_code(tmp_path: Path) ->
         await wait_stopped(pilot, inside)
         edit(calc, "return n * 2", "return n * 5")
         await pilot.press("R")
-        await wait_until(pilot, lambda: len(app.main.reload_log.records) == 1)
+        await app_until(pilot, lambda: len(app.main.reload_log.records) == 1)
         record = app.main.reload_log.records[0]
         assert record.outcome == "applied"
         assert record.counters["updatedFrameCodes"] == 1
         assert not app.main.stack.frames()[0].old_code
         await press_and_stop(pilot, "c", inside)  # the breakpoint still hits in the new code
         await pilot.press("c")
-        await wait_until(pilot, lambda: "second 50" in app.main.output.text)
+        await app_until(pilot, lambda: "second 50" in app.main.output.text)
         assert "first 50" in app.main.output.text  # the call stopped during the edit answered with it
 
 
-LOOP = """
+LOOP = """\
 def price(n):
     total = 0
     for i in range(n):
@@ -203,18 +204,18 @@ async def test_frames_running_replaced_code_are_marked_old_and_show_their_source
         await wait_stopped(pilot, inside)
         edit(calc, "range(n)", "range(n + 1)")  # the running loop's header: this frame cannot move
         await pilot.press("R")
-        await wait_until(pilot, lambda: len(app.main.reload_log.records) == 1)
+        await app_until(pilot, lambda: len(app.main.reload_log.records) == 1)
         assert app.main.reload_log.records[0].outcome == "applied"
-        await wait_until(pilot, lambda: app.main.stack.frames()[0].old_code, what="the old-code mark")
+        await app_until(pilot, lambda: app.main.stack.frames()[0].old_code, what="the old-code mark")
         top = app.main.stack.frames()[0]
         assert "[old code]" in str(app.main.stack._frame_nodes[top.id].label)
         await pilot.press("o")
-        await wait_until(pilot, lambda: app.main.source.old_code)
+        await app_until(pilot, lambda: app.main.source.old_code)
         assert any("range(n):" in line for line in app.main.source.lines)
         assert "(old code" in app.main.source.border_title
         app.session.set_breakpoints(str(calc), [])
         await pilot.press("c")
-        await wait_until(pilot, lambda: "second 22" in app.main.output.text)
+        await app_until(pilot, lambda: "second 22" in app.main.output.text)
         assert "first 20" in app.main.output.text
 
 
@@ -228,18 +229,18 @@ async def test_selecting_an_earlier_row_shows_its_details(tmp_path: Path) -> Non
         edit(calc, "return n * 2", "return n *")  # a failure first
         await pilot.press("R")
         log = app.main.reload_log
-        await wait_until(pilot, lambda: len(log.records) == 1, what="the failed row")
+        await app_until(pilot, lambda: len(log.records) == 1, what="the failed row")
         edit(calc, "return n *", "return n * 3")  # then the fix
         await pilot.press("R")
-        await wait_until(pilot, lambda: len(log.records) == 2, what="the applied row")
+        await app_until(pilot, lambda: len(log.records) == 2, what="the applied row")
         assert "APPLIED  calc" in log.detail_text  # the newest row is selected
         log.table.focus()
         await pilot.press("up")
-        await wait_until(pilot, lambda: "FAILED" in log.detail_text, what="the first row's details")
+        await app_until(pilot, lambda: "FAILED" in log.detail_text, what="the first row's details")
         assert "hint: " in log.detail_text
         assert "APPLIED" not in log.detail_text
         await pilot.press("down")
-        await wait_until(pilot, lambda: "APPLIED  calc" in log.detail_text, what="the second row's details")
+        await app_until(pilot, lambda: "APPLIED  calc" in log.detail_text, what="the second row's details")
 
 
 async def test_saving_a_module_outside_the_scripts_folder_reloads_it(tmp_path: Path) -> None:
@@ -252,7 +253,7 @@ async def test_saving_a_module_outside_the_scripts_folder_reloads_it(tmp_path: P
     main = write(
         app_dir,
         "main.py",
-        """
+        """\
         import os
         import sys
 
@@ -269,9 +270,9 @@ async def test_saving_a_module_outside_the_scripts_folder_reloads_it(tmp_path: P
     app = make_app(main, {main: [stop]}, auto_reload=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_stopped(pilot, stop)
-        await wait_until(pilot, lambda: app.coordinator.watching, what="the file watcher")
+        await app_until(pilot, lambda: app.coordinator.watching, what="the file watcher")
         log = app.main.reload_log
-        await wait_until(
+        await app_until(
             pilot,
             lambda: any(
                 lib.resolve() == r or lib.resolve().is_relative_to(r) for r in app.coordinator._roots()
@@ -279,9 +280,9 @@ async def test_saving_a_module_outside_the_scripts_folder_reloads_it(tmp_path: P
             what="the library folder watched",
         )
         edit(calc, "n * 2", "n * 7")
-        await wait_until(
+        await app_until(
             pilot, lambda: any(r.outcome == "applied" for r in log.records), what="applied on save"
         )
         assert log.records[-1].module == "calc"
         await pilot.press("c")
-        await wait_until(pilot, lambda: "second 70" in app.main.output.text, what="the new behaviour")
+        await app_until(pilot, lambda: "second 70" in app.main.output.text, what="the new behaviour")

@@ -6,14 +6,15 @@ from pathlib import Path
 
 from dapper_tui.engine.breakpoints import BreakpointSpec
 from dapper_tui.engine.persist import ProjectState
-from tuihelpers import line_of, make_app, wait_stopped, wait_until, write
+from helpers import line_of, write
+from tuihelpers import app_until, make_app, wait_stopped
 
-MAIN = """
+MAIN = """\
 import calc
 
 print("first", calc.price(10))
 """
-CALC = """
+CALC = """\
 def price(n):
     return n * 2  # bp
 """
@@ -30,7 +31,7 @@ async def test_a_breakpoint_moved_by_a_reload_is_saved_at_its_new_line(tmp_path:
         assert ProjectState.load(main).specs() == {str(calc.resolve()): [BreakpointSpec(line)]}
         calc.write_text(CALC.lstrip().replace("def price(n):\n", "def price(n):\n    # one\n    # two\n"))
         await pilot.press("R")
-        await wait_until(pilot, lambda: len(app.main.reload_log.records) == 1, what="a reload row")
+        await app_until(pilot, lambda: len(app.main.reload_log.records) == 1, what="a reload row")
         assert app.main.reload_log.records[0].outcome == "applied"
         # the app is still running: nothing has saved on exit yet
         saved = ProjectState.load(main).specs()

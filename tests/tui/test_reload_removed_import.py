@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tuihelpers import make_app, wait_stopped, wait_until, write
+from helpers import write
+from tuihelpers import app_until, make_app, wait_stopped
 
 
 async def test_reload_log_warns_about_a_removed_function_imported_by_name(tmp_path: Path) -> None:
@@ -17,13 +18,13 @@ async def test_reload_log_warns_about_a_removed_function_imported_by_name(tmp_pa
         await wait_stopped(pilot, 2)
         screen = app.main
         await pilot.press("m")  # open a.py by its module name
-        await wait_until(pilot, lambda: app.screen.query_one("#open-input").has_focus)
+        await app_until(pilot, lambda: app.screen.query_one("#open-input").has_focus)
         app.screen.query_one("#open-input").value = "a"
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.screen is screen and screen.source.path == str(a.resolve()))
+        await app_until(pilot, lambda: app.screen is screen and screen.source.path == str(a.resolve()))
         a.write_text("def other():\n    return 3\n")
         await pilot.press("R")
-        await wait_until(pilot, lambda: screen.reload_log.records, what="a reload record")
+        await app_until(pilot, lambda: screen.reload_log.records, what="a reload record")
         [record] = screen.reload_log.records
         assert record.outcome == "applied", record
         assert record.removed == ["helper"], record

@@ -10,24 +10,25 @@ from typing import Any
 
 from dapper_tui.engine.breakpoints import BreakpointSpec
 from dapper_tui.tui.screens.help import HelpScreen
+from helpers import line_of, write
 from textual.widgets import DataTable
 from textual.widgets._toast import Toast
-from tuihelpers import line_of, make_app, wait_stopped, wait_until, write
+from tuihelpers import app_until, make_app, wait_stopped
 
-MAIN = """
+MAIN = """\
 import calc
 
 print("result", calc.total(4))
 print("again", calc.total(4))
 """
-CALC = """
+CALC = """\
 def total(n):
     acc = 0  # first line
     for i in range(n):
         acc += i  # loop line
     return acc
 """
-NESTED = """
+NESTED = """\
 def inner(n):
     return n  # inner line
 
@@ -78,14 +79,14 @@ async def test_reload_then_restart_from_the_call_stack_runs_the_new_code_once(tm
         _new_loop(calc)
         await pilot.press("R")
         log = app.main.reload_log
-        await wait_until(pilot, lambda: len(log.records) == 1, what="a reload row")
+        await app_until(pilot, lambda: len(log.records) == 1, what="a reload row")
         assert log.records[0].outcome == "applied", log.records[0].message
         # the stopped frame kept its old code: the stack says so, the reload log offers the restart
-        await wait_until(pilot, lambda: "[old code]" in _top_label(app), what="the old-code mark")
+        await app_until(pilot, lambda: "[old code]" in _top_label(app), what="the old-code mark")
         assert "total (line 4) keeps its old code" in log.detail_text
         assert "can be restarted" in log.detail_text  # the engine's hint
         assert "restart: total (line 4) runs its old code; press a here" in log.detail_text
-        await wait_until(
+        await app_until(
             pilot,
             lambda: "keeps its old code (a on the call stack restarts it)" in _toasts(app),
             what="the reload's notification",
@@ -100,20 +101,20 @@ async def test_reload_then_restart_from_the_call_stack_runs_the_new_code_once(tm
         gen = app.main.stop_gen
         await pilot.press("a")
         first = line_of(calc, "# first line")
-        await wait_until(
+        await app_until(
             pilot,
             lambda: app.main.stop_gen > gen and app.main.source.current_line == first,
             what="the stop at the function's first line",
         )
         assert "Frame restarted" in app.main.state_text
         assert "[old code]" not in _top_label(app)
-        await wait_until(pilot, lambda: "total restarted at line 2" in _toasts(app), what="a notification")
-        await wait_until(pilot, lambda: app.main.variables.find("n") is not None, what="the locals")
+        await app_until(pilot, lambda: "total restarted at line 2" in _toasts(app), what="a notification")
+        await app_until(pilot, lambda: app.main.variables.find("n") is not None, what="the locals")
         assert app.main.variables.find("acc") is None  # the body starts over; n keeps its value
 
         app.main.bp_editor.toggle(str(calc.resolve()), loop)  # off, as a click in the gutter does
         await pilot.press("c")
-        await wait_until(pilot, lambda: "again 1000" in app.main.output.text, what="the new code's output")
+        await app_until(pilot, lambda: "again 1000" in app.main.output.text, what="the new code's output")
         out = app.main.output.text
         assert out.count("result") == 1, out
         assert "result 1000" in out, out  # one call, in the new code
@@ -129,18 +130,18 @@ async def test_the_reload_log_restarts_the_frame_it_left_on_old_code(tmp_path: P
         assert "a" not in _footer_keys(app)  # no reload yet: nothing to restart
         _new_loop(calc)
         await pilot.press("R")
-        await wait_until(pilot, lambda: len(log.records) == 1, what="a reload row")
-        await wait_until(pilot, lambda: _footer_keys(app).get("a") == "Restart frame", what="the offer")
+        await app_until(pilot, lambda: len(log.records) == 1, what="a reload row")
+        await app_until(pilot, lambda: _footer_keys(app).get("a") == "Restart frame", what="the offer")
         gen = app.main.stop_gen
         await pilot.press("a")
-        await wait_until(
+        await app_until(
             pilot,
             lambda: app.main.stop_gen > gen and app.main.source.current_line == line_of(calc, "# first line"),
             what="the restart",
         )
         app.main.bp_editor.toggle(str(calc.resolve()), loop)
         await pilot.press("c")
-        await wait_until(pilot, lambda: "again 1000" in app.main.output.text, what="the new code's output")
+        await app_until(pilot, lambda: "again 1000" in app.main.output.text, what="the new code's output")
         assert app.main.output.text.count("result") == 1, app.main.output.text
 
 
@@ -150,15 +151,15 @@ async def test_a_frame_that_cannot_restart_says_why(tmp_path: Path) -> None:
         await wait_stopped(pilot, inner)
         app.main.stack.focus()
         await pilot.press("u")  # the caller, waiting for inner to return
-        await wait_until(pilot, lambda: app.main.stack.selected_frame.name == "total", what="the caller")
+        await app_until(pilot, lambda: app.main.stack.selected_frame.name == "total", what="the caller")
         await pilot.press("a")
-        await wait_until(pilot, lambda: "waiting for a call" in _toasts(app), what="the refusal")
+        await app_until(pilot, lambda: "waiting for a call" in _toasts(app), what="the refusal")
         assert "cannot restart total" in _toasts(app)
         assert app.session.state == "stopped"
         assert app.main.stack.frames()[0].line == inner  # nothing moved
         app.main.bp_editor.toggle(str(calc.resolve()), inner)
         await pilot.press("c")
-        await wait_until(pilot, lambda: "again 5" in app.main.output.text, what="the program's end")
+        await app_until(pilot, lambda: "again 5" in app.main.output.text, what="the program's end")
 
 
 async def test_help_and_palette_list_the_restart_key(tmp_path: Path) -> None:
@@ -166,14 +167,14 @@ async def test_help_and_palette_list_the_restart_key(tmp_path: Path) -> None:
     async with app.run_test(size=(160, 45), notifications=True) as pilot:
         await wait_stopped(pilot, loop)
         await pilot.press("?")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await app_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         table = app.screen.query_one(DataTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         assert any(r[:2] == ["Call stack", "a"] and "Restart the selected frame" in r[2] for r in rows), rows
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen))
+        await app_until(pilot, lambda: not isinstance(app.screen, HelpScreen))
         command = next(c for c in app.get_system_commands(app.screen) if c.title == "Restart frame (a)")
         gen = app.main.stop_gen
         command.callback()  # the palette acts on the selected frame: the stopped one
-        await wait_until(pilot, lambda: app.main.stop_gen > gen and "Frame restarted" in app.main.state_text)
+        await app_until(pilot, lambda: app.main.stop_gen > gen and "Frame restarted" in app.main.state_text)
         assert app.main.source.current_line == line_of(calc, "# first line")

@@ -7,9 +7,10 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from tuihelpers import line_of, make_app, press_and_stop, wait_stopped, wait_until, write
+from helpers import line_of, write
+from tuihelpers import app_until, make_app, press_and_stop, wait_stopped
 
-PROGRAM = """
+PROGRAM = """\
 import helper
 
 a = 1  # stop
@@ -18,7 +19,7 @@ c = b + 1  # target
 print("end", c)
 """
 
-HELPER = """
+HELPER = """\
 def twice(x):
     return x * 2
 """
@@ -35,12 +36,12 @@ async def test_enter_after_opening_a_loaded_source_does_not_run_but_the_run_to_c
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_stopped(pilot, stop)
         sources = app.main.sources
-        await wait_until(pilot, lambda: "__main__" in [s.module for s in sources.sources])
+        await app_until(pilot, lambda: "__main__" in [s.module for s in sources.sources])
         sources.focus()
         sources.highlighted = [s.module for s in sources.sources].index("__main__")
         gen = app.main.stop_gen
         await pilot.press("enter")  # opens main.py in the source view, which takes the focus
-        await wait_until(pilot, lambda: app.main.source.has_focus)
+        await app_until(pilot, lambda: app.main.source.has_focus)
         app.main.source.cursor_line = line_of(prog, "# target")
         await pilot.press("enter")  # a second Enter: nothing runs
         await asyncio.sleep(0.3)

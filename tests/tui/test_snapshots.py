@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tuihelpers import line_of, make_app, wait_stopped, wait_until
+from helpers import line_of
+from tuihelpers import app_until, make_app, wait_stopped
 
 PROGRAM = Path(__file__).parent / "programs" / "snap_demo.py"
 
@@ -16,9 +17,9 @@ def test_main_screen_stopped_at_a_breakpoint(snap_compare) -> None:
 
     async def run_before(pilot) -> None:
         await wait_stopped(pilot, line)
-        await wait_until(pilot, lambda: app.main.variables.find("amount") is not None)
+        await app_until(pilot, lambda: app.main.variables.find("amount") is not None)
         app.main.variables.find("self").expand()
-        await wait_until(pilot, lambda: app.main.variables.find("customer") is not None)
+        await app_until(pilot, lambda: app.main.variables.find("customer") is not None)
 
     assert snap_compare(app, terminal_size=(150, 42), run_before=run_before)
 
@@ -44,8 +45,8 @@ def test_main_screen_at_common_terminal_sizes(snap_compare, size) -> None:
 
     async def run_before(pilot) -> None:
         await wait_stopped(pilot, line)
-        await wait_until(pilot, lambda: app.main.variables.find("amount") is not None)
-        await wait_until(pilot, lambda: app.main.source._highlighted is not None)
+        await app_until(pilot, lambda: app.main.variables.find("amount") is not None)
+        await app_until(pilot, lambda: app.main.source._highlighted is not None)
         app.main.source.focus()
         await pilot.press("down")
         await pilot.pause(0.1)

@@ -7,9 +7,10 @@ import os
 import sys
 from pathlib import Path
 
-from tuihelpers import line_of, make_app, press_and_stop, wait_stopped, wait_until, write
+from helpers import line_of, write
+from tuihelpers import app_until, make_app, press_and_stop, wait_stopped
 
-PROGRAM = """
+PROGRAM = """\
 def work(n):
     log = []
     log.append("start")  # start
@@ -90,10 +91,10 @@ async def test_jump_to_the_cursor_line_skips_the_lines_between(tmp_path: Path) -
         source.go_to_line(end)
         gen = app.main.stop_gen
         await pilot.press("j")
-        await wait_until(pilot, lambda: app.main.stop_gen > gen and source.current_line == end, what="jump")
+        await app_until(pilot, lambda: app.main.stop_gen > gen and source.current_line == end, what="jump")
         assert "Jumped to line" in app.main.state_text
         await pilot.press("c")
-        await wait_until(pilot, lambda: "log [" in app.main.output.text, what="the program's log")
+        await app_until(pilot, lambda: "log [" in app.main.output.text, what="the program's log")
         assert "log ['end']" in app.main.output.text, app.main.output.text  # the lines between never ran
 
 
@@ -108,7 +109,7 @@ async def test_a_jump_cpython_refuses_says_why_and_nothing_moves(tmp_path: Path)
         for marker, words in (("# loop", "loop"), ("# elsewhere", "is not in work()")):
             source.go_to_line(line_of(prog, marker))
             await pilot.press("j")
-            await wait_until(
+            await app_until(
                 pilot,
                 lambda w=words: any(w in n.message for n in app._notifications),
                 what=f"a refusal saying {words!r}",
@@ -123,7 +124,7 @@ async def test_E_opens_the_file_at_the_cursor_line_in_the_editor(tmp_path: Path,
     editor = write(
         tmp_path,
         "editor.py",
-        f"""
+        f"""\
         import sys
         open({str(record)!r}, "w").write("\\n".join(sys.argv[1:]))
         """,
@@ -137,7 +138,7 @@ async def test_E_opens_the_file_at_the_cursor_line_in_the_editor(tmp_path: Path,
         app.main.source.focus()
         await pilot.press("down", "down")
         await pilot.press("E")
-        await wait_until(pilot, record.exists, what="the editor to run")
+        await app_until(pilot, record.exists, what="the editor to run")
         assert record.read_text().splitlines() == [f"+{stop + 2}", os.path.realpath(prog)] or (
             record.read_text().splitlines() == [f"+{stop + 2}", str(prog)]
         )

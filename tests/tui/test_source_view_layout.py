@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from dapper_tui.tui.theme_styles import contrast
+from helpers import line_of, write
 from textual.color import Color
 from textual.widgets import Footer
-from tuihelpers import line_of, make_app, wait_stopped, wait_until, write
+from tuihelpers import app_until, make_app, wait_stopped
 
-PROGRAM = """
+PROGRAM = """\
 def work(n):
     log = []
     log.append("start")  # start
@@ -60,7 +61,7 @@ async def test_the_source_gets_half_the_width_and_the_footer_the_main_keys(tmp_p
         center = app.main.query_one("#center")
         assert center.outer_size.width >= size[0] // 2
         main_keys = {"Continue", "Over", "Into", "Out", "Break", "Eval", "Help", "Quit"}
-        await wait_until(pilot, lambda: main_keys <= set(_footer_keys(app)), what="the footer's keys")
+        await app_until(pilot, lambda: main_keys <= set(_footer_keys(app)), what="the footer's keys")
 
 
 async def test_sidebars_resize_with_keys_and_by_dragging_a_splitter(tmp_path: Path) -> None:
@@ -115,7 +116,7 @@ async def test_execution_and_cursor_lines_differ_and_every_colour_on_them_reads(
         await wait_stopped(pilot, stop)
         source = app.main.source
         source.focus()
-        await wait_until(pilot, lambda: source._highlighted is not None, what="syntax colours")
+        await app_until(pilot, lambda: source._highlighted is not None, what="syntax colours")
         await pilot.press("down")
         await pilot.pause()
         execution = _line_colours(source, stop)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tuihelpers import line_of, make_app, press_and_stop, wait_stopped, write
+from helpers import line_of, write
+from tuihelpers import make_app, press_and_stop, wait_stopped
 
 STATEMENTS = 60
 PROGRAM = "def main():\n" + "".join(f"    a{n:02d} = {n}\n" for n in range(STATEMENTS)) + "\n\nmain()\n"

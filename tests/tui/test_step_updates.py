@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tuihelpers import label, line_of, make_app, press_and_stop, wait_stopped, wait_until, write
+from helpers import line_of, write
+from tuihelpers import app_until, label, make_app, press_and_stop, wait_stopped
 
-PROGRAM = """
+PROGRAM = """\
 def main():
     box = {"n": 0, "items": [0]}
     other = [10, 20]
@@ -40,13 +41,13 @@ async def test_a_step_shows_new_values_in_opened_containers_and_keeps_them_open(
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_stopped(pilot, loop)
         variables = app.main.variables
-        await wait_until(pilot, lambda: variables.find("box") is not None, what="the locals")
+        await app_until(pilot, lambda: variables.find("box") is not None, what="the locals")
         variables.find("box").expand()
-        await wait_until(pilot, lambda: variables.find("'items'") is not None, what="box's items")
+        await app_until(pilot, lambda: variables.find("'items'") is not None, what="box's items")
         variables.find("'items'").expand()
-        await wait_until(pilot, lambda: variables.find("'items'").children, what="the items")
+        await app_until(pilot, lambda: variables.find("'items'").children, what="the items")
         variables.find("other").expand()  # opened, then closed: its children are stale after a step
-        await wait_until(pilot, lambda: variables.find("other").children, what="other's items")
+        await app_until(pilot, lambda: variables.find("other").children, what="other's items")
         variables.find("other").collapse()
         app.main.source.focus()
 
@@ -54,7 +55,7 @@ async def test_a_step_shows_new_values_in_opened_containers_and_keeps_them_open(
         await press_and_stop(pilot, "f10")  # items.append(0)
         await press_and_stop(pilot, "f10", loop)  # the for line, then the loop line again
         await press_and_stop(pilot, "f10")  # box["n"] = 101
-        await wait_until(
+        await app_until(
             pilot, lambda: "'n' = 101" in " ".join(children(variables.find("box"))), what="n = 101"
         )
         box, items = variables.find("box"), variables.find("'items'")
@@ -67,7 +68,7 @@ async def test_a_step_shows_new_values_in_opened_containers_and_keeps_them_open(
         other = variables.find("other")
         assert not other.is_expanded
         other.expand()
-        await wait_until(pilot, lambda: len(other.children) == 2, what="other's items again")
+        await app_until(pilot, lambda: len(other.children) == 2, what="other's items again")
         assert children(other)[0].startswith("[0] = 10")
 
 
@@ -79,10 +80,10 @@ async def test_a_variable_that_appears_is_shown_after_the_step(tmp_path: Path) -
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_stopped(pilot, fresh_line)
         variables = app.main.variables
-        await wait_until(pilot, lambda: variables.find("box") is not None, what="the locals")
+        await app_until(pilot, lambda: variables.find("box") is not None, what="the locals")
         assert variables.find("fresh") is None
         await press_and_stop(pilot, "f10", end)
-        await wait_until(pilot, lambda: variables.find("fresh") is not None, what="fresh")
+        await app_until(pilot, lambda: variables.find("fresh") is not None, what="fresh")
         assert label(variables.find("fresh")).startswith("fresh = 'new'")
         stack = app.main.stack
         assert any(f"prog.py:{end}" in label(n) for n in stack.root.children[0].children)
@@ -95,10 +96,10 @@ async def test_the_variables_pane_stays_scrolled_where_the_user_left_it(tmp_path
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_stopped(pilot, loop)
         variables = app.main.variables
-        await wait_until(pilot, lambda: variables.find("w39") is not None, what="the locals")
+        await app_until(pilot, lambda: variables.find("w39") is not None, what="the locals")
         variables.focus()
         variables.move_cursor(variables.find("w30"))
-        await wait_until(pilot, lambda: variables.scroll_offset.y > 0, what="the pane scrolled down")
+        await app_until(pilot, lambda: variables.scroll_offset.y > 0, what="the pane scrolled down")
         top = variables.scroll_offset.y
         app.main.source.focus()
         for _ in range(2):

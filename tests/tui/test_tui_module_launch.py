@@ -12,8 +12,9 @@ import pytest
 from dapper_tui.engine.breakpoints import BreakpointSpec
 from dapper_tui.engine.launch import LaunchTarget
 from dapper_tui.tui.app import DebuggerApp
+from helpers import line_of
 from installed_packages import forget, installed, unique_name
-from tuihelpers import label, line_of, press_and_stop, wait_stopped, wait_until
+from tuihelpers import app_until, label, press_and_stop, wait_stopped
 
 APP = unique_name("dapper_tuitest_app")
 LIB = unique_name("dapper_tuitest_lib")
@@ -68,7 +69,7 @@ async def test_module_entry_sources_and_library_breakpoint(site: dict[str, Path]
         screen = app.main
         assert screen.source.path == str(main)
         assert [f.name for f in screen.stack.frames()] == ["<module>"]
-        await wait_until(pilot, lambda: str(core) in {s.path for s in screen.sources.sources})
+        await app_until(pilot, lambda: str(core) in {s.path for s in screen.sources.sources})
         user = {s.path for s in screen.sources.sources if s.user}
         assert {str(main), str(core)} <= user
         assert str(util) not in user
@@ -79,7 +80,7 @@ async def test_module_entry_sources_and_library_breakpoint(site: dict[str, Path]
         assert screen.stack.selected_frame.name == "louder"
         assert screen.source.path == str(util)
         assert f"louder  util.py:{lib_line}" in label(screen.stack._frame_nodes[frames[0].id])
-        await wait_until(pilot, lambda: screen.variables.find("word") is not None)
+        await app_until(pilot, lambda: screen.variables.find("word") is not None)
         assert "'hey'" in label(screen.variables.find("word"))
         assert lib_line in screen.source.markers
 
@@ -97,7 +98,7 @@ async def test_dash_m_rich_stops_at_entry_with_its_sources() -> None:
         frames = screen.stack.frames()
         assert frames
         assert frames[0].path == str(rich_dir / "__main__.py")
-        await wait_until(
+        await app_until(
             pilot, lambda: str(rich_dir / "console.py") in {s.path for s in screen.sources.sources}
         )
         assert all(s.user for s in screen.sources.sources if s.path.startswith(str(rich_dir)))

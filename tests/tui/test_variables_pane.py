@@ -7,9 +7,10 @@ from pathlib import Path
 
 from dapper_tui.tui.screens.prompt import PromptScreen
 from dapper_tui.tui.screens.value import ValueScreen
-from tuihelpers import label, line_of, make_app, wait_stopped, wait_until, write
+from helpers import line_of, write
+from tuihelpers import app_until, label, make_app, wait_stopped
 
-PROGRAM = """
+PROGRAM = """\
 def main():
     alpha = 1
     prices = {"tea": 3.5, "cake": 4.25, "scone": 2.0}
@@ -30,7 +31,7 @@ async def test_containers_show_their_length_next_to_their_name(tmp_path: Path) -
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_stopped(pilot, stop)
         variables = app.main.variables
-        await wait_until(pilot, lambda: variables.find("zeta") is not None)
+        await app_until(pilot, lambda: variables.find("zeta") is not None)
         assert label(variables.find("prices")).startswith("prices [3] = {")
         assert label(variables.find("items")).startswith("items [1,200] = [")
         assert label(variables.find("alpha")).startswith("alpha = 1")
@@ -43,20 +44,20 @@ async def test_v_shows_a_long_value_in_full_wrapped_and_scrollable(tmp_path: Pat
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_stopped(pilot, stop)
         variables = app.main.variables
-        await wait_until(pilot, lambda: variables.find("note") is not None)
+        await app_until(pilot, lambda: variables.find("note") is not None)
         assert "x" * 500 not in label(variables.find("note"))  # the pane's label is cut short
         variables.focus()
         variables.move_cursor(variables.find("note"))
         await pilot.press("v")
-        await wait_until(pilot, lambda: isinstance(app.screen, ValueScreen), what="the value view")
+        await app_until(pilot, lambda: isinstance(app.screen, ValueScreen), what="the value view")
         log = app.screen.query_one("#value-log")
-        await wait_until(pilot, lambda: log.lines, what="the value")
+        await app_until(pilot, lambda: log.lines, what="the value")
         text = "".join(strip.text for strip in log.lines)
         assert "start " + "x" * 3000 + " the end" in text
         assert all(strip.cell_length <= log.scrollable_content_region.width for strip in log.lines)
         assert log.virtual_size.height > log.scrollable_content_region.height  # it scrolls
         await pilot.press("escape")
-        await wait_until(pilot, lambda: app.screen is app.main, what="the main screen back")
+        await app_until(pilot, lambda: app.screen is app.main, what="the main screen back")
 
 
 async def test_after_setting_a_value_the_cursor_stays_on_that_variable(tmp_path: Path) -> None:
@@ -66,15 +67,15 @@ async def test_after_setting_a_value_the_cursor_stays_on_that_variable(tmp_path:
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_stopped(pilot, stop)
         variables = app.main.variables
-        await wait_until(pilot, lambda: variables.find("zeta") is not None)
+        await app_until(pilot, lambda: variables.find("zeta") is not None)
         variables.focus()
         variables.move_cursor(variables.find("zeta"))
         await pilot.pause()
         await pilot.press("equals_sign")
-        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), what="the new value prompt")
+        await app_until(pilot, lambda: isinstance(app.screen, PromptScreen), what="the new value prompt")
         app.screen.query_one("#prompt-input").value = "40 + 2"
         await pilot.press("enter")
-        await wait_until(pilot, lambda: "zeta = 42" in label(variables.find("zeta")), what="the new value")
+        await app_until(pilot, lambda: "zeta = 42" in label(variables.find("zeta")), what="the new value")
         await pilot.pause(0.2)
         node = variables.cursor_node
         assert node is not None, label(node)
@@ -82,9 +83,7 @@ async def test_after_setting_a_value_the_cursor_stays_on_that_variable(tmp_path:
         assert node.data.name == "zeta", label(node)
         # and the program sees it
         await pilot.press("c")
-        await wait_until(
-            pilot, lambda: "1 42 3 1200 3014" in app.main.output.text, what="the program's print"
-        )
+        await app_until(pilot, lambda: "1 42 3 1200 3014" in app.main.output.text, what="the program's print")
 
 
 async def test_names_and_the_status_read_in_a_light_theme(tmp_path: Path) -> None:
@@ -98,7 +97,7 @@ async def test_names_and_the_status_read_in_a_light_theme(tmp_path: Path) -> Non
         app.theme = "textual-light"
         await wait_stopped(pilot, stop)
         variables = app.main.variables
-        await wait_until(pilot, lambda: variables.find("alpha") is not None)
+        await app_until(pilot, lambda: variables.find("alpha") is not None)
         await pilot.pause(0.1)
         checked = []
         for y in range(variables.size.height):

@@ -1,10 +1,11 @@
 """Helpers of the Pilot tests: the real app over a real DebugSession running a real program (never a mocked
-engine). A module of its own name: `conftest` is ambiguous when several test folders have one."""
+engine). A module of its own name: `conftest` is ambiguous when several test folders have one.
+
+Only what is particular to the debugger app is here; `write`, `line_of` and the waits come from the shared
+`helpers` module (tests/helpers.py), and the tests import them from there."""
 
 from __future__ import annotations
 
-import textwrap
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,22 +13,9 @@ from typing import Any
 from dapper_tui.engine.breakpoints import BreakpointSpec
 from dapper_tui.engine.launch import LaunchTarget
 from dapper_tui.tui.app import DebuggerApp
+from helpers import pilot_until
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def write(tmp: Path, name: str, source: str) -> Path:
-    path = tmp / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(source).lstrip("\n"))
-    return path
-
-
-def line_of(path: Path, marker: str) -> int:
-    for i, line in enumerate(path.read_text().splitlines(), 1):
-        if marker in line:
-            return i
-    raise AssertionError(f"{marker!r} not in {path}")
 
 
 def make_app(
@@ -46,18 +34,19 @@ def make_app(
     return app
 
 
-async def wait_until(pilot: Any, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        await pilot.pause(0.02)
+async def app_until(pilot: Any, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "") -> None:
+    """`helpers.pilot_until` for the app's widgets: a predicate that raises (a pane not mounted yet, a tree not
+    filled yet) counts as false; the app gets one pause first and one more after, to draw what it changed."""
+
+    def check() -> Any:
         try:
-            if predicate():
-                await pilot.pause()
-                return
+            return predicate()
         except Exception:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
+            return False
+
+    await pilot.pause(0.02)
+    await pilot_until(pilot, check, timeout, what or str(predicate))
+    await pilot.pause()
 
 
 async def wait_stopped(pilot: Any, line: int | None = None, timeout: float = 10.0) -> None:
@@ -69,7 +58,7 @@ async def wait_stopped(pilot: Any, line: int | None = None, timeout: float = 10.
             return False
         return line is None or app.main.source.current_line == line
 
-    await wait_until(pilot, stopped, timeout, f"a stop at line {line} (stops seen: {stops})")
+    await app_until(pilot, stopped, timeout, f"a stop at line {line} (stops seen: {stops})")
 
 
 def label(node: Any) -> str:
@@ -90,4 +79,4 @@ async def press_and_stop(pilot: Any, key: str, line: int | None = None, timeout:
             and (line is None or app.main.source.current_line == line)
         )
 
-    await wait_until(pilot, stopped, timeout, f"a stop at line {line} after {key!r}")
+    await app_until(pilot, stopped, timeout, f"a stop at line {line} after {key!r}")
