@@ -1,4 +1,5 @@
-"""Fixtures for the agent capsule tests: real project folders, real capsule subprocesses, real files."""
+"""Fixtures for the agent capsule tests: real project folders, real capsule subprocesses, real files. Files are
+written with the shared `helpers.write(folder, name, source)` (tests/helpers.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import asyncio
 import json
 import os
 import sys
-import textwrap
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from dapper_tui.capsule.events import Event
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 
 PY = sys.executable
 
@@ -26,12 +27,6 @@ def bytecode_on(monkeypatch: pytest.MonkeyPatch) -> None:
     """Users' machines write bytecode; this one sets PYTHONDONTWRITEBYTECODE, which hides stale-bytecode bugs."""
     monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
     monkeypatch.delenv("DAPPER_MODEL", raising=False)
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
 
 
 TOOL_V1 = """\
@@ -79,7 +74,8 @@ def make_project(
     root: Path, *, drain_timeout: float = 5.0, model: str = "scripted", extra_toml: str = ""
 ) -> Path:
     write(
-        root / "agent.toml",
+        root,
+        "agent.toml",
         f"""\
         name = "testagent"
         model = "{model}"
@@ -89,8 +85,8 @@ def make_project(
         start_timeout = 20
         """,
     )
-    write(root / "src" / "tools" / "t.py", TOOL_V1)
-    write(root / "src" / "identity.md", "You are {{name}}.\n")
+    write(root, "src/tools/t.py", TOOL_V1)
+    write(root, "src/identity.md", "You are {{name}}.\n")
     (root / "data").mkdir(exist_ok=True)
     return root
 

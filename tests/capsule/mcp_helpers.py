@@ -223,18 +223,20 @@ def fail(why: str) -> str:
 
 def typed_project(tmp_path: Path) -> Path:
     """A project with typed tools (one the SDK cannot describe), prompts and data/ files."""
-    from capsule_helpers import make_project, write
+    from capsule_helpers import make_project
+    from helpers import write
 
     root = make_project(tmp_path / "agent")
     (root / "src/tools/t.py").unlink()
-    write(root / "src/tools/typed.py", TYPED_TOOLS)
-    write(root / "src/tools/slow.py", SLOW)
+    write(root, "src/tools/typed.py", TYPED_TOOLS)
+    write(root, "src/tools/slow.py", SLOW)
     write(
-        root / "src/prompts/review/code.md",
+        root,
+        "src/prompts/review/code.md",
         "---\nname: review\ndescription: Review a file\narguments: [path, style]\n---\n"
         "Review {{path}} in a {{style}} style.\n",
     )
-    write(root / "src/prompts/hello.md", "Say hello to {{who}}.\n")
-    write(root / "data/notes/today.txt", "buy milk\n")
+    write(root, "src/prompts/hello.md", "Say hello to {{who}}.\n")
+    write(root, "data/notes/today.txt", "buy milk\n")
     (root / "data/blob.bin").write_bytes(b"\x00\x01\xff")
     return root

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from capsule_helpers import final_text, make_project, write
+from capsule_helpers import final_text, make_project
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 
 SETTINGS = """\
 import tomllib
@@ -47,10 +48,10 @@ async def test_importing_across_the_boundary_is_a_reload_failure(
     tmp_path: Path, source: str, named: str
 ) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "settings.py", SETTINGS)
+    write(root, "settings.py", SETTINGS)
     async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
         before = rt.surface
-        write(root / "src/tools/wired.py", source)
+        write(root, "src/tools/wired.py", source)
         record = await rt.force_reload()
         assert record.outcome == "failed"
         assert "runtime boundary" in record.message
@@ -60,15 +61,16 @@ async def test_importing_across_the_boundary_is_a_reload_failure(
         assert rt.surface.generation is before.generation
         assert (await final_text(rt, None, "/call version"))[0] == "version: v1"
         # taking the import out applies
-        write(root / "src/tools/wired.py", "import json\n\ndef name() -> str:\n    return json.dumps('ok')\n")
+        write(root, "src/tools/wired.py", "import json\n\ndef name() -> str:\n    return json.dumps('ok')\n")
         assert (await rt.force_reload()).outcome == "applied"
 
 
 async def test_helpers_stdlib_and_installed_libraries_are_inside_the_boundary(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/_helper.py", "GREETING = 'hi'\n")
+    write(root, "src/tools/_helper.py", "GREETING = 'hi'\n")
     write(
-        root / "src/tools/ok.py",
+        root,
+        "src/tools/ok.py",
         "import json\nimport anyio\nfrom agent_tools._helper import GREETING\nfrom . import t\n\n"
         "def greet() -> str:\n    return json.dumps([GREETING, t.VERSION, anyio.__name__])\n",
     )

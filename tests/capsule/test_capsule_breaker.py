@@ -8,8 +8,9 @@ import signal
 from pathlib import Path
 
 import pytest
-from capsule_helpers import Recorder, final_text, make_project, write
+from capsule_helpers import Recorder, final_text, make_project
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 
 DYING = """\
 import os
@@ -41,7 +42,7 @@ async def test_the_crash_count_resets_after_a_quiet_window(tmp_path: Path) -> No
     root = make_project(tmp_path / "agent")
     with (root / "agent.toml").open("a") as fh:
         fh.write("crash_window = 3\n")
-    write(root / "src/tools/dying.py", DYING)
+    write(root, "src/tools/dying.py", DYING)
     async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
         rec = Recorder(rt)
         for _ in range(3):  # three crashes, each within 10 s of its generation's start, spaced by the window

@@ -11,8 +11,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from capsule_helpers import Recorder, make_project, write
+from capsule_helpers import Recorder, make_project
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 from test_capsule_cli import CLI, Session
 
 
@@ -105,7 +106,7 @@ async def test_cancel_while_the_model_streams_closes_its_connection(tmp_path: Pa
     server = HeldStream("thinking", " done")
     try:
         root = make_project(tmp_path / "agent", model="openai:fake")
-        write(root / ".env", f"OPENAI_BASE_URL={server.url}\n")
+        write(root, ".env", f"OPENAI_BASE_URL={server.url}\n")
         async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
             rec = Recorder(rt)
             thread = rt.open_thread(None)
@@ -155,7 +156,7 @@ def test_json_cancel_line_and_a_queued_message(tmp_path: Path) -> None:
 def test_plain_one_turn_streams_text_as_it_arrives(tmp_path: Path) -> None:
     server = HeldStream("FIRST-PIECE", " LAST-PIECE")
     root = make_project(tmp_path / "agent", model="openai:fake")
-    write(root / ".env", f"OPENAI_BASE_URL={server.url}\n")
+    write(root, ".env", f"OPENAI_BASE_URL={server.url}\n")
     proc = subprocess.Popen(
         [*CLI, str(root), "-m", "hello"],
         stdin=subprocess.DEVNULL,

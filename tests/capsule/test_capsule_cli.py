@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from capsule_helpers import TOOL_V1, make_project, write
+from capsule_helpers import TOOL_V1, make_project
+from helpers import write
 
 CLI = [sys.executable, "-m", "dapper_tui.capsule.cli"]
 
@@ -113,7 +114,7 @@ def test_long_lived_session_reloads_between_turns(tmp_path: Path) -> None:
         result = session.until(lambda e: e["type"] == "tool_result")
         assert (result["result"], result["revision"]) == ("v1", ready["revision"])
         session.until(lambda e: e["type"] == "turn_end")
-        write(root / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
+        write(root, "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
         reload = session.until(lambda e: e["type"] == "reload" and e["record"]["outcome"] == "applied")
         assert reload["thread"] == thread
         assert reload["record"]["counters"]["generation"] == 2
@@ -191,7 +192,7 @@ def show(text: str) -> str:
 
 def test_stdin_lines_are_messages_taken_literally(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/show.py", ECHO_TOOL)
+    write(root, "src/tools/show.py", ECHO_TOOL)
     session = Session(root)
     try:
         session.until(lambda e: e["type"] == "ready")
@@ -234,7 +235,7 @@ def test_stdin_lines_are_messages_taken_literally(tmp_path: Path) -> None:
 
 def test_tools_that_cannot_load_at_start_are_stored_in_the_thread_and_exit_1(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/broken.py", "def oops(:\n")
+    write(root, "src/tools/broken.py", "def oops(:\n")
     done = run(str(root), "-m", "/call version", "--json")
     assert done.returncode == 1
     assert "the tools did not load" in done.stderr
@@ -269,7 +270,7 @@ def test_revision_numbers_are_not_reused_by_a_later_process(tmp_path: Path) -> N
     first = run(str(root), "-m", "/call version", "--json")
     assert first.returncode == 0, first.stderr
     thread = next(e["thread"] for e in json_lines(first.stdout) if e["type"] == "user")
-    write(root / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
+    write(root, "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
     second = run(str(root), "-m", "/call version", "--thread", thread, "--json")
     assert second.returncode == 0, second.stderr
     stored = [

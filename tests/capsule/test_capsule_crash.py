@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from capsule_helpers import Recorder, final_text, make_project, pids_alive, write
+from capsule_helpers import Recorder, final_text, make_project, pids_alive
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 
 CRASHY = """\
 import os
@@ -33,7 +34,7 @@ async def test_os_exit_in_a_tool_is_reported_and_a_new_generation_serves_the_nex
     tmp_path: Path,
 ) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/crashy.py", CRASHY)
+    write(root, "src/tools/crashy.py", CRASHY)
     async with AgentRuntime(root, warm_spare=False) as rt:
         rec = Recorder(rt)
         dead = rt.surface.generation
@@ -68,7 +69,7 @@ async def test_system_exit_and_keyboard_interrupt_are_error_results_in_the_same_
     tmp_path: Path,
 ) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/crashy.py", CRASHY)
+    write(root, "src/tools/crashy.py", CRASHY)
     async with AgentRuntime(root, warm_spare=False) as rt:
         rec = Recorder(rt)
         gen = rt.surface.generation
@@ -89,10 +90,11 @@ async def test_system_exit_and_keyboard_interrupt_are_error_results_in_the_same_
 
 async def test_a_pinned_turn_does_not_go_on_with_a_replacement_that_has_other_tools(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/crashy.py", CRASHY)
+    write(root, "src/tools/crashy.py", CRASHY)
     # the tool edits another tool file, then dies: the replacement starts from the edited files
     write(
-        root / "src/tools/editor.py",
+        root,
+        "src/tools/editor.py",
         """\
         import os
         from pathlib import Path
@@ -119,7 +121,8 @@ async def test_a_capsule_that_keeps_dying_at_start_is_not_restarted_forever(tmp_
     root = make_project(tmp_path / "agent")
     # every generation dies shortly after it became current
     write(
-        root / "src/tools/doomed.py",
+        root,
+        "src/tools/doomed.py",
         """\
         import os
         import threading

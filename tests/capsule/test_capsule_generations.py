@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from capsule_helpers import TOOL_V1, ChatServer, Recorder, final_text, make_project, pids_alive, write
+from capsule_helpers import TOOL_V1, ChatServer, Recorder, final_text, make_project, pids_alive
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 
 
 async def test_tool_save_swaps_generation_and_next_turn_uses_it(project: Path) -> None:
@@ -29,7 +30,7 @@ async def _swap_and_retire(runtime: AgentRuntime, project: Path) -> None:
     assert text == "version: v1"
     gen1 = runtime.surface.generation
     assert gen1 is not None
-    write(project / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
+    write(project, "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
     record = await rec.reload("applied", rows=["tools"])
     assert record["counters"]["generation"] == 2
     assert record["detail"]["warm_spare"] is True
@@ -48,7 +49,7 @@ async def test_module_state_is_recreated_but_data_persists(runtime: AgentRuntime
     rec = Recorder(runtime)
     assert (await final_text(runtime, None, "/call count"))[0] == "count: module=1 data=1"
     assert (await final_text(runtime, None, "/call count"))[0] == "count: module=2 data=2"
-    write(project / "src/tools/t.py", TOOL_V1 + "\n# touched\n")
+    write(project, "src/tools/t.py", TOOL_V1 + "\n# touched\n")
     await rec.reload("applied", rows=["tools"])
     assert (await final_text(runtime, None, "/call count"))[0] == "count: module=1 data=3"
 
@@ -59,7 +60,7 @@ async def test_call_in_flight_finishes_on_old_generation(runtime: AgentRuntime, 
     # two calls in one turn: the save lands while the first is running
     turn = asyncio.create_task(runtime.run(thread, "/call gated\n/call version"))
     await rec.wait(lambda e: e.type == "tool_call" and e.data["tool"] == "gated")
-    write(project / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
+    write(project, "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
     record = await rec.reload("applied", rows=["tools"])
     assert runtime.surface.generation_number == 2
     assert not turn.done()
@@ -85,7 +86,8 @@ async def test_broken_tool_keeps_old_generation_then_fix_recovers(
     rec = Recorder(runtime)
     thread = runtime.open_thread()
     write(
-        project / "src/tools/t.py",
+        project,
+        "src/tools/t.py",
         TOOL_V1.replace('VERSION = "v1"', 'VERSION = "v2"\nimport no_such_module_x'),
     )
     failed = await rec.reload("failed")
@@ -96,7 +98,7 @@ async def test_broken_tool_keeps_old_generation_then_fix_recovers(
         e.type == "reload" and e.data["record"]["outcome"] == "failed" for e in runtime.history(thread)
     )
     assert (await final_text(runtime, thread, "/call version"))[0] == "version: v1"
-    write(project / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v3"'))
+    write(project, "src/tools/t.py", TOOL_V1.replace('"v1"', '"v3"'))
     applied = await rec.reload("applied", rows=["tools"])
     assert applied["counters"]["generation"] == 3  # generation 2 never became current
     assert (await final_text(runtime, thread, "/call version"))[0] == "version: v3"
@@ -106,11 +108,11 @@ async def test_syntax_error_and_duplicate_tool_are_reload_failures(
     runtime: AgentRuntime, project: Path
 ) -> None:
     rec = Recorder(runtime)
-    write(project / "src/tools/bad.py", "def oops(:\n")
+    write(project, "src/tools/bad.py", "def oops(:\n")
     failed = await rec.reload("failed")
     assert "bad.py" in failed["message"]
     assert "SyntaxError" in failed["message"]
-    write(project / "src/tools/bad.py", "def version() -> str:\n    return 'dup'\n")
+    write(project, "src/tools/bad.py", "def version() -> str:\n    return 'dup'\n")
     failed = await rec.reload("failed", timeout=20)
     assert "also defined" in failed["message"]
     assert (await final_text(runtime, None, "/call version"))[0] == "version: v1"
@@ -119,7 +121,8 @@ async def test_syntax_error_and_duplicate_tool_are_reload_failures(
 async def test_hung_tool_at_drain_is_killed_and_reported(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent", drain_timeout=0.5)
     write(
-        root / "src/tools/hang.py",
+        root,
+        "src/tools/hang.py",
         "import time\n\ndef hang() -> str:\n    time.sleep(60)\n    return 'never'\n",
     )
     async with AgentRuntime(root, warm_spare=False) as rt:
@@ -129,7 +132,7 @@ async def test_hung_tool_at_drain_is_killed_and_reported(tmp_path: Path) -> None
         turn = asyncio.create_task(rt.run(None, "/call hang"))
         await rec.wait(lambda e: e.type == "tool_call")
         started = time.monotonic()
-        write(root / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
+        write(root, "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
         await rec.reload("applied", rows=["tools"])
         killed = await rec.reload("applied", event="killed")
         assert killed["detail"]["tools"] == ["hang"]
@@ -146,11 +149,11 @@ async def test_hung_tool_at_drain_is_killed_and_reported(tmp_path: Path) -> None
 async def test_newer_save_wins_over_one_still_starting(runtime: AgentRuntime, project: Path) -> None:
     rec = Recorder(runtime)
     write(
-        project / "src/tools/t.py", TOOL_V1.replace('"v1"', '"slow-start"') + "\nimport time\ntime.sleep(3)\n"
+        project, "src/tools/t.py", TOOL_V1.replace('"v1"', '"slow-start"') + "\nimport time\ntime.sleep(3)\n"
     )
     await rec.reload("pending")
     await asyncio.sleep(0.4)  # that generation is starting (sleeping in its import)
-    write(project / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v3"'))
+    write(project, "src/tools/t.py", TOOL_V1.replace('"v1"', '"v3"'))
     skipped = await rec.reload("skipped")
     assert "superseded" in skipped["message"]
     await rec.reload("applied", rows=["tools"])
@@ -187,14 +190,14 @@ async def test_a_turn_waiting_on_its_model_keeps_its_generation_past_the_drain_d
     server = ChatServer(reply)
     try:
         root = make_project(tmp_path / "agent", drain_timeout=0.3, model="openai:fake")
-        write(root / ".env", f"OPENAI_BASE_URL={server.url}\n")
+        write(root, ".env", f"OPENAI_BASE_URL={server.url}\n")
         async with AgentRuntime(root, warm_spare=False) as rt:
             rec = Recorder(rt)
             old = rt.surface.generation
             assert old is not None
             turn = asyncio.create_task(rt.run(None, "what version?"))
             assert await asyncio.to_thread(asked.wait, 20)
-            write(root / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
+            write(root, "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
             await rec.reload("applied", rows=["tools"])
             await asyncio.sleep(1.5)  # five drain deadlines pass; nothing of the old generation is running
             assert pids_alive(old.pid)
@@ -221,10 +224,11 @@ async def test_python_startup_variables_in_env_reach_the_interpreter_even_with_a
     tmp_path: Path,
 ) -> None:
     root = make_project(tmp_path / "agent")
-    first = write(tmp_path / "ext1" / "extmod.py", "VALUE = 'first'\n").parent
-    second = write(tmp_path / "ext2" / "extmod.py", "VALUE = 'second'\n").parent
+    first = write(tmp_path, "ext1/extmod.py", "VALUE = 'first'\n").parent
+    second = write(tmp_path, "ext2/extmod.py", "VALUE = 'second'\n").parent
     write(
-        root / "src/tools/ext.py",
+        root,
+        "src/tools/ext.py",
         """\
         import sys
 
@@ -235,7 +239,7 @@ async def test_python_startup_variables_in_env_reach_the_interpreter_even_with_a
             return f"{extmod.VALUE} hash_randomization={sys.flags.hash_randomization}"
         """,
     )
-    write(root / ".env", f"PYTHONPATH={first}\nPYTHONHASHSEED=0\n")
+    write(root, ".env", f"PYTHONPATH={first}\nPYTHONHASHSEED=0\n")
     async with AgentRuntime(root, warm_spare=True) as rt:
         rec = Recorder(rt)
         manager = rt.manager
@@ -250,12 +254,12 @@ async def test_python_startup_variables_in_env_reach_the_interpreter_even_with_a
 
         assert (await final_text(rt, None, "/call ext"))[0] == "ext: first hash_randomization=0"
         await spare_ready()  # started with the PYTHON* variables of the .env it saw
-        write(root / ".env", f"PYTHONPATH={second}\n")
+        write(root, ".env", f"PYTHONPATH={second}\n")
         record = await rec.reload("applied", rows=["env"])
         assert record["detail"]["warm_spare"] is False  # that spare had the old start-up variables
         assert (await final_text(rt, None, "/call ext"))[0] == "ext: second hash_randomization=1"
         await spare_ready()  # the next spare starts with the new ones, and a tools save uses it
-        write(root / "src/tools/t.py", TOOL_V1 + "\n# touched\n")
+        write(root, "src/tools/t.py", TOOL_V1 + "\n# touched\n")
         record = await rec.reload("applied", rows=["tools"])
         assert record["detail"]["warm_spare"] is True
         assert (await final_text(rt, None, "/call ext"))[0] == "ext: second hash_randomization=1"
@@ -264,8 +268,8 @@ async def test_python_startup_variables_in_env_reach_the_interpreter_even_with_a
 async def test_run_script_in_a_pinned_turn_runs_the_source_of_its_revision(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
     scripts = root / "src" / "scripts"
-    write(scripts / "hello.py", "import sys\nprint('one', sys.argv[1:], __file__ == sys.argv[0])\n")
-    write(scripts / "hello.sh", 'echo "sh-one $(basename "$0") $1"\n')
+    write(scripts, "hello.py", "import sys\nprint('one', sys.argv[1:], __file__ == sys.argv[0])\n")
+    write(scripts, "hello.sh", 'echo "sh-one $(basename "$0") $1"\n')
     async with AgentRuntime(root, warm_spare=False) as rt:
         rec = Recorder(rt)
         pinned_revision = rt.revision
@@ -278,9 +282,9 @@ async def test_run_script_in_a_pinned_turn_runs_the_source_of_its_revision(tmp_p
         ]
         turn = asyncio.create_task(rt.run(thread, "\n".join(calls)))
         await rec.wait(lambda e: e.type == "tool_call" and e.data["tool"] == "gated")
-        write(scripts / "hello.py", "import sys\nprint('two', sys.argv[1:], __file__ == sys.argv[0])\n")
-        write(scripts / "hello.sh", 'echo "sh-two $(basename "$0") $1"\n')
-        write(scripts / "new.py", "print('new')\n")
+        write(scripts, "hello.py", "import sys\nprint('two', sys.argv[1:], __file__ == sys.argv[0])\n")
+        write(scripts, "hello.sh", 'echo "sh-two $(basename "$0") $1"\n')
+        write(scripts, "new.py", "print('new')\n")
         seen: set[str] = set()
         while seen != {"hello.py", "hello.sh", "new.py"}:  # the saves may come as several batches
             record = await rec.reload("applied", row="scripts")

@@ -6,8 +6,9 @@ import asyncio
 import json
 from pathlib import Path
 
-from capsule_helpers import final_text, make_project, pids_alive, write
+from capsule_helpers import final_text, make_project, pids_alive
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 
 BIG = """\
 import sys
@@ -37,7 +38,7 @@ def limited_project(root: Path, **runtime: object) -> Path:
     with (root / "agent.toml").open("a") as fh:
         for key, value in runtime.items():
             fh.write(f"{key} = {value}\n")
-    write(root / "src/tools/big.py", BIG)
+    write(root, "src/tools/big.py", BIG)
     return root
 
 

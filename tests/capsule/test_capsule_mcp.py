@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import anyio
-from capsule_helpers import make_project, write
+from capsule_helpers import make_project
+from helpers import write
 from mcp import Client, StdioServerParameters
 
 
@@ -22,7 +23,7 @@ def _params(root: Path, *extra: str) -> StdioServerParameters:
 
 async def test_official_client_lists_and_calls_tools(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/boom.py", "def boom(reason: str = 'no') -> str:\n    raise ValueError(reason)\n")
+    write(root, "src/tools/boom.py", "def boom(reason: str = 'no') -> str:\n    raise ValueError(reason)\n")
     async with Client(_params(root), mode="legacy") as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
         assert set(tools) == {"version", "slow", "gated", "count", "boom"}
@@ -51,7 +52,7 @@ async def test_watch_mode_sends_list_changed(tmp_path: Path) -> None:
     async with Client(_params(root, "--watch"), mode="legacy", message_handler=on_message) as client:
         assert "extra" not in {t.name for t in (await client.list_tools()).tools}
         await anyio.sleep(0.3)  # the watcher is listening
-        write(root / "src/tools/extra.py", "def extra() -> str:\n    return 'new'\n")
+        write(root, "src/tools/extra.py", "def extra() -> str:\n    return 'new'\n")
         with anyio.fail_after(10):
             await changed.wait()
         assert "extra" in {t.name for t in (await client.list_tools()).tools}
@@ -60,7 +61,7 @@ async def test_watch_mode_sends_list_changed(tmp_path: Path) -> None:
 
 def test_broken_tool_file_exits_without_serving(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/bad.py", "import definitely_not_installed_mod\n")
+    write(root, "src/tools/bad.py", "import definitely_not_installed_mod\n")
     status = tmp_path / "status.json"
     proc = subprocess.run(
         [sys.executable, "-m", "dapper_tui.capsule.host", str(root), "--status-file", str(status)],

@@ -9,8 +9,9 @@ import os
 from pathlib import Path
 
 import pytest
-from capsule_helpers import final_text, make_project, write
+from capsule_helpers import final_text, make_project
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 from mcp_helpers import connect, wheel
 
 ENV_TOOL = """\
@@ -32,8 +33,8 @@ def at_import() -> str:
 
 def _project(tmp_path: Path, toml: str = "") -> Path:
     root = make_project(tmp_path / "agent", extra_toml=toml)
-    write(root / "src/tools/envtool.py", ENV_TOOL)
-    write(root / ".env", "OPENAI_BASE_URL=http://from-dotenv/v1\nONLY_IN_DOTENV=dotenv\n")
+    write(root, "src/tools/envtool.py", ENV_TOOL)
+    write(root, ".env", "OPENAI_BASE_URL=http://from-dotenv/v1\nONLY_IN_DOTENV=dotenv\n")
     return root
 
 
@@ -59,7 +60,7 @@ async def test_mcp_dotenv_wins_with_override_and_a_save_applies(tmp_path: Path) 
     async with connect(root, _shell()) as (client, seen):
         got = (await client.call_tool("show", {"name": "OPENAI_BASE_URL"})).content[0].text
         assert got == "http://from-dotenv/v1"
-        write(root / ".env", "OPENAI_BASE_URL=http://saved/v1\n")  # ONLY_IN_DOTENV goes away
+        write(root, ".env", "OPENAI_BASE_URL=http://saved/v1\n")  # ONLY_IN_DOTENV goes away
 
         async def values() -> list[str]:
             return [
@@ -101,7 +102,7 @@ async def test_console_capsule_real_environment_wins_unless_override(
 
 async def test_console_missing_package_hint_points_at_requirements(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/dep.py", "import not_installed_pkg_xyz\n\n\ndef dep() -> str:\n    return 'x'\n")
+    write(root, "src/tools/dep.py", "import not_installed_pkg_xyz\n\n\ndef dep() -> str:\n    return 'x'\n")
     async with AgentRuntime(root, warm_spare=False) as rt:
         record = rt.start_record
     assert record is not None
@@ -113,8 +114,8 @@ async def test_console_missing_package_hint_points_at_requirements(tmp_path: Pat
 
 async def test_mcp_installs_requirements_on_first_start(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/deps.py", "def dep() -> str:\n    import tinydep\n\n    return tinydep.VALUE\n")
-    write(root / "requirements.txt", f"--no-index\n{wheel(tmp_path / 'wheels', 'tinydep', 'installed')}\n")
+    write(root, "src/tools/deps.py", "def dep() -> str:\n    import tinydep\n\n    return tinydep.VALUE\n")
+    write(root, "requirements.txt", f"--no-index\n{wheel(tmp_path / 'wheels', 'tinydep', 'installed')}\n")
     assert not (root / ".venv").exists()
     async with connect(root) as (client, _seen):
         assert (await client.call_tool("dep", {})).content[0].text == "installed"
@@ -127,12 +128,12 @@ async def test_mcp_installs_requirements_on_first_start(tmp_path: Path) -> None:
 async def test_mcp_requirements_save_is_installed_and_used_without_a_restart(tmp_path: Path) -> None:
 
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/deps.py", "def dep() -> str:\n    import tinydep\n\n    return tinydep.VALUE\n")
-    write(root / "requirements.txt", f"--no-index\n{wheel(tmp_path / 'one', 'tinydep', 'one')}\n")
+    write(root, "src/tools/deps.py", "def dep() -> str:\n    import tinydep\n\n    return tinydep.VALUE\n")
+    write(root, "requirements.txt", f"--no-index\n{wheel(tmp_path / 'one', 'tinydep', 'one')}\n")
     async with connect(root) as (client, seen):
         assert (await client.call_tool("dep", {})).content[0].text == "one"  # imported: in sys.modules
         first = (root / ".venv").resolve()
-        write(root / "requirements.txt", f"--no-index\n{wheel(tmp_path / 'two', 'tinydep', 'two')}\n")
+        write(root, "requirements.txt", f"--no-index\n{wheel(tmp_path / 'two', 'tinydep', 'two')}\n")
         await seen.until(lambda: seen.log_with("requirements installed") is not None, timeout=120)
         assert (await client.call_tool("dep", {})).content[0].text == "two"
         assert (root / ".venv").resolve() != first

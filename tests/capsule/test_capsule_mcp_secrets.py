@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from capsule_helpers import make_project, write
+from capsule_helpers import make_project
+from helpers import write
 from mcp_helpers import ServerStderr, connect
 
 SECRET = "tok-9f8e7d6c5b4a"
@@ -36,9 +37,9 @@ PORT = int(os.environ["SERVICE_TOKEN"])  # ValueError: its message quotes the va
 
 async def test_mcp_server_redacts_dotenv_secrets_from_listing_errors_and_logs(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / ".env", f"SERVICE_TOKEN={SECRET}\nNOTES_FILE=notes-file-name.json\n")
-    write(root / "src/tools/service.py", TOOLS)
-    write(root / "src/tools/broken.py", BROKEN)
+    write(root, ".env", f"SERVICE_TOKEN={SECRET}\nNOTES_FILE=notes-file-name.json\n")
+    write(root, "src/tools/service.py", TOOLS)
+    write(root, "src/tools/broken.py", BROKEN)
     stderr = ServerStderr(tmp_path / "stderr.txt")
     async with connect(root, stderr=stderr) as (client, seen):
         listing = json.dumps([t.model_dump(mode="json") for t in (await client.list_tools()).tools])

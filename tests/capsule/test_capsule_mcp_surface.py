@@ -10,7 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from capsule_helpers import make_project, write
+from capsule_helpers import make_project
+from helpers import write
 from mcp import Client, StdioServerParameters
 from mcp_helpers import DAPPER, TYPED_TOOLS, connect, typed_project
 
@@ -99,7 +100,7 @@ async def test_typed_parameters_results_prompts_resources_progress_and_logs(tmp_
         assert blob.contents[0].blob == "AAH/"
         with pytest.raises(Exception, match="Unknown resource"):
             await client.read_resource((root / "agent.toml").as_uri())
-        write(root / "data/later.json", "{}\n")  # read from the disk at each list
+        write(root, "data/later.json", "{}\n")  # read from the disk at each list
         assert "data/later.json" in {r.name for r in (await client.list_resources()).resources}
 
 
@@ -154,7 +155,7 @@ async def test_the_same_typed_tools_in_the_console_capsule(tmp_path: Path) -> No
 
     root = typed_project(tmp_path)
     write(
-        root / "src/tools/typed.py", TYPED_TOOLS.split("def broken")[0]
+        root, "src/tools/typed.py", TYPED_TOOLS.split("def broken")[0]
     )  # the console refuses a whole bad surface
     async with AgentRuntime(root, warm_spare=False) as rt:
         assert rt.start_record is not None, rt.start_record

@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from capsule_helpers import ChatServer, make_project, write
+from capsule_helpers import ChatServer, make_project
 from dapper_tui.capsule.events import Event
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 
 THREAD = "20260101-000000-cafe01"
 
@@ -20,7 +21,7 @@ async def test_a_five_megabyte_stored_result_reaches_the_model_cut(tmp_path: Pat
     server = ChatServer(reply)
     try:
         root = make_project(tmp_path / "agent", model="openai:fake")
-        write(root / ".env", f"OPENAI_BASE_URL={server.url}\n")
+        write(root, ".env", f"OPENAI_BASE_URL={server.url}\n")
         big = "\n".join(f"row {i} " + "x" * 60 for i in range(5_000_000 // 68))
         call = {"tool": "dump", "call_id": "c1", "step": 0}
         events = [  # written by a session whose result_max_bytes was higher, or before results were capped

@@ -10,8 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from capsule_helpers import ChatServer, make_project, write
+from capsule_helpers import ChatServer, make_project
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 
 SECRET = "svc-7f3a9c1e5b2d4068"
 
@@ -35,9 +36,10 @@ async def test_a_secret_default_is_redacted_from_the_schema_sent_to_the_model(tm
     server = ChatServer(_call_then_text)
     try:
         root = make_project(tmp_path / "agent", model="openai:fake-model")
-        write(root / "src" / "tools" / "fetch.py", TOOL)
+        write(root, "src/tools/fetch.py", TOOL)
         write(
-            root / ".env",
+            root,
+            ".env",
             f"OPENAI_BASE_URL={server.url}\nOPENAI_API_KEY=sk-test-secret-123\nSERVICE_TOKEN={SECRET}\n",
         )
         async with AgentRuntime(root, warm_spare=False, watch=False) as rt:

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from capsule_helpers import ChatServer, Recorder, make_project, write
+from capsule_helpers import ChatServer, Recorder, make_project
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 
 
 def _tool_then_text(body: dict[str, Any]) -> dict[str, Any]:
@@ -26,7 +27,7 @@ async def test_openai_backend_streams_and_calls_tools(tmp_path: Path) -> None:
     server = ChatServer(_tool_then_text)
     try:
         root = make_project(tmp_path / "agent", model="openai:fake-model")
-        write(root / ".env", f"OPENAI_BASE_URL={server.url}\nOPENAI_API_KEY=sk-test-secret-123\n")
+        write(root, ".env", f"OPENAI_BASE_URL={server.url}\nOPENAI_API_KEY=sk-test-secret-123\n")
         async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
             rec = Recorder(rt)
             events = await rt.run(None, "what version?")
@@ -64,7 +65,7 @@ async def test_anthropic_backend_streams_and_calls_tools(tmp_path: Path) -> None
     server = ChatServer(reply, flavor="anthropic")
     try:
         root = make_project(tmp_path / "agent", model="anthropic:claude-test")
-        write(root / ".env", f"ANTHROPIC_BASE_URL={server.url}\nANTHROPIC_API_KEY=ak-test-key\n")
+        write(root, ".env", f"ANTHROPIC_BASE_URL={server.url}\nANTHROPIC_API_KEY=ak-test-key\n")
         async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
             events = await rt.run(None, "version please")
         assert [e.data["text"] for e in events if e.type == "assistant"] == ["result was v1"]

@@ -7,8 +7,9 @@ import json
 import time
 from pathlib import Path
 
-from capsule_helpers import final_text, make_project, pids_alive, write
+from capsule_helpers import final_text, make_project, pids_alive
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 
 SPAWNER = """\
 import json
@@ -51,7 +52,7 @@ async def gone(pids: list[int], within: float = 3.0) -> list[int]:
 
 async def test_close_ends_every_process_the_tools_started(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/spawner.py", SPAWNER)
+    write(root, "src/tools/spawner.py", SPAWNER)
     rt = AgentRuntime(root, warm_spare=False, watch=False)
     await rt.start()
     try:
@@ -63,7 +64,7 @@ async def test_close_ends_every_process_the_tools_started(tmp_path: Path) -> Non
 
 async def test_a_retired_generation_takes_its_processes_with_it(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/spawner.py", SPAWNER)
+    write(root, "src/tools/spawner.py", SPAWNER)
     async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
         capsule, pids = await spread(rt)
         assert (await rt.force_reload()).outcome == "applied"

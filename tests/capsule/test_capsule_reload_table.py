@@ -10,23 +10,24 @@ import sys
 import zipfile
 from pathlib import Path
 
-from capsule_helpers import ChatServer, Recorder, final_text, make_project, write
+from capsule_helpers import ChatServer, Recorder, final_text, make_project
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 
 
 async def test_identity_is_re_rendered_for_future_turns_only(tmp_path: Path) -> None:
     server = ChatServer(lambda body: {"text": "system=" + body["messages"][0]["content"]})
     try:
         root = make_project(tmp_path / "agent", model="openai:fake")
-        write(root / ".env", f"OPENAI_BASE_URL={server.url}\n")
+        write(root, ".env", f"OPENAI_BASE_URL={server.url}\n")
         async with AgentRuntime(root, warm_spare=False) as rt:
             rec = Recorder(rt)
             thread = rt.open_thread()
             pid = rt.surface.generation.pid  # type: ignore[union-attr]
             assert (await final_text(rt, thread, "who are you?"))[0] == "system=You are testagent."
             before = rt.store.path(thread).read_bytes()
-            write(root / "src/identity.md", "You are {{name}}, renamed.\n")
-            write(root / "src/system.md", "Tools: {{tools}}.\n")
+            write(root, "src/identity.md", "You are {{name}}, renamed.\n")
+            write(root, "src/system.md", "Tools: {{tools}}.\n")
             record = await rec.reload("applied", row="identity")
             if "system.md" not in record["added"]:  # the two saves may arrive as two batches
                 record = await rec.reload("applied", row="identity")
@@ -43,7 +44,8 @@ async def test_identity_is_re_rendered_for_future_turns_only(tmp_path: Path) -> 
 async def test_env_change_reloads_environment_and_replaces_capsule_without_leaking(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
     write(
-        root / "src/tools/envtool.py",
+        root,
+        "src/tools/envtool.py",
         """\
         import hashlib
         import os
@@ -57,7 +59,7 @@ async def test_env_change_reloads_environment_and_replaces_capsule_without_leaki
             return os.environ.get(name, "")
         """,
     )
-    write(root / ".env", "TOKEN=first-secret-value\nPLAIN=same\n")
+    write(root, ".env", "TOKEN=first-secret-value\nPLAIN=same\n")
 
     def h(value: str) -> str:
         return hashlib.sha256(value.encode()).hexdigest()[:8]
@@ -69,7 +71,7 @@ async def test_env_change_reloads_environment_and_replaces_capsule_without_leaki
             0
         ] == f"env_hash: {h('first-secret-value')}"
         old_pid = rt.surface.generation.pid  # type: ignore[union-attr]
-        write(root / ".env", "TOKEN=second-secret-value\nPLAIN=same\n")
+        write(root, ".env", "TOKEN=second-secret-value\nPLAIN=same\n")
         record = await rec.reload("applied", rows=["env"])
         assert record["detail"]["env_keys_changed"] == ["TOKEN"]
         assert rt.surface.generation.pid != old_pid  # type: ignore[union-attr]
@@ -109,7 +111,8 @@ async def test_requirements_install_into_venv_then_replace_and_failure_keeps_old
     root = make_project(tmp_path / "agent")
     wheel = _wheel(tmp_path / "wheels", "tinydep", "from-wheel")
     write(
-        root / "src/tools/deps.py",
+        root,
+        "src/tools/deps.py",
         """\
         import sys
 
@@ -124,20 +127,20 @@ async def test_requirements_install_into_venv_then_replace_and_failure_keeps_old
         rec = Recorder(rt)
         text, _ = await final_text(rt, None, "/call dep")
         assert "No module named 'tinydep'" in text
-        write(root / "requirements.txt", f"--no-index\n{wheel}\n")
+        write(root, "requirements.txt", f"--no-index\n{wheel}\n")
         record = await rec.reload("applied", rows=["requirements"], timeout=60)
         assert "requirements installed" in record["message"]
         text, _ = await final_text(rt, None, "/call dep")
         assert text == f"dep: from-wheel {root / '.venv'}"
         good_gen = rt.surface.generation_number
-        write(root / "requirements.txt", f"--no-index\n{wheel}\nno-such-package-anywhere==9.9\n")
+        write(root, "requirements.txt", f"--no-index\n{wheel}\nno-such-package-anywhere==9.9\n")
         failed = await rec.reload("failed", stage="install", timeout=60)
         assert "no-such-package-anywhere" in failed["message"]
         assert rt.surface.generation_number == good_gen
         text, _ = await final_text(rt, None, "/call dep")
         assert text == f"dep: from-wheel {root / '.venv'}"
     # a restart with the requirements that are installed does not install again
-    write(root / "requirements.txt", f"--no-index\n{wheel}\n")
+    write(root, "requirements.txt", f"--no-index\n{wheel}\n")
     async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
         rec = Recorder(rt)
         assert rt.manager is not None
@@ -148,13 +151,14 @@ async def test_requirements_install_into_venv_then_replace_and_failure_keeps_old
 
 async def test_prompts_scripts_and_wiring_rows(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/scripts/hello.py", "print('one')\n")
+    write(root, "src/scripts/hello.py", "print('one')\n")
     async with AgentRuntime(root, warm_spare=False) as rt:
         rec = Recorder(rt)
         gen = rt.surface.generation_number
         # prompts: metadata rescanned
         write(
-            root / "src/prompts/review.md",
+            root,
+            "src/prompts/review.md",
             "---\nname: review\ndescription: Review a file\narguments: [path]\n---\nReview {{path}}.\n",
         )
         record = await rec.reload("applied", row="prompts")
@@ -167,24 +171,24 @@ async def test_prompts_scripts_and_wiring_rows(tmp_path: Path) -> None:
         )
         # scripts: source updated for future invocations, same capsule
         assert (await final_text(rt, None, '/call run_script {"name": "hello.py"}'))[0] == "run_script: one"
-        write(root / "src/scripts/hello.py", "print('two')\n")
+        write(root, "src/scripts/hello.py", "print('two')\n")
         record = await rec.reload("applied", row="scripts")
         assert record["changed"] == ["hello.py"]
         assert (await final_text(rt, None, '/call run_script {"name": "hello.py"}'))[0] == "run_script: two"
         # agent.toml and other wiring: restart required, nothing applied
         revision = rt.revision
-        write(root / "agent.toml", (root / "agent.toml").read_text().replace("testagent", "renamed"))
+        write(root, "agent.toml", (root / "agent.toml").read_text().replace("testagent", "renamed"))
         record = await rec.reload("restart-required")
         assert record["path"].endswith("agent.toml")
-        write(root / "src/wiring.py", "ROUTES = []\n")
+        write(root, "src/wiring.py", "ROUTES = []\n")
         record = await rec.reload("restart-required")
         assert record["path"].endswith("wiring.py")
         assert rt.revision == revision
         assert rt.surface.generation_number == gen
         assert rt.config.name == "testagent"
         # files outside every row are not the agent's business (not logged)
-        write(root / "README.md", "notes\n")
-        write(root / "data/scratch.txt", "x\n")
+        write(root, "README.md", "notes\n")
+        write(root, "data/scratch.txt", "x\n")
         await final_text(rt, None, "sync")
         assert [r["outcome"] for r in rec.reloads()].count("restart-required") == 2
         assert not any(
@@ -197,7 +201,7 @@ async def test_prompts_scripts_and_wiring_rows(tmp_path: Path) -> None:
 async def test_same_size_save_in_the_same_second_is_not_served_from_stale_bytecode(tmp_path: Path) -> None:
     assert "PYTHONDONTWRITEBYTECODE" not in os.environ
     root = make_project(tmp_path / "agent")
-    tool = write(root / "src/tools/which.py", "def which() -> str:\n    return 'AAAA'\n")
+    tool = write(root, "src/tools/which.py", "def which() -> str:\n    return 'AAAA'\n")
     # a user's python imported the tool file, leaving bytecode that matches its mtime and size
     subprocess.run(
         [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import which", str(tool.parent)],
@@ -236,7 +240,8 @@ async def test_a_tools_folder_moved_in_whole_is_a_tools_reload(tmp_path: Path) -
     root = make_project(tmp_path / "agent")
     outside = tmp_path / "extra"
     write(
-        outside / "more.py",
+        outside,
+        "more.py",
         'def shout(text: str) -> str:\n    """Upper-case TEXT."""\n    return text.upper()\n',
     )
     async with AgentRuntime(root, warm_spare=False) as rt:

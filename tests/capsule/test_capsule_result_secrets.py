@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from capsule_helpers import final_text, make_project, write
+from capsule_helpers import final_text, make_project
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 
 SECRET = "sk-live-0123456789abcdefXYZ"
 LIMIT = 20_000  # result_max_bytes; the preview is the first LIMIT - 400 bytes
@@ -27,8 +28,8 @@ async def test_a_capped_result_is_redacted_in_its_preview_and_in_its_stored_file
     root = make_project(tmp_path / "agent")
     with (root / "agent.toml").open("a") as fh:
         fh.write(f"result_max_bytes = {LIMIT}\n")
-    write(root / "src/tools/dump.py", TOOL)
-    write(root / ".env", f"API_TOKEN={SECRET}\n")
+    write(root, "src/tools/dump.py", TOOL)
+    write(root, ".env", f"API_TOKEN={SECRET}\n")
     at = LIMIT - 400 - len(SECRET) // 2  # the unredacted preview would end in the middle of the token
     async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
         _, events = await asyncio.wait_for(

@@ -15,10 +15,11 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
-from capsule_helpers import ChatServer, make_project, write
+from capsule_helpers import ChatServer, make_project
 from dapper_tui.capsule.init import TEMPLATE
 from dapper_tui.capsule.runtime import AgentRuntime
 from dapper_tui.capsule.secrets import Redactor, StreamRedactor
+from helpers import write
 
 SECRET = '~~~tok\\en "q" w\u00f6/rd+ ~x?y&z=1>?'  # a backslash, quotes, non-ASCII, URL and base64 specials
 
@@ -108,7 +109,7 @@ def _leaks(text: str) -> list[str]:
 @pytest.mark.parametrize("as_json", [True, False], ids=["json", "plain"])
 def test_no_form_of_a_secret_leaks_end_to_end(tmp_path: Path, as_json: bool) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/leaky.py", LEAK_TOOL)
+    write(root, "src/tools/leaky.py", LEAK_TOOL)
     (root / ".env").write_text(f"API_TOKEN='{SECRET}'\nNOTES_FILE=notes.json\n", encoding="utf-8")
     calls = [f"/call leak {json.dumps({'form': f})}" for f in FORMS]
     calls += [f"/call crash {json.dumps({'form': f})}" for f in FORMS]
@@ -164,7 +165,7 @@ async def test_a_streamed_reply_never_shows_a_secret_split_across_deltas(tmp_pat
     server = ChatServer(lambda body: {"text": f"the key in your .env is {secret}, isn't it"})
     try:
         root = make_project(tmp_path / "agent", model="openai:fake-model")
-        write(root / ".env", f"OPENAI_BASE_URL={server.url}\nOPENAI_API_KEY={secret}\n")
+        write(root, ".env", f"OPENAI_BASE_URL={server.url}\nOPENAI_API_KEY={secret}\n")
         async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
             shown: list[str] = []  # what the TUI and `agent --json` show, as it streams
             rt.subscribe(lambda e: shown.append(e.data["text"]) if e.type == "assistant_delta" else None)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from capsule_helpers import Recorder, final_text, make_project, write
+from capsule_helpers import Recorder, final_text, make_project
 from dapper_tui.capsule.project import AgentProject
 from dapper_tui.capsule.runtime import AgentRuntime
 from dapper_tui.capsule.secrets import Redactor
+from helpers import write
 
 API_KEY = "sk-live-4f9a8b7c6d5e"
 QUOTED = 'pa"ss\\word-77'  # a quote and a backslash: JSON escapes both
@@ -46,8 +47,8 @@ def _project(tmp_path: Path) -> Path:
         tmp_path / "agent",
         extra_toml='[env]\nsecrets = ["WEBHOOK_URL"]\npublic = ["SESSION_DIR"]\n',
     )
-    write(root / "src/tools/leaky.py", LEAKY_TOOL)
-    write(root / ".env", ENV)
+    write(root, "src/tools/leaky.py", LEAKY_TOOL)
+    write(root, ".env", ENV)
     return root
 
 
@@ -82,7 +83,7 @@ async def test_capsule_stderr_reaches_capsule_log_redacted(tmp_path: Path) -> No
         text, _ = await final_text(rt, None, "/call leak")
         assert text.startswith("leak: ")
         # a second generation (a .env change) is redacted with the new value and still with the old one
-        write(root / ".env", ENV.replace(API_KEY, API_KEY + "-v2"))
+        write(root, ".env", ENV.replace(API_KEY, API_KEY + "-v2"))
         await rec.reload("applied", rows=["env"])
         await final_text(rt, None, "/call leak")
     log = (root / "data/logs/capsule.log").read_text()

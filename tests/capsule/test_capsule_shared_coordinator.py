@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from capsule_helpers import TOOL_V1, Recorder, final_text, make_project, write
+from capsule_helpers import TOOL_V1, Recorder, final_text, make_project
 from dapper_tui.capsule.runtime import AgentRuntime
 from dapper_tui.reload.coordinator import ReloadCoordinator
 from dapper_tui.reload.record import ReloadRecord
+from helpers import write
 
 
 class DebuggeeScope:
@@ -30,7 +31,7 @@ class DebuggeeScope:
 
 async def test_one_coordinator_one_log_two_scopes(tmp_path: Path) -> None:
     debuggee = tmp_path / "app"
-    write(debuggee / "main.py", "x = 1\n")
+    write(debuggee, "main.py", "x = 1\n")
     root = make_project(tmp_path / "agent")
     coordinator = ReloadCoordinator(debounce_ms=50)
     engine_scope = DebuggeeScope(debuggee)
@@ -40,14 +41,14 @@ async def test_one_coordinator_one_log_two_scopes(tmp_path: Path) -> None:
         async with AgentRuntime(root, coordinator=coordinator, warm_spare=False) as rt:
             rec = Recorder(rt)
             revision, pid = rt.revision, rt.surface.generation.pid  # type: ignore[union-attr]
-            write(debuggee / "main.py", "x = 2\n")
+            write(debuggee, "main.py", "x = 2\n")
             for _ in range(200):
                 if engine_scope.applied:
                     break
                 await asyncio.sleep(0.02)
             assert engine_scope.applied == [(debuggee / "main.py").resolve()]
             assert (rt.revision, rt.surface.generation.pid) == (revision, pid)  # type: ignore[union-attr]
-            write(root / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
+            write(root, "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
             await rec.reload("applied", rows=["tools"])
             assert (await final_text(rt, None, "/call version"))[0] == "version: v2"
             assert engine_scope.applied == [(debuggee / "main.py").resolve()]

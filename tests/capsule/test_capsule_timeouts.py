@@ -6,8 +6,9 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from capsule_helpers import Recorder, final_text, make_project, pids_alive, write
+from capsule_helpers import Recorder, final_text, make_project, pids_alive
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 
 HANGING = """\
 import asyncio
@@ -44,7 +45,7 @@ def timeout_project(root: Path, call_timeout: float) -> Path:
     make_project(root)
     with (root / "agent.toml").open("a") as fh:
         fh.write(f"call_timeout = {call_timeout}\n")
-    write(root / "src/tools/hanging.py", HANGING)
+    write(root, "src/tools/hanging.py", HANGING)
     return root
 
 

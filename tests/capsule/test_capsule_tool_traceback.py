@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from capsule_helpers import make_project, write
+from capsule_helpers import make_project
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import wait_until, write
 
 BOOM = """\
 def _check(reason: str) -> None:
@@ -24,18 +24,15 @@ def boom(reason: str = "no") -> str:
 
 
 def _log_text(root: Path, needle: str, timeout: float = 10.0) -> str:
+    """The capsule's log, once it holds `needle`."""
     log = root / "data/logs/capsule.log"
-    deadline = time.monotonic() + timeout
-    while True:
-        text = log.read_text() if log.exists() else ""
-        if needle in text or time.monotonic() > deadline:
-            return text
-        time.sleep(0.05)
+    wait_until(lambda: log.exists() and needle in log.read_text(), timeout, f"{needle!r} in {log}")
+    return log.read_text()
 
 
 async def test_failed_tool_result_holds_its_traceback(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/boom.py", BOOM)
+    write(root, "src/tools/boom.py", BOOM)
     async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
         events = await rt.run(None, '/call boom {"reason": "kaput"}')
         thread = events[0].thread
@@ -56,7 +53,7 @@ async def test_failed_tool_result_holds_its_traceback(tmp_path: Path) -> None:
 
 def test_json_mode_prints_the_traceback(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/boom.py", BOOM)
+    write(root, "src/tools/boom.py", BOOM)
     run = subprocess.run(
         [sys.executable, "-m", "dapper_tui.capsule.cli", str(root), "-m", "/call boom", "--json"],
         capture_output=True,

@@ -11,9 +11,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from capsule_helpers import ChatServer, make_project, write
+from capsule_helpers import ChatServer, make_project
 from dapper_tui.capsule.runtime import AgentRuntime
 from dapper_tui.capsule.threads import INTERRUPTED
+from helpers import write
 
 CLI = [sys.executable, "-m", "dapper_tui.capsule.cli"]
 
@@ -87,7 +88,7 @@ def test_call_cut_off_by_kill_9_keeps_its_placeholder_when_a_later_turn_reuses_t
     # the next turn's model sees the cut-off call answered by the placeholder, the later one by its result
     server = ChatServer(lambda body: {"text": "seen"})
     try:
-        write(root / ".env", f"OPENAI_BASE_URL={server.url}\n")
+        write(root, ".env", f"OPENAI_BASE_URL={server.url}\n")
         last = subprocess.run(
             [*CLI, str(root), "-m", "what happened?", "--thread", thread, "--json", "--model", "openai:fake"],
             capture_output=True,
@@ -131,7 +132,7 @@ async def test_calls_without_provider_ids_get_ids_no_other_turn_uses(tmp_path: P
     server = NoIdServer(reply)
     try:
         root = make_project(tmp_path / "agent", model="openai:fake")
-        write(root / ".env", f"OPENAI_BASE_URL={server.url}\n")
+        write(root, ".env", f"OPENAI_BASE_URL={server.url}\n")
         async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
             thread = rt.open_thread()
             await rt.run(thread, "one")

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from capsule_helpers import make_project, write
+from capsule_helpers import make_project
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 
 CLI = [sys.executable, "-m", "dapper_tui.capsule.cli"]
 
@@ -72,7 +73,7 @@ def test_a_bad_status_line_is_an_error_event_and_the_cli_exits_cleanly(tmp_path:
     server = GarbageServer()
     try:
         root = make_project(tmp_path / "agent", model="openai:fake")
-        write(root / ".env", f"OPENAI_BASE_URL={server.url}\n")
+        write(root, ".env", f"OPENAI_BASE_URL={server.url}\n")
         done = subprocess.run(
             [*CLI, str(root), "-m", "hello", "--json"],
             capture_output=True,
@@ -143,7 +144,7 @@ async def test_an_unexpected_exception_in_a_backend_ends_the_turn_not_the_sessio
     try:
         host, port = server.server_address[:2]
         root = make_project(tmp_path / "agent", model="anthropic:test")
-        write(root / ".env", f"ANTHROPIC_BASE_URL=http://{host}:{port}\n")
+        write(root, ".env", f"ANTHROPIC_BASE_URL=http://{host}:{port}\n")
         async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
             thread = rt.open_thread()
             first = await rt.run(thread, "hi")

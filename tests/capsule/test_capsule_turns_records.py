@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from capsule_helpers import TOOL_V1, Recorder, make_project, write
+from capsule_helpers import TOOL_V1, Recorder, make_project
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 
 
 def _outcomes(rt: AgentRuntime, thread: str) -> list[str]:
@@ -20,7 +21,7 @@ async def test_reload_failures_go_to_the_current_thread_or_wait_for_the_next_one
         earlier = rt.open_thread()
         current = rt.open_thread()
         assert rt.active_thread == current
-        write(root / "src/tools/t.py", TOOL_V1 + "\ndef broken(:\n")
+        write(root, "src/tools/t.py", TOOL_V1 + "\ndef broken(:\n")
         await rec.reload("failed")
         assert _outcomes(rt, current) == ["pending", "failed"]
         assert _outcomes(rt, earlier) == [], "a thread no longer on screen is left alone"
@@ -28,7 +29,7 @@ async def test_reload_failures_go_to_the_current_thread_or_wait_for_the_next_one
         # no thread current (the user chose "new thread" and has not sent yet): the record is published with
         # no thread, and written into the thread that becomes current next
         rt.activate_thread(None)
-        write(root / "src/tools/t.py", TOOL_V1 + "\ndef broken_again(:\n")
+        write(root, "src/tools/t.py", TOOL_V1 + "\ndef broken_again(:\n")
         unfiled = await rec.wait(lambda e: e.type == "reload" and e.data["record"]["outcome"] == "failed")
         assert unfiled.thread == ""
         assert rt.active_thread is None
@@ -42,7 +43,7 @@ async def test_reload_failures_go_to_the_current_thread_or_wait_for_the_next_one
         assert _outcomes(rt, current) == ["pending", "failed"], "the earlier current thread does not get it"
 
         # the fix: applied records go to the current thread; a turn in it runs the fixed tools
-        write(root / "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
+        write(root, "src/tools/t.py", TOOL_V1.replace('"v1"', '"v2"'))
         await rec.reload("applied", rows=["tools"])
         assert _outcomes(rt, fresh)[-1] == "applied"
         events = await rt.run(fresh, "/call version")

@@ -10,8 +10,9 @@ import textwrap
 import zipfile
 from pathlib import Path
 
-from capsule_helpers import Recorder, final_text, make_project, pids_alive, write
+from capsule_helpers import Recorder, final_text, make_project, pids_alive
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 
 DEP_TOOL = """\
 def dep() -> str:
@@ -57,19 +58,19 @@ def _venvs(root: Path) -> list[Path]:
 
 async def test_failed_install_leaves_the_current_generations_imports_unchanged(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/deps.py", DEP_TOOL)
+    write(root, "src/tools/deps.py", DEP_TOOL)
     one = _tinydep(tmp_path, "0.1", "one")
     two = _tinydep(tmp_path, "0.2", "two")
     # pip installs tinydep 0.2, then fails on this wheel (a file outside site-packages): a real partial install
     bad = _wheel(
         tmp_path / "wheels" / "bad", "abad", "0.1", {"abad/__init__.py": "", "../../escape.txt": "x\n"}
     )
-    write(root / "requirements.txt", f"--no-index\n{one}\n")
+    write(root, "requirements.txt", f"--no-index\n{one}\n")
     async with AgentRuntime(root, warm_spare=False) as rt:
         rec = Recorder(rt)
         gen = rt.surface.generation_number
         in_use = (root / ".venv").resolve()
-        write(root / "requirements.txt", f"--no-index\n{two}\n{bad}\n")
+        write(root, "requirements.txt", f"--no-index\n{two}\n{bad}\n")
         failed = await rec.reload("failed", stage="install", timeout=90)
         assert "outside the target directory" in failed["message"]
         log = (root / "data/logs/install.log").read_text()
@@ -83,7 +84,7 @@ async def test_failed_install_leaves_the_current_generations_imports_unchanged(t
         assert _venvs(root) == [in_use]
         assert (root / ".venv").resolve() == in_use  # the failed one is gone
         # a tools save after the failed install starts on the venv that works
-        write(root / "src/tools/deps.py", DEP_TOOL + "\n# touched\n")
+        write(root, "src/tools/deps.py", DEP_TOOL + "\n# touched\n")
         await rec.reload("applied", rows=["tools"])
         assert (await final_text(rt, None, "/call dep"))[0] == "dep: one"
 
@@ -92,10 +93,10 @@ async def test_install_does_not_change_a_pinned_generation_and_old_venv_goes_whe
     tmp_path: Path,
 ) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/deps.py", DEP_TOOL)
+    write(root, "src/tools/deps.py", DEP_TOOL)
     one = _tinydep(tmp_path, "0.1", "one")
     two = _tinydep(tmp_path, "0.2", "two")
-    write(root / "requirements.txt", f"--no-index\n{one}\n")
+    write(root, "requirements.txt", f"--no-index\n{one}\n")
     async with AgentRuntime(root, warm_spare=False) as rt:
         rec = Recorder(rt)
         old_venv = (root / ".venv").resolve()
@@ -104,7 +105,7 @@ async def test_install_does_not_change_a_pinned_generation_and_old_venv_goes_whe
         thread = rt.open_thread()
         turn = asyncio.create_task(rt.run(thread, "/call gated\n/call dep"))
         await rec.wait(lambda e: e.type == "tool_call" and e.data["tool"] == "gated")
-        write(root / "requirements.txt", f"--no-index\n{two}\n")
+        write(root, "requirements.txt", f"--no-index\n{two}\n")
         applied = await rec.reload("applied", rows=["requirements"], timeout=90)
         assert "requirements installed" in applied["message"]
         (root / "data" / "gate").touch()
@@ -144,10 +145,11 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 
 async def test_a_superseded_install_kills_pips_build_backend_too(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/deps.py", DEP_TOOL)
+    write(root, "src/tools/deps.py", DEP_TOOL)
     slow = tmp_path / "slowpkg"
     write(
-        slow / "pyproject.toml",
+        slow,
+        "pyproject.toml",
         textwrap.dedent(
             """\
             [build-system]
@@ -157,11 +159,11 @@ async def test_a_superseded_install_kills_pips_build_backend_too(tmp_path: Path)
             """
         ),
     )
-    write(slow / "slowbackend.py", SLOW_BACKEND)
+    write(slow, "slowbackend.py", SLOW_BACKEND)
     one = _tinydep(tmp_path, "0.1", "one")
     async with AgentRuntime(root, warm_spare=False) as rt:
         rec = Recorder(rt)
-        write(root / "requirements.txt", f"--no-index\n{slow}\n")
+        write(root, "requirements.txt", f"--no-index\n{slow}\n")
         pid_file = slow / "backend.pid"
         for _ in range(600):
             if pid_file.exists() and pid_file.read_text():
@@ -170,7 +172,7 @@ async def test_a_superseded_install_kills_pips_build_backend_too(tmp_path: Path)
         backend = int(pid_file.read_text())
         try:
             assert pids_alive(backend)
-            write(root / "requirements.txt", f"--no-index\n{one}\n")
+            write(root, "requirements.txt", f"--no-index\n{one}\n")
             skipped = await rec.reload("skipped")
             assert "superseded" in skipped["message"]
             await rec.reload("applied", rows=["requirements"], timeout=90)

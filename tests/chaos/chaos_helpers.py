@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from capsule_helpers import TOOL_V1, write
+from capsule_helpers import TOOL_V1
+from helpers import write
 
 PY = sys.executable
 THREAD = "chaos"
@@ -66,7 +67,8 @@ def spread() -> str:
 
 def chaos_project(root: Path, call_timeout: float) -> Path:
     write(
-        root / "agent.toml",
+        root,
+        "agent.toml",
         f"""\
         name = "chaos"
         model = "scripted"
@@ -76,9 +78,9 @@ def chaos_project(root: Path, call_timeout: float) -> Path:
         start_timeout = 20
         """,
     )
-    write(root / "src" / "tools" / "t.py", TOOL_V1)
-    write(root / "src" / "tools" / "chaos.py", CHAOS_TOOLS)
-    write(root / "src" / "identity.md", "You are {{name}}.\n")
+    write(root, "src/tools/t.py", TOOL_V1)
+    write(root, "src/tools/chaos.py", CHAOS_TOOLS)
+    write(root, "src/identity.md", "You are {{name}}.\n")
     (root / "data").mkdir(exist_ok=True)
     return root
 

@@ -7,8 +7,9 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from capsule_helpers import Recorder, final_text, make_project, write
+from capsule_helpers import Recorder, final_text, make_project
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +33,7 @@ async def test_tools_stopped_by_a_crash_loop_are_tried_again_after_the_window(tm
     with (root / "agent.toml").open("a") as fh:
         fh.write("crash_window = 8\n")
     (root / "data" / "broken").touch()
-    write(root / "src/tools/flaky.py", FLAKY)
+    write(root, "src/tools/flaky.py", FLAKY)
     async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
         rec = Recorder(rt)
         for _ in range(2):

@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
 from capsule_helpers import final_text, make_project
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -23,17 +23,16 @@ def dead_unnoticed(pid: int) -> None:
     """Kill ``pid`` and wait, blocking this thread (so the agent's loop notices nothing), until it is a zombie or
     gone (3.11's child watcher reaps it from a thread of its own)."""
     os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+
+    def dead() -> bool:
         try:
             with open(f"/proc/{pid}/stat", "rb") as fh:
                 stat = fh.read()
         except FileNotFoundError:
-            return
-        if stat[stat.rfind(b")") + 2 :][:1] == b"Z":
-            return
-        time.sleep(0.001)
-    raise AssertionError(f"{pid} did not die")
+            return True
+        return stat[stat.rfind(b")") + 2 :][:1] == b"Z"
+
+    wait_until(dead, 10, f"{pid} dead", interval=0.001)
 
 
 async def test_a_call_right_after_its_capsule_was_killed_goes_to_the_replacement(tmp_path: Path) -> None:

@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-from capsule_helpers import Recorder, final_text, make_project, write
+from capsule_helpers import Recorder, final_text, make_project
 from dapper_tui.capsule.runtime import AgentRuntime
+from helpers import write
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +54,7 @@ async def test_a_replacement_killed_while_it_starts_is_replaced_in_turn(
     tmp_path: Path, warm_spare: bool
 ) -> None:
     root = make_project(tmp_path / "agent")
-    write(root / "src/tools/slow_import.py", SLOW_IMPORT)
+    write(root, "src/tools/slow_import.py", SLOW_IMPORT)
     data = root / "data"
     async with AgentRuntime(root, warm_spare=warm_spare, watch=False) as rt:
         rec = Recorder(rt)
