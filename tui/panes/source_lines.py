@@ -83,8 +83,12 @@ class SourceLines(StyleOncePerDraw, ScrollView):
         self._highlight(self._highlight_gen)
 
     def set_text(self, text: str) -> None:
-        """New lines; highlighted after the next paint (pygments costs ~0.1 s, a first paint must not wait)."""
-        self.lines = text.expandtabs(4).splitlines()
+        """New lines; highlighted after the next paint (pygments costs ~0.1 s, a first paint must not wait). The
+        same lines again (the file shown at start-up, then at the first stop) keep their highlighting."""
+        lines = text.expandtabs(4).splitlines()
+        if lines == self.lines and lines:
+            return
+        self.lines = lines
         self.text_width = max((len(line) for line in self.lines), default=0)
         self._highlighted = None
         self._highlight_gen += 1
