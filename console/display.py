@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import queue
+import sys
 import threading
+import traceback
 from typing import TYPE_CHECKING
 
 from dapper_tui.engine import events as ev
@@ -71,7 +73,10 @@ class EventDisplay:
             try:
                 self._show(event)
             except Exception as exc:  # the console must keep going
-                self.out.say(f"*** {type(exc).__name__}: {exc}", "error")
+                try:
+                    self.out.say(f"*** {type(exc).__name__}: {exc}", "error")
+                except Exception:  # not even that could be shown: say it where it can be, and go on
+                    traceback.print_exc(file=sys.__stderr__)
 
     def _drain(self) -> None:
         """Until everything queued so far has been printed."""

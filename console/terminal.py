@@ -2,7 +2,11 @@
 
 Everything the console and the program print goes through `Terminal.say` / `Terminal.program_output`, one write
 per block under one lock, so blocks never interleave. On a terminal, prompt_toolkit reads the commands (history,
-completion, a coloured prompt) and `patch_stdout` keeps whatever is printed while the prompt is up above it.
+completion, a coloured prompt). A block is on the screen when `say` returns: written to the terminal at once
+while no prompt is up, or above the prompt (prompt_toolkit's `run_in_terminal`, in the prompt's own loop) while
+one is; a prompt never starts while a block is being written. (prompt_toolkit's `patch_stdout` proxy writes from
+a thread of its own: a stop printed just before the prompt could land after the prompt was drawn, on its line,
+and the prompt was not drawn again.) `patch_stdout` still keeps stray writes of other code above the prompt.
 Without a terminal (a pipe, a test) plain lines are read from stdin and nothing is coloured.
 
 The command history is kept in $XDG_STATE_HOME/dapper-tui/plain_history (the folder engine/persist.py keeps
@@ -11,6 +15,7 @@ project state in), so it outlives the session.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sys
 import threading
@@ -38,6 +43,14 @@ class Terminal:
         self._at_line_start = True
         self._pt: Any = None  # the prompt_toolkit session, on a terminal
         self._pt_io: dict[str, Any] = {}
+        # While a prompt is up: its prompt_toolkit Application (set from its loop once it runs).
+        self._screen = threading.Condition()
+        self._prompt_starting = False
+        self._app: Any = None
+        self._app_loop: asyncio.AbstractEventLoop | None = None  # its loop (prompt_toolkit's app.loop is None
+        self._app_thread = (
+            0  # once the app is done, though `prompt` has not returned yet) and that loop's thread
+        )
 
     # -- output -------------------------------------------------------------------------------------------
     def colour(self, text: str, style: str) -> str:
@@ -48,22 +61,71 @@ class Terminal:
         return "\n".join(f"{code}{line}{RESET}" if line else line for line in text.split("\n"))
 
     def say(self, text: str, style: str = "", end: str = "\n") -> None:
-        """Print one block. On a terminal everything goes through sys.stdout (prompt_toolkit's patch_stdout
-        proxy, which keeps it above the prompt) in one write, so blocks never interleave with a redraw."""
+        """Print one block, in one write (on the screen when this returns)."""
         text = self.colour(text, style)
         with self._lock:
             lead = "" if self._at_line_start or not text else "\n"
-            sys.stdout.write(lead + text + end)
-            sys.stdout.flush()
+            self._write(lead + text + end)
             self._at_line_start = (text + end).endswith("\n") or not (text + end)
 
     def program_output(self, text: str, category: str) -> None:
         if category == "stderr":
             text = self.colour(text, "stderr")
         with self._lock:
+            self._write(text)
+            self._at_line_start = text.endswith("\n")
+
+    def _write(self, text: str) -> None:
+        if not self.interactive:
             sys.stdout.write(text)
             sys.stdout.flush()
-            self._at_line_start = text.endswith("\n")
+            return
+        with self._screen:
+            while self._prompt_starting:
+                self._screen.wait()
+            app = self._app
+            # no prompt up and none starts before this is written; or written from the prompt's own loop
+            if app is None or self._app_thread == threading.get_ident():
+                self._to_terminal(text)
+                return
+            loop = self._app_loop
+        self._above_prompt(app, loop, text)
+
+    def _to_terminal(self, text: str) -> None:
+        out = sys.__stdout__
+        if out is not None:
+            out.write(text)
+            out.flush()
+
+    def _above_prompt(self, app: Any, loop: asyncio.AbstractEventLoop | None, text: str) -> None:
+        """Written in the prompt's loop, above it. If that loop has ended before it got to the text (the prompt
+        was answered meanwhile), written from here: exactly once either way."""
+        from prompt_toolkit.application import run_in_terminal
+
+        claimed = threading.Lock()
+        done = threading.Event()
+
+        def write() -> None:
+            if claimed.acquire(blocking=False):
+                self._to_terminal(text)
+                done.set()
+
+        def in_loop() -> None:
+            try:
+                if app.is_running:
+                    run_in_terminal(write, in_executor=False)
+                    return
+            except Exception:  # the app is ending: not above it, but written
+                pass
+            write()
+
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop is closed already
+                loop.call_soon_threadsafe(in_loop)
+        while not done.wait(0.05):
+            if self._app is not app:  # the prompt and its loop have ended: nothing there writes it any more
+                write()
+                return
 
     # -- input --------------------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -114,10 +176,10 @@ class Terminal:
 
                 self._prompt_session()
                 try:
-                    return PromptSession(**self._pt_io).prompt("")
+                    return self._prompt(PromptSession(**self._pt_io), "")
                 except EOFError:
                     return None
-            return self._prompt_session().prompt([("class:prompt", prompt)])
+            return self._prompt(self._prompt_session(), [("class:prompt", prompt)])
         with self._lock:
             sys.stdout.write(prompt)
             sys.stdout.flush()
@@ -126,6 +188,30 @@ class Terminal:
         if not line:
             return None
         return line.rstrip("\n")
+
+    def _prompt(self, session: Any, message: Any) -> str:
+        """`session.prompt(message)`, started only between two blocks of output; blocks written while it is up
+        go above it."""
+        from prompt_toolkit.application import get_app
+
+        def running() -> None:  # in the prompt's loop, before it is first drawn
+            with self._screen:
+                self._app = get_app()
+                self._app_loop = asyncio.get_running_loop()
+                self._app_thread = threading.get_ident()
+                self._prompt_starting = False
+                self._screen.notify_all()
+
+        with self._screen:
+            self._prompt_starting = True
+        try:
+            return str(session.prompt(message, pre_run=running))
+        finally:
+            with self._screen:
+                self._app = self._app_loop = None
+                self._app_thread = 0
+                self._prompt_starting = False
+                self._screen.notify_all()
 
     def read_command(self, prompt: str) -> str | None:
         """A command line; Ctrl-C at the prompt starts the line again, end of input (Ctrl-D) is None."""
