@@ -22,7 +22,7 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 # Runs a pinned revision's Python script as ``python SCRIPT ARGS`` would: argv, __file__, sys.path[0] and line
 # numbers name the real file; only the source comes from the pin.
@@ -42,12 +42,37 @@ exec(_code, __main__.__dict__)
 """
 
 
+def script_name(name: str, available: list[str]) -> str:
+    """The script `name` means among `available` (paths relative to src/scripts, as posix): itself, or else the
+    one file whose name is `name` plus a suffix (`report` -> `report.py`). A name that matches several is
+    refused with their names; one that matches none is returned as given (its run says there is no such
+    script)."""
+    if name in available or PurePosixPath(name).suffix:
+        return name
+    matches = sorted(a for a in available if PurePosixPath(a).with_suffix("").as_posix() == name)
+    if len(matches) > 1:
+        raise FileNotFoundError(f"script {name!r} is ambiguous in src/scripts: {', '.join(matches)}")
+    return matches[0] if matches else name
+
+
+def scripts_on_disk(root: Path) -> list[str]:
+    """The scripts in `root` (src/scripts), as paths relative to it."""
+    if not root.is_dir():
+        return []
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    )
+
+
 @dataclass(frozen=True)
 class PinnedScript:
     """A script's source as the turn's surface revision saw it (``None``: that revision had no such script)."""
 
     revision: int
     source: bytes | None
+    name: str | None = None  # the script the manager resolved the call's name to, on that revision
 
     @classmethod
     def from_meta(cls, meta: Mapping[str, object] | None) -> PinnedScript | None:
@@ -55,14 +80,19 @@ class PinnedScript:
         if not isinstance(raw, dict):
             return None
         source = raw.get("source")
-        return cls(int(raw.get("revision", 0)), base64.b64decode(source) if source is not None else None)
+        name = raw.get("name")
+        return cls(
+            int(raw.get("revision", 0)),
+            base64.b64decode(source) if source is not None else None,
+            name if isinstance(name, str) else None,
+        )
 
 
 def run_script(name: str, args: list[str] | None = None, timeout: float = 120.0) -> str:
     """Run a script from src/scripts with its current source and return its output.
 
     Args:
-        name: file name of the script inside src/scripts, e.g. "report.py".
+        name: file name of the script inside src/scripts, e.g. "report.py" (or "report").
         args: command-line arguments for the script.
         timeout: seconds before the script is stopped.
     """
@@ -73,6 +103,7 @@ def _run_script(name: str, args: list[str] | None, timeout: float, pinned: Pinne
     """``run_script``; with ``pinned`` (from the manager) the source is the pinned revision's, not the disk's."""
     agent_dir = os.environ["DAPPER_AGENT_DIR"]
     root = Path(agent_dir) / "src" / "scripts"
+    name = pinned.name if pinned is not None and pinned.name else script_name(name, scripts_on_disk(root))
     script = (root / name).resolve()
     if not script.is_relative_to(root.resolve()):
         raise FileNotFoundError(f"no script {name!r} in src/scripts")

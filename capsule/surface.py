@@ -16,6 +16,7 @@ from typing import Any
 from dapper_tui.capsule.generation import Generation
 from dapper_tui.capsule.project import AgentProject
 from dapper_tui.capsule.prompts import Identity, Prompt
+from dapper_tui.capsule.scripts import script_name, scripts_on_disk
 from dapper_tui.capsule.tools import ToolSpec
 
 
@@ -40,13 +41,10 @@ def hash_text(text: str | bytes) -> str:
 
 def script_sources(project: AgentProject) -> dict[str, bytes]:
     root = project.scripts_dir
-    if not root.is_dir():
-        return {}
     sources: dict[str, bytes] = {}
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            with contextlib.suppress(OSError):
-                sources[path.relative_to(root).as_posix()] = path.read_bytes()
+    for name in scripts_on_disk(root):
+        with contextlib.suppress(OSError):
+            sources[name] = (root / name).read_bytes()
     return sources
 
 
@@ -60,12 +58,13 @@ def script_meta(project: AgentProject, surface: Surface, name: object) -> dict[s
         return None
     root = project.scripts_dir.resolve()
     try:
+        name = script_name(name, list(surface.script_sources))
         rel = (root / name).resolve().relative_to(root).as_posix()
     except (ValueError, OSError):
-        return None  # outside src/scripts: the host refuses it
+        return None  # outside src/scripts, or ambiguous: the host refuses it
     source = surface.script_sources.get(rel)
     encoded = base64.b64encode(source).decode() if source is not None else None
-    return {"dapper/script": {"revision": surface.revision, "source": encoded}}
+    return {"dapper/script": {"revision": surface.revision, "source": encoded, "name": rel}}
 
 
 def diff(old: dict[str, str], new: dict[str, str]) -> tuple[list[str], list[str], list[str]]:

@@ -58,6 +58,22 @@ def test_init_project_runs_headless_turns(tmp_path: Path) -> None:
     assert [e["type"] for e in history if e["type"] in ("user", "assistant")] == ["user", "assistant"] * 2
 
 
+def test_run_script_takes_a_name_without_its_suffix(tmp_path: Path) -> None:
+    root = tmp_path / "demo"
+    assert run("init", str(root)).returncode == 0
+    call = '/call run_script {"name": "count_notes"}'
+    first = run(str(root), "-m", call, "--json")
+    assert first.returncode == 0, first.stderr
+    results = [e for e in json_lines(first.stdout) if e["type"] == "tool_result"]
+    assert [r["result"] for r in results] == ["0"]
+    # a second script of that name: which one is meant is not guessed
+    write(root / "src/scripts", "count_notes.sh", "echo sh\n")
+    second = run(str(root), "-m", call, "--json")
+    results = [e for e in json_lines(second.stdout) if e["type"] == "tool_result"]
+    assert results[0]["is_error"], results
+    assert "ambiguous in src/scripts: count_notes.py, count_notes.sh" in results[0]["result"]
+
+
 class Session:
     """`agent DIR --json`, fed one message per line, its JSON lines read as they come."""
 
