@@ -49,9 +49,17 @@ if TYPE_CHECKING:
     from dapper_tui.capsule.runtime import AgentRuntime
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dapper-tui agent", description="Run an agent project headless.")
+def parser() -> argparse.ArgumentParser:
+    """Every option of `dapper-tui agent DIR` (its --help): the console's and the headless commands'."""
+    parser = argparse.ArgumentParser(
+        prog="dapper-tui agent",
+        description="Open the agent console (the TUI) on an agent project folder, or run it headless with "
+        "-m, --json or --list-threads. `dapper-tui agent init DIR` writes an example project.",
+    )
     parser.add_argument("dir", type=Path, help="the agent project folder")
+    parser.add_argument(
+        "--watch", action="store_true", help="console: follow threads another process writes (read-only)"
+    )
     parser.add_argument("-m", "--message", help="run one turn with this message and exit")
     parser.add_argument("--thread", help="thread id to continue (default: a new thread)")
     parser.add_argument("--json", action="store_true", help="print events as JSON lines")
@@ -65,6 +73,14 @@ def _parser() -> argparse.ArgumentParser:
         "each reply whole when it ends",
     )
     return parser
+
+
+_HEADLESS = ("message", "thread", "json", "list_threads", "drain_timeout", "no_deltas")
+
+
+def headless(args: argparse.Namespace) -> bool:
+    """Whether `args` ask for a headless command (any option but --watch and --model)."""
+    return any(getattr(args, name) not in (None, False) for name in _HEADLESS)
 
 
 def _print(obj: dict[str, Any]) -> None:
@@ -328,7 +344,13 @@ def main(argv: list[str]) -> int:
         print(f"created agent project {a.dir} ({len(written)} files). Try:")
         print(f'  dapper-tui agent {a.dir} -m "/call add_note {{\\"text\\": \\"hello\\"}}"')
         return 0
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
+    if args.watch:
+        print(
+            "agent: --watch is the console's (dapper-tui agent DIR --watch); it has no headless use",
+            file=sys.stderr,
+        )
+        return 2
     if not args.dir.is_dir():
         print(
             f"agent: {args.dir} is not a folder (create one with: dapper-tui agent init {args.dir})",

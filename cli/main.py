@@ -116,22 +116,19 @@ def _plain(ns: argparse.Namespace) -> int:
 
 
 def _agent(argv: list[str]) -> int:
-    """`agent DIR [--watch] [--model M]` opens the agent console; `init` and every other option (-m, --json,
-    --list-threads, --thread, ...) belong to the headless CLI, which explains them in its --help."""
-    console_options = {"--watch", "--model"}
-    options = [a.split("=", 1)[0] for a in argv if a.startswith("-")]
-    if not argv or argv[0] == "init" or any(o not in console_options for o in options):
-        from dapper_tui.capsule.cli import main as agent_main
+    """`agent DIR [--watch] [--model M]` opens the agent console; `init` and the other options (-m, --json,
+    --list-threads, --thread, ...) run the headless commands. One parser lists them all in --help."""
+    from dapper_tui.capsule.cli import headless, parser
+    from dapper_tui.capsule.cli import main as agent_main
 
+    if argv and argv[0] == "init":
         return agent_main(argv)
-    p = argparse.ArgumentParser(prog="dapper-tui agent", description="The agent console.")
-    p.add_argument("dir", help="the agent project folder")
-    p.add_argument("--watch", action="store_true", help="follow threads another process writes (read-only)")
-    p.add_argument("--model", help="model backend, e.g. scripted, replay:FILE, openai:NAME")
-    ns = p.parse_args(argv)
+    ns = parser().parse_args(argv)
+    if headless(ns):
+        return agent_main(argv)
     from dapper_tui.tui.agent.app import run_agent_app
 
-    return run_agent_app(ns.dir, watch=ns.watch, model=ns.model)
+    return run_agent_app(str(ns.dir), watch=ns.watch, model=ns.model)
 
 
 # Our options that take a value: the next word is theirs, not the program's.

@@ -75,3 +75,23 @@ def test_agent_options_in_any_spelling_reach_the_headless_cli(tmp_path: Path) ->
     replies = [e for e in events if e["type"] == "assistant"]
     assert replies
     assert "echo: hello there" in json.dumps(replies[-1])
+
+
+def test_agent_help_lists_the_console_and_headless_options(tmp_path: Path) -> None:
+    proc = subprocess.run([DAPPER_TUI, "agent", "--help"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    for option in ("--watch", "--model", "--message", "--json", "--list-threads", "--thread", "--no-deltas"):
+        assert option in proc.stdout, option
+    assert "agent console" in proc.stdout
+    # --watch belongs to the console: with a headless option it is refused, saying why
+    subprocess.run(
+        [DAPPER_TUI, "agent", "init", str(tmp_path / "p")], check=True, capture_output=True, timeout=60
+    )
+    mixed = subprocess.run(
+        [DAPPER_TUI, "agent", str(tmp_path / "p"), "--watch", "--list-threads"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert mixed.returncode == 2
+    assert "--watch is the console's" in mixed.stderr
