@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from dapper_tui.capsule.scripts import PinnedScript, run_pinned_script, run_script
+from dapper_tui.capsule.start_stack import dump_stacks_on_signal
 from dapper_tui.capsule.tools import (
     PACKAGE,
     Tool,
@@ -348,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.spare:
         _activate(args)
+    if args.status_file:
+        dump_stacks_on_signal(args.status_file)  # a start that hangs is named by file and line
     root = args.dir.resolve()
     _enter_project(root)
     host = ToolHost(root)

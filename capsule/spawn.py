@@ -33,6 +33,7 @@ from dapper_tui.capsule.reaper import (
     token_of,
 )
 from dapper_tui.capsule.secrets import Redactor, pump_redacted
+from dapper_tui.capsule.start_stack import stack_file, where_stuck
 from dapper_tui.capsule.supervision import OUTSIDE_SIGNALS
 from dapper_tui.capsule.surface import hash_text, spec_from_wire
 from dapper_tui.capsule.tools import ToolSpec
@@ -251,7 +252,10 @@ class Spawner:
             wire = await conn.list_tools(timeout=timeout)
         except (CapsuleError, TimeoutError, ConnectionError) as exc:
             killed = None
-            if not isinstance(exc, TimeoutError) and await exited(proc, 1.0):  # before this process kills it
+            stuck = ""
+            if isinstance(exc, TimeoutError):
+                stuck = await where_stuck(proc.pid, status_file, self.project.root)
+            elif await exited(proc, 1.0):  # before this process kills it
                 killed = signal_name(proc.returncode)
             end_capsule(proc.pid)
             await close_capsule(conn, timeout=1.0)
@@ -260,9 +264,14 @@ class Spawner:
                 raise _KilledWhileStarting(
                     f"its process was killed from outside ({killed}) while starting"
                 ) from exc
+            if stuck:
+                raise StartFailed(
+                    number, f"the tools did not load within {timeout:g} s: still running {stuck}"
+                ) from exc
             raise StartFailed(number, load_failure(status_file) or str(exc) or type(exc).__name__) from exc
         finally:
             status_file.unlink(missing_ok=True)
+            stack_file(status_file).unlink(missing_ok=True)
         return [spec_from_wire(t) for t in wire]
 
     async def close(self) -> None:

@@ -1,4 +1,5 @@
-"""A tool call that hangs ends with an error result after the per-call timeout; the turn and the agent go on."""
+"""A tool call that hangs ends with an error result after the per-call timeout; the turn and the agent go on.
+A tool module whose import hangs fails the start after start_timeout, named with the line it hangs on."""
 
 from __future__ import annotations
 
@@ -92,3 +93,22 @@ def test_the_default_call_timeout_is_sixty_seconds_and_bad_values_are_refused(tm
         fh.write("call_timeout = -1\n")
     with pytest.raises(ProjectError, match="call_timeout"):
         AgentProject(root).config()
+
+
+async def test_a_tool_import_that_never_returns_is_named_with_its_line(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "agent")
+    text = (root / "agent.toml").read_text().replace("start_timeout = 20", "start_timeout = 3")
+    (root / "agent.toml").write_text(text)
+    async with AgentRuntime(root, warm_spare=False, watch=False) as rt:
+        before = rt.surface
+        write(
+            root,
+            "src/tools/stuck.py",
+            "import time\n\n\ndef unreached() -> str:\n    return 'ok'\n\n\nwhile True:\n    time.sleep(0.05)\n",
+        )
+        record = await rt.force_reload()
+        assert record.outcome == "failed"
+        assert "did not load within 3 s" in record.message, record.message
+        assert "src/tools/stuck.py:9 (in <module>)" in record.message, record.message
+        assert rt.surface.revision == before.revision
+        assert (await final_text(rt, None, "/call version"))[0] == "version: v1"  # the old tools answer
