@@ -206,14 +206,6 @@ def read_line(line: str) -> str | object:
     return raw["message"]
 
 
-def read_message(line: str) -> str:
-    """The message a stdin line carries; ``ValueError`` for a bad JSON line or a cancel line."""
-    message = read_line(line)
-    if not isinstance(message, str):
-        raise ValueError('{"cancel": true} is not a message')
-    return message
-
-
 async def _session(args: argparse.Namespace) -> int:
     from dapper_tui.capsule.runtime import AgentRuntime
 

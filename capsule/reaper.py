@@ -82,11 +82,6 @@ def _read(path: str) -> bytes | None:
         os.close(fd)
 
 
-def session_members(sid: int) -> list[int]:
-    """Pids of the live processes whose session id is ``sid`` (Linux ``/proc``; elsewhere none)."""
-    return _scan(sid, None)
-
-
 def _sweep(pid: int, token: str | None) -> None:
     """SIGKILL ``pid``'s process group, its session and the holders of ``token`` (never this process)."""
     if pid <= 1:  # no capsule: never the whole system's group or session

@@ -94,9 +94,6 @@ class FrameTable:
         except KeyError:
             raise KeyError(f"frame {frame_id} is gone (the program moved on)") from None
 
-    def line(self, frame_id: int) -> int:
-        return self._ids[frame_id][1]
-
     def frame_and_thread(self, frame_id: int) -> tuple[FrameType, int]:
         frame, _, tid = self._ids[frame_id]
         return frame, tid

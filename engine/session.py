@@ -355,9 +355,6 @@ class DebugSession:
     def frame(self, frame_id: int) -> FrameType:
         return self.frames.frame(frame_id)
 
-    def frame_line(self, frame_id: int) -> int:
-        return self.frames.line(frame_id)
-
     def scopes(self, frame_id: int) -> list[Scope]:
         return self.vars.scopes(self.frame(frame_id))
 

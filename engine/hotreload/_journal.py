@@ -7,7 +7,6 @@ from types import FunctionType
 from typing import Any
 
 _MISSING = object()
-FUNCTION_ATTRS = ("__code__", "__defaults__", "__kwdefaults__", "__annotations__", "__doc__")
 
 
 class Journal:

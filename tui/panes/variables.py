@@ -152,12 +152,6 @@ class VarTree(SteadyTree[VarNode]):
             event.node.remove()
             self.load_page(parent, data.ref, data.start)
 
-    def node_count(self) -> int:
-        def count(node: TreeNode[VarNode]) -> int:
-            return 1 + sum(count(c) for c in node.children)
-
-        return count(self.root) - 1
-
 
 class VariablesPane(VarTree):
     BINDINGS = [

@@ -140,7 +140,3 @@ class EvaluateScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
-
-
-def result_text(var: Any) -> str:
-    return "(statement ran)" if var.type == "statement" else var.value
