@@ -54,6 +54,7 @@ class FittingFooter(Footer):
         super().__init__(compact=True)
         self._width = 0
         self._shown: list[_Key] | None = None  # what compose last mounted
+        self._planned: list[_Key] | None = None  # planned by recompose() for the compose() it runs
 
     def _keys(self) -> list[tuple[Binding, bool, str, bool]]:
         """(binding, enabled, tooltip, the focused pane's own key) of each key to show, one per action."""
@@ -107,7 +108,8 @@ class FittingFooter(Footer):
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
-        plan = self._shown = self._plan()
+        plan, self._planned = self._planned or self._plan(), None
+        self._shown = plan
         self.styles.grid_size_columns = len([k for k in plan if not k.palette])
         for k in plan:
             widget = FooterKey(
@@ -122,8 +124,11 @@ class FittingFooter(Footer):
             yield widget if k.palette else widget.data_bind(compact=Footer.compact)
 
     async def recompose(self) -> None:
-        if self._shown is not None and self._bindings_ready and self._plan() == self._shown:
-            return  # the same keys, in the same state: nothing to mount again
+        if self._bindings_ready:
+            plan = self._plan()
+            if plan == self._shown:
+                return  # the same keys, in the same state: nothing to mount again
+            self._planned = plan  # compose() uses it instead of planning again
         await super().recompose()
 
     def on_resize(self, event: Resize) -> None:
