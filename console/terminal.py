@@ -110,10 +110,18 @@ class Terminal:
                 self._to_terminal(text)
                 done.set()
 
+        def written(task: asyncio.Future[None]) -> None:
+            if (
+                not task.cancelled() and task.exception() is not None
+            ):  # hiding the prompt failed (it is ending)
+                write()  # the text is still written, here
+
         def in_loop() -> None:
             try:
                 if app.is_running:
-                    run_in_terminal(write, in_executor=False)
+                    asyncio.ensure_future(run_in_terminal(write, in_executor=False)).add_done_callback(
+                        written
+                    )
                     return
             except Exception:  # the app is ending: not above it, but written
                 pass
@@ -205,7 +213,9 @@ class Terminal:
         with self._screen:
             self._prompt_starting = True
         try:
-            return str(session.prompt(message, pre_run=running))
+            # An error inside prompt_toolkit's loop is logged, instead of its handler's "Press ENTER to
+            # continue" prompt, which took the next command line (a command typed then was lost).
+            return str(session.prompt(message, pre_run=running, set_exception_handler=False))
         finally:
             with self._screen:
                 self._app = self._app_loop = None
