@@ -7,35 +7,12 @@ import os
 import sys
 from pathlib import Path
 
-from helpers import line_of, write
+from helpers import line_of, program, write
 from tuihelpers import app_until, make_app, press_and_stop, wait_stopped
-
-PROGRAM = """\
-def work(n):
-    log = []
-    log.append("start")  # start
-    log.append("skipped")  # skipped
-    for i in range(n):
-        log.append(i)  # loop
-    log.append("end")  # end
-    return log
-
-
-def helper():
-    return "helper"  # elsewhere
-
-
-total = work(2)
-print("log", total)
-print("a very long line that does not fit the source pane at all, so the pane has a horizontal scrollbar", total)
-for k in range(40):
-    total.append(k)  # many lines below
-print("done")
-"""
 
 
 def _program(tmp_path: Path) -> Path:
-    return write(tmp_path, "prog.py", PROGRAM)
+    return program(tmp_path, "worklog.py")
 
 
 async def test_search_next_previous_and_go_to_line(tmp_path: Path) -> None:

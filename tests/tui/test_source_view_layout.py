@@ -8,37 +8,14 @@ from pathlib import Path
 
 import pytest
 from dapper_tui.tui.theme_styles import contrast
-from helpers import line_of, write
+from helpers import line_of, program
 from textual.color import Color
 from textual.widgets import Footer
 from tuihelpers import app_until, make_app, wait_stopped
 
-PROGRAM = """\
-def work(n):
-    log = []
-    log.append("start")  # start
-    log.append("skipped")  # skipped
-    for i in range(n):
-        log.append(i)  # loop
-    log.append("end")  # end
-    return log
-
-
-def helper():
-    return "helper"  # elsewhere
-
-
-total = work(2)
-print("log", total)
-print("a very long line that does not fit the source pane at all, so the pane has a horizontal scrollbar", total)
-for k in range(40):
-    total.append(k)  # many lines below
-print("done")
-"""
-
 
 def _program(tmp_path: Path) -> Path:
-    return write(tmp_path, "prog.py", PROGRAM)
+    return program(tmp_path, "worklog.py")
 
 
 def _footer_keys(app) -> list[str]:
