@@ -22,11 +22,12 @@ def unique_name(stem: str) -> str:
     return f"{stem}_{uuid.uuid4().hex[:8]}"
 
 
-def build_wheel(dest: Path, name: str, files: dict[str, str]) -> Path:
-    """A pure-Python wheel of `files` (paths inside site-packages -> source, dedented)."""
+def build_wheel(dest: Path, name: str, files: dict[str, str], version: str = "0.1") -> Path:
+    """A pure-Python wheel of `files` (paths inside site-packages -> source, dedented), built by hand (no build
+    backend, no network)."""
     texts = {path: textwrap.dedent(text) for path, text in files.items()}
-    info = f"{name}-0.1.dist-info"
-    texts[f"{info}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n"
+    info = f"{name}-{version}.dist-info"
+    texts[f"{info}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
     texts[f"{info}/WHEEL"] = (
         "Wheel-Version: 1.0\nGenerator: dapper-tui\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
     )
@@ -36,7 +37,7 @@ def build_wheel(dest: Path, name: str, files: dict[str, str]) -> Path:
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
         record.append(f"{path},sha256={digest},{len(data)}")
     texts[f"{info}/RECORD"] = "\n".join([*record, f"{info}/RECORD,,"]) + "\n"
-    wheel = dest / f"{name}-0.1-py3-none-any.whl"
+    wheel = dest / f"{name}-{version}-py3-none-any.whl"
     dest.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(wheel, "w") as z:
         for path, text in texts.items():

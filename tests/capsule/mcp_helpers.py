@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from installed_packages import build_wheel
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
@@ -108,29 +109,8 @@ async def connect(
 
 
 def wheel(target: Path, name: str, value: str) -> Path:
-    """A minimal pure-Python wheel, built by hand (no build backend, no network)."""
-    import base64
-    import hashlib
-    import zipfile
-
-    dist = f"{name}-0.1.dist-info"
-    files = {
-        f"{name}/__init__.py": f"VALUE = {value!r}\n",
-        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n",
-        f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record = []
-    for path, text in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
-        record.append(f"{path},sha256={digest},{len(text.encode())}")
-    record.append(f"{dist}/RECORD,,")
-    files[f"{dist}/RECORD"] = "\n".join(record) + "\n"
-    target.mkdir(parents=True, exist_ok=True)
-    out = target / f"{name}-0.1-py3-none-any.whl"
-    with zipfile.ZipFile(out, "w") as zf:
-        for path, text in files.items():
-            zf.writestr(path, text)
-    return out
+    """A minimal pure-Python wheel: package `name` whose VALUE is `value`."""
+    return build_wheel(target, name, {f"{name}/__init__.py": f"VALUE = {value!r}\n"})
 
 
 TYPED_TOOLS = '''\

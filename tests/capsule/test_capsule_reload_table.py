@@ -1,18 +1,18 @@
-"""Every row of the seed's reload table, with real files, a real watcher and real capsule processes."""
+"""Every row of the agent's reload table (what a save of each kind of file does: README, "Agents"), with real
+files, a real watcher and real capsule processes."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 from capsule_helpers import ChatServer, Recorder, final_text, make_project
 from dapper_tui.capsule.runtime import AgentRuntime
 from helpers import write
+from mcp_helpers import wheel as tinydep_wheel
 
 
 async def test_identity_is_re_rendered_for_future_turns_only(tmp_path: Path) -> None:
@@ -85,31 +85,9 @@ async def test_env_change_reloads_environment_and_replaces_capsule_without_leaki
     assert b"second-secret-value" not in written
 
 
-def _wheel(target: Path, name: str, value: str) -> Path:
-    """A minimal pure-Python wheel, built by hand (no build backend, no network)."""
-    dist = f"{name}-0.1.dist-info"
-    files = {
-        f"{name}/__init__.py": f"VALUE = {value!r}\n",
-        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n",
-        f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record = []
-    for path, text in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
-        record.append(f"{path},sha256={digest},{len(text.encode())}")
-    record.append(f"{dist}/RECORD,,")
-    files[f"{dist}/RECORD"] = "\n".join(record) + "\n"
-    wheel = target / f"{name}-0.1-py3-none-any.whl"
-    target.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(wheel, "w") as zf:
-        for path, text in files.items():
-            zf.writestr(path, text)
-    return wheel
-
-
 async def test_requirements_install_into_venv_then_replace_and_failure_keeps_old(tmp_path: Path) -> None:
     root = make_project(tmp_path / "agent")
-    wheel = _wheel(tmp_path / "wheels", "tinydep", "from-wheel")
+    wheel = tinydep_wheel(tmp_path / "wheels", "tinydep", "from-wheel")
     write(
         root,
         "src/tools/deps.py",

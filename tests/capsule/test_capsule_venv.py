@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import os
 import textwrap
-import zipfile
 from pathlib import Path
 
 from capsule_helpers import Recorder, final_text, make_project, pids_alive
 from dapper_tui.capsule.runtime import AgentRuntime
 from helpers import write
+from installed_packages import build_wheel
 
 DEP_TOOL = """\
 def dep() -> str:
@@ -23,31 +21,9 @@ def dep() -> str:
 """
 
 
-def _wheel(target: Path, name: str, version: str, files: dict[str, str]) -> Path:
-    """A pure-Python wheel, built by hand (no build backend, no network)."""
-    dist = f"{name}-{version}.dist-info"
-    files = {
-        **files,
-        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
-        f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record = []
-    for path, text in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
-        record.append(f"{path},sha256={digest},{len(text.encode())}")
-    record.append(f"{dist}/RECORD,,")
-    files[f"{dist}/RECORD"] = "\n".join(record) + "\n"
-    target.mkdir(parents=True, exist_ok=True)
-    wheel = target / f"{name}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as zf:
-        for path, text in files.items():
-            zf.writestr(path, text)
-    return wheel
-
-
 def _tinydep(tmp_path: Path, version: str, value: str) -> Path:
-    return _wheel(
-        tmp_path / "wheels" / version, "tinydep", version, {"tinydep/__init__.py": f"VALUE = {value!r}\n"}
+    return build_wheel(
+        tmp_path / "wheels" / version, "tinydep", {"tinydep/__init__.py": f"VALUE = {value!r}\n"}, version
     )
 
 
@@ -62,8 +38,8 @@ async def test_failed_install_leaves_the_current_generations_imports_unchanged(t
     one = _tinydep(tmp_path, "0.1", "one")
     two = _tinydep(tmp_path, "0.2", "two")
     # pip installs tinydep 0.2, then fails on this wheel (a file outside site-packages): a real partial install
-    bad = _wheel(
-        tmp_path / "wheels" / "bad", "abad", "0.1", {"abad/__init__.py": "", "../../escape.txt": "x\n"}
+    bad = build_wheel(
+        tmp_path / "wheels" / "bad", "abad", {"abad/__init__.py": "", "../../escape.txt": "x\n"}
     )
     write(root, "requirements.txt", f"--no-index\n{one}\n")
     async with AgentRuntime(root, warm_spare=False) as rt:
