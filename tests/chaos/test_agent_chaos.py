@@ -1,5 +1,6 @@
-"""Chaos test of the agent runtime (issue 13, "Done when"): ``kill -9`` of the capsule and of the agent at random
-moments, hung tools, and second processes opening the thread, on one real project and one thread.
+"""Chaos test of the agent runtime: ``kill -9`` of the capsule and of the agent at random moments, hung tools, and
+second processes opening the thread, on one real project and one thread; no acknowledged record is lost and no
+process is left behind.
 
 What runs (all real: ``python -m dapper_tui.capsule.cli DIR --json --thread T`` agents reading messages on stdin,
 their capsule processes, the scripted model, the thread file on disk):

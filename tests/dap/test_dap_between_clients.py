@@ -1,4 +1,4 @@
-"""What one program leaves in the `dapper-tui dap` process must not reach the next (issue 13, item 15).
+"""What one program leaves in the `dapper-tui dap` process must not reach the next.
 
 The program runs inside the server, which serves client after client (`--port`): its environment changes
 (`os.environ`, and `os.putenv`/`os.unsetenv` below it, which child processes inherit) are undone after each

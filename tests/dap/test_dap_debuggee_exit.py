@@ -1,4 +1,4 @@
-"""The program cannot silently end the debug session (issue 13, item 16).
+"""The program cannot silently end the debug session.
 
 The program runs inside the `dapper-tui dap` process, so its `os._exit` ends the server too: the client must be
 told first (`exited` with the program's code, then `terminated`), and the server really ends with that code, in

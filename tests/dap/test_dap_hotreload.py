@@ -1,4 +1,4 @@
-"""The seed's extension: `dapper/hotReload` while stopped, its response, and the events it sends."""
+"""The DAP extension request `dapper/hotReload` while stopped: its response, and the events it sends."""
 
 from __future__ import annotations
 

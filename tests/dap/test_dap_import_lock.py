@@ -7,28 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from dapclient import DapClient
-from helpers import line_of, write
-
-PROGRAM = """\
-import sys
-
-
-class Finder:
-    def find_spec(self, name, path, target=None):
-        asked = name  # finder line
-        return None
-
-
-sys.meta_path.insert(0, Finder())
-import lazy_helper  # import line
-print("done", lazy_helper.VALUE)
-"""
+from helpers import line_of, program
 
 
 def test_breakpoint_in_an_import_hook_does_not_freeze_the_server(dap: DapClient, tmp_path: Path) -> None:
     """Each request is answered (a frozen server would time out after 5 s; the speed is not asserted here)."""
-    prog = write(tmp_path, "prog.py", PROGRAM)
-    helper = write(tmp_path, "lazy_helper.py", "VALUE = 42  # helper first\n")
+    prog = program(tmp_path, "finder.py")
+    helper = program(tmp_path, "lazy_helper.py")
     dap.start(prog, {prog: [{"line": line_of(prog, "finder line")}]}, justMyCode=False)
     stop = dap.stopped(timeout=10.0)
     assert "skipped" in stop["description"], stop

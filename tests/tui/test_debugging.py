@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from dapper_tui.tui.panes.variables import PAGE
@@ -96,10 +95,9 @@ async def test_variables_expand_lazily_and_page_a_million_element_list(tmp_path:
         node = tree.find("big")
         assert "[1,000,000]" in label(node)
         assert not node.children  # nothing fetched before expanding
-        started = time.perf_counter()
         node.expand()
+        # one page and a "more…" node, not a million children (the speed is measured in benchmarks/tui_perf.py)
         await app_until(pilot, lambda: len(node.children) == PAGE + 1)
-        assert time.perf_counter() - started < 2.0
         assert label(node.children[0]).startswith("[0] = 0")
         more = node.children[-1]
         assert "more… (999,900 more)" in label(more)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from dapper_tui.tui.screens.confirm import ConfirmScreen
-from helpers import line_of, write
+from helpers import line_of, program
 from tuihelpers import app_until, make_app, wait_stopped
 
 
@@ -23,22 +23,6 @@ def _meta_path_back() -> Iterator[None]:
     saved = list(sys.meta_path)
     yield
     sys.meta_path[:] = saved
-
-
-PROGRAM = """\
-import sys
-
-
-class Finder:
-    def find_spec(self, name, path, target=None):
-        asked = name  # finder line
-        return None
-
-
-sys.meta_path.insert(0, Finder())
-import lazy_helper
-print("done", lazy_helper.VALUE)
-"""
 
 
 def _can_import_within(seconds: float) -> bool:
@@ -58,8 +42,8 @@ def _can_import_within(seconds: float) -> bool:
 
 @pytest.mark.slow  # ~15 s on 3.12: the app runs slowly while all-code stepping is under way there
 async def test_breakpoint_in_an_import_hook_keeps_the_app_answering(tmp_path: Path) -> None:
-    prog = write(tmp_path, "prog.py", PROGRAM)
-    helper = write(tmp_path, "lazy_helper.py", "VALUE = 42\n")
+    prog = program(tmp_path, "finder.py")
+    helper = program(tmp_path, "lazy_helper.py")
     app = make_app(prog, {prog: [line_of(prog, "finder line")]}, just_my_code=False)
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_stopped(pilot)

@@ -1,4 +1,4 @@
-"""The agent console in daily use (issue 14): cancel and queue, long results, tracebacks, interrupted calls,
+"""The agent console in daily use: cancel and queue, long results, tracebacks, interrupted calls,
 prompts with placeholders, and a small terminal. Real projects, real capsule subprocesses, Textual's pilot."""
 
 from __future__ import annotations
