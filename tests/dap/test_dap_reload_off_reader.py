@@ -54,7 +54,7 @@ def test_a_fifo_in_place_of_a_module_is_refused_at_once(dap: DapClient, tmp_path
 
 
 # About 430 KB. A request waits at most for the reload's longest step that holds the GIL (parsing the whole file):
-# at 870 KB, the size of the module in the issue (DAPPER_BIG_RELOAD_FUNCS=8200), that is about 0.5 s on an idle
+# at 870 KB (DAPPER_BIG_RELOAD_FUNCS=8200, a large generated module measured by hand), that is about 0.5 s on an idle
 # core and close to 1 s on a loaded one, too close for a suite that runs on all cores.
 COUNT = int(os.environ.get("DAPPER_BIG_RELOAD_FUNCS", "4000"))
 

@@ -1,4 +1,5 @@
-"""The issue's "bar to clear": every row, in both modes where the row applies to both."""
+"""The hot reload table: each shape of edit (functions, decorators, classes, constants, state) gives what a restart
+would, in both modes (diff and module) where the shape applies to both."""
 
 from __future__ import annotations
 
