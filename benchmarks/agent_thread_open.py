@@ -1,4 +1,4 @@
-"""How long the agent console takes to show a thread holding one 5 MB tool result (issue 14.3).
+"""How long the agent console takes to show a thread holding one 5 MB tool result.
 
     python benchmarks/agent_thread_open.py [--mb 5] [--runs 3]
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from dapper_tui.capsule.init import init_project
 from dapper_tui.capsule.runtime import AgentRuntime
+from table import print_rows
 
 TOOL = '''\
 VERSION = {n}
@@ -56,10 +57,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    print(f"{'capsule start':<22}{'median ms':>10}{'min ms':>10}{'max ms':>10}   runs={args.runs}")
+    rows = []
     for label, warm in (("cold interpreter", False), ("warm spare", True)):
         samples = asyncio.run(measure(warm, args.runs))
-        print(f"{label:<22}{statistics.median(samples):>10.0f}{min(samples):>10.0f}{max(samples):>10.0f}")
+        rows.append(
+            [label, *(f"{v:.0f} ms" for v in (statistics.median(samples), min(samples), max(samples)))]
+        )
+    print_rows(
+        f"Capsule swap, save to the new generation current ({args.runs} runs)",
+        ["capsule start", "median", "min", "max"],
+        rows,
+    )
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import interpreters
 from interpreters import VERSIONS
+from table import print_rows
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -77,18 +78,26 @@ def main() -> int:
     parser.add_argument("--show", type=int, default=0, help="print the first N wrong cases of each Python")
     args = parser.parse_args()
     versions = VERSIONS if args.python == "all" else tuple(args.python.split(","))
-    print(f"seed {args.seed}, {args.cases} cases a Python, {args.batch} a child")
-    header = (
-        f"{'Python':<7} {'cases':>6} {'moved':>12} {'refused':>12}  {'top refusal reasons':<46}"
-        f" {'crashed':>7} {'wrong':>6} {'of them known':>13} {'re-run':>6} {'time':>7}"
-    )
-    rows: list[str] = []
+    heads = [
+        "Python",
+        "cases",
+        "moved",
+        "refused",
+        "top refusal reasons",
+        "crashed",
+        "wrong",
+        "of them known",
+        "re-run",
+        "time",
+    ]
+    rows: list[list[str]] = []
     notes: list[str] = []
     known_bugs: dict[str, str] = {}
     for version in versions:
         python, found = find_python(version)
         if python is None:
-            rows.append(f"{version:<7} skipped: {found}")
+            rows.append([version, "skipped", *[""] * (len(heads) - 2)])
+            notes.append(f"{version}: skipped: {found}")
             continue
         major, minor = (int(x) for x in version.split("."))
         tally = movecases.run_random(python, (major, minor), args.seed, args.cases, batch=args.batch)
@@ -97,9 +106,18 @@ def main() -> int:
         wrong = len(tally.failures)
         known = wrong - len(tally.unexplained)
         rows.append(
-            f"{version:<7} {tally.cases:>6} {tally.moved:>5} ({tally.moved / tally.cases:4.0%})"
-            f" {refused:>5} ({refused / tally.cases:4.0%})  {reasons:<46} {tally.crashed:>7} {wrong:>6}"
-            f" {known:>13} {tally.rerun:>6} {tally.seconds:>6.1f}s"
+            [
+                version,
+                str(tally.cases),
+                f"{tally.moved} ({tally.moved / tally.cases:.0%})",
+                f"{refused} ({refused / tally.cases:.0%})",
+                reasons,
+                str(tally.crashed),
+                str(wrong),
+                str(known),
+                str(tally.rerun),
+                f"{tally.seconds:.1f} s",
+            ]
         )
         notes.append(f"{version}: {python}")
         for bug, count in tally.known().items():
@@ -109,9 +127,9 @@ def main() -> int:
             notes.append("  UNEXPLAINED " + movecases.describe(verdict).replace("\n", "\n  "))
         for verdict in [v for v in tally.failures if v.known][: args.show]:
             notes.append("  " + movecases.describe(verdict).replace("\n", "\n  "))
-    print(header)
-    print("-" * len(header))
-    print("\n".join(rows))
+    print_rows(
+        f"Frame moves: seed {args.seed}, {args.cases} cases a Python, {args.batch} a child", heads, rows
+    )
     print()
     print("\n".join(notes))
     for bug, label in known_bugs.items():

@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from run import INTERPRETERS, _DapClient, ensure_env
+from table import print_rows
 
 HERE = Path(__file__).resolve().parent
 SDIST = HERE.parent / "tests" / "data" / "toolz-1.2.0.tar.gz"
@@ -404,6 +405,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5, help="interleaved rounds (default 5), after one warm-up")
     ap.add_argument("--modes", default=",".join(MODES), help="comma list of: " + ", ".join(MODES))
     ap.add_argument("--json", help="also write the raw figures to this file")
+    ap.add_argument(
+        "--markdown", action="store_true", help="print the table as Markdown, to paste into a README"
+    )
     args = ap.parse_args()
     versions = list(INTERPRETERS) if args.python == "all" else args.python.split(",")
     modes = ["plain", *(m for m in args.modes.split(",") if m and m != "plain")]
@@ -469,7 +473,7 @@ def main() -> None:
                     )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print_table(results, modes, args.runs)
+    print_table(results, modes, args.runs, args.markdown)
     for note in notes:
         print(f"- {note}")
     if args.json:
@@ -480,16 +484,9 @@ def main() -> None:
         Path(args.json).write_text(json.dumps(raw, indent=1))
 
 
-def print_table(results: dict[str, dict[str, Cell]], modes: list[str], runs: int) -> None:
+def print_table(results: dict[str, dict[str, Cell]], modes: list[str], runs: int, markdown: bool) -> None:
     versions = list(results)
-    print()
-    print(
-        "toolz 1.2.0's test suite (193 tests), two breakpoints set and never hit: median of "
-        f"{runs} interleaved rounds; ratios are per round, against plain pytest"
-    )
-    print()
-    print("| debugger | measure | " + " | ".join(versions) + " |")
-    print("|" + "---|" * (2 + len(versions)))
+    rows: list[list[str]] = []
     for mode in modes:
         for measure in ("suite", "cpu"):
             cells = []
@@ -506,7 +503,15 @@ def print_table(results: dict[str, dict[str, Cell]], modes: list[str], runs: int
             what = (
                 "suite CPU (session start to end)" if measure == "suite" else "process CPU, start-up included"
             )
-            print(f"| {TITLES[mode]} | {what} | " + " | ".join(cells) + " |")
+            rows.append([TITLES[mode], what, *cells])
+    print()
+    print_rows(
+        "toolz 1.2.0's test suite (193 tests), two breakpoints set and never hit: median of "
+        f"{runs} interleaved rounds; ratios are per round, against plain pytest",
+        ["debugger", "measure", *versions],
+        rows,
+        markdown=markdown,
+    )
     counts = {v: next((c.runs[0].counts for c in cs.values() if c.runs), {}) for v, cs in results.items()}
     print()
     for v, c in counts.items():

@@ -3,7 +3,7 @@
     python benchmarks/memory.py [--reloads 100] [--swaps 50]
 
 Run it with the interpreter of the venv under test (`.venv/bin/python benchmarks/memory.py`). Prints one table:
-each measure, its goal (issue 7, item 8), the figure measured and a verdict. Takes about a minute.
+each measure, its goal, the figure measured and a verdict. Takes about a minute.
 
 How each row is measured (resident memory is `VmRSS` from `/proc/self/status`, read after `gc.collect()`):
 

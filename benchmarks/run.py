@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from interpreters import INTERPRETERS
+from table import print_rows
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -508,6 +509,7 @@ def main() -> None:
     )
     ap.add_argument("--no-reload", action="store_true", help="skip the reload and memory rows")
     ap.add_argument("--json", help="also write the raw figures to this file")
+    ap.add_argument("--markdown", action="store_true", help="print the table as Markdown, as in README.md")
     ap.add_argument("--child", nargs=2, metavar=("MODE", "SCRIPT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -515,6 +517,11 @@ def main() -> None:
         return
 
     versions = list(INTERPRETERS) if args.python == "all" else args.python.split(",")
+    missing = [v for v in versions if v not in INTERPRETERS]
+    if missing:
+        ap.error(
+            f"no interpreter found for {', '.join(missing)} (found: {', '.join(INTERPRETERS) or 'none'})"
+        )
     workloads = args.workloads.split(",")
     modes = [m for m in args.modes.split(",") if m]
     if "plain" not in modes:
@@ -597,15 +604,7 @@ def print_table(
     elapsed: float,
 ) -> None:
     shown = [v for v in versions if any(v in r for r in results.values())]
-    print()
-    print(
-        f"Slowdown vs plain Python, two breakpoints set and never hit: median of {args.runs} interleaved runs "
-        f"of per-pair ratios{' (--quick)' if args.quick else ''}"
-    )
-    print()
-    header = "| workload | debugger | " + " | ".join(shown) + " |"
-    print(header)
-    print("|" + "---|" * (2 + len(shown)))
+    rows: list[list[str]] = []
     for workload, by_version in results.items():
         for mode in modes:
             cells = []
@@ -617,9 +616,9 @@ def print_table(
                     cells.append(f"{statistics.median(cell.times):.3f} s" if cell.times else "failed")
                 else:
                     cells.append(fmt_ratio(cell))
-            print(f"| {workload} | {MODE_TITLES[mode]} | " + " | ".join(cells) + " |")
+            rows.append([workload, MODE_TITLES[mode], *cells])
     if reload_rows:
-        rows = [
+        reloads = [
             ("reload, 50-line module (median of 20)", "reload_50", 1000, "ms"),
             ("reload, 2,000-line module (median of 20)", "reload_2000", 1000, "ms"),
             ("RSS growth after 100 reloads", "rss_growth_100", 1 / 2**20, "MB"),
@@ -630,12 +629,21 @@ def print_table(
                 "ms",
             ),
         ]
-        for title, key, mul, unit in rows:
+        for title, key, mul, unit in reloads:
             cells = []
             for v in shown:
                 r = reload_rows.get(v, {})
                 cells.append(f"{r[key] * mul:.{2 if unit == 'MB' else 1}f} {unit}" if key in r else "skipped")
-            print(f"| reload | {title} | " + " | ".join(cells) + " |")
+            rows.append(["reload", title, *cells])
+    print()
+    print_rows(
+        f"Slowdown vs plain Python, two breakpoints set and never hit: median of {args.runs} interleaved runs "
+        f"of per-pair ratios{' (--quick)' if args.quick else ''}",
+        ["workload", "debugger", *shown],
+        rows,
+        markdown=args.markdown,
+    )
+    if reload_rows:
         skips = {r[k] for r in reload_rows.values() for k in ("skip", "session_reload_skip") if k in r}
         for s in skips:
             print(f"\nreload rows skipped: {s}")

@@ -3,7 +3,7 @@ through the real path a user takes (watchfiles coordinator -> debugger scope -> 
 
     python benchmarks/save_to_applied.py [--runs 20] [--lines 50]
 
-Goal (issue 7): at most 150 ms.
+Goal: at most 150 ms.
 """
 
 from __future__ import annotations

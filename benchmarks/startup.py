@@ -21,6 +21,8 @@ import time
 import uuid
 from pathlib import Path
 
+from table import print_rows
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -78,17 +80,19 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     version = subprocess.run([ns.python, "-V"], capture_output=True, text=True).stdout.strip()
-    print(f"{'measure':<44} {'median':>9} {'min':>9} {'max':>9}   ({version}, {ns.runs} runs)")
     rows = (
         ("dapper-tui shop_demo.py: start to first paint", paints),
         ("python -c pass", bare),
         ("python -c (probe only) via tmux: the baseline", spawn),
     )
-    for name, values in rows:
-        print(
-            f"{name:<44} {statistics.median(values) * 1000:>7.0f}ms {min(values) * 1000:>7.0f}ms "
-            f"{max(values) * 1000:>7.0f}ms"
-        )
+    print_rows(
+        f"Startup to first paint ({version}, {ns.runs} runs)",
+        ["measure", "median", "min", "max"],
+        [
+            [name, *(f"{v * 1000:.0f} ms" for v in (statistics.median(vs), min(vs), max(vs)))]
+            for name, vs in rows
+        ],
+    )
 
 
 if __name__ == "__main__":

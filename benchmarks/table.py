@@ -1,6 +1,31 @@
-"""The table every goal-checking benchmark prints: measure, goal, measured, verdict."""
+"""The tables the benchmarks print: `print_rows` for any columns, `Table` for measure, goal, measured, verdict.
+
+Columns are padded to their widest cell; `markdown=True` prints the same rows as a Markdown table instead, to paste
+into a README (run.py and library_suite.py offer it as --markdown).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def print_rows(
+    title: str, heads: Sequence[str], rows: Sequence[Sequence[str]], markdown: bool = False
+) -> None:
+    """Print `title`, then `rows` (each as long as `heads`) under `heads`."""
+    print(title)
+    if markdown:
+        print()
+        print("| " + " | ".join(heads) + " |")
+        print("|" + "---|" * len(heads))
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+        return
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(heads)]
+    print("  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 class Table:
@@ -16,11 +41,4 @@ class Table:
         self.add(measure, f"<= {limit:g} {unit}", shown, verdict)
 
     def print(self, title: str) -> None:
-        heads = ("measure", "goal", "measured", "verdict")
-        widths = [max(len(h), *(len(r[i]) for r in self.rows)) for i, h in enumerate(heads)]
-        line = "  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True))
-        print(title)
-        print(line)
-        print("  ".join("-" * w for w in widths))
-        for row in self.rows:
-            print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        print_rows(title, ("measure", "goal", "measured", "verdict"), self.rows)

@@ -3,7 +3,7 @@
     python benchmarks/tui_perf.py [--runs 5] [--entries 5000] [--appends 300]
 
 Run it with the interpreter of the venv under test (`.venv/bin/python benchmarks/tui_perf.py`); it times that
-venv's installed `dapper-tui`. Prints one table: each measure, its goal (issue 7, item 7), the figure measured
+venv's installed `dapper-tui`. Prints one table: each measure, its goal, the figure measured
 and a verdict. Takes about a minute.
 
 How each row is measured:
