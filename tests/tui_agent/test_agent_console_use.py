@@ -282,3 +282,71 @@ async def test_the_conversation_gets_most_of_an_80_by_24_terminal(project: Path)
         await pilot.press("ctrl+l")
         await pilot_until(pilot, lambda: app.query_one(ReloadLogPane).region.width == 0)
         assert view.scrollable_content_region.width >= 56
+
+
+SECRET = (
+    "s3cr\\et/t0k+en=1"  # a backslash (repr doubles it), a slash and a plus (base64 and URL forms differ)
+)
+
+SECRET_TOOLS = '''
+import base64
+import os
+import sys
+from urllib.parse import quote
+
+
+def leak() -> str:
+    """Print the API token to stderr and return it in several forms."""
+    s = os.environ["API_TOKEN"]
+    print("printed", s, file=sys.stderr, flush=True)
+    return " | ".join([s, repr({"t": s}), base64.b64encode(s.encode()).decode(), quote(s, safe="")])
+
+
+def fail_with_it() -> str:
+    """Fail with the token in the message: the traceback is the crash report."""
+    raise RuntimeError("login failed for " + os.environ["API_TOKEN"])
+
+
+def die_with_it() -> str:
+    """Print the token to stderr, then end the capsule process."""
+    print("dying with", os.environ["API_TOKEN"], file=sys.stderr, flush=True)
+    os._exit(3)
+'''
+
+
+async def test_the_console_never_shows_a_secret(project: Path) -> None:
+    import base64
+    from urllib.parse import quote
+
+    (project / ".env").write_text(f"API_TOKEN='{SECRET}'\n")
+    (project / "src/tools/secrets_tool.py").write_text(SECRET_TOOLS)
+    forms = {
+        "raw": SECRET,
+        "repr": repr(SECRET)[1:-1],
+        "base64": base64.b64encode(SECRET.encode()).decode(),
+        "url-quoted": quote(SECRET, safe=""),
+    }
+    app = PaneApp(project)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot_until(pilot, lambda: app.ready)
+        pane = app.query_one(AgentPane)
+        for call, seen in [
+            ("/call leak", "leak: "),
+            ("/call fail_with_it", "fail_with_it failed"),
+            ("/call die_with_it", "die_with_it failed"),
+        ]:
+            await _type_and_send(pilot, pane, call)
+            await pilot_until(pilot, lambda seen=seen: seen in pane.view.plain_text())
+            await pilot_until(pilot, lambda: not pane.busy)
+        view = pane.view
+        for index, entry in enumerate(view.entries):  # every fold open: the tracebacks and anything long
+            for fold in entry.folds:
+                if fold.key not in entry.open_folds:
+                    view.toggle_fold(index, fold.key)
+        await pilot.pause()
+        assert "Traceback" in view.plain_text()
+        shown = pane.view.plain_text() + app.export_screenshot()
+        assert "[redacted]" in shown
+        assert "login failed for" in shown
+        leaked = [name for name, form in forms.items() if form in shown]
+        assert leaked == [], leaked
