@@ -11,6 +11,7 @@ handlers), and the terminal size is polled instead of signalled. Terminals that 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import threading
 from typing import Any
@@ -41,6 +42,20 @@ class BesideProgramDriver(LinuxDriver):
     """LinuxDriver that works off the main thread: no signal handlers, a polled terminal size."""
 
     POLL_SECONDS = 0.25
+
+    def _get_terminal_size(self) -> tuple[int, int]:
+        """The size of the terminal the app draws on (its own descriptor: descriptor 1 is the program's
+        terminal, the Output pane's size, which is what the program's `shutil.get_terminal_size()` must say)."""
+        file = self._file
+        if file is None:
+            return super()._get_terminal_size()
+        try:
+            size = os.get_terminal_size(file.fileno())
+        except (ValueError, OSError):
+            return super()._get_terminal_size()
+        columns = int(os.environ.get("COLUMNS", 0) or 0) or size.columns  # as shutil.get_terminal_size()
+        lines = int(os.environ.get("LINES", 0) or 0) or size.lines
+        return columns, lines
 
     def start_application_mode(self) -> None:
         super().start_application_mode()

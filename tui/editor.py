@@ -41,10 +41,10 @@ def open_in_editor(app: Any, path: str, line: int) -> None:
     try:
         try:
             with app.suspend():
-                # the terminal itself: fds 0-2 belong to the program being debugged (its output is captured),
-                # and run.py points sys.__std*__ at the terminal for the app's life
+                # the terminal itself: fds 0-2 belong to the program being debugged (its output is captured);
+                # run.py points sys.__stdin__ and sys.__stderr__ at the terminal for the app's life
                 code = subprocess.call(
-                    command, stdin=sys.__stdin__, stdout=sys.__stdout__, stderr=sys.__stderr__
+                    command, stdin=sys.__stdin__, stdout=sys.__stderr__, stderr=sys.__stderr__
                 )
         except SuspendNotSupported:
             if not app.is_headless:

@@ -30,15 +30,16 @@ def _program_descriptors_captured(app: DebuggerApp) -> Iterator[None]:
     capture = DescriptorCapture(app.events.post)
     capture.start()
     app.session.io.terminal = capture
-    saved = sys.__stdin__, sys.__stdout__, sys.__stderr__
-    # Textual reads keys from sys.__stdin__, draws on sys.__stderr__ and sizes the screen from sys.__stdout__.
+    saved = sys.__stdin__, sys.__stderr__
+    # Textual reads keys from sys.__stdin__ and draws on sys.__stderr__; the driver sizes the screen from the
+    # descriptor it draws on. sys.__stdout__ stays the program's (descriptor 1, the Output pane's terminal):
+    # `shutil.get_terminal_size()` in the program reads it.
     sys.__stdin__ = capture.terminal_in  # type: ignore[misc, assignment]
-    sys.__stdout__ = capture.terminal_out  # type: ignore[misc, assignment]
     sys.__stderr__ = capture.terminal_err  # type: ignore[misc, assignment]
     try:
         yield
     finally:
-        sys.__stdin__, sys.__stdout__, sys.__stderr__ = saved  # type: ignore[misc]
+        sys.__stdin__, sys.__stderr__ = saved  # type: ignore[misc]
         app.session.io.terminal = None
         capture.stop()
 

@@ -2,6 +2,7 @@
 what it sees of its terminal. Deterministic: the snapshot test shows its output."""
 
 import os
+import shutil
 import sys
 
 from rich.console import Console
@@ -10,7 +11,7 @@ from rich.console import Console
 def main() -> None:
     ttys = f"stdout={sys.stdout.isatty()} stderr={sys.stderr.isatty()} fd1={os.isatty(1)} fd2={os.isatty(2)}"
     print(f"isatty: {ttys}")
-    print(f"columns: {os.get_terminal_size(sys.stdout.fileno()).columns}")
+    print(f"columns: {shutil.get_terminal_size().columns}")  # as wide as the Output pane
     print("\x1b[31mred\x1b[0m \x1b[1;32mbold green\x1b[0m \x1b[30;43mblack on yellow\x1b[0m")
     for percent in range(0, 101, 10):
         bar = "#" * (percent // 10)
