@@ -42,6 +42,12 @@ _pthread_kill = signal.pthread_kill  # the real one: the program's run wraps it 
 _Handler = Callable[[int, FrameType | None], Any] | int | None
 
 
+# The real functions: while a run is on, the program's `signal.getsignal`/`signal.signal` answer as if SIGINT's
+# handler were Python's own (program_sigint.py); the runner asks and sets the real one.
+_getsignal = signal.getsignal
+_setsignal = signal.signal
+
+
 class ProgramRun:
     """One run of the program on the main thread; joinable like the Thread it replaces."""
 
@@ -74,7 +80,7 @@ class MainThreadRunner:
         # whether the calling thread is one of the program's (the session says; Program sets it)
         self.is_program_thread: Callable[[], bool] = lambda: False
         self._own_sigint = ProgramSigint(
-            lambda: signal.getsignal(signal.SIGINT) == self._on_sigint, lambda: self.is_program_thread()
+            lambda: _getsignal(signal.SIGINT) == self._on_sigint, lambda: self.is_program_thread()
         )
 
     # -- front end side (any thread) ------------------------------------------------------------------------
@@ -99,7 +105,7 @@ class MainThreadRunner:
         """Raise `exc` in the running program now, even inside a blocking call. Only while the SIGINT handler is
         ours (a program's own handler must not be called for the debugger's purposes). Returns whether sent."""
         run = self._current
-        if run is None or run.ident is None or signal.getsignal(signal.SIGINT) != self._on_sigint:
+        if run is None or run.ident is None or _getsignal(signal.SIGINT) != self._on_sigint:
             return False
         self._raise = exc
         _pthread_kill(run.ident, signal.SIGINT)
@@ -148,7 +154,7 @@ class MainThreadRunner:
     @contextmanager
     def _handlers(self) -> Iterator[None]:
         saved = _all_handlers()
-        signal.signal(signal.SIGINT, self._on_sigint)
+        _setsignal(signal.SIGINT, self._on_sigint)
         try:
             yield
         finally:
@@ -224,7 +230,7 @@ def _all_handlers() -> dict[int, _Handler]:
     handlers: dict[int, _Handler] = {}
     for signum in signal.valid_signals():
         try:
-            handlers[signum] = signal.getsignal(signum)
+            handlers[signum] = _getsignal(signum)
         except (OSError, ValueError):
             continue
     return handlers
@@ -232,10 +238,10 @@ def _all_handlers() -> dict[int, _Handler]:
 
 def _restore_handlers(saved: dict[int, _Handler]) -> None:
     for signum, handler in saved.items():
-        if handler is None or signal.getsignal(signum) == handler:
+        if handler is None or _getsignal(signum) == handler:
             continue  # None: installed from C (not by Python); leave it
         try:
-            signal.signal(signum, handler)
+            _setsignal(signum, handler)
         except (OSError, ValueError, TypeError):
             continue
 

@@ -13,6 +13,11 @@ handler is the debugger's (the program installed none of its own) and the signal
 - otherwise (from another thread, `interrupt_main`, a group kill) the signal is sent and counted, and the
   debugger's handler raises KeyboardInterrupt for each counted one instead of pausing.
 A SIGINT from anywhere else (another process, a front end's thread, C code calling `raise`) still pauses.
+
+The debugger's handler is not the program's to see either: while it is in place, `signal.getsignal(SIGINT)`
+in a program thread answers `signal.default_int_handler` (what Python installs), and so does the previous
+handler `signal.signal(SIGINT, ...)` returns. A library that installs its handler only over the default one, or
+hands Ctrl+C on to the previous handler, behaves as without the debugger.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ class ProgramSigint:
         real_kill, real_killpg = os.kill, os.killpg
         real_raise, real_pthread_kill = signal.raise_signal, signal.pthread_kill
         real_interrupt_main = _thread.interrupt_main
+        real_getsignal, real_signal = signal.getsignal, signal.signal
 
         def kill(pid: int, sig: int, /) -> None:
             if sig != _SIGINT or not self.ours():
@@ -89,7 +95,19 @@ class ProgramSigint:
                 return real_interrupt_main(signum)  # type: ignore[arg-type]
             return self._send(real_interrupt_main, signum)
 
+        def getsignal(signalnum: int, /) -> Any:
+            if signalnum == _SIGINT and self.ours():
+                return signal.default_int_handler  # the program installed none: Python's own, as without us
+            return real_getsignal(signalnum)
+
+        def signal_(signalnum: int, handler: Any, /) -> Any:
+            ours = signalnum == _SIGINT and self.ours()
+            previous = real_signal(signalnum, handler)
+            return signal.default_int_handler if ours else previous
+
         for owner, name, wrapper in (
+            (signal, "getsignal", getsignal),
+            (signal, "signal", signal_),
             (os, "kill", kill),
             (os, "killpg", killpg),
             (signal, "raise_signal", raise_signal),

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from dapper_tui.engine.events import Exited
 
+_REAL_GETSIGNAL = signal.getsignal
+
 pytestmark = pytest.mark.skipif(
     threading.current_thread() is not threading.main_thread(), reason="needs the main thread to serve"
 )
@@ -35,6 +37,33 @@ def test_the_program_sees_itself_on_the_main_thread(driver: Any) -> None:
     d.serve(body)
     assert "main: True" in d.output()
     assert "name: MainThread" in d.output()
+
+
+def test_the_program_sees_pythons_own_sigint_handler_not_the_debuggers(driver: Any) -> None:
+    d = driver
+    prog = d.write(
+        "sigint_view.py",
+        """
+        import signal
+        print("default:", signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+        mine = lambda signum, frame: None
+        previous = signal.signal(signal.SIGINT, mine)
+        print("previous:", previous is signal.default_int_handler)
+        print("mine:", signal.getsignal(signal.SIGINT) is mine)
+        signal.signal(signal.SIGINT, previous)
+        print("back:", signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+        """,
+    )
+    d.main_thread()
+
+    def body() -> None:
+        d.launch(prog)
+        d.finish()
+
+    d.serve(body)
+    for line in ("default: True", "previous: True", "mine: True", "back: True"):
+        assert line in d.output(), d.output()
+    assert signal.getsignal is _REAL_GETSIGNAL  # the run's view is gone with it
 
 
 def test_a_restart_starts_with_the_signal_handlers_a_fresh_process_has(driver: Any) -> None:
