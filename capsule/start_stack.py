@@ -34,7 +34,7 @@ def dump_stacks_on_signal(status_file: Path) -> None:
 
 async def where_stuck(pid: int, status_file: Path, root: Path, wait: float = 1.0) -> str:
     """In the manager, before it kills a capsule that did not answer: `file:line (in function)` of the
-    innermost frame in `root` (the project) that the capsule's main thread runs, or "" if it cannot tell."""
+    innermost frame in a file under `root` (the project) that the capsule runs, or "" if it cannot tell."""
     path = stack_file(status_file)
     try:
         os.kill(pid, STACK_SIGNAL)

@@ -43,14 +43,14 @@ class Terminal:
         self._at_line_start = True
         self._pt: Any = None  # the prompt_toolkit session, on a terminal
         self._pt_io: dict[str, Any] = {}
-        # While a prompt is up: its prompt_toolkit Application (set from its loop once it runs).
+        # While a prompt is up: its prompt_toolkit Application, its loop and that loop's thread (set from the
+        # loop once it runs; the loop is kept here because the app's own `loop` is None again once the app is
+        # done, before `prompt` returns).
         self._screen = threading.Condition()
         self._prompt_starting = False
         self._app: Any = None
-        self._app_loop: asyncio.AbstractEventLoop | None = None  # its loop (prompt_toolkit's app.loop is None
-        self._app_thread = (
-            0  # once the app is done, though `prompt` has not returned yet) and that loop's thread
-        )
+        self._app_loop: asyncio.AbstractEventLoop | None = None
+        self._app_thread = 0
 
     # -- output -------------------------------------------------------------------------------------------
     def colour(self, text: str, style: str) -> str:
@@ -111,10 +111,9 @@ class Terminal:
                 done.set()
 
         def written(task: asyncio.Future[None]) -> None:
-            if (
-                not task.cancelled() and task.exception() is not None
-            ):  # hiding the prompt failed (it is ending)
-                write()  # the text is still written, here
+            # hiding the prompt failed (it is ending): the text is still written, here
+            if not task.cancelled() and task.exception() is not None:
+                write()
 
         def in_loop() -> None:
             try:

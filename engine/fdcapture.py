@@ -13,8 +13,9 @@ input gets end of file instead of taking keys away from the front end. (It also 
 themselves from descriptor 0 first, as Rich does, from taking the real terminal's size for the pane's.) The
 program's own `input()` is answered by the front end (engine/programio.py).
 
-The terminal itself stays reachable through duplicates of the original descriptors, which `terminal_in`,
-`terminal_out` and `terminal_err` are files on: a front end reads and draws there.
+The terminal itself stays reachable through duplicates of the original descriptors 0 and 2, which
+`terminal_in` and `terminal_err` are files on: a front end reads and draws there (and sizes itself from the
+latter; descriptor 1 stays the program's, so its `shutil.get_terminal_size()` is the pane's).
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ class DescriptorCapture:
         self._chunks = 0  # chunks handed on so far
         self._readers: list[threading.Thread] = []
         self.terminal_in: TextIO | None = None
-        self.terminal_out: TextIO | None = None
         self.terminal_err: TextIO | None = None
 
     def start(self) -> None:
@@ -75,9 +75,8 @@ class DescriptorCapture:
             )
             reader.start()
             self._readers.append(reader)
-        # Files on duplicates of the terminal's descriptors; the output ones line-buffered like a terminal's.
+        # Files on duplicates of the terminal's descriptors; the output one line-buffered like a terminal's.
         self.terminal_in = open(os.dup(self._saved[0]), closefd=True)  # noqa: SIM115
-        self.terminal_out = open(os.dup(self._saved[1]), "w", buffering=1, closefd=True)  # noqa: SIM115
         self.terminal_err = open(os.dup(self._saved[2]), "w", buffering=1, closefd=True)  # noqa: SIM115
 
     def resize(self, columns: int, lines: int) -> None:
@@ -127,13 +126,13 @@ class DescriptorCapture:
         for reader in self._readers:
             reader.join(timeout)
         self._readers.clear()
-        for f in (self.terminal_in, self.terminal_out, self.terminal_err):
+        for f in (self.terminal_in, self.terminal_err):
             if f is not None:
                 try:
                     f.close()
                 except OSError:
                     pass
-        self.terminal_in = self.terminal_out = self.terminal_err = None
+        self.terminal_in = self.terminal_err = None
 
     def _pump(self, fd: int, master: int, category: str) -> None:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
